@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/bench.c -- make bench: what lockstep's speed is made of (SPEC.md 9).
+ *
+ * Usage: bench [LOCKSTEP-BINARY]   (run from the top of the tree)
+ *
+ * Five figures, each the best or the whole of a timed loop on
+ * CLOCK_MONOTONIC.  Nothing here asserts on time: the program prints and
+ * exits 0 (2 only when it cannot run at all).
+ *
+ *   1. Raw futex handoff.  Two pthreads pinned to one CPU ping-pong on two
+ *      futex words (FUTEX_WAKE_PRIVATE the other's word, FUTEX_WAIT_PRIVATE
+ *      on one's own), RAW_ROUNDS round trips, i.e. two handoffs each: the
+ *      floor for any scheduler built on real threads.  Best of RUNS.
+ *
+ *   2. lockstep's handoff.  A struct sim of two threads, each passing
+ *      SIM_POINTS named points (sim_point), scheduled by a strategy that
+ *      always picks the other thread, so every point is a handoff through
+ *      the whole scheduler (pick, strategy, decision log, futexes).
+ *      Counted with sim_handoffs(); best of RUNS; then the ratio of the two
+ *      rates (lockstep / raw; the target is 0.8 or more).
+ *
+ *   3. Executions per second on each bundled scenario (scenarios/NAME.yaml),
+ *      under PCT with the scenario's seed and depth and k measured as
+ *      cli/explore.c does, for about EXEC_SECONDS each, with the event log
+ *      on (as `lockstep run` does) and off.
+ *
+ *   4. Schedules and seconds to the first expected violation of each
+ *      bundled scenario whose expect: lists some, under PCT and random with
+ *      the scenario's seed and schedules budget, as bundled (a directed
+ *      interleave: finds the race on the first schedule) and with the
+ *      interleave removed (what the strategy finds on its own); for the
+ *      latter also the spread over seeds 1..SEEDS.
+ *
+ *   5. `lockstep run -q` of every bundled scenario, end to end, with the
+ *      binary given on the command line (process start, loading, set-up).
+ *
+ * The whole run takes some 15 to 30 seconds.  Uncontrolled real threads
+ * running the same core (SPEC.md 9) are not measured yet: the core's locks
+ * are only safe under the scheduler.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/exec.h"
+#include "scenarios/scen.h"
+#include "sim/sim.h"
+#include "sim/strategy.h"
+
+#define RUNS		3
+#define RAW_ROUNDS	500000		/* round trips: 2 handoffs each */
+#define SIM_POINTS	500000		/* per thread: 2 * this handoffs */
+#define EXEC_SECONDS	1.0
+#define CLOCK_EVERY	64		/* executions between clock reads */
+#define SEEDS		32		/* seeds for the spread in section 4 */
+#define SEED_SECONDS	4.0		/* budget for one such spread */
+#define MAX_SCEN	64
+
+extern char **environ;
+
+/* now_ns -- internal: CLOCK_MONOTONIC in ns; figures only, never a decision. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+/* ---- 1. Raw futex handoff ---------------------------------------------- */
+
+struct raw {
+	uint32_t word[2];		/* futex words: 1 = your turn */
+	int cpu;
+	long rounds;
+	pthread_barrier_t ready;
+	uint64_t ns;			/* measured by side 0 */
+};
+
+struct raw_side {
+	struct raw *r;
+	int me;
+};
+
+/* raw_wait -- internal: sleep until our word is set, then consume it
+ * (the same protocol as sim/sim.c's go_wait/go_wake). */
+static void raw_wait(uint32_t *w)
+{
+	while (__atomic_load_n(w, __ATOMIC_ACQUIRE) == 0)
+		syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	__atomic_store_n(w, 0, __ATOMIC_RELAXED);
+}
+
+static void raw_wake(uint32_t *w)
+{
+	/* Release: orders the waker's work before the woken side's reads. */
+	__atomic_store_n(w, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *raw_main(void *arg)
+{
+	struct raw_side *sd = arg;
+	struct raw *r = sd->r;
+	int me = sd->me, other = !me;
+	uint64_t t0 = 0;
+
+	pin_to(r->cpu);
+	pthread_barrier_wait(&r->ready);
+	if (me == 0) {
+		t0 = now_ns();
+		for (long i = 0; i < r->rounds; i++) {
+			raw_wake(&r->word[other]);
+			raw_wait(&r->word[me]);
+		}
+		r->ns = now_ns() - t0;
+	} else {
+		for (long i = 0; i < r->rounds; i++) {
+			raw_wait(&r->word[me]);
+			raw_wake(&r->word[other]);
+		}
+	}
+	return NULL;
+}
+
+/* raw_handoff -- internal: ns of 2 * rounds handoffs between two pinned
+ * pthreads, or 0 if the threads cannot be made. */
+static uint64_t raw_handoff(int cpu, long rounds)
+{
+	struct raw r = { .cpu = cpu, .rounds = rounds };
+	struct raw_side sd[2] = { { &r, 0 }, { &r, 1 } };
+	pthread_t pt[2];
+
+	pthread_barrier_init(&r.ready, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&pt[i], NULL, raw_main, &sd[i])) {
+			fprintf(stderr, "bench: pthread_create failed\n");
+			exit(2);
+		}
+	for (int i = 0; i < 2; i++)
+		pthread_join(pt[i], NULL);
+	pthread_barrier_destroy(&r.ready);
+	return r.ns;
+}
+
+/* ---- 2. lockstep's handoff --------------------------------------------- */
+
+/* The strategy "other": always the runnable thread that is not current. */
+static int other_choose(struct sim_strategy *st, const struct sim_choice *c)
+{
+	uint32_t m = c->runnable;
+
+	(void)st;
+	if (c->current >= 0 && (m & ~(1u << c->current)))
+		m &= ~(1u << c->current);
+	return __builtin_ctz(m);
+}
+
+static void other_destroy(struct sim_strategy *st)
+{
+	(void)st;
+}
+
+static struct sim_strategy strategy_other = {
+	.name = "other",
+	.choose = other_choose,
+	.destroy = other_destroy,
+};
+
+static void points_main(struct sim *s, int tid, void *arg)
+{
+	long n = *(const long *)arg;
+
+	(void)s;
+	(void)tid;
+	for (long i = 0; i < n; i++)
+		sim_point("bench.p", "bench");
+}
+
+/* ---- Scenarios --------------------------------------------------------- */
+
+struct bscen {
+	char *path;
+	struct scen *sc;
+	uint32_t fixes;
+	int nsteps;			/* as bundled */
+};
+
+static int load_scenarios(struct bscen *b, int max)
+{
+	glob_t g;
+	int n = 0;
+
+	if (glob("scenarios/*.yaml", 0, NULL, &g))
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc && n < max; i++) {
+		struct scen_error serr;
+		char err[512];
+		struct scen *sc = scen_load(g.gl_pathv[i], &exec_vocab, &serr);
+
+		if (!sc) {
+			fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file,
+				serr.pos.line, serr.pos.col, serr.msg);
+			continue;
+		}
+		b[n].path = strdup(g.gl_pathv[i]);
+		b[n].sc = sc;
+		b[n].nsteps = sc->nsteps;
+		if (exec_fixes_for(sc, NULL, NULL, &b[n].fixes, err,
+				   sizeof(err)) < 0) {
+			fprintf(stderr, "bench: %s: %s\n", b[n].path, err);
+			scen_free(sc);
+			free(b[n].path);
+			continue;
+		}
+		n++;
+	}
+	globfree(&g);
+	return n;
+}
+
+/* open_exec -- internal: an engine for b as it stands, and k for PCT (the
+ * steps of the non-preemptive schedule, as cli/explore.c measures it). */
+static struct exec *open_exec(const struct bscen *b, bool log_events,
+			      uint64_t *k)
+{
+	struct exec_options eo = { .pool = NULL, .log_events = log_events };
+	struct sim_strategy *first;
+	struct exec *e;
+	char err[512];
+
+	e = exec_new(b->sc, b->fixes, &eo, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "bench: %s: %s\n", b->path, err);
+		return NULL;
+	}
+	first = sim_strategy_first();
+	exec_run(e, first, 0);
+	*k = sim_steps(exec_sim(e));
+	sim_strategy_destroy(first);
+	return e;
+}
+
+static struct sim_strategy *make_strategy(const struct scen *sc,
+					  enum scen_strategy which,
+					  uint64_t seed, uint64_t k)
+{
+	if (which == SCEN_STRAT_RANDOM)
+		return sim_strategy_random(seed, sc->nthreads);
+	return sim_strategy_pct(seed, sc->nthreads, sc->explore.depth, k);
+}
+
+/* ---- The sections ------------------------------------------------------ */
+
+static double bench_raw(int cpu)
+{
+	double best = 0;
+
+	printf("1. Raw futex handoff: two pthreads pinned to CPU %d, "
+	       "%d round trips (%d handoffs) per run\n\n", cpu, RAW_ROUNDS,
+	       2 * RAW_ROUNDS);
+	printf("   %-5s %12s %14s %12s\n", "run", "time (s)", "handoffs/s",
+	       "ns/handoff");
+	for (int run = 1; run <= RUNS; run++) {
+		uint64_t ns = raw_handoff(cpu, RAW_ROUNDS);
+		double h = 2.0 * RAW_ROUNDS;
+		double rate = h / secs(ns);
+
+		printf("   %-5d %12.3f %14.0f %12.0f\n", run, secs(ns), rate,
+		       (double)ns / h);
+		if (rate > best)
+			best = rate;
+	}
+	printf("   %-5s %12s %14.0f %12.0f\n\n", "best", "", best, 1e9 / best);
+	return best;
+}
+
+static double bench_sim(double raw_best)
+{
+	struct sim_options so = { .cpu = -1, .max_steps = 1u << 24,
+				  .log_events = false };
+	long n = SIM_POINTS;
+	void *args[2] = { &n, &n };
+	double best = 0;
+	struct sim *s = sim_create(2, &so);
+
+	if (!s) {
+		fprintf(stderr, "bench: sim_create failed\n");
+		exit(2);
+	}
+	printf("2. lockstep's handoff: struct sim of 2 threads on CPU %d, "
+	       "%d sim_point()s each,\n   strategy 'other' (every point is a "
+	       "handoff), no event log\n\n", sched_getcpu(), SIM_POINTS);
+	printf("   %-5s %12s %10s %14s %12s\n", "run", "time (s)", "handoffs",
+	       "handoffs/s", "ns/handoff");
+	for (int run = 1; run <= RUNS; run++) {
+		uint64_t h0 = sim_handoffs(s), t0 = now_ns(), ns, h;
+		enum sim_abort a;
+		double rate;
+
+		sim_set_exec_index(s, (uint64_t)run);
+		a = sim_execute(s, points_main, args, &strategy_other, NULL, 0);
+		ns = now_ns() - t0;
+		h = sim_handoffs(s) - h0;
+		rate = (double)h / secs(ns);
+		printf("   %-5d %12.3f %10llu %14.0f %12.0f%s\n", run, secs(ns),
+		       (unsigned long long)h, rate, (double)ns / (double)h,
+		       a == SIM_OK ? "" : "  (aborted!)");
+		if (a != SIM_OK)
+			printf("         %s\n", sim_abort_reason(s));
+		if (rate > best)
+			best = rate;
+	}
+	sim_destroy(s);
+	printf("   %-5s %12s %10s %14.0f %12.0f\n\n", "best", "", "", best,
+	       1e9 / best);
+	printf("   ratio lockstep / raw (handoff rate): %.2f   (target >= 0.80)"
+	       "\n\n", best / raw_best);
+	return best;
+}
+
+static void bench_exec(struct bscen *b, int n, double sim_rate)
+{
+	printf("3. Executions per second, PCT (scenario seed and depth, k "
+	       "measured), ~%.0f s each\n\n", EXEC_SECONDS);
+	printf("   %-26s %-4s %4s %9s %10s %9s %10s %9s %8s\n", "scenario",
+	       "log", "k", "execs", "execs/s", "us/exec", "steps/exec",
+	       "hoffs/ex", "hoff %");
+	for (int i = 0; i < n; i++) {
+		for (int log = 1; log >= 0; log--) {
+			struct sim_strategy *st;
+			uint64_t k, steps = 0, execs = 0, t0, ns, h0, hoffs;
+			struct exec *e = open_exec(&b[i], log, &k);
+			double hoff_pct;
+
+			if (!e)
+				break;
+			st = make_strategy(b[i].sc, SCEN_STRAT_PCT,
+					   b[i].sc->explore.seed, k);
+			h0 = sim_handoffs(exec_sim(e));
+			t0 = now_ns();
+			for (;;) {
+				steps += exec_run(e, st, execs)->steps;
+				execs++;
+				if (execs % CLOCK_EVERY == 0 &&
+				    now_ns() - t0 >= EXEC_SECONDS * 1e9)
+					break;
+			}
+			ns = now_ns() - t0;
+			hoffs = sim_handoffs(exec_sim(e)) - h0;
+			/* The share of the time spent in handoffs, at the
+			 * rate section 2 measured. */
+			hoff_pct = 100.0 * (double)hoffs / sim_rate / secs(ns);
+			printf("   %-26.26s %-4s %4llu %9llu %10.0f %9.1f %10.1f "
+			       "%9.1f %7.0f%%\n", b[i].sc->name, log ? "on" : "off",
+			       (unsigned long long)k, (unsigned long long)execs,
+			       (double)execs / secs(ns),
+			       (double)ns / 1e3 / (double)execs,
+			       (double)steps / (double)execs,
+			       (double)hoffs / (double)execs, hoff_pct);
+			sim_strategy_destroy(st);
+			exec_free(e);
+		}
+	}
+	printf("\n   hoffs/ex: handoffs per execution (explorer <-> threads "
+	       "included); hoff %%: their\n   share of the time at section 2's "
+	       "rate.\n\n");
+}
+
+/* first_violation -- internal: run e under st from execution 0 until an
+ * execution finds one of want, at most budget; index of that execution or
+ * -1, and the seconds it took in *s. */
+static int64_t first_violation(struct exec *e, struct sim_strategy *st,
+			       uint32_t want, uint64_t budget, double *s)
+{
+	uint64_t t0 = now_ns();
+
+	for (uint64_t i = 0; i < budget; i++) {
+		if (exec_run(e, st, i)->kinds & want) {
+			*s = secs(now_ns() - t0);
+			return (int64_t)i;
+		}
+	}
+	*s = secs(now_ns() - t0);
+	return -1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* seed_spread -- internal: schedules to the first violation over seeds
+ * 1..SEEDS (within SEED_SECONDS), printed as found/tried, median, mean, max. */
+static void seed_spread(struct exec *e, const struct bscen *b,
+			enum scen_strategy which, uint64_t k)
+{
+	uint64_t at[SEEDS], t0 = now_ns(), sum = 0;
+	int tried = 0, found = 0;
+
+	for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+		struct sim_strategy *st = make_strategy(b->sc, which, seed, k);
+		double s;
+		int64_t i = first_violation(e, st, b->sc->expect,
+					    b->sc->explore.schedules, &s);
+
+		sim_strategy_destroy(st);
+		tried++;
+		if (i >= 0) {
+			at[found++] = (uint64_t)i + 1;
+			sum += (uint64_t)i + 1;
+		}
+		if (secs(now_ns() - t0) > SEED_SECONDS)
+			break;
+	}
+	if (!found) {
+		printf("   %-26s %-7s seeds 1..%d: none found\n", "", "", tried);
+		return;
+	}
+	qsort(at, (size_t)found, sizeof(at[0]), cmp_u64);
+	printf("   %-26s %-7s seeds 1..%d: found %d/%d, schedules median %llu, "
+	       "mean %.1f, max %llu\n", "", "", tried, found, tried,
+	       (unsigned long long)at[found / 2], (double)sum / found,
+	       (unsigned long long)at[found - 1]);
+}
+
+static void bench_first(struct bscen *b, int n)
+{
+	static const enum scen_strategy strat[] = { SCEN_STRAT_PCT,
+						    SCEN_STRAT_RANDOM };
+
+	printf("4. First expected violation (scenario seed, up to its "
+	       "schedules budget, event log on)\n\n");
+	printf("   %-26s %-7s %-11s %5s %7s %10s %10s\n", "scenario", "strat",
+	       "interleave", "k", "index", "schedules", "seconds");
+	for (int i = 0; i < n; i++) {
+		struct scen *sc = b[i].sc;
+
+		if (!sc->expect) {
+			printf("   %-26.26s (expects no violation: skipped)\n",
+			       sc->name);
+			continue;
+		}
+		for (int v = 0; v < 2; v++) {
+			/* v = 1: the same scenario with interleave: removed. */
+			sc->nsteps = v ? 0 : b[i].nsteps;
+			if (v && !b[i].nsteps)
+				break;
+			for (size_t j = 0; j < sizeof(strat) / sizeof(strat[0]);
+			     j++) {
+				uint64_t k;
+				struct exec *e = open_exec(&b[i], true, &k);
+				struct sim_strategy *st;
+				int64_t at;
+				double s;
+
+				if (!e)
+					continue;
+				st = make_strategy(sc, strat[j],
+						   sc->explore.seed, k);
+				at = first_violation(e, st, sc->expect,
+						     sc->explore.schedules, &s);
+				sim_strategy_destroy(st);
+				if (at >= 0)
+					printf("   %-26.26s %-7s %-11s %5llu %7lld "
+					       "%10lld %10.4f\n", sc->name,
+					       scen_strategy_names[strat[j]],
+					       v ? "removed" : "as bundled",
+					       (unsigned long long)k,
+					       (long long)at, (long long)at + 1, s);
+				else
+					printf("   %-26.26s %-7s %-11s %5llu %7s "
+					       "%10s %10.4f  (none in %llu)\n",
+					       sc->name,
+					       scen_strategy_names[strat[j]],
+					       v ? "removed" : "as bundled",
+					       (unsigned long long)k, "-", "-", s,
+					       (unsigned long long)
+					       sc->explore.schedules);
+				if (v)
+					seed_spread(e, &b[i], strat[j], k);
+				exec_free(e);
+			}
+		}
+		sc->nsteps = b[i].nsteps;
+	}
+	printf("\n   index: the first execution (from 0) whose findings include "
+	       "an expected kind;\n   schedules = index + 1, as `lockstep run "
+	       "--summary` counts; seconds exclude set-up.\n\n");
+}
+
+/* rm_dir -- internal: best effort, the traces a run left, then the dir. */
+static void rm_dir(const char *dir)
+{
+	char pat[512];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/*", dir);
+	if (!glob(pat, 0, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
+	rmdir(dir);
+}
+
+static void bench_cli(const char *bin, struct bscen *b, int n)
+{
+	char out[] = "/tmp/lockstep-bench-XXXXXX";
+	char *argv[4 + MAX_SCEN + 1];
+	posix_spawn_file_actions_t fa;
+	uint64_t t0, ns;
+	pid_t pid;
+	int argc = 0, status = 0, rc;
+
+	if (!mkdtemp(out)) {
+		printf("5. end to end: skipped (mkdtemp: %s)\n", strerror(errno));
+		return;
+	}
+	argv[argc++] = (char *)bin;
+	argv[argc++] = "run";
+	argv[argc++] = "-q";
+	argv[argc++] = "--out";
+	argv[argc++] = out;
+	for (int i = 0; i < n; i++)
+		argv[argc++] = b[i].path;
+	argv[argc] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	t0 = now_ns();
+	rc = posix_spawn(&pid, bin, &fa, NULL, argv, environ);
+	if (rc == 0)
+		waitpid(pid, &status, 0);
+	ns = now_ns() - t0;
+	posix_spawn_file_actions_destroy(&fa);
+	printf("5. End to end: %s run -q (every bundled scenario, its own "
+	       "budget)\n\n", bin);
+	if (rc)
+		printf("   cannot run %s: %s\n\n", bin, strerror(rc));
+	else
+		printf("   %.3f s, exit %d\n\n", secs(ns),
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	rm_dir(out);
+}
+
+int main(int argc, char **argv)
+{
+	struct bscen b[MAX_SCEN];
+	const char *bin = argc > 1 ? argv[1] : "./lockstep";
+	int cpu = sched_getcpu(), n;
+	double raw, sim;
+	uint64_t t0 = now_ns();
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("lockstep bench: %ld CPUs online, CLOCK_MONOTONIC, best of %d "
+	       "where repeated\n\n", sysconf(_SC_NPROCESSORS_ONLN), RUNS);
+	if (cpu < 0)
+		cpu = 0;
+	raw = bench_raw(cpu);
+	sim = bench_sim(raw);
+	n = load_scenarios(b, MAX_SCEN);
+	if (!n)
+		printf("3./4. no bundled scenario under scenarios/ (run from "
+		       "the top of the tree)\n\n");
+	bench_exec(b, n, sim);
+	bench_first(b, n);
+	bench_cli(bin, b, n);
+	for (int i = 0; i < n; i++) {
+		scen_free(b[i].sc);
+		free(b[i].path);
+	}
+	printf("total %.1f s\n", secs(now_ns() - t0));
+	return 0;
+}

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/exec.c -- one execution: set up the files, run the threads' operations
+ * under the scheduler, then apply the oracles (SPEC.md 4).
+ *
+ * The data oracles work on stamped data (core/stamp.h).  Each operation that
+ * changes a file is entered in the file's history over its logical interval;
+ * each read is checked against the history when it returns.  After all
+ * threads finish, every file is read once through the page cache as it
+ * stands (a stale page left behind is a stale-read) and once from the device
+ * after writeback and eviction (lost-write), and the blocks are accounted
+ * for (lost-block).
+ */
+#include "cli/exec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/stamp.h"
+#include "pmem/dev.h"
+
+struct exec_thread {
+	struct exec *e;
+	int tid;
+};
+
+struct exec {
+	const struct scen *sc;
+	uint32_t fixes;
+	struct pmem_dev *dev;
+	struct sim *sim;
+	struct exec_thread th[SCEN_MAX_THREADS];
+	void *args[SCEN_MAX_THREADS];
+	uint32_t op_base[SCEN_MAX_THREADS];	/* op id of each thread's op 0 */
+	struct core_file_spec spec[SCEN_MAX_FILES];
+
+	/* the execution */
+	struct core_fs *fs;
+	struct hist hist[SCEN_MAX_FILES];
+	struct exec_result res;
+};
+
+/* ---- Vocabulary -------------------------------------------------------------- */
+
+static void nearest(const char *name, const char *const *cands, int n,
+		    char *hint)
+{
+	/* A prefix or one-character slip is enough for a hint here; the
+	 * loader has the edit distance for keys. */
+	size_t best = 0;
+
+	hint[0] = 0;
+	for (int i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (name[k] && name[k] == cands[i][k])
+			k++;
+		if (k > best) {
+			best = k;
+			snprintf(hint, 64, "%s", cands[i]);
+		}
+	}
+}
+
+static bool vocab_fix(const char *name, char *hint)
+{
+	const char *names[FIX__COUNT];
+
+	if (core_fix_lookup(name) >= 0)
+		return true;
+	for (int i = 0; i < FIX__COUNT; i++)
+		names[i] = core_fixes[i].name;
+	nearest(name, names, FIX__COUNT, hint);
+	return false;
+}
+
+static bool vocab_kernel(const char *ver, char *hint)
+{
+	uint32_t f;
+
+	if (core_kernel_fixes(ver, &f) == 0)
+		return true;
+	snprintf(hint, 64, "v4.0 .. v7.x");
+	return false;
+}
+
+static bool vocab_point(const char *point, char *hint)
+{
+	const char *names[64];
+	int n = 0;
+
+	if (core_point_valid(point))
+		return true;
+	for (int i = 0; i < core_npoints && n < 64; i++)
+		names[n++] = core_points[i].name;
+	nearest(point, names, n, hint);
+	return false;
+}
+
+const struct scen_vocab exec_vocab = {
+	.fix = vocab_fix, .kernel = vocab_kernel, .point = vocab_point,
+};
+
+int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
+		   const char *fixes_flag, uint32_t *fixes, char *err,
+		   size_t errlen)
+{
+	const char *kernel = kernel_flag ? kernel_flag :
+			     sc->kernel[0] ? sc->kernel : NULL;
+	uint32_t f = core_presets[core_npresets - 1].fixes;
+
+	if (kernel && core_kernel_fixes(kernel, &f) < 0) {
+		snprintf(err, errlen, "unknown kernel '%s' (lockstep list "
+			 "prints the presets)", kernel);
+		return -1;
+	}
+	for (int i = 0; i < sc->nfix_edits; i++) {
+		int fix = core_fix_lookup(sc->fix_edits[i].name);
+
+		if (fix < 0) {
+			snprintf(err, errlen, "unknown fix '%s'",
+				 sc->fix_edits[i].name);
+			return -1;
+		}
+		if (sc->fix_edits[i].remove)
+			f &= ~FIX(fix);
+		else
+			f |= FIX(fix);
+	}
+	if (fixes_flag && *fixes_flag) {
+		char buf[512], *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", fixes_flag);
+		for (char *tok = strtok_r(buf, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			bool remove = *tok == '-';
+			int fix;
+
+			if (*tok == '-' || *tok == '+')
+				tok++;
+			if (!strcmp(tok, "none") && !remove) {
+				f = 0;
+				continue;
+			}
+			fix = core_fix_lookup(tok);
+			if (fix < 0) {
+				snprintf(err, errlen, "--fixes: unknown fix "
+					 "'%s' (lockstep list prints them)", tok);
+				return -1;
+			}
+			if (remove)
+				f &= ~FIX(fix);
+			else
+				f |= FIX(fix);
+		}
+	}
+	*fixes = f;
+	return 0;
+}
+
+/* ---- Findings ----------------------------------------------------------------- */
+
+static void add_finding(struct exec *e, enum scen_violation kind, int tid,
+			int op, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void add_finding(struct exec *e, enum scen_violation kind, int tid,
+			int op, const char *what, const char *fmt, ...)
+{
+	struct exec_result *r = &e->res;
+	struct finding *f;
+	va_list ap;
+
+	if (!(e->sc->check & (1u << kind)))
+		return;
+	/* One finding per kind per execution: the first is the one to read. */
+	if ((r->kinds & (1u << kind)) || r->nfind == EXEC_MAX_FINDINGS)
+		return;
+	r->kinds |= 1u << kind;
+	f = &r->find[r->nfind++];
+	f->kind = kind;
+	f->tid = tid;
+	f->op = op;
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* op_by_id -- internal: the thread and op an op id names; false for 0. */
+static bool op_by_id(const struct exec *e, uint32_t id, int *tid, int *op)
+{
+	for (int t = 0; t < e->sc->nthreads; t++) {
+		if (id >= e->op_base[t] &&
+		    id < e->op_base[t] + (uint32_t)e->sc->threads[t].nops) {
+			*tid = t;
+			*op = (int)(id - e->op_base[t]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* describe_word -- internal: where a word came from, for a person. */
+static void describe_word(const struct exec *e, uint64_t w, char *buf,
+			  size_t len)
+{
+	const struct scen *sc = e->sc;
+	unsigned file = stamp_file(w);
+	char op[128];
+	int tid, opi;
+
+	if (!w) {
+		snprintf(buf, len, "zeros");
+		return;
+	}
+	if (!(w & STAMP_VALID) || file >= (unsigned)sc->nfiles) {
+		snprintf(buf, len, "0x%016llx, not data any operation wrote",
+			 (unsigned long long)w);
+		return;
+	}
+	if (stamp_op(w) == 0) {
+		snprintf(op, sizeof(op), "its initial content");
+	} else if (op_by_id(e, stamp_op(w), &tid, &opi)) {
+		char d[96];
+
+		scen_op_describe(sc, &sc->threads[tid].ops[opi], d, sizeof(d));
+		snprintf(op, sizeof(op), "%s by %s", d, sc->threads[tid].name);
+	} else {
+		snprintf(op, sizeof(op), "operation #%u", stamp_op(w));
+	}
+	snprintf(buf, len, "file %s offset %llu, from %s", sc->files[file].name,
+		 (unsigned long long)stamp_word(w) * 8, op);
+}
+
+/* check_read -- internal: the data oracle on bytes a read returned. */
+static void check_read(struct exec *e, enum scen_violation kind, int file,
+		       const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
+		       uint32_t re, int tid, int op, const char *what,
+		       const char *when)
+{
+	struct stamp_bad bad;
+	char got[192], want[192];
+
+	if (hist_check(&e->hist[file], buf, pos, n, rs, re, &bad))
+		return;
+	describe_word(e, bad.got, got, sizeof(got));
+	if (bad.want_zero && bad.want_op) {
+		int t, o;
+
+		if (op_by_id(e, bad.want_op, &t, &o)) {
+			char d[96];
+
+			scen_op_describe(e->sc, &e->sc->threads[t].ops[o], d,
+					 sizeof(d));
+			snprintf(want, sizeof(want), "zeros, from %s by %s", d,
+				 e->sc->threads[t].name);
+		} else {
+			snprintf(want, sizeof(want), "zeros");
+		}
+	} else if (bad.want_zero) {
+		snprintf(want, sizeof(want), "zeros (a hole)");
+	} else {
+		describe_word(e, bad.want, want, sizeof(want));
+	}
+	add_finding(e, kind, tid, op, what,
+		    "at offset %llu of %s, a word the file did not hold %s:\n"
+		    "    got      %s\n"
+		    "    expected %s",
+		    (unsigned long long)(bad.offset & ~7ull),
+		    e->sc->files[file].name, when, got, want);
+}
+
+/* ---- The threads -------------------------------------------------------------- */
+
+static const char *errname(int err)
+{
+	switch (err) {
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EBUSY: return "EBUSY";
+	case EFBIG: return "EFBIG";
+	case EIO: return "EIO";
+	case ENOMEM: return "ENOMEM";
+	case EAGAIN: return "EAGAIN";
+	case EFAULT: return "EFAULT";
+	case EPERM: return "EPERM";
+	case EXDEV: return "EXDEV";
+	default: return "error";
+	}
+}
+
+/* run_op -- internal: one operation of thread tid, with its oracles. */
+static void run_op(struct exec *e, int tid, int opi)
+{
+	const struct scen *sc = e->sc;
+	const struct scen_op *op = &sc->threads[tid].ops[opi];
+	uint32_t id = e->op_base[tid] + (uint32_t)opi;
+	struct inode *inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL;
+	struct hist *h = op->file >= 0 ? &e->hist[op->file] : NULL;
+	char desc[128], what[192];
+	uint32_t rs, slot = 0;
+	long long res = 0;
+	unsigned char *buf = NULL;
+	uint64_t len = op->len;
+
+	scen_op_describe(sc, op, desc, sizeof(desc));
+	snprintf(what, sizeof(what), "%s by %s", desc, sc->threads[tid].name);
+	sim_op_begin(sim_strdup(desc));
+	rs = sim_now();
+	switch (op->kind) {
+	case SCEN_OP_READ:
+		if (len > (64u << 20))
+			len = 64u << 20;
+		buf = sim_alloc(len ? len : 1);
+		res = core_read(inode, op->offset, len, buf);
+		if (res > 0)
+			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
+				   (uint64_t)res, rs, sim_now(), tid, opi, what,
+				   "while the read ran");
+		break;
+	case SCEN_OP_WRITE:
+		if (len > (64u << 20))
+			len = 64u << 20;
+		buf = sim_alloc(len ? len : 1);
+		stamp_fill(buf, (unsigned)op->file, id, op->offset, len);
+		slot = hist_begin(h, id, HIST_WRITE, op->offset, op->offset + len, rs);
+		res = core_write(inode, op->offset, len, buf);
+		hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
+		hist_end(h, slot, sim_now());
+		break;
+	case SCEN_OP_PUNCH_HOLE:
+		slot = hist_begin(h, id, HIST_ZERO, op->offset,
+				  op->offset + op->len, rs);
+		res = core_punch_hole(inode, op->offset, op->len);
+		if (res < 0)
+			hist_trim(h, slot, op->offset);
+		hist_end(h, slot, sim_now());
+		break;
+	case SCEN_OP_FSYNC:
+		res = core_fsync(inode);
+		break;
+	default:
+		/* exec_new refuses scenarios with other operations. */
+		SIM_BUG_ON(1);
+	}
+	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
+	if (res < 0 && -res != op->expect_error)
+		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+			    "returned -%s%s%s", errname((int)-res),
+			    op->expect_error ? ", expected -" : " (no error expected)",
+			    op->expect_error ? errname(op->expect_error) : "");
+	else if (res >= 0 && op->expect_error)
+		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+			    "succeeded, expected -%s", errname(op->expect_error));
+}
+
+static void thread_main(struct sim *s, int tid, void *arg)
+{
+	struct exec_thread *t = arg;
+
+	(void)s;
+	for (int i = 0; i < t->e->sc->threads[tid].nops; i++)
+		run_op(t->e, tid, i);
+}
+
+/* ---- The final checks ------------------------------------------------------------- */
+
+static void final_checks(void *arg)
+{
+	struct exec *e = arg;
+	const struct scen *sc = e->sc;
+	uint32_t now = sim_now();
+	char msg[256];
+
+	for (int f = 0; f < sc->nfiles; f++) {
+		struct inode *inode = core_fs_inode(e->fs, f);
+		uint64_t size = core_i_size(inode);
+		unsigned char *buf = sim_alloc(size ? size : 1);
+		char what[160];
+		ssize_t n;
+
+		snprintf(what, sizeof(what), "the final read of %s through the "
+			 "page cache", sc->files[f].name);
+		n = core_read(inode, 0, size, buf);
+		if (n > 0)
+			check_read(e, SCEN_V_STALE_READ, f, buf, 0, (uint64_t)n,
+				   now, now, -1, -1, what,
+				   "once every operation had finished");
+
+		core_writeback_evict(inode);
+		core_read_device(inode, size, buf);
+		snprintf(what, sizeof(what), "%s, read back from the device "
+			 "after writeback and eviction", sc->files[f].name);
+		check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
+			   what, "once every operation had finished");
+	}
+	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
+		add_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
+			    "block accounting at the end", "%s", msg);
+}
+
+/* ---- The engine ---------------------------------------------------------------------- */
+
+struct exec *exec_new(const struct scen *sc, uint32_t fixes,
+		      const struct exec_options *opt, char *err, size_t errlen)
+{
+	struct sim_options so = { .cpu = -1, .log_events = opt->log_events };
+	struct exec *e;
+	uint32_t id = 1;
+
+	for (int t = 0; t < sc->nthreads; t++) {
+		for (int i = 0; i < sc->threads[t].nops; i++) {
+			enum scen_op_kind k = sc->threads[t].ops[i].kind;
+
+			if (k != SCEN_OP_READ && k != SCEN_OP_WRITE &&
+			    k != SCEN_OP_PUNCH_HOLE && k != SCEN_OP_FSYNC) {
+				snprintf(err, errlen, "%s:%d:%d: operation '%s' "
+					 "is not modelled by this build yet",
+					 sc->path, sc->threads[t].ops[i].pos.line,
+					 sc->threads[t].ops[i].pos.col,
+					 scen_op_names[k]);
+				return NULL;
+			}
+		}
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->sc = sc;
+	e->fixes = fixes;
+	e->dev = pmem_dev_open(opt->pool, sc->block_size, sc->blocks, err, errlen);
+	if (!e->dev) {
+		free(e);
+		return NULL;
+	}
+	e->sim = sim_create(sc->nthreads, &so);
+	if (!e->sim) {
+		snprintf(err, errlen, "cannot create %d threads", sc->nthreads);
+		pmem_dev_close(e->dev);
+		free(e);
+		return NULL;
+	}
+	for (int t = 0; t < sc->nthreads; t++) {
+		e->th[t] = (struct exec_thread){ e, t };
+		e->args[t] = &e->th[t];
+		e->op_base[t] = id;
+		id += (uint32_t)sc->threads[t].nops;
+	}
+	for (int f = 0; f < sc->nfiles; f++)
+		e->spec[f] = (struct core_file_spec){
+			.name = sc->files[f].name, .size = sc->files[f].size,
+			.dax = sc->files[f].dax, .index = f,
+		};
+	return e;
+}
+
+void exec_free(struct exec *e)
+{
+	if (!e)
+		return;
+	sim_destroy(e->sim);
+	pmem_dev_close(e->dev);
+	for (int f = 0; f < SCEN_MAX_FILES; f++)
+		hist_free(&e->hist[f]);
+	free(e);
+}
+
+struct sim *exec_sim(struct exec *e)
+{
+	return e->sim;
+}
+
+const struct scen *exec_scen(const struct exec *e)
+{
+	return e->sc;
+}
+
+uint32_t exec_fixes(const struct exec *e)
+{
+	return e->fixes;
+}
+
+static void setup(void *arg)
+{
+	struct exec *e = arg;
+
+	e->fs = core_fs_create(e->dev, e->fixes, e->spec, e->sc->nfiles);
+}
+
+const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
+				   uint64_t index)
+{
+	const struct scen *sc = e->sc;
+	struct sim_step steps[64];
+	struct exec_result *r = &e->res;
+
+	memset(r, 0, sizeof(*r));
+	sim_new_arena(e->sim);
+	for (int f = 0; f < sc->nfiles; f++) {
+		hist_free(&e->hist[f]);
+		hist_init(&e->hist[f], (unsigned)f, sc->files[f].size);
+	}
+	if (!sim_guard(e->sim, setup, e) || !e->fs) {
+		r->abort = SIM_ABORT_CRASH;
+		add_finding(e, SCEN_V_CRASH, -1, -1, "setting up the files",
+			    "%s", e->fs ? sim_abort_reason(e->sim) :
+			    "the files do not fit on the device (ENOSPC)");
+		return r;
+	}
+	for (int i = 0; i < sc->nsteps; i++)
+		steps[i] = (struct sim_step){
+			.tid = sc->steps[i].thread,
+			.until = sc->steps[i].run ? NULL : sc->steps[i].point,
+		};
+	sim_set_exec_index(e->sim, index);
+	r->abort = sim_execute(e->sim, thread_main, e->args, st, steps,
+			       sc->nsteps);
+	r->steps = sim_steps(e->sim);
+	switch (r->abort) {
+	case SIM_OK:
+		if (!sim_guard(e->sim, final_checks, e))
+			add_finding(e, SCEN_V_CRASH, -1, -1, "the final checks",
+				    "%s", sim_abort_reason(e->sim));
+		break;
+	case SIM_ABORT_DEADLOCK:
+		add_finding(e, SCEN_V_DEADLOCK, -1, -1,
+			    "no thread can run", "%s", sim_abort_reason(e->sim));
+		break;
+	case SIM_ABORT_CRASH:
+	case SIM_ABORT_LIMIT:
+		add_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",
+			    "%s", sim_abort_reason(e->sim));
+		break;
+	case SIM_ABORT_REPLAY:
+		break;
+	}
+	return r;
+}

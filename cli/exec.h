@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/exec.h -- the execution engine: a scenario run under the scheduler,
+ * with the oracles applied to what each execution did.
+ *
+ * Owns: struct exec (one per scenario run: the device, the simulator and
+ * its threads, the per-file histories) and the findings of the last
+ * execution.  Single-threaded use: one explorer per struct exec.
+ */
+#ifndef LOCKSTEP_CLI_EXEC_H
+#define LOCKSTEP_CLI_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report/report.h"
+#include "scenarios/scen.h"
+#include "sim/sim.h"
+#include "sim/strategy.h"
+
+#define EXEC_MAX_FINDINGS 16
+struct exec_result {
+	enum sim_abort abort;
+	uint64_t steps;
+	int nfind;
+	struct finding find[EXEC_MAX_FINDINGS];
+	uint32_t kinds;			/* mask of scen_violation found */
+};
+
+struct exec_options {
+	const char *pool;		/* --pool, or NULL */
+	bool log_events;
+};
+
+struct exec;
+
+/* exec_new -- set up for running 'sc' with 'fixes'; NULL with a message in
+ * err on failure (a pool that cannot be made, an operation this build does
+ * not model). */
+struct exec *exec_new(const struct scen *sc, uint32_t fixes,
+		      const struct exec_options *opt, char *err, size_t errlen);
+void exec_free(struct exec *e);
+
+/* exec_run -- one execution, numbered 'index', scheduled by st. */
+const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
+				   uint64_t index);
+
+struct sim *exec_sim(struct exec *e);
+const struct scen *exec_scen(const struct exec *e);
+uint32_t exec_fixes(const struct exec *e);
+
+/* exec_fixes_for -- the fixes a scenario asks for: its kernel preset (or
+ * every fix when it names none), edited by its fixes: list, then by the
+ * command line's --kernel and --fixes.  -1 with a message on a bad name. */
+int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
+		   const char *fixes_flag, uint32_t *fixes, char *err,
+		   size_t errlen);
+
+/* The vocabulary scenarios are checked against: the core's. */
+extern const struct scen_vocab exec_vocab;
+
+#endif

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/explore.c -- exploring a scenario's schedules and judging the outcome.
+ *
+ * Execution i of a run is scheduled by the strategy seeded with (seed, i),
+ * so it is the same execution whatever ran before it.  PCT needs k, the
+ * number of steps of an execution: it is measured once, on the
+ * non-preemptive schedule, before the first execution.
+ *
+ * A run stops early once every violation its expect: lists has been found;
+ * a scenario that expects none runs its whole budget.  The first finding of
+ * each kind is reported (text on stdout) and saved as a trace under --out.
+ */
+#include "cli/explore.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/exec.h"
+#include "core/core.h"
+#include "report/report.h"
+
+struct outcome {
+	const struct scen *sc;
+	uint32_t fixes;
+	struct report_sched sched;
+	uint64_t schedules_run;
+	uint64_t found_at[SCEN_V__COUNT];	/* execution + 1 */
+	uint32_t found;
+	bool pass;
+	char why[256];
+	char *json;				/* findings, as a JSON array body */
+	size_t json_len;
+	double seconds;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	/* Progress and bench figures only: never a decision. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void mask_names(uint32_t m, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < SCEN_V__COUNT && off < len; k++)
+		if (m & (1u << k))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "",
+						scen_violation_names[k]);
+	if (!off)
+		snprintf(buf, len, "none");
+}
+
+/* judge -- internal: the outcome against expect: (SPEC.md 8). */
+static void judge(struct outcome *oc)
+{
+	const struct scen *sc = oc->sc;
+	uint32_t unexpected = oc->found & ~sc->expect & ~sc->tolerate;
+	uint32_t missing = sc->expect & ~oc->found;
+	char a[128];
+
+	oc->pass = !unexpected && !missing;
+	if (unexpected) {
+		mask_names(unexpected, a, sizeof(a));
+		snprintf(oc->why, sizeof(oc->why), "found %s, not expected", a);
+	} else if (missing) {
+		mask_names(missing, a, sizeof(a));
+		snprintf(oc->why, sizeof(oc->why),
+			 "expected %s, not found in %llu schedules", a,
+			 (unsigned long long)oc->schedules_run);
+	} else if (oc->found) {
+		mask_names(oc->found, a, sizeof(a));
+		snprintf(oc->why, sizeof(oc->why), "%s found as expected", a);
+	} else {
+		snprintf(oc->why, sizeof(oc->why), "clean in %llu schedules, "
+			 "as expected", (unsigned long long)oc->schedules_run);
+	}
+}
+
+static struct sim_strategy *make_strategy(const struct report_sched *rs,
+					  int nthreads)
+{
+	if (!strcmp(rs->strategy, "random"))
+		return sim_strategy_random(rs->seed, nthreads);
+	return sim_strategy_pct(rs->seed, nthreads, rs->depth, rs->k);
+}
+
+static void trace_path(const struct explore_opts *o, const struct scen *sc,
+		       enum scen_violation kind, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%s.trace", o->out, sc->name,
+		 scen_violation_names[kind]);
+}
+
+/* run_one -- internal: explore one loaded scenario. */
+static int run_one(const struct explore_opts *o, const struct scen *sc,
+		   struct outcome *oc)
+{
+	struct exec_options eo = { .pool = o->pool, .log_events = true };
+	char err[512];
+	struct exec *e;
+	struct sim_strategy *st;
+	uint64_t schedules = o->schedules ? o->schedules : sc->explore.schedules;
+	FILE *json;
+	double t0 = now_seconds();
+
+	memset(oc, 0, sizeof(*oc));
+	oc->sc = sc;
+	if (exec_fixes_for(sc, o->kernel, o->fixes, &oc->fixes, err,
+			   sizeof(err)) < 0) {
+		fprintf(stderr, "lockstep: %s: %s\n", sc->path, err);
+		return 2;
+	}
+	e = exec_new(sc, oc->fixes, &eo, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "lockstep: %s\n", err);
+		return 3;
+	}
+	snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "%s",
+		 scen_strategy_names[o->have_strategy ? o->strategy :
+						       sc->explore.strategy]);
+	if (!strcmp(oc->sched.strategy, "dfs")) {
+		fprintf(stderr, "lockstep: %s: strategy dfs is not in this "
+			"build yet; using pct\n", sc->path);
+		snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "pct");
+	}
+	oc->sched.seed = o->have_seed ? o->seed : sc->explore.seed;
+	oc->sched.depth = o->depth ? o->depth : sc->explore.depth;
+
+	/* k for PCT: the steps of the non-preemptive schedule. */
+	st = sim_strategy_first();
+	exec_run(e, st, 0);
+	oc->sched.k = sim_steps(exec_sim(e));
+	sim_strategy_destroy(st);
+
+	st = make_strategy(&oc->sched, sc->nthreads);
+	json = open_memstream(&oc->json, &oc->json_len);
+	for (uint64_t i = 0; i < schedules; i++) {
+		const struct exec_result *r = exec_run(e, st, i);
+
+		oc->schedules_run = i + 1;
+		for (int f = 0; f < r->nfind; f++) {
+			const struct finding *fd = &r->find[f];
+			struct report_in in = {
+				.sc = sc, .fixes = oc->fixes, .sched = oc->sched,
+				.finding = fd, .sim = exec_sim(e),
+			};
+			char path[4096];
+			int werr;
+
+			if (oc->found & (1u << fd->kind))
+				continue;
+			oc->found |= 1u << fd->kind;
+			oc->found_at[fd->kind] = i + 1;
+			in.sched.execution = i;
+			trace_path(o, sc, fd->kind, path, sizeof(path));
+			werr = report_trace_write(path, &in);
+			if (!o->quiet) {
+				report_text(stdout, &in);
+				if (werr)
+					printf("  (trace not saved: %s: %s)\n\n",
+					       path, strerror(-werr));
+				else
+					printf("  trace: %s (lockstep replay %s)\n\n",
+					       path, path);
+			}
+			if (ftell(json) > 0)
+				fputs(", ", json);
+			report_json_finding(json, &in, werr ? NULL : path);
+		}
+		if (sc->expect && (sc->expect & oc->found) == sc->expect)
+			break;
+	}
+	fclose(json);
+	sim_strategy_destroy(st);
+	exec_free(e);
+	oc->seconds = now_seconds() - t0;
+	judge(oc);
+	return 0;
+}
+
+static void write_json(const char *path, struct outcome *oc, int n)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "lockstep: --json %s: %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "{\"lockstep\": 1, \"build\": ");
+	report_json_string(f, report_build());
+	fprintf(f, ", \"scenarios\": [");
+	for (int i = 0; i < n; i++) {
+		char fixes[256], buf[256];
+
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		report_json_string(f, oc[i].sc->name);
+		fprintf(f, ", \"path\": ");
+		report_json_string(f, oc[i].sc->path);
+		fprintf(f, ", \"fixes\": ");
+		report_json_string(f, core_fixes_format(oc[i].fixes, fixes,
+							sizeof(fixes)));
+		fprintf(f, ", \"strategy\": ");
+		report_json_string(f, oc[i].sched.strategy);
+		fprintf(f, ", \"seed\": %llu, \"depth\": %d, \"schedules\": %llu",
+			(unsigned long long)oc[i].sched.seed, oc[i].sched.depth,
+			(unsigned long long)oc[i].schedules_run);
+		mask_names(oc[i].found, buf, sizeof(buf));
+		fprintf(f, ", \"found\": ");
+		report_json_string(f, buf);
+		mask_names(oc[i].sc->expect, buf, sizeof(buf));
+		fprintf(f, ", \"expected\": ");
+		report_json_string(f, buf);
+		fprintf(f, ", \"outcome\": \"%s\", \"why\": ",
+			oc[i].pass ? "pass" : "fail");
+		report_json_string(f, oc[i].why);
+		fprintf(f, ", \"findings\": [%.*s]}", (int)oc[i].json_len,
+			oc[i].json ? oc[i].json : "");
+	}
+	fprintf(f, "\n]}\n");
+	fclose(f);
+}
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static void write_junit(const char *path, struct outcome *oc, int n)
+{
+	FILE *f = fopen(path, "w");
+	int failures = 0;
+
+	if (!f) {
+		fprintf(stderr, "lockstep: --junit %s: %s\n", path, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		failures += !oc[i].pass;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<testsuites>\n<testsuite name=\"lockstep\" tests=\"%d\" "
+		   "failures=\"%d\">\n", n, failures);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "  <testcase classname=\"lockstep\" name=\"");
+		xml_escape(f, oc[i].sc->name);
+		fprintf(f, "\"");
+		if (oc[i].pass) {
+			fprintf(f, "/>\n");
+			continue;
+		}
+		fprintf(f, ">\n    <failure message=\"");
+		xml_escape(f, oc[i].why);
+		fprintf(f, "\"/>\n  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n</testsuites>\n");
+	fclose(f);
+}
+
+int explore_files(const struct explore_opts *o, int n, char **files)
+{
+	struct scen **sc = calloc((size_t)n, sizeof(*sc));
+	struct outcome *oc = calloc((size_t)n, sizeof(*oc));
+	int code = 0, failed = 0, nloaded = n;
+
+	if (!sc || !oc) {
+		free(sc);
+		free(oc);
+		return 3;
+	}
+	/* Every scenario is loaded before any runs: bad input stops the run
+	 * with exit 2 before any time is spent. */
+	for (int i = 0; i < n; i++) {
+		struct scen_error err;
+
+		sc[i] = scen_load(files[i], &exec_vocab, &err);
+		if (!sc[i]) {
+			fprintf(stderr, "%s:%d:%d: error: %s\n", err.file,
+				err.pos.line, err.pos.col, err.msg);
+			code = 2;
+		}
+	}
+	if (code == 0 && mkdir(o->out, 0755) && errno != EEXIST) {
+		fprintf(stderr, "lockstep: --out %s: %s\n", o->out, strerror(errno));
+		code = 2;
+	}
+	for (int i = 0; i < n && code == 0; i++) {
+		int rc = run_one(o, sc[i], &oc[i]);
+
+		if (rc) {
+			code = rc;
+			n = i;
+			break;
+		}
+		failed += !oc[i].pass;
+		printf("%s %s: %s\n", oc[i].pass ? "PASS" : "FAIL", sc[i]->name,
+		       oc[i].why);
+		if (o->verbose)
+			fprintf(stderr, "  %llu schedules in %.2f s\n",
+				(unsigned long long)oc[i].schedules_run,
+				oc[i].seconds);
+	}
+	if (code == 0) {
+		if (o->summary) {
+			printf("\n%-36s %-22s %-9s %s\n", "scenario", "fixes",
+			       "outcome", "first found at schedule");
+			for (int i = 0; i < n; i++) {
+				char fixes[256], at[256];
+				size_t off = 0;
+
+				at[0] = 0;
+				for (int k = 0; k < SCEN_V__COUNT; k++)
+					if (oc[i].found_at[k])
+						off += (size_t)snprintf(at + off,
+							sizeof(at) - off, "%s%s %llu",
+							off ? ", " : "",
+							scen_violation_names[k],
+							(unsigned long long)oc[i].found_at[k]);
+				printf("%-36s %-22.22s %-9s %s\n", sc[i]->name,
+				       core_fixes_format(oc[i].fixes, fixes,
+							 sizeof(fixes)),
+				       oc[i].pass ? "pass" : "FAIL",
+				       at[0] ? at : "-");
+			}
+			printf("\n%d passed, %d failed\n", n - failed, failed);
+		}
+		if (o->json)
+			write_json(o->json, oc, n);
+		if (o->junit)
+			write_junit(o->junit, oc, n);
+		code = failed ? 1 : 0;
+	}
+	for (int i = 0; i < n; i++)
+		free(oc[i].json);
+	for (int i = 0; i < nloaded; i++)
+		scen_free(sc[i]);
+	free(sc);
+	free(oc);
+	return code;
+}
+
+int explore_replay(const struct explore_opts *o, const char *path)
+{
+	struct report_trace t;
+	struct scen_error serr;
+	struct scen *sc;
+	struct exec_options eo = { .pool = o->pool, .log_events = true };
+	struct exec *e;
+	struct sim_strategy *st;
+	const struct exec_result *r;
+	char err[512];
+	int code = 1;
+
+	if (report_trace_read(path, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lockstep replay: %s\n", err);
+		return 2;
+	}
+	sc = scen_load(t.scenario, &exec_vocab, &serr);
+	if (!sc) {
+		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file, serr.pos.line,
+			serr.pos.col, serr.msg);
+		report_trace_free(&t);
+		return 2;
+	}
+	if (sc->hash != t.hash) {
+		fprintf(stderr, "lockstep replay: %s changed since the trace was "
+			"recorded (hash %016llx, trace has %016llx): run the "
+			"scenario again\n", t.scenario,
+			(unsigned long long)sc->hash, (unsigned long long)t.hash);
+		scen_free(sc);
+		report_trace_free(&t);
+		return 2;
+	}
+	if (strcmp(t.build, report_build()))
+		fprintf(stderr, "lockstep replay: warning: trace recorded by build "
+			"%s, this is %s; replaying while the decisions fit\n",
+			t.build, report_build());
+	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "lockstep: %s\n", err);
+		scen_free(sc);
+		report_trace_free(&t);
+		return 3;
+	}
+	st = sim_strategy_replay(t.dec, t.ndec);
+	r = exec_run(e, st, t.sched.execution);
+	if (r->abort == SIM_ABORT_REPLAY) {
+		fprintf(stderr, "lockstep replay: the trace no longer fits the "
+			"core: %s\n", sim_abort_reason(exec_sim(e)));
+		code = 2;
+	}
+	for (int f = 0; code == 1 && f < r->nfind; f++) {
+		struct report_in in = {
+			.sc = sc, .fixes = t.fixes, .sched = t.sched,
+			.finding = &r->find[f], .sim = exec_sim(e),
+		};
+
+		if (r->find[f].kind != t.kind)
+			continue;
+		report_text(stdout, &in);
+		code = 0;
+	}
+	if (code == 1)
+		fprintf(stderr, "lockstep replay: %s not reproduced\n",
+			scen_violation_names[t.kind]);
+	else if (code == 0 && !sim_strategy_replay_exact(st))
+		fprintf(stderr, "lockstep replay: warning: not every recorded "
+			"decision was used\n");
+	sim_strategy_destroy(st);
+	exec_free(e);
+	scen_free(sc);
+	report_trace_free(&t);
+	return code;
+}

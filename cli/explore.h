@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/explore.h -- running scenarios: the schedules, the outcome against
+ * expect:, reports, traces, JSON and JUnit; and replaying a trace.
+ */
+#ifndef LOCKSTEP_CLI_EXPLORE_H
+#define LOCKSTEP_CLI_EXPLORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenarios/scen.h"
+
+struct explore_opts {
+	uint64_t seed;
+	bool have_seed;
+	uint64_t schedules;		/* 0: the scenario's */
+	enum scen_strategy strategy;
+	bool have_strategy;
+	int depth;			/* 0: the scenario's */
+	const char *fixes, *kernel;
+	const char *out, *json, *junit, *pool;
+	bool summary, quiet, verbose;
+};
+
+/* explore_files -- `lockstep run`; returns the exit code (SPEC.md 8). */
+int explore_files(const struct explore_opts *o, int n, char **files);
+/* explore_replay -- `lockstep replay`: 0 when the trace's violation is
+ * reproduced, 1 when it is not, 2 for a bad trace. */
+int explore_replay(const struct explore_opts *o, const char *trace);
+
+#endif

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/main.c -- the lockstep command line (SPEC.md 2 and 8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/exec.h"
+#include "cli/explore.h"
+#include "core/core.h"
+#include "report/report.h"
+#include "scenarios/scen.h"
+
+#ifndef LOCKSTEP_VERSION
+#define LOCKSTEP_VERSION "unknown"
+#endif
+
+static const char usage_text[] =
+	"usage: lockstep COMMAND [OPTIONS] ARGS...\n"
+	"\n"
+	"A deterministic concurrency simulator for Linux page-cache and DAX\n"
+	"locking: runs a model of the kernel's code paths on real threads, one\n"
+	"at a time, and chooses at every lock operation and named point who\n"
+	"runs next.\n"
+	"\n"
+	"commands:\n"
+	"  run FILE...       explore each scenario with its explore: settings\n"
+	"                    (flags override), report, exit per expect:\n"
+	"  replay TRACE      run a recorded schedule again; prints the same report\n"
+	"  lint FILE...      validate scenarios without running them\n"
+	"  list              operations, named points, fixes and kernel presets\n"
+	"\n"
+	"  fuzz, minimize, merge, bisect: not in this build yet (issue #5)\n"
+	"\n"
+	"options (run, replay):\n"
+	"  --seed N          seed of the strategy (default: the scenario's)\n"
+	"  --schedules N     executions to explore (default: the scenario's)\n"
+	"  --strategy S      pct or random (dfs: not in this build yet)\n"
+	"  --depth D         PCT depth (bug depth d: d-1 priority changes)\n"
+	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
+	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
+	"  --out DIR         where traces go (default lockstep-out/)\n"
+	"  --json FILE       results as JSON\n"
+	"  --junit FILE      results as JUnit XML\n"
+	"  --pool PATH       the pmem pool: a directory, file or DAX device\n"
+	"                    (default $LOCKSTEP_POOL, else /dev/shm, else $TMPDIR)\n"
+	"  --summary         a table of the outcomes at the end\n"
+	"  -q, --quiet       no reports, only outcomes\n"
+	"  -v, --verbose     progress and timing on stderr\n"
+	"  -h, --help        this text; --version the version\n"
+	"\n"
+	"exit: 0 outcome as expected, 1 not, 2 bad input, 3 internal error\n";
+
+static int usage(FILE *out, int code)
+{
+	fputs(usage_text, out);
+	return code;
+}
+
+enum { OPT_SEED = 256, OPT_SCHEDULES, OPT_STRATEGY, OPT_DEPTH, OPT_FIXES,
+       OPT_KERNEL, OPT_OUT, OPT_JSON, OPT_JUNIT, OPT_POOL, OPT_SUMMARY,
+       OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "schedules", required_argument, NULL, OPT_SCHEDULES },
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },
+	{ "depth", required_argument, NULL, OPT_DEPTH },
+	{ "fixes", required_argument, NULL, OPT_FIXES },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "pool", required_argument, NULL, OPT_POOL },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_u64(const char *opt, const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-') {
+		fprintf(stderr, "lockstep: %s: expected a non-negative integer, "
+			"got '%s'\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+/* parse_opts -- the common flags; returns the index of the first operand,
+ * or -1 (message printed) on a usage error, -2 for --help/--version. */
+static int parse_opts(int argc, char **argv, struct explore_opts *o)
+{
+	int c;
+	uint64_t v;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "qvh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SEED:
+			if (parse_u64("--seed", optarg, &o->seed))
+				return -1;
+			o->have_seed = true;
+			break;
+		case OPT_SCHEDULES:
+			if (parse_u64("--schedules", optarg, &o->schedules) ||
+			    !o->schedules) {
+				if (!o->schedules)
+					fprintf(stderr, "lockstep: --schedules "
+						"must be at least 1\n");
+				return -1;
+			}
+			break;
+		case OPT_STRATEGY:
+			if (!strcmp(optarg, "pct"))
+				o->strategy = SCEN_STRAT_PCT;
+			else if (!strcmp(optarg, "random"))
+				o->strategy = SCEN_STRAT_RANDOM;
+			else if (!strcmp(optarg, "dfs")) {
+				fprintf(stderr, "lockstep: --strategy dfs is not "
+					"in this build yet\n");
+				return -1;
+			} else {
+				fprintf(stderr, "lockstep: --strategy: expected "
+					"pct, random or dfs, got '%s'\n", optarg);
+				return -1;
+			}
+			o->have_strategy = true;
+			break;
+		case OPT_DEPTH:
+			if (parse_u64("--depth", optarg, &v))
+				return -1;
+			if (v < 1 || v > 16) {
+				fprintf(stderr, "lockstep: --depth must be 1..16\n");
+				return -1;
+			}
+			o->depth = (int)v;
+			break;
+		case OPT_FIXES:
+			o->fixes = optarg;
+			break;
+		case OPT_KERNEL:
+			o->kernel = optarg;
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_JUNIT:
+			o->junit = optarg;
+			break;
+		case OPT_POOL:
+			o->pool = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			return -2;
+		case OPT_VERSION:
+			printf("lockstep %s\n", LOCKSTEP_VERSION);
+			return -2;
+		default:
+			fprintf(stderr, "lockstep: unknown option '%s' "
+				"(lockstep --help)\n", argv[optind - 1]);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static void print_scen_error(const struct scen_error *err)
+{
+	fprintf(stderr, "%s:%d:%d: error: %s\n", err->file, err->pos.line,
+		err->pos.col, err->msg);
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	struct explore_opts o = { 0 };
+	int first = parse_opts(argc, argv, &o), bad = 0;
+
+	if (first < 0)
+		return first == -2 ? 0 : 2;
+	if (first >= argc) {
+		fprintf(stderr, "lockstep lint: no scenario given\n");
+		return 2;
+	}
+	for (int i = first; i < argc; i++) {
+		struct scen_error err;
+		struct scen *sc = scen_load(argv[i], &exec_vocab, &err);
+
+		if (!sc) {
+			print_scen_error(&err);
+			bad = 1;
+			continue;
+		}
+		uint32_t fixes;
+		char msg[256];
+
+		if (exec_fixes_for(sc, NULL, NULL, &fixes, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "%s: error: %s\n", argv[i], msg);
+			bad = 1;
+		} else if (!o.quiet) {
+			printf("%s: ok\n", argv[i]);
+		}
+		scen_free(sc);
+	}
+	return bad ? 2 : 0;
+}
+
+static int cmd_list(void)
+{
+	printf("operations and their named points:\n");
+	for (int k = 0; k < SCEN_OP__COUNT; k++) {
+		size_t l = strlen(scen_op_names[k]);
+		int shown = 0;
+
+		printf("  %s\n", scen_op_names[k]);
+		for (int i = 0; i < core_npoints; i++) {
+			if (strncmp(core_points[i].name, scen_op_names[k], l) ||
+			    core_points[i].name[l] != '.')
+				continue;
+			printf("      %-30s %s\n", core_points[i].name,
+			       core_points[i].what);
+			shown++;
+		}
+		(void)shown;
+	}
+	printf("\nfixes:\n");
+	for (int i = 0; i < FIX__COUNT; i++)
+		printf("  %-24s %-9s %s\n", core_fixes[i].name,
+		       core_fixes[i].kernel, core_fixes[i].what);
+	printf("\nkernel presets (kernel: vX.Y takes the last one at or below "
+	       "it):\n");
+	for (int i = 0; i < core_npresets; i++) {
+		char buf[256];
+
+		printf("  %-7s %s\n", core_presets[i].version,
+		       core_fixes_format(core_presets[i].fixes, buf, sizeof(buf)));
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct explore_opts o = { .out = "lockstep-out" };
+	int first = parse_opts(argc, argv, &o);
+
+	if (first < 0)
+		return first == -2 ? 0 : 2;
+	if (first >= argc) {
+		fprintf(stderr, "lockstep run: no scenario given\n");
+		return 2;
+	}
+	return explore_files(&o, argc - first, argv + first);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct explore_opts o = { .out = "lockstep-out" };
+	int first = parse_opts(argc, argv, &o);
+
+	if (first < 0)
+		return first == -2 ? 0 : 2;
+	if (first != argc - 1) {
+		fprintf(stderr, "lockstep replay: expected one trace file\n");
+		return 2;
+	}
+	return explore_replay(&o, argv[first]);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return usage(stderr, 2);
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		return usage(stdout, 0);
+	if (!strcmp(cmd, "--version")) {
+		printf("lockstep %s\n", LOCKSTEP_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "lint"))
+		return cmd_lint(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list"))
+		return cmd_list();
+	if (!strcmp(cmd, "fuzz") || !strcmp(cmd, "minimize") ||
+	    !strcmp(cmd, "merge") || !strcmp(cmd, "bisect")) {
+		fprintf(stderr, "lockstep %s: not in this build yet\n", cmd);
+		return 3;
+	}
+	fprintf(stderr, "lockstep: unknown command '%s' (lockstep --help)\n", cmd);
+	return 2;
+}

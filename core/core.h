@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/core.h -- the page cache and DAX model: what the engine may call.
+ *
+ * The core follows the kernel's own code paths and lock order (see
+ * core/lockorder.h for the tree).  It never touches time, randomness,
+ * pthreads or I/O directly: locks and named points go through sim/, data
+ * through pmem/.  Errors are 0 or -errno, as in the kernel.
+ *
+ * Owns: struct core_fs (one per execution, in the execution's arena), its
+ * inodes, mappings and pages.
+ *
+ * Concurrency: every entry point may be called from any scenario thread;
+ * the scheduler runs one at a time, and the core's own locks (sim locks)
+ * give the kernel's exclusion.
+ */
+#ifndef LOCKSTEP_CORE_H
+#define LOCKSTEP_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pmem_dev;
+struct core_fs;
+struct inode;
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1u << PAGE_SHIFT)
+
+/* ---- Fixes and kernel presets (SPEC.md 5) ------------------------------ */
+
+enum core_fix {
+	FIX_FAULT_LOCK,
+	FIX_LONGTERM_PIN_REJECT,
+	FIX_DAX_BREAK_LAYOUTS,
+	FIX_DAX_SWITCH_ON_EVICT,
+	FIX_INVALIDATE_LOCK,
+	FIX_DAX_BREAK_LAYOUTS_NAIVE,
+	FIX_DAX_SWITCH_AOPS_SEM,
+	FIX__COUNT
+};
+
+#define FIX(f) (1u << (f))
+
+struct core_fix_info {
+	const char *name;
+	const char *what;
+	const char *kernel;		/* "4.1", or "proposed" */
+};
+extern const struct core_fix_info core_fixes[FIX__COUNT];
+
+struct core_preset {
+	const char *version;		/* "v5.15" */
+	uint32_t fixes;
+};
+extern const struct core_preset core_presets[];
+extern const int core_npresets;
+
+/* core_fix_lookup -- the fix called 'name', or -1. */
+int core_fix_lookup(const char *name);
+/* core_kernel_fixes -- the fixes of kernel 'ver' ("v5.14", "5.14"); -1 if
+ * unknown. */
+int core_kernel_fixes(const char *ver, uint32_t *fixes);
+/* core_fixes_format -- "invalidate-lock,fault-lock" (or "none"). */
+char *core_fixes_format(uint32_t fixes, char *buf, unsigned len);
+
+/* ---- Named points ------------------------------------------------------- */
+
+struct core_point {
+	const char *name;		/* "punch_hole.pages_truncated" */
+	const char *what;
+};
+extern const struct core_point core_points[];
+extern const int core_npoints;
+bool core_point_valid(const char *name);
+
+/* ---- The filesystem of one execution ----------------------------------- */
+
+struct core_file_spec {
+	const char *name;
+	uint64_t size;
+	bool dax;
+	int index;			/* stamps carry it: < 128 */
+};
+
+/*
+ * core_fs_create -- a filesystem on 'dev' (reset first) with the files of
+ * 'spec', each filled with its stamped pattern and persisted.  Called on the
+ * explorer thread before the execution; allocates from the sim arena.
+ */
+struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
+			       const struct core_file_spec *spec, int nfiles);
+struct inode *core_fs_inode(struct core_fs *fs, int index);
+int core_fs_ninodes(const struct core_fs *fs);
+uint32_t core_fs_fixes(const struct core_fs *fs);
+struct pmem_dev *core_fs_dev(struct core_fs *fs);
+uint64_t core_i_size(const struct inode *inode);
+const char *core_inode_name(const struct inode *inode);
+
+/* ---- Operations (SPEC.md 3) --------------------------------------------- */
+
+/* read(2): filemap_read.  Returns bytes read or -errno. */
+ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf);
+/* write(2), buffered.  Returns bytes written or -errno. */
+ssize_t core_write(struct inode *inode, uint64_t pos, uint64_t len,
+		   const void *buf);
+/* fallocate(PUNCH_HOLE | KEEP_SIZE) */
+int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len);
+/* fsync(2): write back dirty pages, then flush. */
+int core_fsync(struct inode *inode);
+
+/* ---- The checker's view -------------------------------------------------- */
+
+/* core_writeback_evict -- write back every dirty page and drop the page
+ * cache, as eviction of the inode does (explorer thread, at the end). */
+void core_writeback_evict(struct inode *inode);
+/* core_read_device -- the file's bytes [0, len) straight from its blocks
+ * (holes read as zeros), bypassing the page cache. */
+void core_read_device(struct inode *inode, uint64_t len, void *buf);
+
+/*
+ * core_check_blocks -- block accounting: every block free or mapped by
+ * exactly one file, every mapped block allocated.  Returns 0, or -EUCLEAN
+ * with a description in msg.
+ */
+int core_check_blocks(struct core_fs *fs, char *msg, unsigned len);
+
+#endif

@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/filemap.c -- the page cache: lookup, the buffered read path, the
+ * buffered write path and writeback (mm/filemap.c, fs/buffer.c).
+ *
+ * Pages are per block uptodate and dirty (buffer heads in miniature), so a
+ * page whose first block was written but whose others were never read is
+ * "partially uptodate", as with a 1 KiB block size (KERNEL-NOTES Race 1).
+ *
+ * I/O is synchronous: readpage looks the blocks up, passes the named point
+ * read.block_mapped, then reads the device.  That window, between mapping a
+ * block and reading it, is the one a concurrent punch can free the block in.
+ */
+#include "core/core_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+
+/* ---- Pages and the index ---------------------------------------------------- */
+
+void get_page(struct page *page)
+{
+	page->refcount++;
+}
+
+void put_page(struct page *page)
+{
+	SIM_BUG_ON(page->refcount <= 0);
+	/* The last reference frees the page: its memory is the arena's. */
+	page->refcount--;
+}
+
+void lock_page(struct page *page, const char *fn)
+{
+	sim_mutex_lock(&page->lock, fn);
+}
+
+void unlock_page(struct page *page, const char *fn)
+{
+	sim_mutex_unlock(&page->lock, fn);
+}
+
+/* find_get_page -- the page at index with a reference, or NULL. */
+struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	struct page *page = xa_load(&mapping->i_pages, index);
+
+	if (page)
+		get_page(page);
+	return page;
+}
+
+/* page_cache_alloc -- a new page, locked by nobody, one reference (ours). */
+static struct page *page_cache_alloc(struct address_space *mapping)
+{
+	struct core_fs *fs = mapping->host->fs;
+	struct page *page = sim_alloc(sizeof(*page));
+	char name[SIM_NAME_MAX];
+
+	page->id = ++fs->next_pfn;
+	page->refcount = 1;
+	snprintf(name, sizeof(name), "%s:%u", mapping->host->name, page->id);
+	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, name);
+	return page;
+}
+
+/*
+ * add_to_page_cache_lru -- insert a new page at index, locked, with a
+ * reference for the cache.  -EEXIST if another thread got there first.
+ */
+static int add_to_page_cache_lru(struct page *page,
+				 struct address_space *mapping, uint64_t index,
+				 const char *fn)
+{
+	/* __SetPageLocked: nobody else can see the page yet. */
+	lock_page(page, fn);
+	if (xa_load(&mapping->i_pages, index)) {
+		unlock_page(page, fn);
+		return -EEXIST;
+	}
+	page->index = index;
+	page->mapping = mapping;
+	get_page(page);
+	xa_store(&mapping->i_pages, index, page);
+	mapping->nrpages++;
+	return 0;
+}
+
+/* delete_from_page_cache -- the page leaves the index (page locked). */
+void delete_from_page_cache(struct page *page)
+{
+	struct address_space *mapping = page->mapping;
+
+	SIM_BUG_ON(!sim_lock_held(&page->lock));
+	xa_store(&mapping->i_pages, page->index, NULL);
+	mapping->nrpages--;
+	page->mapping = NULL;
+	put_page(page);
+}
+
+/* ---- invalidate_lock (5.15) ------------------------------------------------- */
+
+void filemap_invalidate_lock(struct address_space *mapping)
+{
+	sim_down_write(&mapping->invalidate_lock, "filemap_invalidate_lock");
+}
+
+void filemap_invalidate_unlock(struct address_space *mapping)
+{
+	sim_up_write(&mapping->invalidate_lock, "filemap_invalidate_unlock");
+}
+
+void filemap_invalidate_lock_shared(struct address_space *mapping,
+				    const char *fn)
+{
+	sim_down_read(&mapping->invalidate_lock, fn);
+}
+
+void filemap_invalidate_unlock_shared(struct address_space *mapping,
+				      const char *fn)
+{
+	sim_up_read(&mapping->invalidate_lock, fn);
+}
+
+/* ---- Reading ------------------------------------------------------------------ */
+
+static uint32_t page_blocks_mask(const struct core_fs *fs)
+{
+	return fs->blocks_per_page == 32 ? ~0u : (1u << fs->blocks_per_page) - 1;
+}
+
+/* range_blocks -- the page's blocks that bytes [from, to) of it touch. */
+static uint32_t range_blocks(const struct core_fs *fs, uint32_t from,
+			     uint32_t to)
+{
+	uint32_t first = from >> fs->blkbits;
+	uint32_t last = (to - 1) >> fs->blkbits;
+
+	return (uint32_t)(((2ull << last) - 1) & ~((1ull << first) - 1));
+}
+
+/*
+ * readpage -- block_read_full_page: read every block of the locked page
+ * that is not uptodate from the device (holes are zeroed), set the page
+ * uptodate and unlock it.
+ */
+static int readpage(struct page *page)
+{
+	struct inode *inode = page->mapping->host;
+	struct core_fs *fs = inode->fs;
+	int64_t blks[32];
+	uint32_t todo = ~page->uptodate_blocks & page_blocks_mask(fs);
+
+	SIM_BUG_ON(!sim_lock_held(&page->lock));
+	/* get_block for each buffer that needs reading... */
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
+
+		blks[b] = (todo & (1u << b)) ? core_map_block(inode, lblk) : -1;
+	}
+	sim_point("read.block_mapped", "readpage");
+	/* ...then submit the I/O: it reads whatever the blocks hold now. */
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		unsigned char *p = page->data + (b << fs->blkbits);
+
+		if (!(todo & (1u << b)))
+			continue;
+		if (blks[b] < 0)
+			memset(p, 0, fs->block_size);
+		else
+			pmem_dev_read(fs->dev, (uint64_t)blks[b], 0, p,
+				      fs->block_size);
+	}
+	page->uptodate_blocks |= todo;
+	page->flags |= PG_uptodate;
+	sim_point("read.page_uptodate", "readpage");
+	unlock_page(page, "readpage");
+	return 0;
+}
+
+/*
+ * filemap_create_page -- a page for index, read in.  With invalidate_lock
+ * (5.15) the page is added and read under the lock held shared, so a punch
+ * holding it exclusive cannot run between the two.
+ */
+static int filemap_create_page(struct address_space *mapping, uint64_t index,
+			       struct page **pagep)
+{
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK);
+	struct page *page = page_cache_alloc(mapping);
+	int error;
+
+	if (inv)
+		filemap_invalidate_lock_shared(mapping, "filemap_create_page");
+	error = add_to_page_cache_lru(page, mapping, index,
+				      "filemap_create_page");
+	if (error) {
+		if (inv)
+			filemap_invalidate_unlock_shared(mapping,
+							 "filemap_create_page");
+		put_page(page);
+		return error == -EEXIST ? -EAGAIN : error;
+	}
+	sim_point("read.page_created", "filemap_create_page");
+	error = readpage(page);
+	if (inv)
+		filemap_invalidate_unlock_shared(mapping, "filemap_create_page");
+	*pagep = page;
+	return error;
+}
+
+/*
+ * filemap_update_page -- bring a cached page that is not uptodate over
+ * [from, to) up to date.  With the fix, under invalidate_lock shared: the
+ * partially uptodate page of a 1 KiB block size must not be read from a
+ * block a punch is freeing.  -EAGAIN: the page was truncated, look again.
+ */
+static int filemap_update_page(struct address_space *mapping,
+			       struct page *page, uint32_t from, uint32_t to)
+{
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK);
+	struct core_fs *fs = mapping->host->fs;
+	int error = 0;
+
+	if (inv)
+		filemap_invalidate_lock_shared(mapping, "filemap_update_page");
+	lock_page(page, "filemap_update_page");
+	if (!page->mapping) {
+		/* truncated while we slept */
+		unlock_page(page, "filemap_update_page");
+		error = -EAGAIN;
+	} else if ((page->flags & PG_uptodate) ||
+		   (range_blocks(fs, from, to) & ~page->uptodate_blocks) == 0) {
+		/* filemap_range_uptodate / is_partially_uptodate */
+		unlock_page(page, "filemap_update_page");
+	} else {
+		error = readpage(page);
+	}
+	if (inv)
+		filemap_invalidate_unlock_shared(mapping, "filemap_update_page");
+	return error;
+}
+
+/* filemap_get_page -- a referenced page of index, uptodate over [from, to). */
+static int filemap_get_page(struct address_space *mapping, uint64_t index,
+			    uint32_t from, uint32_t to, struct page **pagep)
+{
+	struct core_fs *fs = mapping->host->fs;
+
+	for (;;) {
+		struct page *page = find_get_page(mapping, index);
+		int error;
+
+		if (!page) {
+			error = filemap_create_page(mapping, index, &page);
+			if (error == -EAGAIN)
+				continue;
+			if (error)
+				return error;
+			*pagep = page;
+			return 0;
+		}
+		if ((page->flags & PG_uptodate) ||
+		    (range_blocks(fs, from, to) & ~page->uptodate_blocks) == 0) {
+			*pagep = page;
+			return 0;
+		}
+		error = filemap_update_page(mapping, page, from, to);
+		if (!error) {
+			*pagep = page;
+			return 0;
+		}
+		put_page(page);
+		if (error != -EAGAIN)
+			return error;
+	}
+}
+
+/*
+ * core_read -- filemap_read: for each page of the range, get it uptodate,
+ * then copy it out with only a page reference held (the copy to the user
+ * happens after invalidate_lock is dropped).
+ */
+ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf)
+{
+	struct address_space *mapping = inode->i_mapping;
+	unsigned char *out = buf;
+	uint64_t done = 0;
+
+	if (pos >= CORE_MAXBYTES)
+		return 0;
+	while (done < len) {
+		uint64_t p = pos + done;
+		uint64_t index = p >> PAGE_SHIFT;
+		uint32_t offset = (uint32_t)(p & (PAGE_SIZE - 1));
+		uint64_t n = PAGE_SIZE - offset;
+		struct page *page;
+		uint64_t isize;
+		int error;
+
+		if (p >= inode->i_size)
+			break;
+		if (n > len - done)
+			n = len - done;
+		if (n > inode->i_size - p)
+			n = inode->i_size - p;
+		error = filemap_get_page(mapping, index, offset,
+					 offset + (uint32_t)n, &page);
+		if (error)
+			return done ? (ssize_t)done : error;
+		/* i_size may have changed while we read the page in. */
+		isize = inode->i_size;
+		if (p >= isize) {
+			put_page(page);
+			break;
+		}
+		if (n > isize - p)
+			n = isize - p;
+		sim_point("read.copy", "filemap_read");
+		memcpy(out + done, page->data + offset, n);
+		put_page(page);
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+/* ---- Writing ------------------------------------------------------------------ */
+
+/*
+ * write_begin -- grab_cache_page_write_begin + block_write_begin: the
+ * locked page for index, its blocks in [from, to) allocated, and the blocks
+ * the write covers only in part read in (or zeroed when new).
+ */
+static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
+		       uint32_t to, struct page **pagep)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct core_fs *fs = inode->fs;
+	struct page *page;
+
+	for (;;) {
+		page = find_get_page(mapping, index);
+		if (page) {
+			lock_page(page, "write_begin");
+			if (page->mapping == mapping)
+				break;
+			unlock_page(page, "write_begin");	/* truncated */
+			put_page(page);
+			continue;
+		}
+		page = page_cache_alloc(mapping);
+		if (add_to_page_cache_lru(page, mapping, index, "write_begin") == 0)
+			break;
+		put_page(page);
+	}
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		uint32_t bfrom = b << fs->blkbits, bto = bfrom + fs->block_size;
+		uint64_t lblk = (index << PAGE_SHIFT >> fs->blkbits) + b;
+		unsigned char *p = page->data + bfrom;
+		int64_t old, blk;
+
+		if (bto <= from || bfrom >= to)
+			continue;
+		old = core_map_block(inode, lblk);
+		blk = core_alloc_block(inode, lblk);
+		if (blk < 0) {
+			unlock_page(page, "write_begin");
+			put_page(page);
+			return (int)blk;
+		}
+		if (page->uptodate_blocks & (1u << b))
+			continue;
+		if (from <= bfrom && to >= bto)
+			continue;	/* fully overwritten */
+		if (old < 0)
+			memset(p, 0, fs->block_size);	/* buffer_new */
+		else
+			pmem_dev_read(fs->dev, (uint64_t)blk, 0, p, fs->block_size);
+		page->uptodate_blocks |= 1u << b;
+	}
+	*pagep = page;
+	return 0;
+}
+
+/* write_end -- block_write_end: the blocks written are uptodate and
+ * dirty, and so is the page; unlock it. */
+static void write_end(struct page *page, uint32_t from, uint32_t to)
+{
+	struct core_fs *fs = page->mapping->host->fs;
+	uint32_t blocks = range_blocks(fs, from, to);
+
+	page->uptodate_blocks |= blocks;
+	page->dirty_blocks |= blocks;
+	page->flags |= PG_dirty;
+	if (page->uptodate_blocks == page_blocks_mask(fs))
+		page->flags |= PG_uptodate;
+	unlock_page(page, "write_end");
+	put_page(page);
+}
+
+/*
+ * core_write -- ext4_buffered_write_iter: i_rwsem exclusive, then
+ * generic_perform_write page by page, then i_size.
+ */
+ssize_t core_write(struct inode *inode, uint64_t pos, uint64_t len,
+		   const void *buf)
+{
+	const unsigned char *in = buf;
+	uint64_t done = 0;
+	int error = 0;
+
+	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
+		return -EFBIG;
+	sim_down_write(&inode->i_rwsem, "ext4_buffered_write_iter");
+	while (done < len) {
+		uint64_t p = pos + done;
+		uint32_t offset = (uint32_t)(p & (PAGE_SIZE - 1));
+		uint64_t n = PAGE_SIZE - offset;
+		struct page *page = NULL;
+
+		if (n > len - done)
+			n = len - done;
+		error = write_begin(inode, p >> PAGE_SHIFT, offset,
+				    offset + (uint32_t)n, &page);
+		if (error)
+			break;
+		sim_point("write.page_locked", "generic_perform_write");
+		memcpy(page->data + offset, in + done, n);
+		sim_point("write.copied", "generic_perform_write");
+		write_end(page, offset, offset + (uint32_t)n);
+		done += n;
+		if (pos + done > inode->i_size)
+			inode->i_size = pos + done;
+	}
+	sim_up_write(&inode->i_rwsem, "ext4_buffered_write_iter");
+	return done ? (ssize_t)done : error;
+}
+
+/* ---- Writeback ---------------------------------------------------------------- */
+
+/* write_one_page -- writepage of a locked dirty page: its dirty blocks to
+ * the device, then clean.  Unlocks the page. */
+int write_one_page(struct page *page)
+{
+	struct inode *inode = page->mapping->host;
+	struct core_fs *fs = inode->fs;
+	int64_t blks[32];
+
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
+
+		blks[b] = (page->dirty_blocks & (1u << b)) ?
+				  core_map_block(inode, lblk) : -1;
+	}
+	sim_point("fsync.block_mapped", "writepage");
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		if (!(page->dirty_blocks & (1u << b)))
+			continue;
+		/* A dirty block is allocated at write_begin and only freed
+		 * after truncate removed the page: a hole here is a BUG. */
+		SIM_BUG_ON(blks[b] < 0);
+		pmem_dev_write(fs->dev, (uint64_t)blks[b], 0,
+			       page->data + (b << fs->blkbits), fs->block_size);
+	}
+	page->dirty_blocks = 0;
+	page->flags &= ~PG_dirty;
+	unlock_page(page, "writepage");
+	return 0;
+}
+
+/* filemap_write_and_wait_range -- write back the dirty pages over bytes
+ * [start, end]. */
+int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
+				 uint64_t end)
+{
+	uint64_t last = end >> PAGE_SHIFT;
+	const struct xa *xa = &mapping->i_pages;
+
+	for (uint64_t index = start >> PAGE_SHIFT; index <= last; index++) {
+		struct page *page;
+
+		if ((index >> XA_SHIFT) >= xa->nroot)
+			break;
+		if (!xa->root[index >> XA_SHIFT]) {
+			index |= XA_LEAF - 1;	/* skip the empty leaf */
+			continue;
+		}
+		page = find_get_page(mapping, index);
+		if (!page)
+			continue;
+		if (!(page->flags & PG_dirty)) {
+			put_page(page);
+			continue;
+		}
+		lock_page(page, "write_cache_pages");
+		if (page->mapping == mapping && (page->flags & PG_dirty))
+			write_one_page(page);
+		else
+			unlock_page(page, "write_cache_pages");
+		put_page(page);
+	}
+	return 0;
+}
+
+/* core_fsync -- ext4_sync_file: write back, then flush the device (the
+ * writes above are already persistent). */
+int core_fsync(struct inode *inode)
+{
+	return filemap_write_and_wait_range(inode->i_mapping, 0, UINT64_MAX);
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/inode.c -- the filesystem of an execution: inodes, the block map,
+ * the index, and the checker's views (device read-back, block accounting).
+ */
+#include "core/core_impl.h"
+#include "core/stamp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct sim_lock_class i_rwsem_class = { "i_rwsem", RANK_I_RWSEM };
+const struct sim_lock_class invalidate_lock_class = { "invalidate_lock",
+						      RANK_INVALIDATE_LOCK };
+const struct sim_lock_class page_lock_class = { "page", RANK_PAGE_LOCK };
+
+/* ---- The index ------------------------------------------------------------ */
+
+void *xa_load(const struct xa *xa, uint64_t index)
+{
+	uint64_t r = index >> XA_SHIFT;
+
+	if (r >= xa->nroot || !xa->root[r])
+		return NULL;
+	return ((void **)xa->root[r])[index & (XA_LEAF - 1)];
+}
+
+void xa_store(struct xa *xa, uint64_t index, void *entry)
+{
+	uint64_t r = index >> XA_SHIFT;
+
+	SIM_BUG_ON(r >= xa->nroot);
+	if (!xa->root[r]) {
+		if (!entry)
+			return;
+		xa->root[r] = sim_alloc(XA_LEAF * sizeof(void *));
+	}
+	((void **)xa->root[r])[index & (XA_LEAF - 1)] = entry;
+}
+
+static void xa_init(struct xa *xa, uint64_t max_index)
+{
+	xa->nroot = (max_index >> XA_SHIFT) + 1;
+	xa->root = sim_alloc(xa->nroot * sizeof(void *));
+}
+
+/* ---- The block map --------------------------------------------------------- */
+
+/* core_map_block -- ext4_map_blocks without create: the device block of
+ * file block lblk, or -1 for a hole. */
+int64_t core_map_block(struct inode *inode, uint64_t lblk)
+{
+	uintptr_t v = (uintptr_t)xa_load(&inode->i_blocks, lblk);
+
+	return v ? (int64_t)v - 1 : -1;
+}
+
+/* core_alloc_block -- map_blocks with create: allocate if a hole. */
+int64_t core_alloc_block(struct inode *inode, uint64_t lblk)
+{
+	int64_t blk = core_map_block(inode, lblk);
+
+	if (blk >= 0)
+		return blk;
+	blk = pmem_dev_alloc(inode->fs->dev);
+	if (blk < 0)
+		return blk;
+	xa_store(&inode->i_blocks, lblk, (void *)(uintptr_t)(blk + 1));
+	return blk;
+}
+
+/* core_unmap_block -- free file block lblk (ext4_ext_remove_space). */
+void core_unmap_block(struct inode *inode, uint64_t lblk)
+{
+	int64_t blk = core_map_block(inode, lblk);
+
+	if (blk < 0)
+		return;
+	xa_store(&inode->i_blocks, lblk, NULL);
+	SIM_BUG_ON(pmem_dev_free(inode->fs->dev, (uint64_t)blk) != 0);
+}
+
+/* ---- The filesystem -------------------------------------------------------- */
+
+/* fill_initial -- internal: write the file's stamped pattern straight to
+ * newly allocated blocks, as if written and synced before the execution. */
+static int fill_initial(struct inode *inode, uint64_t size)
+{
+	struct core_fs *fs = inode->fs;
+	unsigned char buf[4096];
+
+	for (uint64_t off = 0; off < size; off += fs->block_size) {
+		uint64_t n = size - off < fs->block_size ? size - off :
+							   fs->block_size;
+		int64_t blk = core_alloc_block(inode, off >> fs->blkbits);
+
+		if (blk < 0)
+			return (int)blk;
+		stamp_fill(buf, (unsigned)inode->index, 0, off, n);
+		pmem_dev_write(fs->dev, (uint64_t)blk, 0, buf, (uint32_t)n);
+	}
+	inode->i_size = size;
+	return 0;
+}
+
+struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
+			       const struct core_file_spec *spec, int nfiles)
+{
+	struct core_fs *fs = sim_alloc(sizeof(*fs));
+
+	pmem_dev_reset(dev);
+	fs->dev = dev;
+	fs->fixes = fixes;
+	fs->block_size = pmem_dev_block_size(dev);
+	fs->blkbits = (unsigned)__builtin_ctz(fs->block_size);
+	fs->blocks_per_page = PAGE_SIZE / fs->block_size;
+	fs->ninodes = nfiles;
+	fs->inodes = sim_alloc((size_t)nfiles * sizeof(*fs->inodes));
+	for (int i = 0; i < nfiles; i++) {
+		struct inode *inode = sim_alloc(sizeof(*inode));
+
+		inode->i_ino = 12 + (uint64_t)i;	/* after the root's */
+		inode->index = spec[i].index;
+		inode->name = spec[i].name;
+		inode->fs = fs;
+		sim_lock_init(&inode->i_rwsem, &i_rwsem_class, SIM_RWSEM,
+			      spec[i].name);
+		xa_init(&inode->i_blocks, CORE_MAXBYTES >> fs->blkbits);
+		inode->i_data.host = inode;
+		xa_init(&inode->i_data.i_pages, CORE_MAXBYTES >> PAGE_SHIFT);
+		sim_lock_init(&inode->i_data.invalidate_lock,
+			      &invalidate_lock_class, SIM_RWSEM, spec[i].name);
+		inode->i_mapping = &inode->i_data;
+		fs->inodes[i] = inode;
+		if (fill_initial(inode, spec[i].size) < 0)
+			return NULL;	/* ENOSPC: the scenario's files don't fit */
+	}
+	return fs;
+}
+
+struct inode *core_fs_inode(struct core_fs *fs, int index)
+{
+	return fs->inodes[index];
+}
+
+int core_fs_ninodes(const struct core_fs *fs)
+{
+	return fs->ninodes;
+}
+
+uint32_t core_fs_fixes(const struct core_fs *fs)
+{
+	return fs->fixes;
+}
+
+struct pmem_dev *core_fs_dev(struct core_fs *fs)
+{
+	return fs->dev;
+}
+
+uint64_t core_i_size(const struct inode *inode)
+{
+	return inode->i_size;
+}
+
+const char *core_inode_name(const struct inode *inode)
+{
+	return inode->name;
+}
+
+/* ---- The checker's views ---------------------------------------------------- */
+
+void core_writeback_evict(struct inode *inode)
+{
+	filemap_write_and_wait_range(inode->i_mapping, 0, UINT64_MAX);
+	truncate_inode_pages_range(inode->i_mapping, 0, UINT64_MAX);
+}
+
+void core_read_device(struct inode *inode, uint64_t len, void *buf)
+{
+	struct core_fs *fs = inode->fs;
+	unsigned char *b = buf;
+
+	for (uint64_t off = 0; off < len;) {
+		uint64_t lblk = off >> fs->blkbits;
+		uint32_t in = (uint32_t)(off & (fs->block_size - 1));
+		uint32_t n = fs->block_size - in;
+		int64_t blk = core_map_block(inode, lblk);
+
+		if (n > len - off)
+			n = (uint32_t)(len - off);
+		if (blk < 0)
+			memset(b + off, 0, n);
+		else
+			pmem_dev_read(fs->dev, (uint64_t)blk, in, b + off, n);
+		off += n;
+	}
+}
+
+int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
+{
+	uint64_t nblocks = pmem_dev_nblocks(fs->dev);
+	const struct inode **owner = sim_alloc(nblocks * sizeof(*owner));
+	uint64_t mapped = 0;
+
+	/* One pass over every file's map: O(mapped blocks). */
+	for (int i = 0; i < fs->ninodes; i++) {
+		struct inode *inode = fs->inodes[i];
+		const struct xa *xa = &inode->i_blocks;
+
+		for (uint64_t r = 0; r < xa->nroot; r++) {
+			void **leaf = xa->root[r];
+
+			for (uint64_t k = 0; leaf && k < XA_LEAF; k++) {
+				uint64_t lblk = (r << XA_SHIFT) | k;
+				int64_t blk = (int64_t)(uintptr_t)leaf[k] - 1;
+
+				if (blk < 0)
+					continue;
+				mapped++;
+				if (pmem_dev_is_free(fs->dev, (uint64_t)blk)) {
+					snprintf(msg, len, "block %lld is free but "
+						 "still mapped by %s at offset %llu",
+						 (long long)blk, inode->name,
+						 (unsigned long long)lblk << fs->blkbits);
+					return -EUCLEAN;
+				}
+				if (owner[blk]) {
+					snprintf(msg, len, "block %lld is mapped by "
+						 "both %s and %s", (long long)blk,
+						 owner[blk]->name, inode->name);
+					return -EUCLEAN;
+				}
+				owner[blk] = inode;
+			}
+		}
+	}
+	if (mapped + pmem_dev_nfree(fs->dev) != nblocks) {
+		snprintf(msg, len, "%llu blocks are neither free nor mapped by "
+			 "any file (leaked)",
+			 (unsigned long long)(nblocks - mapped -
+					      pmem_dev_nfree(fs->dev)));
+		return -EUCLEAN;
+	}
+	return 0;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/stamp.c -- stamped data and the per-byte history check.
+ *
+ * Cost: hist_check is O(bytes x entries covering them) in the worst case,
+ * but a whole word equal to an allowed stamp is accepted at once, which is
+ * the common case; scenarios have tens of operations.
+ */
+#include "core/stamp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void stamp_fill(void *buf, unsigned file, uint32_t op, uint64_t pos,
+		uint64_t len)
+{
+	unsigned char *b = buf;
+
+	for (uint64_t i = 0; i < len;) {
+		uint64_t x = pos + i;
+		uint64_t w = stamp_make(file, op, x / 8);
+		unsigned k = (unsigned)(x % 8);
+
+		/* Little-endian bytes of the word, so a whole word read back
+		 * compares equal to its stamp. */
+		for (; k < 8 && i < len; k++, i++)
+			b[i] = (unsigned char)(w >> (8 * k));
+	}
+}
+
+void hist_init(struct hist *h, unsigned file, uint64_t initial_size)
+{
+	memset(h, 0, sizeof(*h));
+	h->file = file;
+	/* Time 0: the initial content, and zeros (a hole) past it. */
+	hist_begin(h, 0, HIST_WRITE, 0, initial_size, 0);
+	hist_end(h, 0, 0);
+	hist_begin(h, 0, HIST_ZERO, initial_size, UINT64_MAX, 0);
+	hist_end(h, 1, 0);
+}
+
+void hist_free(struct hist *h)
+{
+	free(h->e);
+	memset(h, 0, sizeof(*h));
+}
+
+uint32_t hist_begin(struct hist *h, uint32_t op, enum hist_kind kind,
+		    uint64_t lo, uint64_t hi, uint32_t now)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 16;
+		h->e = realloc(h->e, h->cap * sizeof(*h->e));
+		if (!h->e)
+			abort();
+	}
+	h->e[h->n] = (struct hist_entry){ .op = op, .kind = (uint8_t)kind,
+					  .lo = lo, .hi = hi, .start = now,
+					  .end = HIST_OPEN };
+	return h->n++;
+}
+
+void hist_end(struct hist *h, uint32_t slot, uint32_t now)
+{
+	h->e[slot].end = now;
+}
+
+void hist_trim(struct hist *h, uint32_t slot, uint64_t hi)
+{
+	if (hi < h->e[slot].hi)
+		h->e[slot].hi = hi < h->e[slot].lo ? h->e[slot].lo : hi;
+}
+
+static bool covers(const struct hist_entry *e, uint64_t x)
+{
+	return e->lo <= x && x < e->hi;
+}
+
+/* allowed -- internal: may entry i's value of the bytes [x, x+n) be seen
+ * at some instant of [rs, re]?  (Conservative for n > 1: any later entry
+ * over any of the bytes hides i.) */
+static bool allowed(const struct hist *h, uint32_t i, uint64_t x, unsigned n,
+		    uint32_t rs, uint32_t re)
+{
+	const struct hist_entry *e = &h->e[i];
+
+	if (e->start > re)
+		return false;
+	if (e->end == HIST_OPEN)
+		return true;
+	for (uint32_t j = 0; j < h->n; j++) {
+		const struct hist_entry *f = &h->e[j];
+
+		if (j != i && f->lo < x + n && x < f->hi && f->start > e->end &&
+		    f->end != HIST_OPEN && f->end < rs)
+			return false;
+	}
+	return true;
+}
+
+static unsigned char entry_byte(const struct hist *h,
+				const struct hist_entry *e, uint64_t x)
+{
+	if (e->kind == HIST_ZERO)
+		return 0;
+	return (unsigned char)(stamp_make(h->file, e->op, x / 8) >> (8 * (x % 8)));
+}
+
+/* latest -- internal: the entry that last completed over x, for reports. */
+static const struct hist_entry *latest(const struct hist *h, uint64_t x)
+{
+	const struct hist_entry *best = NULL;
+
+	for (uint32_t j = 0; j < h->n; j++) {
+		const struct hist_entry *f = &h->e[j];
+
+		if (covers(f, x) && (!best || f->start >= best->start))
+			best = f;
+	}
+	return best;
+}
+
+static bool byte_ok(const struct hist *h, unsigned char v, uint64_t x,
+		    uint32_t rs, uint32_t re)
+{
+	for (uint32_t i = 0; i < h->n; i++) {
+		const struct hist_entry *e = &h->e[i];
+
+		if (covers(e, x) && entry_byte(h, e, x) == v &&
+		    allowed(h, i, x, 1, rs, re))
+			return true;
+	}
+	return false;
+}
+
+static bool word_ok(const struct hist *h, const unsigned char *p, uint64_t x,
+		    uint32_t rs, uint32_t re)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	if (w && !((w & STAMP_VALID) && stamp_file(w) == h->file &&
+		   stamp_word(w) == x / 8))
+		return false;
+	for (uint32_t i = 0; i < h->n; i++) {
+		const struct hist_entry *e = &h->e[i];
+
+		if (e->lo > x || e->hi < x + 8)
+			continue;
+		if (w ? (e->kind == HIST_WRITE && e->op == stamp_op(w)) :
+			e->kind == HIST_ZERO) {
+			if (allowed(h, i, x, 8, rs, re))
+				return true;
+		}
+	}
+	return false;
+}
+
+bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
+		uint64_t len, uint32_t rs, uint32_t re, struct stamp_bad *bad)
+{
+	const unsigned char *b = buf;
+
+	for (uint64_t i = 0; i < len;) {
+		uint64_t x = pos + i;
+
+		/* Fast path: a whole aligned word, equal to the stamp of an
+		 * allowed write covering it, or zero from an allowed zeroing:
+		 * one pass over the entries instead of eight. */
+		if (x % 8 == 0 && len - i >= 8 && word_ok(h, b + i, x, rs, re)) {
+			i += 8;
+			continue;
+		}
+		if (!byte_ok(h, b[i], x, rs, re)) {
+			const struct hist_entry *e = latest(h, x);
+			uint64_t wstart = x & ~7ull;
+
+			bad->offset = x;
+			bad->got = 0;
+			for (unsigned k = 0; k < 8; k++) {
+				uint64_t y = wstart + k;
+
+				if (y >= pos && y < pos + len)
+					bad->got |= (uint64_t)b[y - pos] << (8 * k);
+			}
+			bad->want_zero = !e || e->kind == HIST_ZERO;
+			bad->want_op = e ? e->op : 0;
+			bad->want = bad->want_zero ? 0 :
+				    stamp_make(h->file, e->op, x / 8);
+			return false;
+		}
+		i++;
+	}
+	return true;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report/report.h -- what happened, for people and for machines: the text
+ * report with its interleaving, JSON, and trace files (SPEC.md 6).
+ *
+ * A report is rendered from a finding and the execution that produced it
+ * (its event log and decisions), right after that execution: the event
+ * log names objects that live in the execution's arena.  Rendering depends
+ * on nothing but those inputs, so a replayed trace prints the same report,
+ * byte for byte.
+ */
+#ifndef LOCKSTEP_REPORT_H
+#define LOCKSTEP_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenarios/scen.h"
+
+struct sim;
+
+struct finding {
+	enum scen_violation kind;
+	int tid;			/* -1: the final checks */
+	int op;				/* index in the thread's ops, or -1 */
+	char what[192];			/* "read(a, 4096, 4096) by reader" */
+	char detail[1024];		/* the evidence, lines indented by 4 */
+};
+
+/* How the violating execution was scheduled: what a trace records. */
+struct report_sched {
+	char strategy[16];		/* pct, random, dfs */
+	uint64_t seed;
+	int depth;
+	uint64_t k;			/* PCT's step estimate */
+	uint64_t execution;
+};
+
+struct report_in {
+	const struct scen *sc;
+	uint32_t fixes;
+	struct report_sched sched;
+	const struct finding *finding;
+	const struct sim *sim;		/* the execution's log and decisions */
+};
+
+/* report_text -- the human report: header, the interleaving in columns,
+ * the evidence. */
+void report_text(FILE *out, const struct report_in *in);
+/* report_json_finding -- one finding as a JSON object (no newline). */
+void report_json_finding(FILE *out, const struct report_in *in,
+			 const char *trace_path);
+void report_json_string(FILE *out, const char *s);
+
+/* ---- Traces -------------------------------------------------------------- */
+
+struct report_trace {
+	char scenario[256];
+	uint64_t hash;
+	char build[64];
+	uint32_t fixes;
+	struct report_sched sched;
+	enum scen_violation kind;
+	uint32_t ndec;
+	uint8_t *dec;			/* malloc'd */
+};
+
+/* report_trace_write -- write the trace atomically (temporary file, fsync,
+ * rename).  0 or -errno. */
+int report_trace_write(const char *path, const struct report_in *in);
+/* report_trace_read -- parse a trace; -1 with a message on error. */
+int report_trace_read(const char *path, struct report_trace *t, char *err,
+		      size_t errlen);
+void report_trace_free(struct report_trace *t);
+
+const char *report_build(void);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report/trace.c -- trace files: everything needed to run a violating
+ * execution again, exactly (SPEC.md 6).
+ *
+ *   lockstep-trace 1
+ *   scenario: scenarios/punch-hole-vs-read.yaml
+ *   scenario-hash: 9f0c...           FNV-1a of the scenario file
+ *   build: 1a2b3c4                   git describe of the build
+ *   fixes: none                      the fixes in force, by name
+ *   strategy: pct
+ *   seed: 1
+ *   depth: 3
+ *   k: 120
+ *   execution: 17
+ *   violation: stale-read
+ *   decisions: 12
+ *   1 0 1 1 0 0 1 1 1 0 1 0
+ *
+ * Written atomically: a temporary file in the same directory, fsync, then
+ * rename, so a reader (or a campaign killed with SIGKILL) never sees half a
+ * trace.
+ */
+#include "report/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "sim/sim.h"
+
+int report_trace_write(const char *path, const struct report_in *in)
+{
+	char tmp[4096], fixes[256];
+	uint32_t ndec;
+	const uint8_t *dec = sim_decisions(in->sim, &ndec);
+	FILE *f;
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	fprintf(f, "lockstep-trace 1\n");
+	fprintf(f, "scenario: %s\n", in->sc->path);
+	fprintf(f, "scenario-hash: %016" PRIx64 "\n", in->sc->hash);
+	fprintf(f, "build: %s\n", report_build());
+	fprintf(f, "fixes: %s\n", core_fixes_format(in->fixes, fixes, sizeof(fixes)));
+	fprintf(f, "strategy: %s\n", in->sched.strategy);
+	fprintf(f, "seed: %" PRIu64 "\n", in->sched.seed);
+	fprintf(f, "depth: %d\n", in->sched.depth);
+	fprintf(f, "k: %" PRIu64 "\n", in->sched.k);
+	fprintf(f, "execution: %" PRIu64 "\n", in->sched.execution);
+	fprintf(f, "violation: %s\n", scen_violation_names[in->finding->kind]);
+	fprintf(f, "decisions: %u\n", ndec);
+	for (uint32_t i = 0; i < ndec; i++)
+		fprintf(f, "%u%c", dec[i], (i + 1) % 32 == 0 || i + 1 == ndec ?
+					       '\n' : ' ');
+	if (fflush(f) || fsync(fd))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+static int fail(char *err, size_t errlen, const char *path, int line,
+		const char *msg)
+{
+	snprintf(err, errlen, "%s:%d: %s", path, line, msg);
+	return -1;
+}
+
+int report_trace_read(const char *path, struct report_trace *t, char *err,
+		      size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0;
+	bool have_dec = false;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = SCEN_V__COUNT;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!fgets(line, sizeof(line), f) || strcmp(line, "lockstep-trace 1\n")) {
+		fclose(f);
+		return fail(err, errlen, path, 1, "not a lockstep trace "
+			    "(expected 'lockstep-trace 1')");
+	}
+	lineno = 1;
+	while (!have_dec && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *val;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (!colon) {
+			fclose(f);
+			return fail(err, errlen, path, lineno, "expected 'key: value'");
+		}
+		*colon = 0;
+		val = colon + 1;
+		while (*val == ' ')
+			val++;
+		if (!strcmp(line, "scenario")) {
+			snprintf(t->scenario, sizeof(t->scenario), "%s", val);
+		} else if (!strcmp(line, "scenario-hash")) {
+			t->hash = strtoull(val, NULL, 16);
+		} else if (!strcmp(line, "build")) {
+			snprintf(t->build, sizeof(t->build), "%s", val);
+		} else if (!strcmp(line, "fixes")) {
+			char *save = NULL;
+
+			t->fixes = 0;
+			for (char *tok = strtok_r(val, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				int fix = core_fix_lookup(tok);
+
+				if (fix < 0 && strcmp(tok, "none")) {
+					fclose(f);
+					return fail(err, errlen, path, lineno,
+						    "unknown fix");
+				}
+				if (fix >= 0)
+					t->fixes |= FIX(fix);
+			}
+		} else if (!strcmp(line, "strategy")) {
+			snprintf(t->sched.strategy, sizeof(t->sched.strategy),
+				 "%s", val);
+		} else if (!strcmp(line, "seed")) {
+			t->sched.seed = strtoull(val, NULL, 10);
+		} else if (!strcmp(line, "depth")) {
+			t->sched.depth = atoi(val);
+		} else if (!strcmp(line, "k")) {
+			t->sched.k = strtoull(val, NULL, 10);
+		} else if (!strcmp(line, "execution")) {
+			t->sched.execution = strtoull(val, NULL, 10);
+		} else if (!strcmp(line, "violation")) {
+			for (int k = 0; k < SCEN_V__COUNT; k++)
+				if (!strcmp(val, scen_violation_names[k]))
+					t->kind = (enum scen_violation)k;
+			if (t->kind == SCEN_V__COUNT) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "unknown violation kind");
+			}
+		} else if (!strcmp(line, "decisions")) {
+			char *end;
+			unsigned long n = strtoul(val, &end, 10);
+
+			if (*end || n > (1u << 24)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad decision count");
+			}
+			t->ndec = (uint32_t)n;
+			t->dec = malloc(n ? n : 1);
+			if (!t->dec) {
+				fclose(f);
+				return fail(err, errlen, path, lineno, "out of memory");
+			}
+			for (uint32_t i = 0; i < t->ndec; i++) {
+				unsigned d;
+
+				if (fscanf(f, "%u", &d) != 1 || d >= SIM_MAX_THREADS) {
+					fclose(f);
+					report_trace_free(t);
+					return fail(err, errlen, path, lineno + 1,
+						    "truncated or bad decision list");
+				}
+				t->dec[i] = (uint8_t)d;
+			}
+			have_dec = true;
+		} else {
+			fclose(f);
+			return fail(err, errlen, path, lineno, "unknown key");
+		}
+	}
+	fclose(f);
+	if (!have_dec || !t->scenario[0] || t->kind == SCEN_V__COUNT) {
+		report_trace_free(t);
+		return fail(err, errlen, path, lineno, "incomplete trace");
+	}
+	return 0;
+}
+
+void report_trace_free(struct report_trace *t)
+{
+	free(t->dec);
+	t->dec = NULL;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenarios/scen.h -- a scenario, as loaded from its YAML file (SPEC.md 3).
+ *
+ * Owns: struct scen and everything hanging off it, allocated by scen_load()
+ * and released by scen_free().  A loaded scenario is immutable: any number
+ * of executions (and threads) may read it concurrently.
+ *
+ * Errors: scen_load() returns NULL and fills a struct scen_error with the
+ * file, line and column (1-based) and a message; callers print it as
+ * "FILE:LINE:COL: error: MESSAGE" and exit 2.
+ */
+#ifndef LOCKSTEP_SCEN_H
+#define LOCKSTEP_SCEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SCEN_MAX_FILES 32
+#define SCEN_MAX_THREADS 16
+#define SCEN_MAX_OPS 64		/* per thread */
+#define SCEN_NAME_MAX 64
+
+/* A source position, 1-based, for messages about a scenario. */
+struct scen_pos {
+	int line;
+	int col;
+};
+
+struct scen_error {
+	char file[256];
+	struct scen_pos pos;
+	char msg[512];
+};
+
+enum scen_op_kind {
+	SCEN_OP_READ,
+	SCEN_OP_WRITE,
+	SCEN_OP_DIO_READ,
+	SCEN_OP_DIO_WRITE,
+	SCEN_OP_PUNCH_HOLE,
+	SCEN_OP_TRUNCATE,
+	SCEN_OP_READAHEAD,
+	SCEN_OP_MMAP,
+	SCEN_OP_LOAD,
+	SCEN_OP_STORE,
+	SCEN_OP_MUNMAP,
+	SCEN_OP_PIN,
+	SCEN_OP_DMA_WRITE,
+	SCEN_OP_UNPIN,
+	SCEN_OP_SET_DAX,
+	SCEN_OP_STATX,
+	SCEN_OP_EVICT,
+	SCEN_OP_FSYNC,
+	SCEN_OP_CLONE,
+	SCEN_OP__COUNT
+};
+
+/* The YAML name of each operation ("read", "punch_hole", ...). */
+extern const char *const scen_op_names[SCEN_OP__COUNT];
+
+/*
+ * One operation.  Which fields are meaningful depends on kind (SPEC.md 3):
+ *   read/write/dio_read/dio_write/punch_hole/readahead: file, offset, len
+ *     (read and dio_* may have into: {map, offset} -> into_map, into_offset)
+ *   truncate: file, size (in 'size')
+ *   mmap: file, as (the map's name, in 'name'), offset, len
+ *   load/store: map, offset, len
+ *   munmap: map
+ *   pin: map, offset, len, as (the pin's name, in 'name'), longterm
+ *   dma_write/unpin: pin
+ *   set_dax: file, on
+ *   statx/evict/fsync: file
+ *   clone: src (in 'file'), dst (in 'file2'), offset, len
+ * Files, maps and pins are referred to by index: file indexes scen.files[];
+ * maps and pins are numbered in order of the mmap/pin operations that name
+ * them, across the whole scenario (scen.maps[], scen.pins[]).
+ */
+struct scen_op {
+	enum scen_op_kind kind;
+	struct scen_pos pos;		/* of the operation's key */
+	int file;			/* -1 if none */
+	int file2;			/* clone dst, else -1 */
+	int map;			/* load/store/munmap/pin, else -1 */
+	int pin;			/* dma_write/unpin, else -1 */
+	int into_map;			/* read/dio_* 'into', else -1 */
+	uint64_t into_offset;
+	uint64_t offset;
+	uint64_t len;
+	uint64_t size;			/* truncate */
+	int name;			/* mmap: map index it defines; pin: pin index; else -1 */
+	bool longterm;			/* pin */
+	bool on;			/* set_dax */
+	int expect_error;		/* errno value (EOPNOTSUPP...), 0 if none */
+};
+
+struct scen_file {
+	char name[SCEN_NAME_MAX];
+	uint64_t size;
+	bool dax;			/* per-file S_DAX (defaults to storage.dax) */
+	struct scen_pos pos;
+};
+
+struct scen_map {
+	char name[SCEN_NAME_MAX];
+	int thread, op;			/* the mmap operation that defines it */
+	int file;
+};
+
+struct scen_pin {
+	char name[SCEN_NAME_MAX];
+	int thread, op;			/* the pin operation that defines it */
+	int map;
+};
+
+struct scen_thread {
+	char name[SCEN_NAME_MAX];
+	struct scen_pos pos;
+	int nops;
+	struct scen_op ops[SCEN_MAX_OPS];
+};
+
+/* interleave: a directed start of the schedule */
+struct scen_step {
+	int thread;
+	bool run;			/* 'run': until it finishes or blocks */
+	int op;				/* 'until OP.POINT': the operation kind ... */
+	char point[SCEN_NAME_MAX];	/* ... and the full point name "op.point" */
+	struct scen_pos pos;
+};
+
+/* Violation kinds (SPEC.md 4), as bits in masks. */
+enum scen_violation {
+	SCEN_V_STALE_READ,
+	SCEN_V_LOST_WRITE,
+	SCEN_V_LOST_BLOCK,
+	SCEN_V_LOCK_ORDER,
+	SCEN_V_DEADLOCK,
+	SCEN_V_DATA_RACE,
+	SCEN_V_CRASH,
+	SCEN_V_OP_RESULT,
+	SCEN_V__COUNT
+};
+extern const char *const scen_violation_names[SCEN_V__COUNT];
+
+enum scen_strategy { SCEN_STRAT_PCT, SCEN_STRAT_RANDOM, SCEN_STRAT_DFS };
+extern const char *const scen_strategy_names[3];
+
+struct scen_explore {
+	enum scen_strategy strategy;
+	int depth;			/* PCT depth d, or dfs preemption bound */
+	uint64_t schedules;
+	uint64_t seed;
+};
+
+struct scen {
+	char path[256];
+	char name[SCEN_NAME_MAX];
+	char *description;		/* may be NULL */
+	uint64_t hash;			/* FNV-1a of the file's bytes */
+
+	/* kernel: "vX.Y" or "" when absent; fixes: the raw +/- list */
+	char kernel[16];
+	int nfix_edits;
+	struct {
+		char name[SCEN_NAME_MAX];
+		bool remove;
+		struct scen_pos pos;
+	} fix_edits[16];
+
+	uint32_t block_size;		/* 1024, 2048 or 4096 */
+	uint64_t blocks;
+	bool dax;
+
+	int nfiles;
+	struct scen_file files[SCEN_MAX_FILES];
+	int nthreads;
+	struct scen_thread threads[SCEN_MAX_THREADS];
+	int nmaps;
+	struct scen_map maps[SCEN_MAX_THREADS * SCEN_MAX_OPS];
+	int npins;
+	struct scen_pin pins[SCEN_MAX_THREADS * SCEN_MAX_OPS];
+
+	int nsteps;
+	struct scen_step steps[64];
+
+	uint32_t check;			/* mask of scen_violation; default all */
+	struct scen_explore explore;
+	uint32_t expect;		/* violations that must be found */
+	uint32_t tolerate;		/* may be found without failing */
+	bool has_expect;
+};
+
+/*
+ * The vocabulary the loader checks names against, supplied by the caller so
+ * that scenarios/ does not depend on core/.  Each returns true when the name
+ * is valid, and otherwise may fill 'hint' (64 bytes) with the nearest valid
+ * name, for "did you mean" messages.
+ */
+struct scen_vocab {
+	bool (*fix)(const char *name, char *hint);
+	bool (*kernel)(const char *ver, char *hint);
+	bool (*point)(const char *point, char *hint);	/* "op.point" */
+};
+
+/*
+ * scen_load -- parse and validate a scenario file.
+ * Returns NULL with *err filled on any error (never crashes, whatever the
+ * input).
+ */
+struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
+		       struct scen_error *err);
+void scen_free(struct scen *s);
+
+/* scen_op_describe -- "read(a, 4096, 4096)" into buf; returns buf. */
+char *scen_op_describe(const struct scen *s, const struct scen_op *op,
+		       char *buf, unsigned len);
+
+/* scen_point_op -- the operation kind a point name "op.point" belongs to,
+ * or -1.  The list of valid points is the core's (core_point_valid). */
+int scen_point_op(const char *point);
+
+#endif

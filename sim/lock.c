@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/lock.c -- mutexes, rw_semaphores and wait queues under the scheduler.
+ *
+ * Every acquisition is preceded by a scheduling point and every release is
+ * followed by one, so the strategy can put any other thread between two
+ * lock operations.  A lock that cannot be taken queues the caller (FIFO)
+ * and blocks it; the releaser hands the lock to the queue's head, so a
+ * woken waiter already owns what it waited for.
+ *
+ * rw_semaphore fairness, as in kernel/locking/rwsem.c: a new reader waits
+ * when a writer holds the lock or anyone is queued (a queued writer makes
+ * new readers wait, even while other readers hold it); a release grants
+ * the head: one writer, or every reader up to the next writer.
+ *
+ * Outside an execution (set-up and final checks on the explorer thread)
+ * the same calls are plain state changes: no contention is possible.
+ */
+#include "sim/sim_impl.h"
+#include "sim/lockdep.h"
+
+#include <stdio.h>
+#include <string.h>
+
+uint32_t sim_next_lock_id;
+
+void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
+		   enum sim_lock_kind kind, const char *instance)
+{
+	memset(l, 0, sizeof(*l));
+	l->cls = cls;
+	l->kind = kind;
+	l->owner = -1;
+	/* A simulated address: creation order within the process's current
+	 * execution, never a real address. */
+	l->id = ++sim_next_lock_id;
+	if (instance && *instance)
+		snprintf(l->name, sizeof(l->name), "%s(%s)", cls->name, instance);
+	else
+		snprintf(l->name, sizeof(l->name), "%s", cls->name);
+}
+
+int sim_lock_holder(const struct sim_lock *l)
+{
+	if (l->owner >= 0)
+		return l->owner;
+	if (l->reader_mask)
+		return __builtin_ctz(l->reader_mask);
+	return -1;
+}
+
+static bool active(struct sim **sp, int *mep)
+{
+	struct sim *s = sim_current_sim;
+
+	*sp = s;
+	*mep = sim_current_tid;
+	return s && s->in_exec && *mep >= 0;
+}
+
+static void held_push(struct sim *s, int me, struct sim_lock *l, int mode,
+		      const char *fn)
+{
+	struct sim_thread *t = &s->t[me];
+
+	if (t->nheld == SIM_MAX_HELD)
+		sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d holds more than %d locks",
+			       me, SIM_MAX_HELD);
+	t->held[t->nheld++] = (struct sim_held){ .lock = l, .fn = fn,
+						 .mode = (uint8_t)mode };
+}
+
+static void held_pop(struct sim *s, int me, struct sim_lock *l)
+{
+	struct sim_thread *t = &s->t[me];
+
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		if (t->held[i].lock == l) {
+			memmove(&t->held[i], &t->held[i + 1],
+				(size_t)(t->nheld - i - 1) * sizeof(t->held[0]));
+			t->nheld--;
+			return;
+		}
+	}
+	sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d releases %s, which it "
+		       "does not hold", me, l->name);
+}
+
+static bool can_take(const struct sim_lock *l, int mode)
+{
+	if (l->owner >= 0 || l->nwait)
+		return false;
+	return mode == SIM_SHARED || l->readers == 0;
+}
+
+static void take(struct sim_lock *l, int tid, int mode)
+{
+	if (mode == SIM_SHARED) {
+		l->readers++;
+		l->reader_mask |= 1u << tid;
+	} else {
+		l->owner = tid;
+	}
+}
+
+/* grant -- internal: hand a released lock to the head of its queue. */
+static void grant(struct sim *s, struct sim_lock *l)
+{
+	while (l->nwait) {
+		struct sim_waiter w = l->wait[0];
+
+		if (l->owner >= 0)
+			return;
+		if (w.mode == SIM_EXCL && l->readers)
+			return;
+		take(l, w.tid, w.mode);
+		memmove(&l->wait[0], &l->wait[1],
+			(size_t)(l->nwait - 1) * sizeof(l->wait[0]));
+		l->nwait--;
+		s->t[w.tid].state = SIM_T_RUNNABLE;
+		s->t[w.tid].wait_lock = NULL;
+		if (w.mode == SIM_EXCL)
+			return;
+	}
+}
+
+/* acquire -- internal: the common path of every lock call. */
+static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me)) {
+		/* Explorer context: nothing else runs. */
+		take(l, me < 0 ? 0 : me, mode);
+		return;
+	}
+	lockdep_acquire(s, me, l, mode, subclass, fn);
+	sim_schedule(s, me);
+	if (can_take(l, mode)) {
+		take(l, me, mode);
+	} else {
+		struct sim_thread *t = &s->t[me];
+
+		if (l->nwait == SIM_MAX_THREADS)
+			sim_abort_exec(s, SIM_ABORT_CRASH, "wait queue overflow");
+		l->wait[l->nwait++] = (struct sim_waiter){ (uint8_t)me,
+							   (uint8_t)mode };
+		t->state = SIM_T_BLOCKED;
+		t->wait_lock = l;
+		sim_log(s, me, SIM_EV_BLOCK, mode, l->name, fn, (int32_t)l->kind);
+		sim_schedule(s, me);
+		/* Granted by the releaser: we own it now. */
+	}
+	held_push(s, me, l, mode, fn);
+	l->taken_at = fn;
+	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
+}
+
+static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me)) {
+		if (!can_take(l, mode))
+			return false;
+		take(l, me < 0 ? 0 : me, mode);
+		return true;
+	}
+	sim_schedule(s, me);
+	if (!can_take(l, mode))
+		return false;
+	lockdep_acquire_try(s, me, l, mode, fn);
+	take(l, me, mode);
+	held_push(s, me, l, mode, fn);
+	l->taken_at = fn;
+	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
+	return true;
+}
+
+static void release(struct sim_lock *l, int mode, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me)) {
+		if (mode == SIM_SHARED) {
+			l->readers--;
+			l->reader_mask &= ~(1u << (me < 0 ? 0 : me));
+		} else {
+			l->owner = -1;
+		}
+		return;
+	}
+	if (mode == SIM_SHARED) {
+		if (!(l->reader_mask & (1u << me)))
+			sim_abort_exec(s, SIM_ABORT_CRASH, "up_read(%s) by a "
+				       "thread that does not hold it", l->name);
+		l->readers--;
+		l->reader_mask &= ~(1u << me);
+	} else {
+		if (l->owner != me)
+			sim_abort_exec(s, SIM_ABORT_CRASH, "%s released by a "
+				       "thread that does not own it", l->name);
+		l->owner = -1;
+	}
+	held_pop(s, me, l);
+	lockdep_release(s, me, l);
+	sim_log(s, me, SIM_EV_RELEASE, mode, l->name, fn, (int32_t)l->kind);
+	grant(s, l);
+	sim_schedule(s, me);
+}
+
+void sim_mutex_lock(struct sim_lock *l, const char *fn)
+{
+	acquire(l, SIM_EXCL, 0, fn);
+}
+
+bool sim_mutex_trylock(struct sim_lock *l, const char *fn)
+{
+	return try_acquire(l, SIM_EXCL, fn);
+}
+
+void sim_mutex_unlock(struct sim_lock *l, const char *fn)
+{
+	release(l, SIM_EXCL, fn);
+}
+
+void sim_down_read(struct sim_lock *l, const char *fn)
+{
+	acquire(l, SIM_SHARED, 0, fn);
+}
+
+void sim_down_write(struct sim_lock *l, const char *fn)
+{
+	acquire(l, SIM_EXCL, 0, fn);
+}
+
+void sim_down_write_nested(struct sim_lock *l, int subclass, const char *fn)
+{
+	acquire(l, SIM_EXCL, subclass, fn);
+}
+
+bool sim_down_read_trylock(struct sim_lock *l, const char *fn)
+{
+	return try_acquire(l, SIM_SHARED, fn);
+}
+
+void sim_up_read(struct sim_lock *l, const char *fn)
+{
+	release(l, SIM_SHARED, fn);
+}
+
+void sim_up_write(struct sim_lock *l, const char *fn)
+{
+	release(l, SIM_EXCL, fn);
+}
+
+bool sim_lock_held(const struct sim_lock *l)
+{
+	int me = sim_current_tid < 0 ? 0 : sim_current_tid;
+
+	return l->owner == me || (l->reader_mask & (1u << me));
+}
+
+bool sim_lock_held_excl(const struct sim_lock *l)
+{
+	return l->owner == (sim_current_tid < 0 ? 0 : sim_current_tid);
+}
+
+/* ---- Wait queues --------------------------------------------------------- */
+
+void sim_waitq_init(struct sim_waitq *wq, const char *name)
+{
+	snprintf(wq->name, sizeof(wq->name), "%s", name);
+	wq->sleepers = 0;
+}
+
+void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
+		    const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me)) {
+		/* Nobody could ever wake us: a BUG in the explorer's use. */
+		SIM_BUG_ON(!cond(arg));
+		return;
+	}
+	sim_schedule(s, me);
+	while (!cond(arg)) {
+		struct sim_thread *t = &s->t[me];
+
+		wq->sleepers |= 1u << me;
+		t->state = SIM_T_BLOCKED;
+		t->wait_q = wq;
+		sim_log(s, me, SIM_EV_BLOCK, 0, wq->name, fn, 0);
+		sim_schedule(s, me);
+	}
+}
+
+void sim_wake_all(struct sim_waitq *wq)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me) || !wq->sleepers)
+		return;
+	for (uint32_t m = wq->sleepers; m; m &= m - 1) {
+		int tid = __builtin_ctz(m);
+
+		s->t[tid].state = SIM_T_RUNNABLE;
+		s->t[tid].wait_q = NULL;
+	}
+	wq->sleepers = 0;
+	sim_log(s, me, SIM_EV_WAKE, 0, wq->name, NULL, 0);
+}

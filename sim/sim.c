@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/sim.c -- threads, handoff and the choice of who runs next.
+ *
+ * Invariants (checked by sim_check() in debug paths):
+ *   1. At most one thread of a struct sim is outside go_wait(): the one in
+ *      s->current (or the explorer, when s->current == -1).
+ *   2. A thread is SIM_T_BLOCKED iff it is queued on exactly one lock
+ *      (wait_lock) or sleeps on exactly one waitq (wait_q).
+ *   3. A lock granted to a waiter is owned by it before it runs again
+ *      (handoff): nothing can overtake a woken waiter.
+ *
+ * The life of an execution:
+ *
+ *   explorer: sim_execute -> schedule(-1) -> handoff to T_first, go_wait(main)
+ *   T_i:      go_wait(T_i) -> fn() ... sim_point/lock ops -> schedule(i)
+ *             -> handoff to T_j, go_wait(T_i) ... fn() returns
+ *             -> thread_finish -> handoff to T_k or, all done, to explorer
+ *
+ * On a deadlock, a crash or a replay that does not fit, s->aborting is set
+ * and every unfinished thread in turn is woken and siglongjmps out of the
+ * core to its worker loop; the last one wakes the explorer.  The core holds
+ * no real locks and allocates from the execution's arena, so unwinding it
+ * leaks nothing.
+ */
+#include "sim/sim_impl.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <ck_pr.h>
+
+struct sim *sim_current_sim;
+__thread int sim_current_tid = -1;
+
+/* ---- The handoff --------------------------------------------------------- */
+
+/* go_wait -- sleep until our go word is set, then consume it. */
+static void go_wait(uint32_t *go)
+{
+	while (ck_pr_load_32(go) == 0)
+		syscall(SYS_futex, go, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	/* Only the thread that runs next may clear it; the waker is asleep. */
+	ck_pr_store_32(go, 0);
+}
+
+/* go_wake -- let the owner of 'go' run. */
+static void go_wake(uint32_t *go)
+{
+	/* Orders everything this thread did before the handoff against the
+	 * woken thread's reads: it is the only synchronisation there is
+	 * between the two (the futex syscall is a full barrier too). */
+	ck_pr_fence_store();
+	ck_pr_store_32(go, 1);
+	syscall(SYS_futex, go, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* handoff -- internal: run 'next' (-1: the explorer), sleep as 'me'. */
+static void handoff(struct sim *s, int me, int next)
+{
+	s->current = next;
+	s->handoffs++;
+	go_wake(next < 0 ? &s->main_go : &s->t[next].go);
+	go_wait(me < 0 ? &s->main_go : &s->t[me].go);
+	if (s->aborting && me >= 0)
+		siglongjmp(s->t[me].jb, 1);
+}
+
+/* ---- Events -------------------------------------------------------------- */
+
+/* sim_log -- internal: append an event; the log is the report's source. */
+void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
+	     const char *what, const char *fn, int32_t arg)
+{
+	uint32_t seq = s->seq++;
+
+	if (!s->opt.log_events)
+		return;
+	if (s->nev == s->cap_ev) {
+		s->cap_ev = s->cap_ev ? 2 * s->cap_ev : 256;
+		s->ev = realloc(s->ev, s->cap_ev * sizeof(*s->ev));
+		if (!s->ev)
+			abort();
+	}
+	s->ev[s->nev++] = (struct sim_event){
+		.seq = seq, .tid = (uint8_t)tid, .kind = (uint8_t)kind,
+		.mode = (uint8_t)mode, .arg = arg, .what = what, .fn = fn,
+	};
+}
+
+static void record_decision(struct sim *s, int tid)
+{
+	if (s->ndec == s->cap_dec) {
+		s->cap_dec = s->cap_dec ? 2 * s->cap_dec : 256;
+		s->dec = realloc(s->dec, s->cap_dec);
+		if (!s->dec)
+			abort();
+	}
+	s->dec[s->ndec++] = (uint8_t)tid;
+}
+
+/* ---- Aborting an execution ----------------------------------------------- */
+
+/* sim_abort_exec -- internal: stop the execution; unwinds the caller. */
+void sim_abort_exec(struct sim *s, enum sim_abort why, const char *fmt, ...)
+{
+	va_list ap;
+	int me = sim_current_tid;
+
+	if (!s->aborting) {
+		s->aborting = true;
+		s->abort = why;
+		va_start(ap, fmt);
+		vsnprintf(s->abort_reason, sizeof(s->abort_reason), fmt, ap);
+		va_end(ap);
+	}
+	if (me >= 0)
+		siglongjmp(s->t[me].jb, 1);
+	if (s->guard_armed)
+		siglongjmp(s->guard_jb, 1);
+	/* The explorer never aborts outside a guard. */
+	abort();
+}
+
+/* next_unfinished -- internal: a thread still inside fn(), or -1. */
+static int next_unfinished(const struct sim *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->t[i].state != SIM_T_DONE)
+			return i;
+	return -1;
+}
+
+/* ---- Choosing ------------------------------------------------------------ */
+
+static uint32_t runnable_mask(const struct sim *s)
+{
+	uint32_t m = 0;
+
+	for (int i = 0; i < s->n; i++)
+		if (s->t[i].state == SIM_T_RUNNABLE)
+			m |= 1u << i;
+	return m;
+}
+
+/* directed -- internal: the thread the interleave: steps want, or -1 once
+ * they are done (or abandoned). */
+static int directed(struct sim *s, uint32_t runnable)
+{
+	while (s->stepi < s->nsteps) {
+		const struct sim_step *st = &s->steps[s->stepi];
+		struct sim_thread *t = &s->t[st->tid];
+
+		if (runnable & (1u << st->tid))
+			return st->tid;
+		if (!st->until) {
+			/* 'run': until it finishes or blocks; either ends it. */
+			if (t->state == SIM_T_BLOCKED)
+				snprintf(s->step_note[s->stepi],
+					 sizeof(s->step_note[0]),
+					 "stopped: waits for %s",
+					 sim_thread_waits(s, st->tid));
+			s->stepi++;
+			continue;
+		}
+		/* 'until POINT' and the thread cannot go on: the step cannot
+		 * be followed.  The strategy takes over from here. */
+		if (t->state == SIM_T_BLOCKED)
+			snprintf(s->step_why, sizeof(s->step_why),
+				 "blocked before %s: waits for %s", st->until,
+				 sim_thread_waits(s, st->tid));
+		else
+			snprintf(s->step_why, sizeof(s->step_why),
+				 "finished without reaching %s", st->until);
+		s->step_failed = s->stepi;
+		s->stepi = s->nsteps;
+	}
+	return -1;
+}
+
+/* deadlock -- internal: nobody can run; describe the wait-for cycle. */
+static _Noreturn void deadlock(struct sim *s)
+{
+	char buf[sizeof(s->abort_reason)];
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < s->n && off < sizeof(buf) - 1; i++) {
+		if (s->t[i].state != SIM_T_BLOCKED)
+			continue;
+		const struct sim_lock *l = s->t[i].wait_lock;
+		int holder = l ? sim_lock_holder(l) : -1;
+
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					"%sthread %d waits for %s", off ? "; " : "",
+					i, sim_thread_waits(s, i));
+		if (holder >= 0 && off < sizeof(buf))
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+						" held by thread %d", holder);
+	}
+	sim_abort_exec(s, SIM_ABORT_DEADLOCK, "%s", buf);
+}
+
+/*
+ * pick -- internal: the thread that runs after this scheduling point of
+ * 'me' (-1: the explorer starting an execution), or -1 when every thread
+ * is done.  Aborts the execution on a deadlock or a replay that no longer
+ * fits.
+ */
+static int pick(struct sim *s, int me)
+{
+	uint32_t runnable = runnable_mask(s);
+	int next;
+
+	if (++s->nsteps_exec > s->opt.max_steps)
+		sim_abort_exec(s, SIM_ABORT_LIMIT,
+			       "more than %llu scheduling points: a livelock?",
+			       (unsigned long long)s->opt.max_steps);
+	if (!runnable) {
+		if (next_unfinished(s) >= 0)
+			deadlock(s);
+		return -1;
+	}
+	next = directed(s, runnable);
+	if (next >= 0)
+		return next;
+	if (!(runnable & (runnable - 1)))
+		return __builtin_ctz(runnable);
+	struct sim_choice c = {
+		.step = s->nsteps_exec, .runnable = runnable,
+		.current = me, .nthreads = s->n,
+	};
+	next = s->st->choose(s->st, &c);
+	if (next < 0 || next >= s->n || !(runnable & (1u << next)))
+		sim_abort_exec(s, SIM_ABORT_REPLAY,
+			       "decision %u does not fit: thread %d cannot run "
+			       "here", s->ndec, next);
+	record_decision(s, next);
+	return next;
+}
+
+/* sim_schedule -- internal: a scheduling point of thread 'me'; returns
+ * when 'me' is chosen to run again.  'me' may be blocked. */
+void sim_schedule(struct sim *s, int me)
+{
+	int next = pick(s, me);
+
+	if (next != me)
+		handoff(s, me, next);
+}
+
+/* ---- Threads ------------------------------------------------------------- */
+
+/* wake_only -- internal: hand over without sleeping (a finished thread). */
+static void wake_only(struct sim *s, int next)
+{
+	s->current = next;
+	s->handoffs++;
+	go_wake(next < 0 ? &s->main_go : &s->t[next].go);
+}
+
+/* thread_finish -- internal: fn() returned or was unwound.  The thread's
+ * next wake-up is a new execution (or sim_destroy). */
+static void thread_finish(struct sim *s, int me)
+{
+	struct sim_thread *t = &s->t[me];
+
+	t->state = SIM_T_DONE;
+	t->nheld = 0;
+	if (!s->aborting) {
+		sim_log(s, me, SIM_EV_THREAD_END, 0, NULL, NULL, 0);
+		/* pick() may abort (a deadlock among the others): it then
+		 * lands here again, with s->aborting set. */
+		if (sigsetjmp(t->jb, 0) == 0) {
+			wake_only(s, pick(s, me));
+			return;
+		}
+	}
+	wake_only(s, next_unfinished(s));
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* Best effort: without it handoffs are slower, not different. */
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void *worker_main(void *arg)
+{
+	struct sim_thread *t = arg;
+	struct sim *s = t->sim;
+
+	sim_current_tid = t->index;
+	pin_self(s->cpu);
+	sim_signals_thread_init();
+	for (;;) {
+		go_wait(&t->go);
+		if (s->quit)
+			break;
+		if (!s->aborting && sigsetjmp(t->jb, 0) == 0) {
+			t->started = true;
+			s->fn(s, t->index, t->arg);
+		}
+		thread_finish(s, t->index);
+	}
+	sim_signals_thread_fini();
+	return NULL;
+}
+
+/* ---- Public API ---------------------------------------------------------- */
+
+struct sim *sim_create(int nthreads, const struct sim_options *opt)
+{
+	struct sim *s;
+
+	if (nthreads < 1 || nthreads > SIM_MAX_THREADS)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->n = nthreads;
+	s->opt = *opt;
+	if (!s->opt.max_steps)
+		s->opt.max_steps = 1u << 20;
+	s->cpu = opt->cpu >= 0 ? opt->cpu : sched_getcpu();
+	s->current = -1;
+	pin_self(s->cpu);
+	sim_signals_init();
+	for (int i = 0; i < nthreads; i++) {
+		s->t[i].sim = s;
+		s->t[i].index = i;
+		s->t[i].state = SIM_T_DONE;
+		if (pthread_create(&s->t[i].pt, NULL, worker_main, &s->t[i])) {
+			s->n = i;
+			sim_destroy(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void sim_destroy(struct sim *s)
+{
+	if (!s)
+		return;
+	s->quit = true;
+	for (int i = 0; i < s->n; i++) {
+		go_wake(&s->t[i].go);
+		pthread_join(s->t[i].pt, NULL);
+	}
+	sim_arena_reset(&s->arena);
+	sim_arena_reset(&s->prev_arena);
+	free(s->ev);
+	free(s->dec);
+	free(s);
+}
+
+enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
+			   struct sim_strategy *st, const struct sim_step *steps,
+			   int nsteps)
+{
+	s->fn = fn;
+	s->st = st;
+	s->steps = steps;
+	s->nsteps = nsteps < SIM_MAX_STEPS ? nsteps : SIM_MAX_STEPS;
+	s->stepi = 0;
+	s->step_failed = -1;
+	s->step_why[0] = 0;
+	memset(s->step_note, 0, sizeof(s->step_note));
+	s->aborting = false;
+	s->abort = SIM_OK;
+	s->abort_reason[0] = 0;
+	s->nsteps_exec = 0;
+	s->seq = 1;		/* 0 is "before the execution": set-up */
+	s->nev = 0;
+	s->ndec = 0;
+	for (int i = 0; i < s->n; i++) {
+		struct sim_thread *t = &s->t[i];
+
+		t->arg = arg ? arg[i] : NULL;
+		t->state = SIM_T_RUNNABLE;
+		t->started = false;
+		t->wait_lock = NULL;
+		t->wait_q = NULL;
+		t->nheld = 0;
+	}
+	if (st && st->begin)
+		st->begin(st, s->exec_index);
+	sim_current_sim = s;
+	s->in_exec = true;
+	if (sigsetjmp(s->guard_jb, 1) == 0) {
+		int first;
+
+		s->guard_armed = true;
+		first = pick(s, -1);
+		s->guard_armed = false;
+		handoff(s, -1, first);
+	} else {
+		/* Aborted before any thread ran (a replay that does not fit
+		 * its first decision): nobody is inside fn() to unwind. */
+		s->guard_armed = false;
+		for (int i = 0; i < s->n; i++)
+			s->t[i].state = SIM_T_DONE;
+	}
+	s->in_exec = false;
+	if (st && st->end)
+		st->end(st, s->nsteps_exec);
+	s->exec_index++;
+	return s->abort;
+}
+
+/* sim_begin_setup -- internal: a new execution's arena; the previous
+ * execution's objects stay alive until the one after. */
+void sim_new_arena(struct sim *s)
+{
+	sim_arena_reset(&s->prev_arena);
+	s->prev_arena = s->arena;
+	memset(&s->arena, 0, sizeof(s->arena));
+	sim_next_lock_id = 0;
+	sim_current_sim = s;
+}
+
+void *sim_alloc(size_t size)
+{
+	return sim_arena_alloc(&sim_current_sim->arena, size);
+}
+
+char *sim_strdup(const char *str)
+{
+	size_t n = strlen(str) + 1;
+
+	return memcpy(sim_alloc(n), str, n);
+}
+
+struct sim *sim_self(void)
+{
+	return sim_current_sim;
+}
+
+int sim_tid(void)
+{
+	return sim_current_tid;
+}
+
+uint32_t sim_now(void)
+{
+	return sim_current_sim ? sim_current_sim->seq : 0;
+}
+
+void sim_point(const char *point, const char *fn)
+{
+	struct sim *s = sim_current_sim;
+	int me = sim_current_tid;
+
+	if (!s || !s->in_exec || me < 0)
+		return;
+	sim_log(s, me, SIM_EV_POINT, 0, point, fn, 0);
+	if (s->stepi < s->nsteps && s->steps[s->stepi].tid == me &&
+	    s->steps[s->stepi].until && !strcmp(s->steps[s->stepi].until, point))
+		s->stepi++;
+	sim_schedule(s, me);
+}
+
+void sim_op_begin(const char *text)
+{
+	struct sim *s = sim_current_sim;
+
+	if (s && s->in_exec && sim_current_tid >= 0)
+		sim_log(s, sim_current_tid, SIM_EV_OP_BEGIN, 0, text, NULL, 0);
+}
+
+void sim_op_end(const char *text, int result)
+{
+	struct sim *s = sim_current_sim;
+
+	if (s && s->in_exec && sim_current_tid >= 0)
+		sim_log(s, sim_current_tid, SIM_EV_OP_END, 0, text, NULL, result);
+}
+
+void sim_note(const char *text)
+{
+	struct sim *s = sim_current_sim;
+
+	if (s && s->in_exec && sim_current_tid >= 0)
+		sim_log(s, sim_current_tid, SIM_EV_NOTE, 0, sim_strdup(text),
+			NULL, 0);
+}
+
+_Noreturn void sim_bug(const char *file, int line, const char *what)
+{
+	struct sim *s = sim_current_sim;
+
+	if (!s || (!s->in_exec && !s->guard_armed)) {
+		fprintf(stderr, "lockstep: BUG at %s:%d: %s\n", file, line, what);
+		abort();
+	}
+	sim_abort_exec(s, SIM_ABORT_CRASH, "BUG at %s:%d: %s", file, line, what);
+}
+
+bool sim_guard(struct sim *s, void (*fn)(void *), void *arg)
+{
+	sim_current_sim = s;
+	s->guard_armed = true;
+	s->aborting = false;
+	if (sigsetjmp(s->guard_jb, 1) == 0) {
+		fn(arg);
+		s->guard_armed = false;
+		return true;
+	}
+	s->guard_armed = false;
+	return false;
+}
+
+/* ---- Reading the results ------------------------------------------------- */
+
+const struct sim_event *sim_events(const struct sim *s, uint32_t *n)
+{
+	*n = s->nev;
+	return s->ev;
+}
+
+const uint8_t *sim_decisions(const struct sim *s, uint32_t *n)
+{
+	*n = s->ndec;
+	return s->dec;
+}
+
+uint64_t sim_steps(const struct sim *s)
+{
+	return s->nsteps_exec;
+}
+
+const char *sim_abort_reason(const struct sim *s)
+{
+	return s->abort_reason;
+}
+
+int sim_step_failed(const struct sim *s, const char **why)
+{
+	if (why)
+		*why = s->step_why;
+	return s->step_failed;
+}
+
+const char *sim_step_note(const struct sim *s, int step)
+{
+	if (step < 0 || step >= SIM_MAX_STEPS || !s->step_note[step][0])
+		return NULL;
+	return s->step_note[step];
+}
+
+int sim_nthreads(const struct sim *s)
+{
+	return s->n;
+}
+
+enum sim_tstate sim_thread_state(const struct sim *s, int tid)
+{
+	return s->t[tid].state;
+}
+
+const char *sim_thread_waits(const struct sim *s, int tid)
+{
+	const struct sim_thread *t = &s->t[tid];
+
+	if (t->state != SIM_T_BLOCKED)
+		return NULL;
+	if (t->wait_lock)
+		return t->wait_lock->name;
+	if (t->wait_q)
+		return t->wait_q->name;
+	return "?";
+}
+
+const struct sim_lock *sim_thread_wait_lock(const struct sim *s, int tid)
+{
+	return s->t[tid].state == SIM_T_BLOCKED ? s->t[tid].wait_lock : NULL;
+}
+
+int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
+		    int max)
+{
+	const struct sim_thread *t = &s->t[tid];
+	int n = 0;
+
+	for (int i = 0; i < t->nheld && n < max; i++)
+		out[n++] = t->held[i].lock;
+	return n;
+}
+
+const char *sim_thread_held_at(const struct sim *s, int tid, int i)
+{
+	return s->t[tid].held[i].fn;
+}
+
+uint64_t sim_handoffs(const struct sim *s)
+{
+	return s->handoffs;
+}
+
+uint64_t sim_exec_index(const struct sim *s)
+{
+	return s->exec_index;
+}
+
+void sim_set_exec_index(struct sim *s, uint64_t i)
+{
+	s->exec_index = i;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/sim.h -- the deterministic scheduler.
+ *
+ * Each scenario thread is a real pthread, but exactly one of them runs at a
+ * time: the running thread hands the CPU over explicitly at every
+ * scheduling point (every lock operation and every named point of the
+ * core), and the strategy (sim/strategy.h) decides who runs next.  The
+ * handoff is a direct futex wake of the chosen thread followed by a futex
+ * wait on one's own word: one wake and one wait per context switch, with
+ * every thread of an execution pinned to one CPU.  Threads are created once
+ * and reused by every execution of a run.
+ *
+ * Owns: struct sim, its worker threads, the locks' wait queues, the event
+ * log of the current execution and the per-execution arena.
+ *
+ * Concurrency: a struct sim is used by one explorer (the thread that calls
+ * sim_execute) and by its workers, never two at a time, which is the whole
+ * point.  Nothing here is safe to share between two struct sims except the
+ * lock classes, which are static and immutable.
+ *
+ * Lock semantics follow the kernel: a mutex and the page lock are handed to
+ * the first waiter in FIFO order; a rw_semaphore makes a new reader wait
+ * while a writer is queued (rwsem fairness), and on release grants the
+ * queue's head: one writer, or every reader up to the next writer.
+ * Determinism: every decision depends only on thread indexes, the event
+ * sequence and the strategy's seeded generator.
+ */
+#ifndef LOCKSTEP_SIM_H
+#define LOCKSTEP_SIM_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_THREADS 16
+#define SIM_NAME_MAX 48
+
+struct sim;
+struct sim_strategy;
+
+/* ---- Lock classes and locks ------------------------------------------- */
+
+/*
+ * A lock class, as lockdep has them: one per kind of lock in the core
+ * ("i_rwsem", "invalidate_lock", "page lock").  Static and immutable; 'rank'
+ * is the class's place in the core's lock order (core/lockorder.h), checked
+ * at run time.
+ */
+struct sim_lock_class {
+	const char *name;
+	int rank;			/* outermost first; 0: not ranked */
+};
+
+enum sim_lock_kind { SIM_MUTEX, SIM_RWSEM };
+enum sim_lock_mode { SIM_EXCL, SIM_SHARED };
+
+struct sim_waiter {
+	uint8_t tid;
+	uint8_t mode;			/* enum sim_lock_mode */
+};
+
+struct sim_lock {
+	const struct sim_lock_class *cls;
+	enum sim_lock_kind kind;
+	uint32_t id;			/* instance number: a simulated address */
+	char name[SIM_NAME_MAX];	/* "invalidate_lock(a)" */
+	int owner;			/* exclusive holder or -1 */
+	int readers;			/* shared holders */
+	uint32_t reader_mask;		/* which threads hold it shared */
+	int nwait;
+	struct sim_waiter wait[SIM_MAX_THREADS];
+	/* where the exclusive owner (or last reader) took it, for reports */
+	const char *taken_at;
+};
+
+/*
+ * A wait for a condition that is not a lock (a page reference count to
+ * drop, a DAX entry to unlock).  Threads sleep on it until a thread that
+ * changed the condition calls sim_wake_all().
+ */
+struct sim_waitq {
+	char name[SIM_NAME_MAX];
+	uint32_t sleepers;		/* mask of threads waiting */
+};
+
+/* ---- Events -------------------------------------------------------------- */
+
+enum sim_ev_kind {
+	SIM_EV_OP_BEGIN,		/* what: operation text */
+	SIM_EV_OP_END,			/* what: operation text, arg: result */
+	SIM_EV_POINT,			/* what: point name */
+	SIM_EV_ACQUIRE,			/* lock taken (after any wait) */
+	SIM_EV_BLOCK,			/* must wait for lock / waitq */
+	SIM_EV_RELEASE,
+	SIM_EV_WAKE,			/* a waitq was woken */
+	SIM_EV_NOTE,			/* free text from the core */
+	SIM_EV_THREAD_END,
+};
+
+struct sim_event {
+	uint32_t seq;			/* logical time */
+	uint8_t tid;
+	uint8_t kind;			/* enum sim_ev_kind */
+	uint8_t mode;			/* enum sim_lock_mode for lock events */
+	int32_t arg;
+	const char *what;		/* point/op name, lock or waitq name */
+	const char *fn;			/* the core function that did it */
+};
+
+/* ---- Threads ------------------------------------------------------------- */
+
+enum sim_tstate { SIM_T_UNUSED, SIM_T_RUNNABLE, SIM_T_BLOCKED, SIM_T_DONE };
+
+typedef void (*sim_thread_fn)(struct sim *s, int tid, void *arg);
+
+/* Why an execution stopped before every thread finished. */
+enum sim_abort {
+	SIM_OK,
+	SIM_ABORT_DEADLOCK,		/* no runnable thread, some unfinished */
+	SIM_ABORT_CRASH,		/* BUG() in the core, or a signal */
+	SIM_ABORT_REPLAY,		/* a replayed decision did not fit */
+	SIM_ABORT_LIMIT,		/* too many steps: a livelock */
+};
+
+/* A directed step (scenario interleave:). */
+struct sim_step {
+	int tid;
+	const char *until;		/* point name, or NULL for 'run' */
+};
+
+/* ---- The simulator ------------------------------------------------------ */
+
+struct sim_options {
+	int cpu;			/* CPU to pin to; -1: the current one */
+	uint64_t max_steps;		/* livelock limit per execution */
+	bool log_events;		/* keep the event log (reports need it) */
+};
+
+struct sim *sim_create(int nthreads, const struct sim_options *opt);
+void sim_destroy(struct sim *s);
+
+/*
+ * sim_execute -- run one execution: thread i runs fn(s, i, arg[i]),
+ * scheduled by 'st' after the directed steps.  Returns when every thread is
+ * done or the execution was aborted (deadlock, crash, replay mismatch).
+ */
+enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
+			   struct sim_strategy *st, const struct sim_step *steps,
+			   int nsteps);
+
+/* The struct sim of the calling thread's execution (NULL outside one). */
+struct sim *sim_self(void);
+/* The scenario thread index of the caller, or -1 outside an execution. */
+int sim_tid(void);
+
+/* Scheduling points. 'fn' names the core function, for reports. */
+void sim_point(const char *point, const char *fn);
+void sim_note(const char *text);
+/* Operation boundaries, for the report and the oracles' intervals ('text'
+ * must outlive the execution's report: arena or static). */
+void sim_op_begin(const char *text);
+void sim_op_end(const char *text, int result);
+
+/* Locks.  Outside an execution (set-up, final checks) they are plain
+ * uncontended state changes. */
+void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
+		   enum sim_lock_kind kind, const char *instance);
+void sim_mutex_lock(struct sim_lock *l, const char *fn);
+bool sim_mutex_trylock(struct sim_lock *l, const char *fn);
+void sim_mutex_unlock(struct sim_lock *l, const char *fn);
+void sim_down_read(struct sim_lock *l, const char *fn);
+void sim_down_write(struct sim_lock *l, const char *fn);
+void sim_down_write_nested(struct sim_lock *l, int subclass, const char *fn);
+bool sim_down_read_trylock(struct sim_lock *l, const char *fn);
+void sim_up_read(struct sim_lock *l, const char *fn);
+void sim_up_write(struct sim_lock *l, const char *fn);
+bool sim_lock_held(const struct sim_lock *l);	/* by the caller */
+bool sim_lock_held_excl(const struct sim_lock *l);
+
+void sim_waitq_init(struct sim_waitq *wq, const char *name);
+/* Sleep on wq until cond(arg) holds; a scheduling point. */
+void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
+		    const char *fn);
+void sim_wake_all(struct sim_waitq *wq);
+
+/* BUG: an assertion of the core failed; the execution ends as a crash. */
+#define SIM_BUG_ON(c)                                                      \
+	do {                                                               \
+		if (__builtin_expect(!!(c), 0))                            \
+			sim_bug(__FILE__, __LINE__, #c);                   \
+	} while (0)
+_Noreturn void sim_bug(const char *file, int line, const char *what);
+
+/* Per-execution arena: freed in one go when the next execution starts. */
+void *sim_alloc(size_t size);
+char *sim_strdup(const char *str);
+
+/* ---- What an execution left behind -------------------------------------- */
+
+/* The event log of the last execution. */
+const struct sim_event *sim_events(const struct sim *s, uint32_t *n);
+/* The scheduling decisions taken (thread index at each choice point). */
+const uint8_t *sim_decisions(const struct sim *s, uint32_t *n);
+/* Logical time: the sequence number the next event gets. */
+uint32_t sim_now(void);
+uint64_t sim_steps(const struct sim *s);
+/* Why it stopped, with the details for the report. */
+const char *sim_abort_reason(const struct sim *s);
+/* The directed step that could not be followed, or -1, and why. */
+int sim_step_failed(const struct sim *s, const char **why);
+int sim_nthreads(const struct sim *s);
+enum sim_tstate sim_thread_state(const struct sim *s, int tid);
+/* What a blocked thread waits for (lock or waitq name), or NULL. */
+const char *sim_thread_waits(const struct sim *s, int tid);
+const struct sim_lock *sim_thread_wait_lock(const struct sim *s, int tid);
+/* Locks a thread held when the execution stopped (for deadlock reports). */
+int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
+		    int max);
+
+/* Where thread tid took its i-th held lock (core function name). */
+const char *sim_thread_held_at(const struct sim *s, int tid, int i);
+/* The note a directed 'run' step left (it stopped blocked), or NULL. */
+const char *sim_step_note(const struct sim *s, int step);
+
+/* Handoffs (context switches) since sim_create, for make bench. */
+uint64_t sim_handoffs(const struct sim *s);
+
+/* Executions are numbered; strategies seed from the number. */
+uint64_t sim_exec_index(const struct sim *s);
+void sim_set_exec_index(struct sim *s, uint64_t i);
+
+/*
+ * sim_new_arena -- start the next execution's arena (sim_alloc).  The
+ * previous execution's objects stay valid until the call after, so its
+ * report can be written while the next one is set up.
+ */
+void sim_new_arena(struct sim *s);
+
+/*
+ * sim_guard -- run fn(arg) on the calling (explorer) thread, outside the
+ * scheduler, with BUG() and fatal signals caught: returns false if it
+ * crashed (sim_abort_reason() says how).  Set-up and the final checks of
+ * an execution run this way.
+ */
+bool sim_guard(struct sim *s, void (*fn)(void *), void *arg);
+
+#endif

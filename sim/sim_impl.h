@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/sim_impl.h -- the simulator's private state, shared by the files of sim/ only.
+ */
+#ifndef LOCKSTEP_SIM_IMPL_H
+#define LOCKSTEP_SIM_IMPL_H
+
+#include <setjmp.h>
+#include <pthread.h>
+
+#include "sim/sim.h"
+#include "sim/strategy.h"
+
+#define SIM_MAX_STEPS 64	/* interleave: steps */
+#define SIM_MAX_HELD 32		/* locks one thread holds at once */
+
+/* A bump allocator in chunks; freed whole. */
+struct sim_arena_chunk;
+struct sim_arena {
+	struct sim_arena_chunk *head;
+};
+void *sim_arena_alloc(struct sim_arena *a, size_t size);
+void sim_arena_reset(struct sim_arena *a);
+
+struct sim_held {
+	const struct sim_lock *lock;
+	const char *fn;			/* where it was taken */
+	uint8_t mode;
+};
+
+struct sim_thread {
+	uint32_t go;			/* futex word: 1 = run */
+	struct sim *sim;
+	int index;
+	pthread_t pt;
+	enum sim_tstate state;
+	bool started;
+	void *arg;
+	struct sim_lock *wait_lock;	/* queued on it, when BLOCKED */
+	struct sim_waitq *wait_q;	/* or sleeping on it */
+	int nheld;
+	struct sim_held held[SIM_MAX_HELD];
+	sigjmp_buf jb;			/* the worker loop, for unwinding */
+};
+
+struct sim {
+	int n;
+	struct sim_options opt;
+	int cpu;
+	struct sim_thread t[SIM_MAX_THREADS];
+	uint32_t main_go;		/* the explorer's futex word */
+	int current;			/* running thread, -1: explorer */
+	bool in_exec;
+	bool quit;
+
+	/* the execution */
+	sim_thread_fn fn;
+	struct sim_strategy *st;
+	const struct sim_step *steps;
+	int nsteps, stepi;
+	int step_failed;
+	char step_why[256];
+	char step_note[SIM_MAX_STEPS][160];
+	uint64_t exec_index;
+	uint64_t nsteps_exec;
+	uint32_t seq;
+
+	bool aborting;
+	enum sim_abort abort;
+	char abort_reason[1024];
+	bool guard_armed;
+	sigjmp_buf guard_jb;
+
+	struct sim_event *ev;
+	uint32_t nev, cap_ev;
+	uint8_t *dec;
+	uint32_t ndec, cap_dec;
+
+	struct sim_arena arena, prev_arena;
+	uint64_t handoffs;
+};
+
+extern struct sim *sim_current_sim;
+extern __thread int sim_current_tid;
+extern uint32_t sim_next_lock_id;
+
+void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
+	     const char *what, const char *fn, int32_t arg);
+void sim_schedule(struct sim *s, int me);
+_Noreturn void sim_abort_exec(struct sim *s, enum sim_abort why,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sim_lock_holder(const struct sim_lock *l);
+
+void sim_signals_init(void);
+void sim_signals_thread_init(void);
+void sim_signals_thread_fini(void);
+
+#endif

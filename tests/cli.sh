@@ -1,0 +1,99 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# cli.sh BIN TMPDIR -- the command line's promises (SPEC.md 2, 6, 8):
+# expectations and exit codes, replay byte for byte, same seed same JSON,
+# bad input exit 2 with FILE:LINE:COL.
+BIN=$1
+T=$2/cli
+mkdir -p "$T"
+fail=0
+ok() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+
+S=scenarios/punch-hole-vs-read.yaml
+
+# The pre-fix scenario finds its race: exit 0, as expected.
+"$BIN" run -q --out "$T/o1" "$S" >/dev/null; rc=$?
+[ $rc -eq 0 ] && ok "v5.14 race found as expected (exit 0)" || bad "v5.14 run exit $rc"
+
+# The same file with expect: removed now fails: exit 1.
+sed '/^expect:/,$d' "$S" > "$T/noexpect.yaml"
+"$BIN" run -q --out "$T/o2" "$T/noexpect.yaml" >/dev/null; rc=$?
+[ $rc -eq 1 ] && ok "without expect: the violation fails the run (exit 1)" ||
+	bad "without expect: exit $rc, wanted 1"
+
+# A violation expected but not found: exit 1.
+"$BIN" run -q --out "$T/o3" --fixes invalidate-lock "$S" >/dev/null; rc=$?
+[ $rc -eq 1 ] && ok "expected violation not found (exit 1)" || bad "missing violation exit $rc"
+
+# replay prints the same report as the run did, byte for byte.
+"$BIN" run --out "$T/o4" "$S" | sed '/^  trace: /,$d' > "$T/run.txt"
+"$BIN" replay "$T/o4/punch-hole-vs-read.stale-read.trace" > "$T/replay.txt"; rc=$?
+if [ $rc -eq 0 ] && [ -s "$T/replay.txt" ] && cmp -s "$T/run.txt" "$T/replay.txt"; then
+	ok "replay prints the same report"
+else
+	bad "replay differs (exit $rc)"; diff "$T/run.txt" "$T/replay.txt" | head -20
+fi
+
+# Two runs with one seed give the same JSON (and the same traces).
+for i in 1 2; do
+	rm -rf "$T/j"
+	"$BIN" run -q --seed 7 --out "$T/j" --json "$T/j$i.json" \
+		scenarios/*.yaml >/dev/null
+	cat "$T"/j/*.trace > "$T/j$i.traces"
+done
+if [ -s "$T/j1.json" ] && cmp -s "$T/j1.json" "$T/j2.json" &&
+   cmp -s "$T/j1.traces" "$T/j2.traces"; then
+	ok "same seed, same JSON and traces"
+else
+	bad "JSON or traces differ between two runs with one seed"
+fi
+
+# A different seed (without the directed interleaving) explores differently.
+grep -v -e '^interleave:' -e '^  - [a-z]*: \(run\|until\)' "$S" > "$T/free.yaml"
+"$BIN" run -q --seed 1 --out "$T/f1" --json "$T/f1.json" "$T/free.yaml" >/dev/null
+"$BIN" run -q --seed 2 --out "$T/f2" --json "$T/f2.json" "$T/free.yaml" >/dev/null
+if grep -q '"outcome": "pass"' "$T/f1.json" && ! cmp -s "$T/f1.json" "$T/f2.json"; then
+	ok "PCT finds the race without the directed start; seeds differ"
+else
+	bad "undirected PCT run"
+fi
+
+# Changing the scenario invalidates its traces: exit 2, clearly.
+cp "$S" "$T/edit.yaml"
+"$BIN" run -q --out "$T/o5" "$T/edit.yaml" >/dev/null
+echo "# edited" >> "$T/edit.yaml"
+"$BIN" replay "$T/o5/punch-hole-vs-read.stale-read.trace" >/dev/null 2>"$T/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "changed since the trace" "$T/err.txt" &&
+	ok "replay refuses a changed scenario (exit 2)" || bad "changed scenario replay exit $rc"
+
+# Bad input: an unknown key on line 7, a bad trace, bad flags, bad commands.
+cat > "$T/key7.yaml" <<'YAML'
+lockstep: 1
+name: key-on-line-7
+kernel: v5.14
+storage:
+  block_size: 4096
+  blocks: 64
+  blok_size: 4096
+files:
+  - {name: a, size: 4096}
+threads:
+  - name: t
+    ops:
+      - read: {file: a, offset: 0, len: 4096}
+YAML
+"$BIN" run "$T/key7.yaml" >/dev/null 2>"$T/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "^$T/key7.yaml:7:[0-9]*: error: .*blok_size" "$T/err.txt" &&
+	ok "unknown key on line 7: FILE:7:COL, exit 2" || { bad "line 7 key exit $rc"; cat "$T/err.txt"; }
+echo "garbage" > "$T/bad.trace"
+"$BIN" replay "$T/bad.trace" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "bad trace: exit 2" || bad "bad trace exit $rc"
+"$BIN" run --schedules x "$S" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "bad flag value: exit 2" || bad "bad flag exit $rc"
+"$BIN" frobnicate >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && ok "unknown command: exit 2" || bad "unknown command exit $rc"
+"$BIN" --help > "$T/help.txt" && grep -q "run FILE" "$T/help.txt" && ok "--help" || bad "--help"
+"$BIN" list > "$T/list.txt" && grep -q "punch_hole.pages_truncated" "$T/list.txt" && ok "list names the points" || bad "list"
+
+exit $fail

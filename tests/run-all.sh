@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run-all.sh -- make check: every Check suite, then every bundled scenario's
+# expectation, then the bad-input fixtures; keeps going after a failure and
+# fails at the end.  BIN is the lockstep binary.
+BIN=${BIN:-./lockstep}
+fail=0
+passed=0
+failed=0
+for t in "$@"; do
+	echo "== $t"
+	if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); fail=1; fi
+done
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== bundled scenarios"
+for s in scenarios/*.yaml tests/scenarios/*.yaml; do
+	[ -e "$s" ] || continue
+	case "$s" in tests/scenarios/loader-*) continue ;; esac
+	if "$BIN" run -q --out "$out" "$s"; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $s"; failed=$((failed + 1)); fail=1
+	fi
+done
+
+echo "== bad input (exit 2 and FILE:LINE:COL)"
+for s in tests/bad/*.yaml; do
+	[ -e "$s" ] || continue
+	want=$(sed -n '1s/^# expect-error: //p' "$s")
+	pos=${want%%: *}
+	msg=${want#*: }
+	"$BIN" lint "$s" >"$out/lint.out" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qF "$s:$pos: error: " "$out/lint.out" &&
+	   grep -qF -- "$msg" "$out/lint.out"; then
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $s (exit $rc, wanted 2 and '$s:$pos: error: ...$msg')"
+		cat "$out/lint.out"
+		failed=$((failed + 1)); fail=1
+	fi
+done
+
+sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
+
+echo "$passed passed, $failed failed"
+exit $fail
