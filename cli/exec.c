@@ -524,6 +524,15 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	r->abort = sim_execute(e->sim, thread_main, e->args, st, steps,
 			       sc->nsteps);
 	r->steps = sim_steps(e->sim);
+	{
+		const struct sim_report *rep;
+		int nrep = sim_reports(e->sim, &rep);
+
+		for (int i = 0; i < nrep; i++)
+			add_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
+					       SCEN_V_LOCK_ORDER : SCEN_V_DATA_RACE,
+				    -1, -1, rep[i].what, "%s", rep[i].detail);
+	}
 	switch (r->abort) {
 	case SIM_OK:
 		if (!sim_guard(e->sim, final_checks, e))

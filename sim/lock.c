@@ -316,3 +316,58 @@ void sim_wake_all(struct sim_waitq *wq)
 	wq->sleepers = 0;
 	sim_log(s, me, SIM_EV_WAKE, 0, wq->name, NULL, 0);
 }
+
+/* ---- References ------------------------------------------------------------ */
+
+static bool ref_idle(void *arg)
+{
+	return ((struct sim_ref *)arg)->count == 0;
+}
+
+void sim_ref_init(struct sim_ref *r, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->id = ++sim_next_lock_id;
+	sim_waitq_init(&r->wq, r->name);
+}
+
+void sim_ref_get(struct sim_ref *r, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	r->count++;
+	if (!active(&s, &me))
+		return;
+	r->holders |= 1u << me;
+	lockdep_ref_get(s, me, r, fn);
+	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, 1);
+}
+
+void sim_ref_put(struct sim_ref *r, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	SIM_BUG_ON(r->count <= 0);
+	r->count--;
+	if (!active(&s, &me))
+		return;
+	lockdep_ref_put(s, me, r, fn);
+	if (!r->count)
+		r->holders = 0;
+	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, -1);
+	if (!r->count)
+		sim_wake_all(&r->wq);
+}
+
+void sim_ref_wait_zero(struct sim_ref *r, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (active(&s, &me))
+		lockdep_ref_wait(s, me, r, fn);
+	sim_wait_event(&r->wq, ref_idle, r, fn);
+}

@@ -45,3 +45,36 @@ void lockdep_release(struct sim *s, int tid, const struct sim_lock *l)
 {
 	(void)s, (void)tid, (void)l;
 }
+
+void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn)
+{
+	(void)s, (void)tid, (void)r, (void)fn;
+}
+
+void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn)
+{
+	(void)s, (void)tid, (void)r, (void)fn;
+}
+
+void lockdep_ref_wait(struct sim *s, int tid, const struct sim_ref *r,
+		      const char *fn)
+{
+	(void)s, (void)tid, (void)r, (void)fn;
+}
+
+void lockdep_exec_begin(struct sim *s)
+{
+	(void)s;
+}
+
+void lockdep_exec_end(struct sim *s)
+{
+	(void)s;
+}
+
+void lockdep_destroy(struct sim *s)
+{
+	(void)s;
+}

@@ -18,4 +18,20 @@ void lockdep_acquire_try(struct sim *s, int tid, const struct sim_lock *l,
 			 int mode, const char *fn);
 void lockdep_release(struct sim *s, int tid, const struct sim_lock *l);
 
+/* References (struct sim_ref): a get is a shared hold until the put (by
+ * any thread); a wait for zero is an exclusive acquisition. */
+struct sim_ref;
+void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn);
+void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn);
+void lockdep_ref_wait(struct sim *s, int tid, const struct sim_ref *r,
+		      const char *fn);
+
+/* Start and end of an execution: the graph persists across executions,
+ * per-execution state (held locks, clocks) does not. */
+void lockdep_exec_begin(struct sim *s);
+void lockdep_exec_end(struct sim *s);
+void lockdep_destroy(struct sim *s);
+
 #endif

@@ -24,6 +24,7 @@
  * leaks nothing.
  */
 #include "sim/sim_impl.h"
+#include "sim/lockdep.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -363,6 +364,7 @@ void sim_destroy(struct sim *s)
 		go_wake(&s->t[i].go);
 		pthread_join(s->t[i].pt, NULL);
 	}
+	lockdep_destroy(s);
 	sim_arena_reset(&s->arena);
 	sim_arena_reset(&s->prev_arena);
 	free(s->ev);
@@ -389,6 +391,8 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 	s->seq = 1;		/* 0 is "before the execution": set-up */
 	s->nev = 0;
 	s->ndec = 0;
+	s->nreports = 0;
+	lockdep_exec_begin(s);
 	for (int i = 0; i < s->n; i++) {
 		struct sim_thread *t = &s->t[i];
 
@@ -418,6 +422,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 			s->t[i].state = SIM_T_DONE;
 	}
 	s->in_exec = false;
+	lockdep_exec_end(s);
 	if (st && st->end)
 		st->end(st, s->nsteps_exec);
 	s->exec_index++;
@@ -606,6 +611,18 @@ int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
 const char *sim_thread_held_at(const struct sim *s, int tid, int i)
 {
 	return s->t[tid].held[i].fn;
+}
+
+int sim_reports(const struct sim *s, const struct sim_report **out)
+{
+	*out = s->reports;
+	return s->nreports;
+}
+
+void sim_add_report(struct sim *s, const struct sim_report *r)
+{
+	if (s->nreports < (int)(sizeof(s->reports) / sizeof(s->reports[0])))
+		s->reports[s->nreports++] = *r;
 }
 
 uint64_t sim_handoffs(const struct sim *s)

@@ -85,6 +85,39 @@ struct sim_waitq {
 	uint32_t sleepers;		/* mask of threads waiting */
 };
 
+/*
+ * A counted reference that others may wait to see drop to zero: the pins
+ * get_user_pages takes on a page, that break-layouts waits for.  The
+ * checker treats a reference like a shared hold of a lock and a wait for
+ * zero like an exclusive acquisition, so a thread that waits for
+ * references while holding a lock their holders need is a cycle even in a
+ * schedule that did not deadlock (what lockdep's cross-release tried).
+ * A reference may be dropped by a thread other than the one that took it.
+ */
+struct sim_ref {
+	char name[SIM_NAME_MAX];
+	uint32_t id;
+	int count;
+	uint32_t holders;		/* threads holding references */
+	struct sim_waitq wq;
+};
+
+/*
+ * A shared field the data-race checker watches (S_DAX, i_size, the
+ * address space operations, page flags read without the lock).  Accesses
+ * are ordered by happens-before over the simulator's synchronisation
+ * (locks, references, wait queues, thread start and end).
+ */
+struct sim_var {
+	char name[SIM_NAME_MAX];
+	uint32_t id;
+	/* FastTrack state (sim/race.c): last write epoch, read epochs */
+	uint32_t w_tid, w_clock;
+	const char *w_fn;
+	uint32_t r_clock[SIM_MAX_THREADS];
+	const char *r_fn[SIM_MAX_THREADS];
+};
+
 /* ---- Events -------------------------------------------------------------- */
 
 enum sim_ev_kind {
@@ -136,6 +169,23 @@ struct sim_options {
 	int cpu;			/* CPU to pin to; -1: the current one */
 	uint64_t max_steps;		/* livelock limit per execution */
 	bool log_events;		/* keep the event log (reports need it) */
+	bool no_lockdep;		/* the lock-order checker off */
+	bool no_race;			/* the data-race checker off */
+};
+
+/*
+ * What the checkers of sim/ (lock order, data races) found in the last
+ * execution.  The lock dependency graph lives across the executions of a
+ * struct sim, so a report may combine edges from several executions; each
+ * distinct cycle or race (by signature) is reported once per struct sim.
+ */
+enum sim_report_kind { SIM_REPORT_LOCK_ORDER, SIM_REPORT_DATA_RACE };
+
+struct sim_report {
+	enum sim_report_kind kind;
+	uint64_t signature;		/* classes/fields and functions involved */
+	char what[192];			/* one line */
+	char detail[2048];		/* the evidence, lines indented by 4 */
 };
 
 struct sim *sim_create(int nthreads, const struct sim_options *opt);
@@ -178,6 +228,16 @@ void sim_up_read(struct sim_lock *l, const char *fn);
 void sim_up_write(struct sim_lock *l, const char *fn);
 bool sim_lock_held(const struct sim_lock *l);	/* by the caller */
 bool sim_lock_held_excl(const struct sim_lock *l);
+
+void sim_ref_init(struct sim_ref *r, const char *name);
+void sim_ref_get(struct sim_ref *r, const char *fn);
+void sim_ref_put(struct sim_ref *r, const char *fn);
+/* Sleep until nobody holds a reference; a scheduling point. */
+void sim_ref_wait_zero(struct sim_ref *r, const char *fn);
+
+void sim_var_init(struct sim_var *v, const char *name);
+void sim_var_read(struct sim_var *v, const char *fn);
+void sim_var_write(struct sim_var *v, const char *fn);
 
 void sim_waitq_init(struct sim_waitq *wq, const char *name);
 /* Sleep on wq until cond(arg) holds; a scheduling point. */
@@ -223,6 +283,9 @@ int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
 const char *sim_thread_held_at(const struct sim *s, int tid, int i);
 /* The note a directed 'run' step left (it stopped blocked), or NULL. */
 const char *sim_step_note(const struct sim *s, int step);
+
+/* The checkers' reports from the last execution. */
+int sim_reports(const struct sim *s, const struct sim_report **out);
 
 /* Handoffs (context switches) since sim_create, for make bench. */
 uint64_t sim_handoffs(const struct sim *s);

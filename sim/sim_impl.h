@@ -78,7 +78,15 @@ struct sim {
 
 	struct sim_arena arena, prev_arena;
 	uint64_t handoffs;
+
+	/* the checkers (sim/lockdep.c, sim/race.c) */
+	void *lockdep;			/* their state, across executions */
+	int nreports;
+	struct sim_report reports[8];	/* found in this execution */
 };
+
+/* sim_add_report -- internal: a checker's finding in this execution. */
+void sim_add_report(struct sim *s, const struct sim_report *r);
 
 extern struct sim *sim_current_sim;
 extern __thread int sim_current_tid;
