@@ -21,6 +21,12 @@ void stamp_fill(void *buf, unsigned file, uint32_t op, uint64_t pos,
 		uint64_t w = stamp_make(file, op, x / 8);
 		unsigned k = (unsigned)(x % 8);
 
+		if (k == 0 && len - i >= 8) {
+			memcpy(b + i, &w, 8);	/* little-endian host */
+			i += 8;
+			continue;
+		}
+
 		/* Little-endian bytes of the word, so a whole word read back
 		 * compares equal to its stamp. */
 		for (; k < 8 && i < len; k++, i++)
@@ -133,8 +139,12 @@ static bool byte_ok(const struct hist *h, unsigned char v, uint64_t x,
 	return false;
 }
 
+/* word_ok -- internal: the fast path for a whole aligned word: equal to the
+ * stamp of an allowed write covering it, or zero from an allowed zeroing;
+ * one pass over the entries instead of eight.  *ok: the entry that allowed
+ * it, which hist_check reuses for the following words. */
 static bool word_ok(const struct hist *h, const unsigned char *p, uint64_t x,
-		    uint32_t rs, uint32_t re)
+		    uint32_t rs, uint32_t re, const struct hist_entry **ok)
 {
 	uint64_t w;
 
@@ -149,28 +159,59 @@ static bool word_ok(const struct hist *h, const unsigned char *p, uint64_t x,
 			continue;
 		if (w ? (e->kind == HIST_WRITE && e->op == stamp_op(w)) :
 			e->kind == HIST_ZERO) {
-			if (allowed(h, i, x, 8, rs, re))
+			if (allowed(h, i, x, 8, rs, re)) {
+				*ok = e;
 				return true;
+			}
 		}
 	}
 	return false;
+}
+
+/* next_edge -- internal: the first entry boundary after x. */
+static uint64_t next_edge(const struct hist *h, uint64_t x)
+{
+	uint64_t m = UINT64_MAX;
+
+	for (uint32_t j = 0; j < h->n; j++) {
+		if (h->e[j].lo > x && h->e[j].lo < m)
+			m = h->e[j].lo;
+		if (h->e[j].hi > x && h->e[j].hi < m)
+			m = h->e[j].hi;
+	}
+	return m;
 }
 
 bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 		uint64_t len, uint32_t rs, uint32_t re, struct stamp_bad *bad)
 {
 	const unsigned char *b = buf;
+	/* The entry that accepted the last whole word, valid while the set of
+	 * entries over the word stays the same (up to the next edge). */
+	const struct hist_entry *last = NULL;
+	uint64_t edge = 0;
 
 	for (uint64_t i = 0; i < len;) {
 		uint64_t x = pos + i;
 
-		/* Fast path: a whole aligned word, equal to the stamp of an
-		 * allowed write covering it, or zero from an allowed zeroing:
-		 * one pass over the entries instead of eight. */
-		if (x % 8 == 0 && len - i >= 8 && word_ok(h, b + i, x, rs, re)) {
+		if (last && x % 8 == 0 && len - i >= 8 && x + 8 <= edge) {
+			uint64_t w, want;
+
+			memcpy(&w, b + i, 8);
+			want = last->kind == HIST_ZERO ? 0 :
+			       stamp_make(h->file, last->op, x / 8);
+			if (w == want) {
+				i += 8;
+				continue;
+			}
+		}
+		last = NULL;
+		if (x % 8 == 0 && len - i >= 8 && word_ok(h, b + i, x, rs, re, &last)) {
+			edge = next_edge(h, x);
 			i += 8;
 			continue;
 		}
+
 		if (!byte_ok(h, b[i], x, rs, re)) {
 			const struct hist_entry *e = latest(h, x);
 			uint64_t wstart = x & ~7ull;
