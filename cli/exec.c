@@ -41,6 +41,9 @@ struct exec {
 	/* the execution */
 	struct core_fs *fs;
 	struct hist hist[SCEN_MAX_FILES];
+	struct gup_pin **pins;			/* by the scenario's pin index */
+	int cur_op[SCEN_MAX_THREADS];
+	volatile int *null_page;		/* test_crash's target: NULL */
 	struct exec_result res;
 };
 
@@ -95,7 +98,7 @@ static bool vocab_point(const char *point, char *hint)
 
 	if (core_point_valid(point))
 		return true;
-	for (int i = 0; i < core_npoints && n < 64; i++)
+	for (int i = 0; i < core_points_count() && n < 64; i++)
 		names[n++] = core_points[i].name;
 	nearest(point, names, n, hint);
 	return false;
@@ -189,6 +192,31 @@ static void add_finding(struct exec *e, enum scen_violation kind, int tid,
 	va_start(ap, fmt);
 	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
 	va_end(ap);
+}
+
+/* name_threads -- internal: "thread 1" -> the scenario's name for it, in
+ * the simulator's texts (it knows threads by index only). */
+static void name_threads(const struct exec *e, const char *in, char *out,
+			 size_t len)
+{
+	size_t o = 0;
+
+	while (*in && o + 1 < len) {
+		unsigned t;
+		int n = 0;
+
+		if (!strncmp(in, "thread ", 7) && sscanf(in + 7, "%u%n", &t, &n) == 1 &&
+		    t < (unsigned)e->sc->nthreads) {
+			int w = snprintf(out + o, len - o, "%s",
+					 e->sc->threads[t].name);
+
+			o += w > 0 ? (size_t)w : 0;
+			in += 7 + n;
+			continue;
+		}
+		out[o++] = *in++;
+	}
+	out[o < len ? o : len - 1] = 0;
 }
 
 /* op_by_id -- internal: the thread and op an op id names; false for 0. */
@@ -295,6 +323,51 @@ static const char *errname(int err)
 	}
 }
 
+/* stamped -- internal: a buffer of op 'id's data for file at pos. */
+static unsigned char *stamped(unsigned file, uint32_t id, uint64_t pos,
+			      uint64_t len)
+{
+	unsigned char *buf = sim_alloc(len ? len : 1);
+
+	stamp_fill(buf, file, id, pos, len);
+	return buf;
+}
+
+/* map_target -- internal: the file and file offset behind a map offset. */
+static int map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
+{
+	return core_map_file(e->fs, map, off, foff);
+}
+
+/* dma_write -- internal: a device writes stamped data through a pin, page
+ * by page; the history of the pinned file gets only what still lands in
+ * it (a page truncated away, or a freed block, is written all the same,
+ * into whatever it now is). */
+static void dma_write(struct exec *e, struct gup_pin *pin, int map_file,
+		      uint64_t file_off, uint32_t id, uint32_t rs)
+{
+	uint64_t len = core_pin_len(pin);
+	unsigned char *buf = stamped((unsigned)map_file, id, file_off, len);
+	struct hist *h = &e->hist[map_file];
+
+	for (uint64_t off = 0; off < len;) {
+		uint64_t n = PAGE_SIZE - ((file_off + off) & (PAGE_SIZE - 1));
+
+		if (n > len - off)
+			n = len - off;
+		if (core_pin_owned(e->fs, pin, off)) {
+			uint32_t slot = hist_begin(h, id, HIST_WRITE, file_off + off,
+						   file_off + off + n, rs);
+
+			core_pin_io(e->fs, pin, off, buf + off, n, false);
+			hist_end(h, slot, sim_now());
+		} else {
+			core_pin_io(e->fs, pin, off, buf + off, n, false);
+		}
+		off += n;
+	}
+}
+
 /* run_op -- internal: one operation of thread tid, with its oracles. */
 static void run_op(struct exec *e, int tid, int opi)
 {
@@ -302,53 +375,178 @@ static void run_op(struct exec *e, int tid, int opi)
 	const struct scen_op *op = &sc->threads[tid].ops[opi];
 	uint32_t id = e->op_base[tid] + (uint32_t)opi;
 	struct inode *inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL;
+	struct inode *inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) : NULL;
 	struct hist *h = op->file >= 0 ? &e->hist[op->file] : NULL;
 	char desc[128], what[192];
 	uint32_t rs, slot = 0;
 	long long res = 0;
 	unsigned char *buf = NULL;
-	uint64_t len = op->len;
+	uint64_t len = op->len > (64u << 20) ? (64u << 20) : op->len;
+	uint64_t foff = 0;
+	int xf = -1;
+	char msg[256];
 
 	scen_op_describe(sc, op, desc, sizeof(desc));
 	snprintf(what, sizeof(what), "%s by %s", desc, sc->threads[tid].name);
-	sim_op_begin(sim_strdup(desc));
+	e->cur_op[tid] = opi;
+	sim_op_begin(scen_op_names[op->kind], sim_strdup(desc));
 	rs = sim_now();
+	/* The operation holds the file open, as a file descriptor would;
+	 * eviction waits for the others' to go. */
+	if (op->kind == SCEN_OP_EVICT)
+		inode = NULL;
+	if (inode)
+		core_iget(inode);
+	if (inode2)
+		core_iget(inode2);
 	switch (op->kind) {
 	case SCEN_OP_READ:
-		if (len > (64u << 20))
-			len = 64u << 20;
+	case SCEN_OP_DIO_READ:
 		buf = sim_alloc(len ? len : 1);
-		res = core_read(inode, op->offset, len, buf);
+		if (op->into_map >= 0)
+			xf = map_target(e, op->into_map, op->into_offset, &foff);
+		if (op->kind == SCEN_OP_READ)
+			res = core_read_to(inode, op->offset, len, buf,
+					   op->into_map, op->into_offset);
+		else
+			res = core_dio_read(inode, op->offset, len, buf,
+					    op->into_map, op->into_offset);
 		if (res > 0)
 			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
 				   (uint64_t)res, rs, sim_now(), tid, opi, what,
 				   "while the read ran");
+		if (res > 0 && xf >= 0)
+			hist_copy(&e->hist[xf], id, foff, foff + (uint64_t)res, buf,
+				  rs, sim_now());
 		break;
 	case SCEN_OP_WRITE:
-		if (len > (64u << 20))
-			len = 64u << 20;
-		buf = sim_alloc(len ? len : 1);
-		stamp_fill(buf, (unsigned)op->file, id, op->offset, len);
+	case SCEN_OP_DIO_WRITE:
+		if (op->into_map >= 0) {
+			/* the data is what the mapping holds: recorded after */
+			buf = sim_alloc(len ? len : 1);
+			res = core_dio_write(inode, op->offset, len, buf,
+					     op->into_map, op->into_offset);
+			if (res > 0)
+				hist_copy(h, id, op->offset, op->offset + (uint64_t)res,
+					  buf, rs, sim_now());
+			break;
+		}
+		buf = stamped((unsigned)op->file, id, op->offset, len);
 		slot = hist_begin(h, id, HIST_WRITE, op->offset, op->offset + len, rs);
-		res = core_write(inode, op->offset, len, buf);
+		if (op->kind == SCEN_OP_WRITE)
+			res = core_write(inode, op->offset, len, buf);
+		else
+			res = core_dio_write(inode, op->offset, len, buf, -1, 0);
 		hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
 		hist_end(h, slot, sim_now());
 		break;
 	case SCEN_OP_PUNCH_HOLE:
-		slot = hist_begin(h, id, HIST_ZERO, op->offset,
-				  op->offset + op->len, rs);
-		res = core_punch_hole(inode, op->offset, op->len);
+	case SCEN_OP_TRUNCATE:
+		if (op->kind == SCEN_OP_PUNCH_HOLE)
+			slot = hist_begin(h, id, HIST_ZERO, op->offset,
+					  op->offset + op->len, rs);
+		else
+			slot = hist_begin(h, id, HIST_ZERO, op->size, UINT64_MAX, rs);
+		res = op->kind == SCEN_OP_PUNCH_HOLE ?
+			      core_punch_hole(inode, op->offset, op->len) :
+			      core_truncate(inode, op->size);
 		if (res < 0)
-			hist_trim(h, slot, op->offset);
+			hist_trim(h, slot, 0);
 		hist_end(h, slot, sim_now());
+		break;
+	case SCEN_OP_READAHEAD:
+		res = core_readahead(inode, op->offset, op->len);
+		break;
+	case SCEN_OP_MMAP:
+		res = core_mmap(e->fs, op->name, inode, op->offset, op->len);
+		break;
+	case SCEN_OP_LOAD:
+		buf = sim_alloc(len ? len : 1);
+		xf = map_target(e, op->map, op->offset, &foff);
+		res = core_access(e->fs, op->map, op->offset, len, buf, false,
+				  "load");
+		if (res == 0 && xf >= 0 && len)
+			check_read(e, SCEN_V_STALE_READ, xf, buf, foff, len, rs,
+				   sim_now(), tid, opi, what, "while the load ran");
+		break;
+	case SCEN_OP_STORE:
+		xf = map_target(e, op->map, op->offset, &foff);
+		if (xf < 0) {
+			res = -EFAULT;
+			break;
+		}
+		buf = stamped((unsigned)xf, id, foff, len);
+		slot = hist_begin(&e->hist[xf], id, HIST_WRITE, foff, foff + len, rs);
+		res = core_access(e->fs, op->map, op->offset, len, buf, true,
+				  "store");
+		if (res < 0)
+			hist_trim(&e->hist[xf], slot, foff);
+		hist_end(&e->hist[xf], slot, sim_now());
+		break;
+	case SCEN_OP_MUNMAP:
+		res = core_munmap(e->fs, op->map);
+		break;
+	case SCEN_OP_PIN:
+		e->pins[op->name] = core_pin_alloc();
+		res = core_pin(e->fs, op->map, op->offset, len, op->longterm,
+			       e->pins[op->name]);
+		if (res < 0)
+			e->pins[op->name] = NULL;
+		break;
+	case SCEN_OP_DMA_WRITE:
+	case SCEN_OP_UNPIN: {
+		struct gup_pin *pin = e->pins[op->pin];
+		const struct scen_pin *sp = &sc->pins[op->pin];
+
+		if (!pin) {
+			res = -EFAULT;		/* never pinned, or it failed */
+			break;
+		}
+		if (op->kind == SCEN_OP_UNPIN) {
+			core_unpin(e->fs, pin);
+			break;
+		}
+		xf = map_target(e, sp->map, sc->threads[sp->thread].ops[sp->op].offset,
+				&foff);
+		dma_write(e, pin, xf, foff, id, rs);
+		break;
+	}
+	case SCEN_OP_SET_DAX:
+		res = core_set_dax(inode, op->on);
+		break;
+	case SCEN_OP_STATX:
+		res = core_statx_dax(inode);
+		sim_note(res ? "STATX_ATTR_DAX set" : "STATX_ATTR_DAX clear");
+		res = 0;
+		break;
+	case SCEN_OP_EVICT:
+		res = core_evict(core_fs_inode(e->fs, op->file));
 		break;
 	case SCEN_OP_FSYNC:
 		res = core_fsync(inode);
 		break;
+	case SCEN_OP_CLONE:
+		buf = sim_alloc(len ? len : 1);
+		res = core_clone(inode, inode2, op->offset, len, buf);
+		if (res == 0) {
+			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
+				   len, rs, sim_now(), tid, opi, what,
+				   "while the clone ran");
+			hist_copy(&e->hist[op->file2], id, op->offset,
+				  op->offset + len, buf, rs, sim_now());
+		}
+		break;
+	case SCEN_OP_TEST_CRASH:
+		/* a crash inside the execution, on purpose (tests only) */
+		*(volatile int *)e->null_page = 1;
+		break;
 	default:
-		/* exec_new refuses scenarios with other operations. */
 		SIM_BUG_ON(1);
 	}
+	if (inode2)
+		core_iput(inode2);
+	if (inode)
+		core_iput(inode);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
 	if (res < 0 && -res != op->expect_error)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
@@ -358,6 +556,10 @@ static void run_op(struct exec *e, int tid, int opi)
 	else if (res >= 0 && op->expect_error)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "succeeded, expected -%s", errname(op->expect_error));
+	/* Block accounting after every operation. */
+	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
+		add_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
+			    msg);
 }
 
 static void thread_main(struct sim *s, int tid, void *arg)
@@ -414,21 +616,6 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	struct exec *e;
 	uint32_t id = 1;
 
-	for (int t = 0; t < sc->nthreads; t++) {
-		for (int i = 0; i < sc->threads[t].nops; i++) {
-			enum scen_op_kind k = sc->threads[t].ops[i].kind;
-
-			if (k != SCEN_OP_READ && k != SCEN_OP_WRITE &&
-			    k != SCEN_OP_PUNCH_HOLE && k != SCEN_OP_FSYNC) {
-				snprintf(err, errlen, "%s:%d:%d: operation '%s' "
-					 "is not modelled by this build yet",
-					 sc->path, sc->threads[t].ops[i].pos.line,
-					 sc->threads[t].ops[i].pos.col,
-					 scen_op_names[k]);
-				return NULL;
-			}
-		}
-	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -488,11 +675,48 @@ uint32_t exec_fixes(const struct exec *e)
 	return e->fixes;
 }
 
+/* core_reports -- internal: a finding the core makes as it happens. */
+static void core_reports(void *ctx, int kind, const char *what,
+			 const char *detail)
+{
+	struct exec *e = ctx;
+	int tid = sim_tid();
+	int op = tid >= 0 ? e->cur_op[tid] : -1;
+	char w[192];
+
+	if (tid >= 0) {
+		char d[128];
+
+		scen_op_describe(e->sc, &e->sc->threads[tid].ops[op], d, sizeof(d));
+		snprintf(w, sizeof(w), "%s, in %s by %s", what, d,
+			 e->sc->threads[tid].name);
+	} else {
+		snprintf(w, sizeof(w), "%s", what);
+	}
+	add_finding(e, (enum scen_violation)kind, tid, op, w, "%s", detail);
+}
+
 static void setup(void *arg)
 {
 	struct exec *e = arg;
 
-	e->fs = core_fs_create(e->dev, e->fixes, e->spec, e->sc->nfiles);
+	e->fs = core_fs_create(e->dev, e->fixes, e->spec, e->sc->nfiles,
+			       e->sc->nmaps, core_reports, e);
+	e->pins = sim_alloc((size_t)(e->sc->npins + 1) * sizeof(*e->pins));
+}
+
+uint64_t exec_calibrate(struct exec *e)
+{
+	struct sim_strategy *st = sim_strategy_first();
+	uint64_t k;
+
+	exec_run(e, st, 0);
+	k = sim_steps(e->sim);
+	sim_strategy_destroy(st);
+	/* The checkers report each cycle or race once per run: this
+	 * execution must not spend that on a schedule nobody sees. */
+	sim_reset_checkers(e->sim);
+	return k;
 }
 
 const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
@@ -528,10 +752,15 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 		const struct sim_report *rep;
 		int nrep = sim_reports(e->sim, &rep);
 
-		for (int i = 0; i < nrep; i++)
+		for (int i = 0; i < nrep; i++) {
+			char what[192], detail[2048];
+
+			name_threads(e, rep[i].what, what, sizeof(what));
+			name_threads(e, rep[i].detail, detail, sizeof(detail));
 			add_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
 					       SCEN_V_LOCK_ORDER : SCEN_V_DATA_RACE,
-				    -1, -1, rep[i].what, "%s", rep[i].detail);
+				    -1, -1, what, "%s", detail);
+		}
 	}
 	switch (r->abort) {
 	case SIM_OK:
@@ -539,10 +768,14 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 			add_finding(e, SCEN_V_CRASH, -1, -1, "the final checks",
 				    "%s", sim_abort_reason(e->sim));
 		break;
-	case SIM_ABORT_DEADLOCK:
-		add_finding(e, SCEN_V_DEADLOCK, -1, -1,
-			    "no thread can run", "%s", sim_abort_reason(e->sim));
+	case SIM_ABORT_DEADLOCK: {
+		char detail[1024];
+
+		name_threads(e, sim_abort_reason(e->sim), detail, sizeof(detail));
+		add_finding(e, SCEN_V_DEADLOCK, -1, -1, "no thread can run", "%s",
+			    detail);
 		break;
+	}
 	case SIM_ABORT_CRASH:
 	case SIM_ABORT_LIMIT:
 		add_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",

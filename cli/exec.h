@@ -41,6 +41,11 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen);
 void exec_free(struct exec *e);
 
+/* exec_calibrate -- k for PCT: the scheduling points of the non-preemptive
+ * schedule, measured on one execution that leaves no trace in the
+ * checkers' state. */
+uint64_t exec_calibrate(struct exec *e);
+
 /* exec_run -- one execution, numbered 'index', scheduled by st. */
 const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 				   uint64_t index);

@@ -138,10 +138,7 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	oc->sched.depth = o->depth ? o->depth : sc->explore.depth;
 
 	/* k for PCT: the steps of the non-preemptive schedule. */
-	st = sim_strategy_first();
-	exec_run(e, st, 0);
-	oc->sched.k = sim_steps(exec_sim(e));
-	sim_strategy_destroy(st);
+	oc->sched.k = exec_calibrate(e);
 
 	st = make_strategy(&oc->sched, sc->nthreads);
 	json = open_memstream(&oc->json, &oc->json_len);

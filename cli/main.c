@@ -239,7 +239,7 @@ static int cmd_list(void)
 		int shown = 0;
 
 		printf("  %s\n", scen_op_names[k]);
-		for (int i = 0; i < core_npoints; i++) {
+		for (int i = 0; i < core_points_count(); i++) {
 			if (strncmp(core_points[i].name, scen_op_names[k], l) ||
 			    core_points[i].name[l] != '.')
 				continue;

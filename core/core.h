@@ -38,6 +38,7 @@ enum core_fix {
 	FIX_INVALIDATE_LOCK,
 	FIX_DAX_BREAK_LAYOUTS_NAIVE,
 	FIX_DAX_SWITCH_AOPS_SEM,
+	FIX_INVALIDATE_LOCK_OVER_COPY,
 	FIX__COUNT
 };
 
@@ -71,8 +72,10 @@ struct core_point {
 	const char *name;		/* "punch_hole.pages_truncated" */
 	const char *what;
 };
-extern const struct core_point core_points[];
-extern const int core_npoints;
+/* Every "op.point" name, with what it means: core_points_count() entries
+ * (it builds the table on first use). */
+extern const struct core_point *core_points;
+int core_points_count(void);
 bool core_point_valid(const char *name);
 
 /* ---- The filesystem of one execution ----------------------------------- */
@@ -89,8 +92,11 @@ struct core_file_spec {
  * 'spec', each filled with its stamped pattern and persisted.  Called on the
  * explorer thread before the execution; allocates from the sim arena.
  */
+typedef void (*core_report_fn)(void *ctx, int kind, const char *what,
+			       const char *detail);
 struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
-			       const struct core_file_spec *spec, int nfiles);
+			       const struct core_file_spec *spec, int nfiles,
+			       int nmaps, core_report_fn report, void *ctx);
 struct inode *core_fs_inode(struct core_fs *fs, int index);
 int core_fs_ninodes(const struct core_fs *fs);
 uint32_t core_fs_fixes(const struct core_fs *fs);
@@ -100,15 +106,68 @@ const char *core_inode_name(const struct inode *inode);
 
 /* ---- Operations (SPEC.md 3) --------------------------------------------- */
 
-/* read(2): filemap_read.  Returns bytes read or -errno. */
-ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf);
+/* read(2): filemap_read (dax_iomap_rw when S_DAX).  Returns bytes read or
+ * -errno.  core_read_to copies to a mapping of another file instead
+ * (into_map >= 0: the scenario's map index, into_off: offset in it). */
+ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len,
+		     void *buf, int into_map, uint64_t into_off);
+static inline ssize_t core_read(struct inode *inode, uint64_t pos,
+				uint64_t len, void *buf)
+{
+	return core_read_to(inode, pos, len, buf, -1, 0);
+}
 /* write(2), buffered.  Returns bytes written or -errno. */
 ssize_t core_write(struct inode *inode, uint64_t pos, uint64_t len,
 		   const void *buf);
 /* fallocate(PUNCH_HOLE | KEEP_SIZE) */
 int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len);
+/* ftruncate(2) */
+int core_truncate(struct inode *inode, uint64_t size);
 /* fsync(2): write back dirty pages, then flush. */
 int core_fsync(struct inode *inode);
+/* fadvise(WILLNEED) / readahead(2) */
+int core_readahead(struct inode *inode, uint64_t offset, uint64_t len);
+/* O_DIRECT read and write; into_map >= 0: the user buffer is that mapping
+ * (at into_off), pinned with get_user_pages for the I/O.  'buf' receives
+ * (read) or holds (write without into) the data, and after a write with
+ * into, what was taken from the mapping. */
+ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
+		      void *buf, int into_map, uint64_t into_off);
+ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
+		       void *buf, int into_map, uint64_t into_off);
+/* FS_IOC_FSSETXATTR(FS_XFLAG_DAX), statx(STATX_ATTR_DAX), eviction */
+int core_set_dax(struct inode *inode, bool on);
+int core_statx_dax(struct inode *inode);
+int core_evict(struct inode *inode);
+/* remap_file_range (clone): dst's range gets src's data; 'buf' receives
+ * the data copied, for the oracle. */
+int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
+	       uint64_t len, void *buf);
+/* The file is in use for the length of an operation (an open file). */
+void core_iget(struct inode *inode);
+void core_iput(struct inode *inode);
+
+/* ---- Mappings and get_user_pages ----------------------------------------- */
+
+struct gup_pin;
+int core_mmap(struct core_fs *fs, int map, struct inode *inode,
+	      uint64_t offset, uint64_t len);
+int core_munmap(struct core_fs *fs, int map);
+int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		void *buf, bool write, const char *fn);
+/* The file index and file offset behind byte 'offset' of a mapping. */
+int core_map_file(struct core_fs *fs, int map, uint64_t offset,
+		  uint64_t *file_off);
+struct gup_pin *core_pin_alloc(void);
+int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+	     bool longterm, struct gup_pin *pin);
+void core_unpin(struct core_fs *fs, struct gup_pin *pin);
+/* A device's DMA through the pins: to_dev reads the pages, else writes. */
+void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
+		 void *buf, uint64_t n, bool to_dev);
+/* Does the file still own the memory the pin holds at 'off'? */
+bool core_pin_owned(struct core_fs *fs, struct gup_pin *pin, uint64_t off);
+uint64_t core_pin_len(const struct gup_pin *pin);
 
 /* ---- The checker's view -------------------------------------------------- */
 

@@ -33,6 +33,7 @@ struct xa {
 
 struct page {
 	uint32_t id;			/* simulated pfn, for reports */
+	struct sim_ref pins;		/* get_user_pages references */
 	uint64_t index;
 	struct address_space *mapping;	/* NULL once truncated */
 	uint32_t flags;
@@ -43,12 +44,85 @@ struct page {
 	unsigned char data[PAGE_SIZE];
 };
 
+/*
+ * A DAX entry in mapping->i_pages (fs/dax.c): the file's page maps device
+ * block 'blk' directly; 'lock' is the entry lock.  Entries are tagged in the
+ * index (low bit set), as xa_mk_value entries are, so a page cache lookup
+ * can tell them from pages.
+ */
+struct dax_entry {
+	int64_t blk;			/* -1: empty (a hole being filled) */
+	struct sim_lock lock;
+};
+
+#define XA_DAX_TAG 1ul
+static inline bool xa_is_dax(const void *entry)
+{
+	return (uintptr_t)entry & XA_DAX_TAG;
+}
+
+static inline struct dax_entry *xa_to_dax(void *entry)
+{
+	return (struct dax_entry *)((uintptr_t)entry & ~XA_DAX_TAG);
+}
+
+/*
+ * The struct page of a device block under DAX: what a DAX mapping maps and
+ * what get_user_pages pins.  A pinned block must not be freed: that is
+ * Race 2.
+ */
+struct dax_page {
+	struct sim_ref pins;
+	int mapcount;			/* PTEs that map it */
+};
+
 struct address_space {
 	struct inode *host;
-	struct xa i_pages;
+	struct xa i_pages;		/* struct page *, or tagged DAX entries */
 	uint64_t nrpages;
 	struct sim_lock invalidate_lock;
+	struct sim_lock i_mmap_rwsem;	/* the VMAs mapping the file */
+	int i_mmap_count;		/* VMAs mapping the file */
 };
+
+/* A page table entry of the scenario's one mm. */
+struct pte {
+	struct page *page;		/* a page cache page, with a reference */
+	int64_t pfn;			/* or a DAX device block; -1: none */
+	bool write;
+};
+
+/* A mapping of a file (struct vm_area_struct); the scenario's 'as' name. */
+struct vm_area_struct {
+	int id;
+	struct inode *vm_file;
+	uint64_t vm_pgoff;		/* in pages */
+	uint64_t npages;
+	bool dax_ops;			/* vm_ops chosen by IS_DAX at mmap time */
+	bool dead;			/* munmapped */
+	struct pte *ptes;
+};
+
+/* The one mm_struct the scenario's threads share. */
+struct mm_struct {
+	struct sim_lock mmap_lock;
+	int nvmas;
+	struct vm_area_struct **vmas;	/* by the scenario's map index */
+};
+
+/* Pages a pin holds (get_user_pages). */
+struct gup_pin {
+	int npages;
+	struct vm_area_struct *vma;
+	uint64_t offset;		/* in the mapping, bytes */
+	uint64_t len;
+	struct page **pages;		/* page cache pages, or NULL */
+	int64_t *pfns;			/* DAX blocks, or -1 */
+	bool done;
+};
+
+/* inode->i_flags */
+#define S_DAX (1u << 0)
 
 struct inode {
 	uint64_t i_ino;
@@ -56,14 +130,31 @@ struct inode {
 	const char *name;
 	struct core_fs *fs;
 	struct sim_lock i_rwsem;
+	struct sim_lock i_mmap_sem;	/* the fault lock: ext4 i_mmap_sem,
+					 * XFS MMAPLOCK (fault-lock, 4.1) */
+	struct sim_lock i_aops_sem;	/* dax-switch-aops-sem (V5, 2020) */
+	uint32_t i_flags;		/* S_DAX */
+	struct sim_var i_flags_var;	/* ... watched by the race checker */
+	struct sim_ref i_count;		/* open files and mappings (igrab) */
+	bool xflag_dax;			/* FS_XFLAG_DAX, on disk */
+	bool dontcache;			/* I_DONTCACHE: evict at last use */
+	int dio_count;			/* inode_dio_begin/end */
+	struct sim_waitq dio_wq;
 	uint64_t i_size;
+	struct sim_var i_size_var;
 	struct xa i_blocks;		/* file block -> device block + 1 */
 	struct address_space i_data;
 	struct address_space *i_mapping;
 };
 
+/* Where the core reports what it sees as it happens (a block freed while
+ * pinned: lost-block at that moment): core_report_fn, core/core.h. */
 struct core_fs {
 	struct pmem_dev *dev;
+	core_report_fn report;
+	void *report_ctx;
+	struct mm_struct mm;
+	struct xa dax_pages;		/* device block -> struct dax_page */
 	uint32_t fixes;
 	uint32_t block_size;
 	unsigned blkbits;
@@ -77,6 +168,27 @@ static inline bool fix_on(const struct core_fs *fs, enum core_fix f)
 {
 	return fs->fixes & FIX(f);
 }
+
+/* IS_DAX -- an annotated read of S_DAX (the race checker watches it). */
+static inline bool IS_DAX(struct inode *inode, const char *fn)
+{
+	sim_var_read(&inode->i_flags_var, fn);
+	return inode->i_flags & S_DAX;
+}
+
+/* The fault lock of the fixes in force: invalidate_lock (5.15) or the
+ * filesystem's i_mmap_sem (4.1); NULL before 4.1. */
+static inline struct sim_lock *fault_lock(struct inode *inode)
+{
+	if (fix_on(inode->fs, FIX_INVALIDATE_LOCK))
+		return &inode->i_mapping->invalidate_lock;
+	if (fix_on(inode->fs, FIX_FAULT_LOCK))
+		return &inode->i_mmap_sem;
+	return NULL;
+}
+
+void core_report(struct core_fs *fs, int kind, const char *what,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* xa.c-like helpers (core/inode.c) */
 void *xa_load(const struct xa *xa, uint64_t index);
@@ -104,8 +216,40 @@ int write_one_page(struct page *page);
 int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 				 uint64_t end);
 
+int readpage(struct page *page);
+struct page *page_cache_alloc(struct address_space *mapping);
+int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
+			  uint64_t index, const char *fn);
+int filemap_get_page(struct address_space *mapping, uint64_t index,
+		     uint32_t from, uint32_t to, struct page **pagep);
+
 /* core/truncate.c */
 void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 				uint64_t lend);
+void unmap_mapping_range(struct address_space *mapping, uint64_t start,
+			 uint64_t end);
+void inode_dio_wait(struct inode *inode);
+
+/* core/dax.c */
+struct dax_page *dax_page(struct core_fs *fs, uint64_t blk);
+int dax_iomap_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
+int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
+		      struct sim_lock *fault_lock_held);
+void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
+			      uint64_t end);
+ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
+		       void *buf, int into_map, uint64_t into_off);
+ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
+			const void *buf);
+int dax_writeback_mapping_range(struct address_space *mapping);
+
+/* core/mm.c */
+#define DAX_ZERO_PFN (-2)	/* a read fault of a DAX hole maps the zero page */
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
+int copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+		     const void *buf, uint64_t len, const char *fn);
+void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last);
+uint64_t core_i_size_read(struct inode *inode);
+void core_i_size_write(struct inode *inode, uint64_t size);
 
 #endif

@@ -47,13 +47,14 @@ struct page *find_get_page(struct address_space *mapping, uint64_t index)
 {
 	struct page *page = xa_load(&mapping->i_pages, index);
 
-	if (page)
-		get_page(page);
+	if (!page || xa_is_dax(page))
+		return NULL;
+	get_page(page);
 	return page;
 }
 
 /* page_cache_alloc -- a new page, locked by nobody, one reference (ours). */
-static struct page *page_cache_alloc(struct address_space *mapping)
+struct page *page_cache_alloc(struct address_space *mapping)
 {
 	struct core_fs *fs = mapping->host->fs;
 	struct page *page = sim_alloc(sizeof(*page));
@@ -63,6 +64,9 @@ static struct page *page_cache_alloc(struct address_space *mapping)
 	page->refcount = 1;
 	snprintf(name, sizeof(name), "%s:%u", mapping->host->name, page->id);
 	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, name);
+	snprintf(name, sizeof(name), "pins of page %s:%u", mapping->host->name,
+		 page->id);
+	sim_ref_init(&page->pins, name);
 	return page;
 }
 
@@ -70,13 +74,19 @@ static struct page *page_cache_alloc(struct address_space *mapping)
  * add_to_page_cache_lru -- insert a new page at index, locked, with a
  * reference for the cache.  -EEXIST if another thread got there first.
  */
-static int add_to_page_cache_lru(struct page *page,
-				 struct address_space *mapping, uint64_t index,
-				 const char *fn)
+int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
+			  uint64_t index, const char *fn)
 {
+	void *old;
+
 	/* __SetPageLocked: nobody else can see the page yet. */
 	lock_page(page, fn);
-	if (xa_load(&mapping->i_pages, index)) {
+	old = xa_load(&mapping->i_pages, index);
+	/* A page cache page where a DAX entry is: the S_DAX switch let a
+	 * non-DAX fault or read into a DAX mapping.  The kernel's xarray
+	 * code would trip over it; so does the model. */
+	SIM_BUG_ON(old && xa_is_dax(old));
+	if (old) {
 		unlock_page(page, fn);
 		return -EEXIST;
 	}
@@ -146,7 +156,7 @@ static uint32_t range_blocks(const struct core_fs *fs, uint32_t from,
  * that is not uptodate from the device (holes are zeroed), set the page
  * uptodate and unlock it.
  */
-static int readpage(struct page *page)
+int readpage(struct page *page)
 {
 	struct inode *inode = page->mapping->host;
 	struct core_fs *fs = inode->fs;
@@ -160,7 +170,7 @@ static int readpage(struct page *page)
 
 		blks[b] = (todo & (1u << b)) ? core_map_block(inode, lblk) : -1;
 	}
-	sim_point("read.block_mapped", "readpage");
+	sim_point("block_mapped", "readpage");
 	/* ...then submit the I/O: it reads whatever the blocks hold now. */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		unsigned char *p = page->data + (b << fs->blkbits);
@@ -175,7 +185,7 @@ static int readpage(struct page *page)
 	}
 	page->uptodate_blocks |= todo;
 	page->flags |= PG_uptodate;
-	sim_point("read.page_uptodate", "readpage");
+	sim_point("page_uptodate", "readpage");
 	unlock_page(page, "readpage");
 	return 0;
 }
@@ -188,7 +198,8 @@ static int readpage(struct page *page)
 static int filemap_create_page(struct address_space *mapping, uint64_t index,
 			       struct page **pagep)
 {
-	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK);
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) &&
+		   !sim_lock_held(&mapping->invalidate_lock);
 	struct page *page = page_cache_alloc(mapping);
 	int error;
 
@@ -203,7 +214,7 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
 		put_page(page);
 		return error == -EEXIST ? -EAGAIN : error;
 	}
-	sim_point("read.page_created", "filemap_create_page");
+	sim_point("page_created", "filemap_create_page");
 	error = readpage(page);
 	if (inv)
 		filemap_invalidate_unlock_shared(mapping, "filemap_create_page");
@@ -220,7 +231,8 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
 static int filemap_update_page(struct address_space *mapping,
 			       struct page *page, uint32_t from, uint32_t to)
 {
-	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK);
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) &&
+		   !sim_lock_held(&mapping->invalidate_lock);
 	struct core_fs *fs = mapping->host->fs;
 	int error = 0;
 
@@ -244,7 +256,7 @@ static int filemap_update_page(struct address_space *mapping,
 }
 
 /* filemap_get_page -- a referenced page of index, uptodate over [from, to). */
-static int filemap_get_page(struct address_space *mapping, uint64_t index,
+int filemap_get_page(struct address_space *mapping, uint64_t index,
 			    uint32_t from, uint32_t to, struct page **pagep)
 {
 	struct core_fs *fs = mapping->host->fs;
@@ -283,14 +295,47 @@ static int filemap_get_page(struct address_space *mapping, uint64_t index,
  * then copy it out with only a page reference held (the copy to the user
  * happens after invalidate_lock is dropped).
  */
-ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf)
+static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
+			 void *buf, int into_map, uint64_t into_off);
+
+ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len,
+		     void *buf, int into_map, uint64_t into_off)
 {
-	struct address_space *mapping = inode->i_mapping;
-	unsigned char *out = buf;
-	uint64_t done = 0;
+	ssize_t ret;
 
 	if (pos >= CORE_MAXBYTES)
 		return 0;
+	/* The V5 series wrapped ->read_iter in the aops rwsem. */
+	if (fix_on(inode->fs, FIX_DAX_SWITCH_AOPS_SEM)) {
+		sim_down_read(&inode->i_aops_sem, "vfs_read");
+		ret = read_iter(inode, pos, len, buf, into_map, into_off);
+		sim_up_read(&inode->i_aops_sem, "vfs_read");
+		return ret;
+	}
+	return read_iter(inode, pos, len, buf, into_map, into_off);
+}
+
+/* read_iter -- internal: ext4_file_read_iter. */
+static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
+			 void *buf, int into_map, uint64_t into_off)
+{
+	struct address_space *mapping = inode->i_mapping;
+	bool over_copy = fix_on(inode->fs, FIX_INVALIDATE_LOCK) &&
+			 fix_on(inode->fs, FIX_INVALIDATE_LOCK_OVER_COPY);
+	unsigned char *out = buf;
+	uint64_t done = 0;
+	ssize_t ret;
+
+	/* S_DAX decides, then ext4_dax_read_iter checks it again under
+	 * i_rwsem. */
+	if (IS_DAX(inode, "ext4_file_read_iter")) {
+		ret = dax_iomap_read(inode, pos, len, buf, into_map, into_off);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	/* The variant the review ruled out: the lock over the copy too. */
+	if (over_copy)
+		filemap_invalidate_lock_shared(mapping, "filemap_read");
 	while (done < len) {
 		uint64_t p = pos + done;
 		uint64_t index = p >> PAGE_SHIFT;
@@ -308,8 +353,10 @@ ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf)
 			n = inode->i_size - p;
 		error = filemap_get_page(mapping, index, offset,
 					 offset + (uint32_t)n, &page);
-		if (error)
-			return done ? (ssize_t)done : error;
+		if (error) {
+			ret = done ? (ssize_t)done : error;
+			goto out;
+		}
 		/* i_size may have changed while we read the page in. */
 		isize = inode->i_size;
 		if (p >= isize) {
@@ -318,12 +365,32 @@ ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len, void *buf)
 		}
 		if (n > isize - p)
 			n = isize - p;
-		sim_point("read.copy", "filemap_read");
+		sim_point("copy", "filemap_read");
+		/* 'out' keeps what was read, for the oracle, in both cases */
 		memcpy(out + done, page->data + offset, n);
+		if (into_map >= 0) {
+			/* copy_page_to_iter into a mapping of another file: the
+			 * copy faults there, with only a page reference held
+			 * (5.15 drops invalidate_lock before the copy). */
+			/* From the bytes just read: the oracle checks those
+			 * against a's history and records them as b's. */
+			error = copy_to_user_map(inode->fs, into_map,
+						 into_off + done, out + done, n,
+						 "copy_page_to_iter");
+			if (error) {
+				put_page(page);
+				ret = done ? (ssize_t)done : error;
+				goto out;
+			}
+		}
 		put_page(page);
 		done += n;
 	}
-	return (ssize_t)done;
+	ret = (ssize_t)done;
+out:
+	if (over_copy)
+		filemap_invalidate_unlock_shared(mapping, "filemap_read");
+	return ret;
 }
 
 /* ---- Writing ------------------------------------------------------------------ */
@@ -404,15 +471,40 @@ static void write_end(struct page *page, uint32_t from, uint32_t to)
  * core_write -- ext4_buffered_write_iter: i_rwsem exclusive, then
  * generic_perform_write page by page, then i_size.
  */
+static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
+			  const void *buf);
+
 ssize_t core_write(struct inode *inode, uint64_t pos, uint64_t len,
 		   const void *buf)
+{
+	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
+		return -EFBIG;
+	/* The V5 series wrapped ->write_iter in the aops rwsem. */
+	if (fix_on(inode->fs, FIX_DAX_SWITCH_AOPS_SEM)) {
+		ssize_t ret;
+
+		sim_down_read(&inode->i_aops_sem, "vfs_write");
+		ret = write_iter(inode, pos, len, buf);
+		sim_up_read(&inode->i_aops_sem, "vfs_write");
+		return ret;
+	}
+	return write_iter(inode, pos, len, buf);
+}
+
+/* write_iter -- internal: ext4_file_write_iter, buffered or DAX. */
+static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
+			  const void *buf)
 {
 	const unsigned char *in = buf;
 	uint64_t done = 0;
 	int error = 0;
 
-	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
-		return -EFBIG;
+	if (IS_DAX(inode, "ext4_file_write_iter")) {
+		ssize_t ret = dax_iomap_write(inode, pos, len, buf);
+
+		if (ret != -EAGAIN)
+			return ret;
+	}
 	sim_down_write(&inode->i_rwsem, "ext4_buffered_write_iter");
 	while (done < len) {
 		uint64_t p = pos + done;
@@ -426,13 +518,13 @@ ssize_t core_write(struct inode *inode, uint64_t pos, uint64_t len,
 				    offset + (uint32_t)n, &page);
 		if (error)
 			break;
-		sim_point("write.page_locked", "generic_perform_write");
+		sim_point("page_locked", "generic_perform_write");
 		memcpy(page->data + offset, in + done, n);
-		sim_point("write.copied", "generic_perform_write");
+		sim_point("copied", "generic_perform_write");
 		write_end(page, offset, offset + (uint32_t)n);
 		done += n;
 		if (pos + done > inode->i_size)
-			inode->i_size = pos + done;
+			core_i_size_write(inode, pos + done);
 	}
 	sim_up_write(&inode->i_rwsem, "ext4_buffered_write_iter");
 	return done ? (ssize_t)done : error;
@@ -454,13 +546,20 @@ int write_one_page(struct page *page)
 		blks[b] = (page->dirty_blocks & (1u << b)) ?
 				  core_map_block(inode, lblk) : -1;
 	}
-	sim_point("fsync.block_mapped", "writepage");
+	sim_point("block_mapped", "writepage");
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
+
 		if (!(page->dirty_blocks & (1u << b)))
 			continue;
-		/* A dirty block is allocated at write_begin and only freed
-		 * after truncate removed the page: a hole here is a BUG. */
-		SIM_BUG_ON(blks[b] < 0);
+		/* Blocks are allocated at write_begin and page_mkwrite; a
+		 * dirty block over a hole means its block was freed under a
+		 * mapped page (a fault that raced with a punch).  Writeback
+		 * allocates it again, as ext4_writepages would. */
+		if (blks[b] < 0 || core_map_block(inode, lblk) != blks[b])
+			blks[b] = core_alloc_block(inode, lblk);
+		if (blks[b] < 0)
+			continue;	/* ENOSPC: the page's data is lost (EIO) */
 		pmem_dev_write(fs->dev, (uint64_t)blks[b], 0,
 			       page->data + (b << fs->blkbits), fs->block_size);
 	}

@@ -35,6 +35,11 @@ const struct core_fix_info core_fixes[FIX__COUNT] = {
 		"a per-inode aops rwsem around read, write, mmap, fallocate "
 		"and truncate, exclusive to switch S_DAX (V5 series, 2020)",
 		"proposed" },
+	[FIX_INVALIDATE_LOCK_OVER_COPY] = { "invalidate-lock-over-copy",
+		"with invalidate-lock: read(2) holds invalidate_lock shared "
+		"across the copy to the user too (what the review of the "
+		"series ruled out: the copy can fault on another file)",
+		"proposed" },
 };
 
 /* The releases at which a fix was merged, in order. */
@@ -112,33 +117,105 @@ char *core_fixes_format(uint32_t fixes, char *buf, unsigned len)
 	return buf;
 }
 
-const struct core_point core_points[] = {
-	{ "read.page_created",
-	  "filemap_create_page: a new locked page is in the page cache, not "
-	  "yet read" },
-	{ "read.block_mapped",
-	  "readpage: the block is looked up, the I/O is not yet issued" },
-	{ "read.page_uptodate",
-	  "readpage: the I/O is done, the page is uptodate and still locked" },
-	{ "read.copy", "filemap_read: about to copy the page to the user" },
-	{ "write.page_locked",
-	  "generic_perform_write: write_begin returned the locked page" },
-	{ "write.copied",
-	  "generic_perform_write: the data is in the page, before write_end" },
-	{ "punch_hole.locked",
-	  "punch_hole: i_rwsem (and invalidate_lock with the fix) taken" },
-	{ "punch_hole.pages_truncated",
-	  "punch_hole: after truncate_inode_pages_range, before the blocks "
-	  "are freed" },
-	{ "punch_hole.blocks_freed",
-	  "punch_hole: the blocks are free, the locks still held" },
-	{ "fsync.block_mapped",
-	  "writepage: the block is looked up, the write is not yet issued" },
+/* What each point means, by its name within an operation. */
+static const struct {
+	const char *point, *what;
+} point_help[] = {
+	{ "page_created", "a new locked page is in the page cache, not yet read "
+			  "(filemap_create_page, filemap_fault, readahead)" },
+	{ "block_mapped", "the block is looked up, the I/O (or the copy) not yet "
+			  "issued (readpage, writepage, dax_iomap_actor, "
+			  "iomap_dio_actor, dax_iomap_fault)" },
+	{ "page_uptodate", "readpage: the I/O is done, the page still locked" },
+	{ "copy", "filemap_read: about to copy the page to the user" },
+	{ "page_locked", "generic_perform_write: write_begin returned the page" },
+	{ "copied", "generic_perform_write: the data is in the page" },
+	{ "locked", "i_rwsem and the fault lock (with the fixes) are held" },
+	{ "layout_busy", "dax_layout_busy_page found a pinned page; break "
+			 "layouts is about to wait for it" },
+	{ "pages_truncated", "after truncate_inode_pages_range, before the "
+			     "blocks are freed" },
+	{ "blocks_freed", "the blocks are free, the locks still held" },
+	{ "fault", "a page fault begins (mmap_lock held shared)" },
+	{ "pte_installed", "the fault mapped the page; its lock still held" },
+	{ "mkwrite", "page_mkwrite allocated the page's blocks" },
+	{ "entry_locked", "dax_iomap_fault locked the DAX entry" },
+	{ "page_done", "a user access finished one page, the next not begun" },
+	{ "page_pinned", "get_user_pages pinned one page, the next not yet" },
+	{ "io_done", "O_DIRECT: the I/O into the pinned pages is done" },
+	{ "vm_ops_chosen", "mmap chose the vm_ops from S_DAX" },
+	{ "flushed", "the DAX switch wrote back and dropped the page cache" },
+	{ "switched", "S_DAX changed" },
+	{ "flag_set", "FS_XFLAG_DAX set on disk; S_DAX waits for eviction" },
+	{ "unused", "eviction: the inode has no user left" },
+	{ "evicted", "eviction: pages dropped, S_DAX from the on-disk flag" },
+	{ "remapped", "clone: the range is copied, the locks still held" },
 };
-const int core_npoints = sizeof(core_points) / sizeof(core_points[0]);
+
+#define FAULT_POINTS "fault page_created block_mapped page_uptodate " \
+		     "pte_installed mkwrite entry_locked "
+
+/* The points each operation passes (its own, and those of the paths it
+ * calls: a read into a mapping faults there). */
+static const char *const op_points[][2] = {
+	{ "read", FAULT_POINTS "copy page_done" },
+	{ "write", "page_locked copied block_mapped" },
+	{ "dio_read", FAULT_POINTS "page_pinned io_done" },
+	{ "dio_write", FAULT_POINTS "page_pinned page_done" },
+	{ "punch_hole", "locked layout_busy pages_truncated blocks_freed" },
+	{ "truncate", "locked layout_busy pages_truncated blocks_freed" },
+	{ "readahead", "page_created block_mapped page_uptodate" },
+	{ "mmap", "vm_ops_chosen" },
+	{ "load", FAULT_POINTS "page_done" },
+	{ "store", FAULT_POINTS "page_done" },
+	{ "pin", FAULT_POINTS "page_pinned" },
+	{ "set_dax", "block_mapped flushed switched flag_set" },
+	{ "evict", "unused block_mapped evicted" },
+	{ "fsync", "block_mapped" },
+	{ "clone", "locked block_mapped remapped" },
+};
+
+static struct core_point points[256];
+static int core_npoints;
+const struct core_point *core_points = points;
+
+/* core_points_init -- internal: the table of "op.point" names, built once
+ * from the two above. */
+static void core_points_init(void)
+{
+	static char names[256][64];
+
+	if (core_npoints)
+		return;
+	for (unsigned o = 0; o < sizeof(op_points) / sizeof(op_points[0]); o++) {
+		char list[256], *save = NULL;
+
+		snprintf(list, sizeof(list), "%s", op_points[o][1]);
+		for (char *t = strtok_r(list, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save)) {
+			for (unsigned h = 0; h < sizeof(point_help) /
+						     sizeof(point_help[0]); h++) {
+				if (strcmp(point_help[h].point, t))
+					continue;
+				snprintf(names[core_npoints], sizeof(names[0]),
+					 "%s.%s", op_points[o][0], t);
+				points[core_npoints].name = names[core_npoints];
+				points[core_npoints].what = point_help[h].what;
+				core_npoints++;
+			}
+		}
+	}
+}
+
+int core_points_count(void)
+{
+	core_points_init();
+	return core_npoints;
+}
 
 bool core_point_valid(const char *name)
 {
+	core_points_init();
 	for (int i = 0; i < core_npoints; i++)
 		if (!strcmp(core_points[i].name, name))
 			return true;

@@ -7,13 +7,21 @@
 #include "core/stamp.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+const struct sim_lock_class i_aops_sem_class = { "i_aops_sem", RANK_I_AOPS_SEM };
 const struct sim_lock_class i_rwsem_class = { "i_rwsem", RANK_I_RWSEM };
+const struct sim_lock_class mmap_lock_class = { "mmap_lock", RANK_MMAP_LOCK };
 const struct sim_lock_class invalidate_lock_class = { "invalidate_lock",
 						      RANK_INVALIDATE_LOCK };
+const struct sim_lock_class i_mmap_sem_class = { "i_mmap_sem",
+						 RANK_INVALIDATE_LOCK };
 const struct sim_lock_class page_lock_class = { "page", RANK_PAGE_LOCK };
+const struct sim_lock_class dax_entry_class = { "dax_entry", RANK_PAGE_LOCK };
+const struct sim_lock_class i_mmap_rwsem_class = { "i_mmap_rwsem",
+						   RANK_I_MMAP_RWSEM };
 
 /* ---- The index ------------------------------------------------------------ */
 
@@ -70,15 +78,64 @@ int64_t core_alloc_block(struct inode *inode, uint64_t lblk)
 	return blk;
 }
 
-/* core_unmap_block -- free file block lblk (ext4_ext_remove_space). */
+/*
+ * core_unmap_block -- free file block lblk (ext4_ext_remove_space).  A
+ * block whose DAX page is still pinned goes back to the allocator all the
+ * same -- the kernel before break-layouts did exactly that -- and the
+ * lost-block oracle says so at this moment, naming the pin.
+ */
 void core_unmap_block(struct inode *inode, uint64_t lblk)
 {
+	struct core_fs *fs = inode->fs;
 	int64_t blk = core_map_block(inode, lblk);
+	struct dax_page *dp;
 
 	if (blk < 0)
 		return;
+	dp = xa_load(&fs->dax_pages, (uint64_t)blk);
+	if (dp && dp->pins.count > 0)
+		core_report(fs, 2 /* SCEN_V_LOST_BLOCK */, "a block freed while pinned",
+			    "block %lld, offset %llu of %s, was freed while "
+			    "get_user_pages held %d pin%s on its page (%s): the "
+			    "allocator may hand it to another file while a "
+			    "device still writes to it", (long long)blk,
+			    (unsigned long long)lblk << fs->blkbits, inode->name,
+			    dp->pins.count, dp->pins.count == 1 ? "" : "s",
+			    dp->pins.name);
 	xa_store(&inode->i_blocks, lblk, NULL);
-	SIM_BUG_ON(pmem_dev_free(inode->fs->dev, (uint64_t)blk) != 0);
+	SIM_BUG_ON(pmem_dev_free(fs->dev, (uint64_t)blk) != 0);
+}
+
+/* core_report -- internal: hand a finding to the engine. */
+void core_report(struct core_fs *fs, int kind, const char *what,
+		 const char *fmt, ...)
+{
+	char detail[768];
+	va_list ap;
+
+	if (!fs->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	fs->report(fs->report_ctx, kind, what, detail);
+}
+
+/* dax_page -- the struct page of device block blk, made on first use. */
+struct dax_page *dax_page(struct core_fs *fs, uint64_t blk)
+{
+	struct dax_page *dp = xa_load(&fs->dax_pages, blk);
+
+	if (!dp) {
+		char name[SIM_NAME_MAX];
+
+		dp = sim_alloc(sizeof(*dp));
+		snprintf(name, sizeof(name), "pins of block %llu",
+			 (unsigned long long)blk);
+		sim_ref_init(&dp->pins, name);
+		xa_store(&fs->dax_pages, blk, dp);
+	}
+	return dp;
 }
 
 /* ---- The filesystem -------------------------------------------------------- */
@@ -105,12 +162,19 @@ static int fill_initial(struct inode *inode, uint64_t size)
 }
 
 struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
-			       const struct core_file_spec *spec, int nfiles)
+			       const struct core_file_spec *spec, int nfiles,
+			       int nmaps, core_report_fn report, void *ctx)
 {
 	struct core_fs *fs = sim_alloc(sizeof(*fs));
 
 	pmem_dev_reset(dev);
 	fs->dev = dev;
+	fs->report = report;
+	fs->report_ctx = ctx;
+	sim_lock_init(&fs->mm.mmap_lock, &mmap_lock_class, SIM_RWSEM, NULL);
+	fs->mm.nvmas = nmaps;
+	fs->mm.vmas = sim_alloc((size_t)(nmaps ? nmaps : 1) * sizeof(void *));
+	xa_init(&fs->dax_pages, pmem_dev_nblocks(dev));
 	fs->fixes = fixes;
 	fs->block_size = pmem_dev_block_size(dev);
 	fs->blkbits = (unsigned)__builtin_ctz(fs->block_size);
@@ -119,6 +183,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 	fs->inodes = sim_alloc((size_t)nfiles * sizeof(*fs->inodes));
 	for (int i = 0; i < nfiles; i++) {
 		struct inode *inode = sim_alloc(sizeof(*inode));
+		char name[SIM_NAME_MAX];
 
 		inode->i_ino = 12 + (uint64_t)i;	/* after the root's */
 		inode->index = spec[i].index;
@@ -126,11 +191,31 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		inode->fs = fs;
 		sim_lock_init(&inode->i_rwsem, &i_rwsem_class, SIM_RWSEM,
 			      spec[i].name);
+		sim_lock_init(&inode->i_mmap_sem, &i_mmap_sem_class, SIM_RWSEM,
+			      spec[i].name);
+		sim_lock_init(&inode->i_aops_sem, &i_aops_sem_class, SIM_RWSEM,
+			      spec[i].name);
+		sim_var_init(&inode->i_flags_var, "S_DAX");
+		snprintf(inode->i_flags_var.name, sizeof(inode->i_flags_var.name),
+			 "S_DAX(%s)", spec[i].name);
+		sim_var_init(&inode->i_size_var, "i_size");
+		snprintf(inode->i_size_var.name, sizeof(inode->i_size_var.name),
+			 "i_size(%s)", spec[i].name);
+		sim_waitq_init(&inode->dio_wq, "inode_dio_wait");
+		snprintf(name, sizeof(name), "i_count(%s)", spec[i].name);
+		sim_ref_init(&inode->i_count, name);
+		/* DAX needs the block size to be the page size (ext4, XFS) */
+		if (spec[i].dax && fs->block_size == PAGE_SIZE) {
+			inode->i_flags |= S_DAX;
+			inode->xflag_dax = true;
+		}
 		xa_init(&inode->i_blocks, CORE_MAXBYTES >> fs->blkbits);
 		inode->i_data.host = inode;
 		xa_init(&inode->i_data.i_pages, CORE_MAXBYTES >> PAGE_SHIFT);
 		sim_lock_init(&inode->i_data.invalidate_lock,
 			      &invalidate_lock_class, SIM_RWSEM, spec[i].name);
+		sim_lock_init(&inode->i_data.i_mmap_rwsem, &i_mmap_rwsem_class,
+			      SIM_RWSEM, spec[i].name);
 		inode->i_mapping = &inode->i_data;
 		fs->inodes[i] = inode;
 		if (fill_initial(inode, spec[i].size) < 0)
@@ -175,6 +260,18 @@ void core_writeback_evict(struct inode *inode)
 {
 	filemap_write_and_wait_range(inode->i_mapping, 0, UINT64_MAX);
 	truncate_inode_pages_range(inode->i_mapping, 0, UINT64_MAX);
+}
+
+uint64_t core_i_size_read(struct inode *inode)
+{
+	sim_var_read(&inode->i_size_var, "i_size_read");
+	return inode->i_size;
+}
+
+void core_i_size_write(struct inode *inode, uint64_t size)
+{
+	sim_var_write(&inode->i_size_var, "i_size_write");
+	inode->i_size = size;
 }
 
 void core_read_device(struct inode *inode, uint64_t len, void *buf)

@@ -66,6 +66,16 @@ uint32_t hist_begin(struct hist *h, uint32_t op, enum hist_kind kind,
 	return h->n++;
 }
 
+uint32_t hist_copy(struct hist *h, uint32_t op, uint64_t lo, uint64_t hi,
+		   const void *data, uint32_t start, uint32_t end)
+{
+	uint32_t slot = hist_begin(h, op, HIST_WRITE, lo, hi, start);
+
+	h->e[slot].data = data;
+	h->e[slot].end = end;
+	return slot;
+}
+
 void hist_end(struct hist *h, uint32_t slot, uint32_t now)
 {
 	h->e[slot].end = now;
@@ -109,6 +119,8 @@ static unsigned char entry_byte(const struct hist *h,
 {
 	if (e->kind == HIST_ZERO)
 		return 0;
+	if (e->data)
+		return e->data[x - e->lo];
 	return (unsigned char)(stamp_make(h->file, e->op, x / 8) >> (8 * (x % 8)));
 }
 
@@ -139,6 +151,21 @@ static bool byte_ok(const struct hist *h, unsigned char v, uint64_t x,
 	return false;
 }
 
+/* entry_word -- internal: the aligned word at x that entry e wrote. */
+static uint64_t entry_word(const struct hist *h, const struct hist_entry *e,
+			   uint64_t x)
+{
+	uint64_t w;
+
+	if (e->kind == HIST_ZERO)
+		return 0;
+	if (e->data) {
+		memcpy(&w, e->data + (x - e->lo), 8);
+		return w;
+	}
+	return stamp_make(h->file, e->op, x / 8);
+}
+
 /* word_ok -- internal: the fast path for a whole aligned word: equal to the
  * stamp of an allowed write covering it, or zero from an allowed zeroing;
  * one pass over the entries instead of eight.  *ok: the entry that allowed
@@ -149,16 +176,12 @@ static bool word_ok(const struct hist *h, const unsigned char *p, uint64_t x,
 	uint64_t w;
 
 	memcpy(&w, p, 8);
-	if (w && !((w & STAMP_VALID) && stamp_file(w) == h->file &&
-		   stamp_word(w) == x / 8))
-		return false;
 	for (uint32_t i = 0; i < h->n; i++) {
 		const struct hist_entry *e = &h->e[i];
 
 		if (e->lo > x || e->hi < x + 8)
 			continue;
-		if (w ? (e->kind == HIST_WRITE && e->op == stamp_op(w)) :
-			e->kind == HIST_ZERO) {
+		if (entry_word(h, e, x) == w) {
 			if (allowed(h, i, x, 8, rs, re)) {
 				*ok = e;
 				return true;
@@ -198,8 +221,7 @@ bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 			uint64_t w, want;
 
 			memcpy(&w, b + i, 8);
-			want = last->kind == HIST_ZERO ? 0 :
-			       stamp_make(h->file, last->op, x / 8);
+			want = entry_word(h, last, x);
 			if (w == want) {
 				i += 8;
 				continue;
@@ -227,6 +249,8 @@ bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 			bad->want_zero = !e || e->kind == HIST_ZERO;
 			bad->want_op = e ? e->op : 0;
 			bad->want = bad->want_zero ? 0 :
+				    e->lo <= wstart && e->hi >= wstart + 8 ?
+				    entry_word(h, e, wstart) :
 				    stamp_make(h->file, e->op, x / 8);
 			return false;
 		}

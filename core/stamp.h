@@ -57,6 +57,7 @@ enum hist_kind { HIST_WRITE, HIST_ZERO };
 struct hist_entry {
 	uint32_t op;			/* op id: the stamps' */
 	uint8_t kind;
+	const unsigned char *data;	/* a copy: the bytes written, [lo, hi) */
 	uint64_t lo, hi;		/* bytes [lo, hi) */
 	uint32_t start, end;
 };
@@ -82,6 +83,10 @@ void hist_free(struct hist *h);
 uint32_t hist_begin(struct hist *h, uint32_t op, enum hist_kind kind,
 		    uint64_t lo, uint64_t hi, uint32_t now);
 void hist_end(struct hist *h, uint32_t slot, uint32_t now);
+/* hist_copy -- a write of bytes that came from elsewhere (a copy, a DMA of
+ * another file's data): 'data' must live as long as the history. */
+uint32_t hist_copy(struct hist *h, uint32_t op, uint64_t lo, uint64_t hi,
+		   const void *data, uint32_t start, uint32_t end);
 /* hist_trim -- the op changed less than announced (a short write). */
 void hist_trim(struct hist *h, uint32_t slot, uint64_t hi);
 

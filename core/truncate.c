@@ -55,6 +55,10 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	} else {
 		end = (lend + 1) >> PAGE_SHIFT;
 	}
+	/* DAX entries go whole: a partial page's bytes are zeroed on the
+	 * device by the caller (ext4_zero_partial_blocks / iomap_zero_range). */
+	dax_delete_mapping_range(mapping, lstart >> PAGE_SHIFT,
+				 lend == UINT64_MAX ? end : (lend >> PAGE_SHIFT) + 1);
 	for (uint64_t index = start; index < end; index++) {
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
@@ -101,6 +105,51 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	}
 }
 
+/* unmap_mapping_range -- zap every user mapping of bytes [start, end) of
+ * the file, under i_mmap_rwsem (read). */
+void unmap_mapping_range(struct address_space *mapping, uint64_t start,
+			 uint64_t end)
+{
+	struct core_fs *fs = mapping->host->fs;
+
+	if (!mapping->i_mmap_count)
+		return;
+	sim_down_read(&mapping->i_mmap_rwsem, "unmap_mapping_range");
+	for (int m = 0; m < fs->mm.nvmas; m++) {
+		struct vm_area_struct *vma = fs->mm.vmas[m];
+
+		if (vma && !vma->dead && vma->vm_file == mapping->host)
+			zap_vma_range(vma, start >> PAGE_SHIFT,
+				      end == UINT64_MAX ? UINT64_MAX :
+				      (end + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	}
+	sim_up_read(&mapping->i_mmap_rwsem, "unmap_mapping_range");
+}
+
+/* truncate_pagecache_range -- unmap, drop the pages, unmap again (a fault
+ * may have mapped a page between the two, as the kernel's comment says). */
+static void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
+				     uint64_t lend)
+{
+	struct address_space *mapping = inode->i_mapping;
+	uint64_t end = lend == UINT64_MAX ? UINT64_MAX : lend + 1;
+
+	unmap_mapping_range(mapping, lstart, end);
+	truncate_inode_pages_range(mapping, lstart, lend);
+	unmap_mapping_range(mapping, lstart, end);
+}
+
+static bool dio_idle(void *arg)
+{
+	return ((struct inode *)arg)->dio_count == 0;
+}
+
+/* inode_dio_wait -- wait for the file's direct I/O in flight. */
+void inode_dio_wait(struct inode *inode)
+{
+	sim_wait_event(&inode->dio_wq, dio_idle, inode, "inode_dio_wait");
+}
+
 /* zero_partial_block -- ext4_zero_partial_blocks on the device: bytes of a
  * block that stays allocated but lies in the hole read as zeros. */
 static void zero_partial_block(struct inode *inode, uint64_t from, uint64_t to)
@@ -114,55 +163,124 @@ static void zero_partial_block(struct inode *inode, uint64_t from, uint64_t to)
 			      (uint32_t)(to - from));
 }
 
+/* free_range -- internal: zero the partial blocks at the edges of bytes
+ * [offset, end) and free the blocks wholly inside. */
+static void free_range(struct inode *inode, uint64_t offset, uint64_t end)
+{
+	struct core_fs *fs = inode->fs;
+	uint64_t first = (offset + fs->block_size - 1) >> fs->blkbits;
+	uint64_t last = end >> fs->blkbits;	/* exclusive */
+
+	if (first > last) {
+		zero_partial_block(inode, offset, end);	/* inside one block */
+		return;
+	}
+	zero_partial_block(inode, offset, first << fs->blkbits);
+	if (last << fs->blkbits < end)
+		zero_partial_block(inode, last << fs->blkbits, end);
+	for (uint64_t lblk = first; lblk < last; lblk++)
+		core_unmap_block(inode, lblk);
+}
+
+/* break_layouts -- internal: the DAX fixes, with the fault lock held. */
+static void break_layouts(struct inode *inode, uint64_t start, uint64_t end,
+			  struct sim_lock *fl)
+{
+	struct core_fs *fs = inode->fs;
+
+	if (fix_on(fs, FIX_DAX_BREAK_LAYOUTS) ||
+	    fix_on(fs, FIX_DAX_BREAK_LAYOUTS_NAIVE))
+		dax_break_layouts(inode, start, end, fl);
+}
+
 /*
- * core_punch_hole -- ext4_punch_hole: inode_lock, inode_dio_wait, then
- * (5.15) invalidate_lock exclusive, truncate_pagecache_range, and the
- * blocks wholly inside the range freed.  The size does not change
- * (KEEP_SIZE).
+ * core_punch_hole -- ext4_punch_hole: inode_lock, inode_dio_wait, the
+ * fault lock exclusive (i_mmap_sem 4.1, invalidate_lock 5.15), break the
+ * DAX layouts, truncate_pagecache_range, and the blocks wholly inside the
+ * range freed.  The size does not change (KEEP_SIZE).
  */
 int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct core_fs *fs = inode->fs;
-	bool inv = fix_on(fs, FIX_INVALIDATE_LOCK);
-	uint64_t end, first, last;
+	bool aops = fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM);
+	struct sim_lock *fl = fault_lock(inode);
+	uint64_t end;
 
 	if (!len)
 		return -EINVAL;
 	if (offset >= CORE_MAXBYTES || len > CORE_MAXBYTES - offset)
 		return -EFBIG;
+	if (aops)
+		sim_down_read(&inode->i_aops_sem, "vfs_fallocate");
 	sim_down_write(&inode->i_rwsem, "ext4_punch_hole");
+	inode_dio_wait(inode);
 	/* Nothing to punch past EOF: the range is clipped to i_size. */
 	end = offset + len;
 	if (end > inode->i_size)
 		end = inode->i_size;
-	if (offset >= end) {
-		sim_up_write(&inode->i_rwsem, "ext4_punch_hole");
-		return 0;
-	}
-	if (inv)
-		filemap_invalidate_lock(mapping);
-	sim_point("punch_hole.locked", "ext4_punch_hole");
+	if (offset >= end)
+		goto out;
+	if (fl)
+		sim_down_write(fl, "ext4_punch_hole");
+	sim_point("locked", "ext4_punch_hole");
+	break_layouts(inode, offset, end, fl);
 
-	truncate_inode_pages_range(mapping, offset, end - 1);
-	sim_point("punch_hole.pages_truncated", "ext4_punch_hole");
+	truncate_pagecache_range(inode, offset, end - 1);
+	sim_point("pages_truncated", "ext4_punch_hole");
 
-	first = (offset + fs->block_size - 1) >> fs->blkbits;
-	last = end >> fs->blkbits;	/* exclusive */
-	if (first > last) {
-		/* inside one block */
-		zero_partial_block(inode, offset, end);
-	} else {
-		zero_partial_block(inode, offset, first << fs->blkbits);
-		if (last << fs->blkbits < end)
-			zero_partial_block(inode, last << fs->blkbits, end);
-		for (uint64_t lblk = first; lblk < last; lblk++)
-			core_unmap_block(inode, lblk);
-	}
-	sim_point("punch_hole.blocks_freed", "ext4_punch_hole");
+	free_range(inode, offset, end);
+	sim_point("blocks_freed", "ext4_punch_hole");
 
-	if (inv)
-		filemap_invalidate_unlock(mapping);
+	if (fl)
+		sim_up_write(fl, "ext4_punch_hole");
+	(void)mapping;
+out:
 	sim_up_write(&inode->i_rwsem, "ext4_punch_hole");
+	if (aops)
+		sim_up_read(&inode->i_aops_sem, "vfs_fallocate");
+	return 0;
+}
+
+/*
+ * core_truncate -- ftruncate(2): do_truncate -> ext4_setattr.  Shrinking:
+ * the fault lock exclusive, break layouts, the new size, the page cache
+ * and the mappings past it dropped, then the blocks freed (ext4_truncate).
+ * Growing only changes i_size.
+ */
+int core_truncate(struct inode *inode, uint64_t size)
+{
+	struct core_fs *fs = inode->fs;
+	bool aops = fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM);
+	struct sim_lock *fl = fault_lock(inode);
+	uint64_t old;
+
+	if (size > CORE_MAXBYTES)
+		return -EFBIG;
+	if (aops)
+		sim_down_read(&inode->i_aops_sem, "do_truncate");
+	sim_down_write(&inode->i_rwsem, "do_truncate");
+	inode_dio_wait(inode);
+	old = inode->i_size;
+	if (size >= old) {
+		core_i_size_write(inode, size);
+		goto out;
+	}
+	if (fl)
+		sim_down_write(fl, "ext4_setattr");
+	sim_point("locked", "ext4_setattr");
+	break_layouts(inode, size, old, fl);
+	core_i_size_write(inode, size);
+	truncate_pagecache_range(inode, size, UINT64_MAX);
+	sim_point("pages_truncated", "truncate_pagecache");
+	free_range(inode, size, (old + inode->fs->block_size - 1) &
+				      ~(uint64_t)(inode->fs->block_size - 1));
+	sim_point("blocks_freed", "ext4_truncate");
+	if (fl)
+		sim_up_write(fl, "ext4_setattr");
+out:
+	sim_up_write(&inode->i_rwsem, "do_truncate");
+	if (aops)
+		sim_up_read(&inode->i_aops_sem, "do_truncate");
 	return 0;
 }

@@ -79,7 +79,15 @@ static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		snprintf(buf, len, "  wakes %s", ev->what);
 		break;
 	case SIM_EV_NOTE:
-		snprintf(buf, len, "  (%s)", ev->what);
+		/* references: arg +1 a get, -1 a put; an open file's own
+		 * reference (i_count) is noise in a race diagram */
+		if (ev->arg && !strncmp(ev->what, "i_count", 7))
+			break;
+		if (ev->arg)
+			snprintf(buf, len, "  %s %s", ev->arg > 0 ? "get" : "put",
+				 ev->what);
+		else
+			snprintf(buf, len, "  (%s)", ev->what);
 		break;
 	default:
 		break;

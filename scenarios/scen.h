@@ -53,6 +53,7 @@ enum scen_op_kind {
 	SCEN_OP_EVICT,
 	SCEN_OP_FSYNC,
 	SCEN_OP_CLONE,
+	SCEN_OP_TEST_CRASH,		/* tests only: crashes the execution */
 	SCEN_OP__COUNT
 };
 

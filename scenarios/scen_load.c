@@ -134,6 +134,7 @@ static const struct {
 	[SCEN_OP_EVICT] = { B(A_FILE), 0 },
 	[SCEN_OP_FSYNC] = { B(A_FILE), 0 },
 	[SCEN_OP_CLONE] = { B(A_SRC) | B(A_DST) | RANGE, 0 },
+	[SCEN_OP_TEST_CRASH] = { 0, 0 },
 };
 
 /* node -- (internal) a node of the document by index (never NULL for the

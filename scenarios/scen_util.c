@@ -86,6 +86,7 @@ const char *const scen_op_names[SCEN_OP__COUNT] = {
 	[SCEN_OP_EVICT] = "evict",
 	[SCEN_OP_FSYNC] = "fsync",
 	[SCEN_OP_CLONE] = "clone",
+	[SCEN_OP_TEST_CRASH] = "test_crash",
 };
 
 /* clang-format off */
@@ -392,6 +393,9 @@ char *scen_op_describe(const struct scen *s, const struct scen_op *op,
 			 name, f, ref_name(s, 0, op->file2), op->offset,
 			 op->len);
 		break;
+	case SCEN_OP_TEST_CRASH:
+		snprintf(buf, len, "%s()", name);
+		break;
 	default: /* statx, evict, fsync */
 		snprintf(buf, len, "%s(%s)", name, f);
 		break;
@@ -694,6 +698,8 @@ int scen_fields(struct scen_error *err, yaml_document_t *doc,
 
 		if (!v)
 			return -1;
+		if (!*v)
+			return scen_fail(err, k, "empty key%s%s", in, w);
 		for (i = 0; i < nkeys; i++)
 			if (cands[i] && strcmp(v, cands[i]) == 0)
 				break;

@@ -365,6 +365,8 @@ void sim_destroy(struct sim *s)
 		pthread_join(s->t[i].pt, NULL);
 	}
 	lockdep_destroy(s);
+	for (int i = 0; i < s->npoints; i++)
+		free(s->points[i].full);
 	sim_arena_reset(&s->arena);
 	sim_arena_reset(&s->prev_arena);
 	free(s->ev);
@@ -402,6 +404,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->wait_lock = NULL;
 		t->wait_q = NULL;
 		t->nheld = 0;
+		t->op = NULL;
 	}
 	if (st && st->begin)
 		st->begin(st, s->exec_index);
@@ -467,26 +470,48 @@ uint32_t sim_now(void)
 	return sim_current_sim ? sim_current_sim->seq : 0;
 }
 
+/* point_name -- internal: the interned "op.point" (static strings in,
+ * a string that lives as long as the struct sim out). */
+static const char *point_name(struct sim *s, const char *op, const char *point)
+{
+	for (int i = 0; i < s->npoints; i++)
+		if (s->points[i].op == op && s->points[i].point == point)
+			return s->points[i].full;
+	if (s->npoints == SIM_MAX_POINTS)
+		return point;
+	char *full = malloc(strlen(op) + strlen(point) + 2);
+
+	if (!full)
+		return point;
+	sprintf(full, "%s.%s", op, point);
+	s->points[s->npoints++] = (struct sim_point_name){ op, point, full };
+	return full;
+}
+
 void sim_point(const char *point, const char *fn)
 {
 	struct sim *s = sim_current_sim;
 	int me = sim_current_tid;
+	const char *full;
 
 	if (!s || !s->in_exec || me < 0)
 		return;
-	sim_log(s, me, SIM_EV_POINT, 0, point, fn, 0);
+	full = s->t[me].op ? point_name(s, s->t[me].op, point) : point;
+	sim_log(s, me, SIM_EV_POINT, 0, full, fn, 0);
 	if (s->stepi < s->nsteps && s->steps[s->stepi].tid == me &&
-	    s->steps[s->stepi].until && !strcmp(s->steps[s->stepi].until, point))
+	    s->steps[s->stepi].until && !strcmp(s->steps[s->stepi].until, full))
 		s->stepi++;
 	sim_schedule(s, me);
 }
 
-void sim_op_begin(const char *text)
+void sim_op_begin(const char *op, const char *text)
 {
 	struct sim *s = sim_current_sim;
 
-	if (s && s->in_exec && sim_current_tid >= 0)
+	if (s && s->in_exec && sim_current_tid >= 0) {
+		s->t[sim_current_tid].op = op;
 		sim_log(s, sim_current_tid, SIM_EV_OP_BEGIN, 0, text, NULL, 0);
+	}
 }
 
 void sim_op_end(const char *text, int result)
@@ -611,6 +636,11 @@ int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
 const char *sim_thread_held_at(const struct sim *s, int tid, int i)
 {
 	return s->t[tid].held[i].fn;
+}
+
+void sim_reset_checkers(struct sim *s)
+{
+	lockdep_destroy(s);	/* made again on first use */
 }
 
 int sim_reports(const struct sim *s, const struct sim_report **out)

@@ -205,12 +205,18 @@ struct sim *sim_self(void);
 /* The scenario thread index of the caller, or -1 outside an execution. */
 int sim_tid(void);
 
-/* Scheduling points. 'fn' names the core function, for reports. */
+/*
+ * Scheduling points.  'point' is the point's name within the operation the
+ * thread is running ("block_mapped"); its full name is "OP.POINT"
+ * ("read.block_mapped"), which interleave: steps and reports use, so one
+ * core function (readpage) serves the points of several operations.  'fn'
+ * names the core function, for reports.
+ */
 void sim_point(const char *point, const char *fn);
 void sim_note(const char *text);
 /* Operation boundaries, for the report and the oracles' intervals ('text'
  * must outlive the execution's report: arena or static). */
-void sim_op_begin(const char *text);
+void sim_op_begin(const char *op, const char *text);	/* op: "read" */
 void sim_op_end(const char *text, int result);
 
 /* Locks.  Outside an execution (set-up, final checks) they are plain
@@ -286,6 +292,9 @@ const char *sim_step_note(const struct sim *s, int step);
 
 /* The checkers' reports from the last execution. */
 int sim_reports(const struct sim *s, const struct sim_report **out);
+/* Forget the checkers' state (the dependency graph, what was reported):
+ * between executions only. */
+void sim_reset_checkers(struct sim *s);
 
 /* Handoffs (context switches) since sim_create, for make bench. */
 uint64_t sim_handoffs(const struct sim *s);

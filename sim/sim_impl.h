@@ -13,6 +13,12 @@
 
 #define SIM_MAX_STEPS 64	/* interleave: steps */
 #define SIM_MAX_HELD 32		/* locks one thread holds at once */
+#define SIM_MAX_POINTS 256	/* distinct "op.point" names */
+
+struct sim_point_name {
+	const char *op, *point;		/* static strings of the core */
+	char *full;			/* "op.point" */
+};
 
 /* A bump allocator in chunks; freed whole. */
 struct sim_arena_chunk;
@@ -38,6 +44,7 @@ struct sim_thread {
 	void *arg;
 	struct sim_lock *wait_lock;	/* queued on it, when BLOCKED */
 	struct sim_waitq *wait_q;	/* or sleeping on it */
+	const char *op;			/* the operation running ("read") */
 	int nheld;
 	struct sim_held held[SIM_MAX_HELD];
 	sigjmp_buf jb;			/* the worker loop, for unwinding */
@@ -78,6 +85,8 @@ struct sim {
 
 	struct sim_arena arena, prev_arena;
 	uint64_t handoffs;
+	int npoints;
+	struct sim_point_name points[SIM_MAX_POINTS];
 
 	/* the checkers (sim/lockdep.c, sim/race.c) */
 	void *lockdep;			/* their state, across executions */

@@ -96,4 +96,10 @@ echo "garbage" > "$T/bad.trace"
 "$BIN" --help > "$T/help.txt" && grep -q "run FILE" "$T/help.txt" && ok "--help" || bad "--help"
 "$BIN" list > "$T/list.txt" && grep -q "punch_hole.pages_truncated" "$T/list.txt" && ok "list names the points" || bad "list"
 
+# docs/reference.md is `lockstep list`, verbatim.
+"$BIN" list > "$T/list2.txt"
+sed -n '/^```$/,/^```$/p' docs/reference.md | sed '1d;$d' > "$T/ref.txt"
+cmp -s "$T/list2.txt" "$T/ref.txt" && ok "docs/reference.md matches lockstep list" ||
+	bad "docs/reference.md is stale: regenerate it from lockstep list"
+
 exit $fail

@@ -37,7 +37,7 @@ static struct core_fs *mkfs(uint32_t bs, uint32_t fixes, uint64_t size_a)
 	dev = pmem_dev_open(NULL, bs, 64, err, sizeof(err));
 	ck_assert_msg(dev != NULL, "%s", err);
 	sim_new_arena(sim);
-	return core_fs_create(dev, fixes, spec, 2);
+	return core_fs_create(dev, fixes, spec, 2, 0, NULL, NULL);
 }
 
 static void teardown(void)

@@ -50,6 +50,7 @@ static bool pick(const char *name, char *hint, const char *const *list)
 	return false;
 }
 
+/* t_fix, t_kernel, t_point -- a few of the core's names, for the tests */
 static bool t_fix(const char *name, char *hint)
 {
 	static const char *const l[] = { "fault-lock", "longterm-pin-reject",
@@ -799,6 +800,7 @@ static Suite *scen_suite(void)
 	return s;
 }
 
+/* main -- run the suite in a private temporary directory */
 int main(void)
 {
 	const char *t = getenv("TMPDIR");

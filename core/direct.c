@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/direct.c -- readahead and O_DIRECT (mm/readahead.c, fs/iomap/
+ * direct-io.c, fs/ext4/file.c).
+ *
+ * Readahead adds pages and reads them in like a read does, but before 5.15
+ * nothing covered it against a punch: even with the fault lock of 4.1,
+ * only faults took a lock.  O_DIRECT bypasses the cache: it maps the
+ * blocks and does the I/O between them and the user buffer, which with
+ * `into` is a mapping of another file, pinned by get_user_pages for the
+ * I/O (xfstests generic/503).
+ */
+#include "core/core_impl.h"
+
+#include <errno.h>
+#include <string.h>
+
+/*
+ * core_readahead -- page_cache_ra_unbounded: under invalidate_lock shared
+ * (5.15), add each missing page of the range and read it in.  The kernel
+ * adds a batch of locked pages, then reads them; one page at a time here,
+ * with the same window between adding a page and mapping its blocks.
+ */
+int core_readahead(struct inode *inode, uint64_t offset, uint64_t len)
+{
+	struct address_space *mapping = inode->i_mapping;
+	bool inv = fix_on(inode->fs, FIX_INVALIDATE_LOCK);
+	uint64_t size = inode->i_size, end;
+
+	if (IS_DAX(inode, "generic_fadvise"))
+		return 0;	/* nothing to read ahead: no page cache */
+	if (offset >= size)
+		return 0;
+	end = len > size - offset ? size : offset + len;
+	if (inv)
+		filemap_invalidate_lock_shared(mapping, "page_cache_ra_unbounded");
+	for (uint64_t index = offset >> PAGE_SHIFT;
+	     (index << PAGE_SHIFT) < end; index++) {
+		struct page *page = find_get_page(mapping, index);
+
+		if (page) {
+			put_page(page);
+			continue;
+		}
+		page = page_cache_alloc(mapping);
+		if (add_to_page_cache_lru(page, mapping, index,
+					  "page_cache_ra_unbounded")) {
+			put_page(page);
+			continue;
+		}
+		sim_point("page_created", "page_cache_ra_unbounded");
+		readpage(page);		/* read_pages */
+		put_page(page);
+	}
+	if (inv)
+		filemap_invalidate_unlock_shared(mapping, "page_cache_ra_unbounded");
+	return 0;
+}
+
+static void dio_begin(struct inode *inode)
+{
+	inode->dio_count++;
+}
+
+static void dio_end(struct inode *inode)
+{
+	if (--inode->dio_count == 0)
+		sim_wake_all(&inode->dio_wq);
+}
+
+/* pin_buffer -- internal: get_user_pages on the user buffer. */
+static int pin_buffer(struct inode *inode, int map, uint64_t off, uint64_t len,
+		      struct gup_pin **pinp)
+{
+	struct gup_pin *pin = core_pin_alloc();
+	int error = core_pin(inode->fs, map, off, len, false, pin);
+
+	*pinp = error ? NULL : pin;
+	return error;
+}
+
+/*
+ * core_dio_read -- ext4_dio_read_iter: i_rwsem shared, inode_dio_begin,
+ * dirty pages of the range written back, then for each block: map it,
+ * read it to the buffer (or the pinned pages).
+ */
+ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
+		      void *buf, int into_map, uint64_t into_off)
+{
+	struct core_fs *fs = inode->fs;
+	unsigned char *out = buf;
+	struct gup_pin *pin = NULL;
+	uint64_t done = 0, size;
+	int error = 0;
+
+	if ((pos | len) & (fs->block_size - 1))
+		return -EINVAL;		/* O_DIRECT alignment */
+	if (IS_DAX(inode, "ext4_file_read_iter"))
+		return dax_iomap_read(inode, pos, len, buf, into_map, into_off);
+	sim_down_read(&inode->i_rwsem, "ext4_dio_read_iter");
+	dio_begin(inode);
+	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
+	/* bio_iov_iter_get_pages: the user pages, pinned for the I/O */
+	if (into_map >= 0 && len) {
+		error = pin_buffer(inode, into_map, into_off, len, &pin);
+		if (error)
+			goto out;
+	}
+	size = inode->i_size;
+	while (pos + done < size && done < len) {
+		uint64_t p = pos + done;
+		uint64_t n = fs->block_size;
+		int64_t blk = core_map_block(inode, p >> fs->blkbits);
+
+		if (n > size - p)
+			n = size - p;
+		sim_point("block_mapped", "iomap_dio_actor");
+		if (blk < 0)
+			memset(out + done, 0, n);
+		else
+			pmem_dev_read(fs->dev, (uint64_t)blk, 0, out + done,
+				      (uint32_t)n);
+		if (pin)
+			core_pin_io(fs, pin, done, out + done, n, false);
+		done += n;
+	}
+	if (pin) {
+		sim_point("io_done", "iomap_dio_bio_end_io");
+		core_unpin(fs, pin);	/* bio_release_pages */
+	}
+out:
+	dio_end(inode);
+	sim_up_read(&inode->i_rwsem, "ext4_dio_read_iter");
+	return done ? (ssize_t)done : error;
+}
+
+/*
+ * core_dio_write -- ext4_dio_write_iter: i_rwsem exclusive,
+ * inode_dio_begin, the cache over the range written back and dropped
+ * (invalidate_inode_pages2_range), blocks allocated, the data written.
+ */
+ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
+		       void *buf, int into_map, uint64_t into_off)
+{
+	struct core_fs *fs = inode->fs;
+	unsigned char *in = buf;
+	struct gup_pin *pin = NULL;
+	uint64_t done = 0;
+	int error = 0;
+
+	if ((pos | len) & (fs->block_size - 1))
+		return -EINVAL;
+	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
+		return -EFBIG;
+	if (IS_DAX(inode, "ext4_file_write_iter")) {
+		if (into_map >= 0 && len) {
+			error = core_access(fs, into_map, into_off, len, buf,
+					    false, "copy_from_user");
+			if (error)
+				return error;
+		}
+		return dax_iomap_write(inode, pos, len, buf);
+	}
+	sim_down_write(&inode->i_rwsem, "ext4_dio_write_iter");
+	dio_begin(inode);
+	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
+	unmap_mapping_range(inode->i_mapping, pos, pos + len);
+	truncate_inode_pages_range(inode->i_mapping, pos, pos + len - 1);
+	if (into_map >= 0 && len) {
+		error = pin_buffer(inode, into_map, into_off, len, &pin);
+		if (error)
+			goto out;
+	}
+	while (done < len) {
+		uint64_t p = pos + done;
+		int64_t blk = core_alloc_block(inode, p >> fs->blkbits);
+
+		if (blk < 0) {
+			error = (int)blk;
+			break;
+		}
+		sim_point("block_mapped", "iomap_dio_actor");
+		if (pin)
+			core_pin_io(fs, pin, done, in + done, fs->block_size, true);
+		pmem_dev_write(fs->dev, (uint64_t)blk, 0, in + done, fs->block_size);
+		done += fs->block_size;
+		if (p + fs->block_size > inode->i_size)
+			core_i_size_write(inode, p + fs->block_size);
+	}
+	if (pin)
+		core_unpin(fs, pin);
+out:
+	dio_end(inode);
+	sim_up_write(&inode->i_rwsem, "ext4_dio_write_iter");
+	return done ? (ssize_t)done : error;
+}
+
+struct gup_pin *core_pin_alloc(void)
+{
+	return sim_alloc(sizeof(struct gup_pin));
+}
+
+uint64_t core_pin_len(const struct gup_pin *pin)
+{
+	return pin->len;
+}

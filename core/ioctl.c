@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/ioctl.c -- the per-file DAX switch (FS_IOC_FSSETXATTR, statx,
+ * eviction) and clone (remap_file_range): the operations that change what
+ * an inode is, or lock two at once.
+ *
+ * Three designs of the DAX switch (KERNEL-NOTES Race 3, seeds/000, 002):
+ *
+ *   none                 S_DAX changes at once, under i_rwsem, after the
+ *                        page cache is flushed.  Nothing in mmap() or the
+ *                        fault path serialises against it: a mapping made
+ *                        before keeps the other mode's vm_ops.
+ *   dax-switch-aops-sem  the V5 series: a per-inode rwsem taken shared by
+ *                        read, write, fallocate, truncate and mmap (before
+ *                        mmap_lock), exclusive by the switch, which also
+ *                        refuses a mapped file (EBUSY).
+ *   dax-switch-on-evict  5.8: the flag changes at once, S_DAX only when the
+ *                        inode is evicted, unused (d_mark_dontcache).
+ */
+#include "core/core_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void core_iget(struct inode *inode)
+{
+	sim_ref_get(&inode->i_count, "igrab");
+}
+
+void core_iput(struct inode *inode)
+{
+	sim_ref_put(&inode->i_count, "iput");
+}
+
+/* switch_dax -- internal: flush and drop the page cache and DAX entries,
+ * then flip S_DAX (and so the address space operations). */
+static void switch_dax(struct inode *inode, bool on, const char *fn)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
+	unmap_mapping_range(mapping, 0, UINT64_MAX);
+	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
+	sim_point("flushed", fn);
+	sim_var_write(&inode->i_flags_var, fn);
+	if (on)
+		inode->i_flags |= S_DAX;
+	else
+		inode->i_flags &= ~S_DAX;
+	sim_point("switched", fn);
+}
+
+/* core_set_dax -- FS_IOC_FSSETXATTR with FS_XFLAG_DAX set or clear. */
+int core_set_dax(struct inode *inode, bool on)
+{
+	struct core_fs *fs = inode->fs;
+
+	if (fs->block_size != PAGE_SIZE)
+		return -EINVAL;		/* DAX needs blocks of a page */
+	if (fix_on(fs, FIX_DAX_SWITCH_ON_EVICT)) {
+		/* xfs_ioctl_setattr_prepare_dax: the flag now, S_DAX at
+		 * eviction; d_mark_dontcache so that comes soon. */
+		sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+		inode->xflag_dax = on;
+		if (on != !!(inode->i_flags & S_DAX))
+			inode->dontcache = true;
+		sim_point("flag_set", "xfs_ioctl_setattr");
+		sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+		return 0;
+	}
+	if (fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM)) {
+		int ret = 0;
+
+		sim_down_write(&inode->i_aops_sem, "xfs_ioctl_setattr_dax");
+		if (inode->i_mapping->i_mmap_count) {
+			ret = -EBUSY;	/* mapping_mapped: no switch under mmap */
+		} else {
+			sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+			inode->xflag_dax = on;
+			if (on != !!(inode->i_flags & S_DAX))
+				switch_dax(inode, on, "xfs_ioctl_setattr_dax");
+			sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+		}
+		sim_up_write(&inode->i_aops_sem, "xfs_ioctl_setattr_dax");
+		return ret;
+	}
+	sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+	inode->xflag_dax = on;
+	if (on != !!(inode->i_flags & S_DAX))
+		switch_dax(inode, on, "xfs_ioctl_setattr_dax");
+	sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+	return 0;
+}
+
+/* core_statx_dax -- STATX_ATTR_DAX: S_DAX as it is, read without a lock
+ * (READ_ONCE: statx needs none, as the review of the V5 series said). */
+int core_statx_dax(struct inode *inode)
+{
+	return !!(inode->i_flags & S_DAX);
+}
+
+static bool unused(void *arg)
+{
+	return ((struct inode *)arg)->i_count.count == 0;
+}
+
+/*
+ * core_evict -- the inode leaves the cache once unused: wait for the
+ * operations in flight on it (iput of the last reference), write back and
+ * drop its pages; a changed FS_XFLAG_DAX takes effect here (5.8).  A
+ * mapped file is in use and is not evicted.
+ */
+int core_evict(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	if (mapping->i_mmap_count) {
+		sim_note("the inode is mapped: in use, not evicted");
+		return 0;
+	}
+	sim_wait_event(&inode->i_count.wq, unused, inode, "iput_final");
+	sim_point("unused", "evict");
+	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
+	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
+	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
+	    inode->fs->block_size == PAGE_SIZE) {
+		/* the next iget sees the on-disk flag */
+		sim_var_write(&inode->i_flags_var, "xfs_inode_set_dax");
+		if (inode->xflag_dax)
+			inode->i_flags |= S_DAX;
+		else
+			inode->i_flags &= ~S_DAX;
+	}
+	inode->dontcache = false;
+	sim_point("evicted", "evict");
+	return 0;
+}
+
+/* lock_two -- internal: two inodes' locks, ordered by simulated address
+ * (lock_two_nondirectories, filemap_invalidate_lock_two), the second with
+ * a nesting subclass. */
+static void lock_two(struct sim_lock *a, struct sim_lock *b, const char *fn)
+{
+	if (a->id > b->id) {
+		struct sim_lock *t = a;
+
+		a = b;
+		b = t;
+	}
+	sim_down_write(a, fn);
+	sim_down_write_nested(b, 1, fn);
+}
+
+static void unlock_two(struct sim_lock *a, struct sim_lock *b, const char *fn)
+{
+	sim_up_write(a, fn);
+	sim_up_write(b, fn);
+}
+
+/*
+ * core_clone -- remap_file_range: both inodes locked together, both fault
+ * locks, the ranges written back and dst's pages dropped, then dst's
+ * blocks over the range get src's data.  The model copies the blocks
+ * (new blocks for dst) rather than sharing extents: block accounting here
+ * has one owner per block.
+ */
+int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
+	       uint64_t len, void *buf)
+{
+	struct core_fs *fs = src->fs;
+	struct sim_lock *fs_src = fault_lock(src), *fs_dst = fault_lock(dst);
+	unsigned char *b = buf;
+	int error = 0;
+
+	if (src == dst || !len || (offset | len) & (fs->block_size - 1))
+		return -EINVAL;
+	if (offset >= CORE_MAXBYTES || len > CORE_MAXBYTES - offset)
+		return -EFBIG;
+	lock_two(&src->i_rwsem, &dst->i_rwsem, "lock_two_nondirectories");
+	if (fs_src)
+		lock_two(fs_src, fs_dst, "filemap_invalidate_lock_two");
+	sim_point("locked", "xfs_reflink_remap_prep");
+	if (offset + len > src->i_size) {
+		error = -EINVAL;
+		goto out;
+	}
+	filemap_write_and_wait_range(src->i_mapping, offset, offset + len - 1);
+	filemap_write_and_wait_range(dst->i_mapping, offset, offset + len - 1);
+	unmap_mapping_range(dst->i_mapping, offset, offset + len);
+	truncate_inode_pages_range(dst->i_mapping, offset, offset + len - 1);
+	for (uint64_t off = 0; off < len; off += fs->block_size) {
+		uint64_t lblk = (offset + off) >> fs->blkbits;
+		int64_t sblk = core_map_block(src, lblk), dblk;
+
+		if (sblk < 0) {
+			memset(b + off, 0, fs->block_size);
+			core_unmap_block(dst, lblk);
+			continue;
+		}
+		pmem_dev_read(fs->dev, (uint64_t)sblk, 0, b + off, fs->block_size);
+		dblk = core_alloc_block(dst, lblk);
+		if (dblk < 0) {
+			error = (int)dblk;
+			goto out;
+		}
+		pmem_dev_write(fs->dev, (uint64_t)dblk, 0, b + off, fs->block_size);
+	}
+	sim_point("remapped", "xfs_reflink_remap_blocks");
+	if (offset + len > dst->i_size)
+		core_i_size_write(dst, offset + len);
+out:
+	if (fs_src)
+		unlock_two(fs_src, fs_dst, "filemap_invalidate_unlock_two");
+	unlock_two(&src->i_rwsem, &dst->i_rwsem, "unlock_two_nondirectories");
+	return error;
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/mm.c -- mappings and user accesses: mmap, munmap, the page fault
+ * (filemap_fault, page_mkwrite; dax_iomap_fault in core/dax.c), and
+ * get_user_pages with the DMA a device does through the pinned pages
+ * (mm/mmap.c, mm/memory.c, mm/filemap.c, mm/gup.c, fs/ext4/inode.c).
+ *
+ * The scenario's threads share one mm.  A user access walks its page table
+ * entry by entry: a present entry is used as it is (no lock at all, as the
+ * MMU does); a missing one, or a read-only one for a store, is a fault,
+ * handled under mmap_lock taken shared.  Which fault handler runs is the
+ * vma's vm_ops, chosen by S_DAX at mmap time: that is why changing S_DAX
+ * under a mapping is a problem (seeds/000, 002).
+ */
+#include "core/core_impl.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* find_vma -- the live mapping of the scenario's map index, or NULL. */
+static struct vm_area_struct *find_vma(struct core_fs *fs, int map)
+{
+	struct vm_area_struct *vma;
+
+	if (map < 0 || map >= fs->mm.nvmas)
+		return NULL;
+	vma = fs->mm.vmas[map];
+	return vma && !vma->dead ? vma : NULL;
+}
+
+/* zap_pte -- internal: drop what a page table entry maps. */
+static void zap_pte(struct core_fs *fs, struct pte *pte)
+{
+	if (pte->page) {
+		put_page(pte->page);
+		pte->page = NULL;
+	}
+	if (pte->pfn >= 0)
+		dax_page(fs, (uint64_t)pte->pfn)->mapcount--;
+	pte->pfn = -1;
+	pte->write = false;
+}
+
+/* zap_vma_range -- the entries of vma over file pages [first, last). */
+void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last)
+{
+	struct core_fs *fs = vma->vm_file->fs;
+
+	for (uint64_t i = 0; i < vma->npages; i++) {
+		uint64_t pgoff = vma->vm_pgoff + i;
+
+		if (pgoff >= first && pgoff < last)
+			zap_pte(fs, &vma->ptes[i]);
+	}
+}
+
+/* core_mmap -- mmap(2), MAP_SHARED, of bytes [offset, offset+len). */
+int core_mmap(struct core_fs *fs, int map, struct inode *inode,
+	      uint64_t offset, uint64_t len)
+{
+	struct address_space *mapping = inode->i_mapping;
+	bool aops = fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM);
+	struct vm_area_struct *vma;
+
+	if ((offset & (PAGE_SIZE - 1)) || !len || offset >= CORE_MAXBYTES ||
+	    len > CORE_MAXBYTES - offset)
+		return -EINVAL;
+	if (map < 0 || map >= fs->mm.nvmas || fs->mm.vmas[map])
+		return -EINVAL;
+	/* The V5 series took the aops rwsem before mmap_lock. */
+	if (aops)
+		sim_down_read(&inode->i_aops_sem, "vm_mmap_pgoff");
+	sim_down_write(&fs->mm.mmap_lock, "vm_mmap_pgoff");
+	vma = sim_alloc(sizeof(*vma));
+	vma->id = map;
+	vma->vm_file = inode;
+	vma->vm_pgoff = offset >> PAGE_SHIFT;
+	vma->npages = (len + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	vma->ptes = sim_alloc(vma->npages * sizeof(*vma->ptes));
+	for (uint64_t i = 0; i < vma->npages; i++)
+		vma->ptes[i].pfn = -1;
+	/* ext4_file_mmap: the vm_ops follow S_DAX as it is now. */
+	vma->dax_ops = IS_DAX(inode, "ext4_file_mmap");
+	sim_point("vm_ops_chosen", "ext4_file_mmap");
+	sim_down_write(&mapping->i_mmap_rwsem, "vma_link");
+	mapping->i_mmap_count++;
+	fs->mm.vmas[map] = vma;
+	sim_up_write(&mapping->i_mmap_rwsem, "vma_link");
+	sim_ref_get(&inode->i_count, "vm_mmap_pgoff");
+	sim_up_write(&fs->mm.mmap_lock, "vm_mmap_pgoff");
+	if (aops)
+		sim_up_read(&inode->i_aops_sem, "vm_mmap_pgoff");
+	return 0;
+}
+
+/* core_munmap -- munmap(2) of the whole mapping. */
+int core_munmap(struct core_fs *fs, int map)
+{
+	struct vm_area_struct *vma;
+	struct address_space *mapping;
+
+	sim_down_write(&fs->mm.mmap_lock, "__do_munmap");
+	vma = find_vma(fs, map);
+	if (!vma) {
+		sim_up_write(&fs->mm.mmap_lock, "__do_munmap");
+		return -EINVAL;
+	}
+	mapping = vma->vm_file->i_mapping;
+	zap_vma_range(vma, 0, UINT64_MAX);
+	sim_down_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
+	mapping->i_mmap_count--;
+	vma->dead = true;
+	sim_up_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
+	sim_ref_put(&vma->vm_file->i_count, "__do_munmap");
+	sim_up_write(&fs->mm.mmap_lock, "__do_munmap");
+	return 0;
+}
+
+/* page_blocks -- internal: the page's blocks inside i_size. */
+static uint32_t page_blocks_in_size(struct inode *inode, uint64_t index)
+{
+	struct core_fs *fs = inode->fs;
+	uint64_t start = index << PAGE_SHIFT;
+	uint32_t mask = 0;
+
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++)
+		if (start + ((uint64_t)b << fs->blkbits) < inode->i_size)
+			mask |= 1u << b;
+	return mask;
+}
+
+/*
+ * ext4_page_mkwrite -- the first store to a page mapped read-only: under
+ * the fault lock (shared) and the page lock, allocate the page's blocks
+ * and dirty it (block_page_mkwrite).
+ */
+static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
+			struct page *page)
+{
+	struct inode *inode = vma->vm_file;
+	struct core_fs *fs = inode->fs;
+	struct sim_lock *fl = fault_lock(inode);
+	uint32_t blocks;
+	int ret = 0;
+
+	if (fl)
+		sim_down_read(fl, "ext4_page_mkwrite");
+	lock_page(page, "ext4_page_mkwrite");
+	if (page->mapping != inode->i_mapping ||
+	    (page->index << PAGE_SHIFT) >= inode->i_size) {
+		/* truncated under us: the fault is retried */
+		unlock_page(page, "ext4_page_mkwrite");
+		ret = -EAGAIN;
+		goto out;
+	}
+	blocks = page_blocks_in_size(inode, page->index);
+	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
+		if (!(blocks & (1u << b)))
+			continue;
+		if (core_alloc_block(inode, (page->index << PAGE_SHIFT >>
+					     fs->blkbits) + b) < 0) {
+			unlock_page(page, "ext4_page_mkwrite");
+			ret = -ENOSPC;
+			goto out;
+		}
+	}
+	sim_point("mkwrite", "ext4_page_mkwrite");
+	page->dirty_blocks |= blocks;
+	page->flags |= PG_dirty;
+	vma->ptes[i].write = true;
+	unlock_page(page, "ext4_page_mkwrite");
+out:
+	if (fl)
+		sim_up_read(fl, "ext4_page_mkwrite");
+	return ret;
+}
+
+/*
+ * filemap_fault -- find the page, or create it and read it in: with the
+ * fix, under invalidate_lock shared, and only on that slow path (Linus
+ * refused the first version, which took it for every fault).
+ */
+static int filemap_fault(struct vm_area_struct *vma, uint64_t i)
+{
+	struct inode *inode = vma->vm_file;
+	struct address_space *mapping = inode->i_mapping;
+	bool inv = fix_on(inode->fs, FIX_INVALIDATE_LOCK);
+	uint64_t pgoff = vma->vm_pgoff + i;
+	struct page *page;
+	int error;
+
+retry:
+	if ((pgoff << PAGE_SHIFT) >= inode->i_size)
+		return -EFAULT;		/* SIGBUS */
+	page = find_get_page(mapping, pgoff);
+	if (!page || !(page->flags & PG_uptodate)) {
+		if (inv)
+			filemap_invalidate_lock_shared(mapping, "filemap_fault");
+		if (!page) {
+			page = page_cache_alloc(mapping);
+			error = add_to_page_cache_lru(page, mapping, pgoff,
+						      "filemap_fault");
+			if (error) {
+				put_page(page);
+				if (inv)
+					filemap_invalidate_unlock_shared(
+						mapping, "filemap_fault");
+				goto retry;
+			}
+			sim_point("page_created", "filemap_fault");
+			readpage(page);
+		} else {
+			lock_page(page, "filemap_fault");
+			if (page->mapping == mapping &&
+			    !(page->flags & PG_uptodate))
+				readpage(page);
+			else
+				unlock_page(page, "filemap_fault");
+		}
+		if (inv)
+			filemap_invalidate_unlock_shared(mapping, "filemap_fault");
+	}
+	/* finish_fault: install the entry under the page lock, if the page
+	 * is still the file's and inside i_size. */
+	lock_page(page, "finish_fault");
+	if (page->mapping != mapping) {
+		unlock_page(page, "finish_fault");
+		put_page(page);
+		goto retry;
+	}
+	if ((pgoff << PAGE_SHIFT) >= inode->i_size) {
+		unlock_page(page, "finish_fault");
+		put_page(page);
+		return -EFAULT;
+	}
+	zap_pte(inode->fs, &vma->ptes[i]);
+	vma->ptes[i].page = page;	/* our reference is the entry's now */
+	sim_point("pte_installed", "finish_fault");
+	unlock_page(page, "finish_fault");
+	return 0;
+}
+
+/*
+ * handle_mm_fault -- a fault on page i of vma, with mmap_lock held shared.
+ * ext4_filemap_fault took i_mmap_sem around filemap_fault (fault-lock,
+ * 4.1); 5.15 moved the lock into filemap_fault.
+ */
+int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
+{
+	struct inode *inode = vma->vm_file;
+	struct pte *pte = &vma->ptes[i];
+	struct sim_lock *fl;
+	int error = 0;
+
+	sim_point("fault", "handle_mm_fault");
+	if (vma->dax_ops)
+		return dax_iomap_fault(vma, i, write);
+	fl = fix_on(inode->fs, FIX_FAULT_LOCK) &&
+			     !fix_on(inode->fs, FIX_INVALIDATE_LOCK) ?
+		     &inode->i_mmap_sem : NULL;
+	if (!pte->page) {
+		if (fl)
+			sim_down_read(fl, "ext4_filemap_fault");
+		error = filemap_fault(vma, i);
+		if (fl)
+			sim_up_read(fl, "ext4_filemap_fault");
+	}
+	if (!error && write && pte->page && !pte->write) {
+		struct page *page = pte->page;
+
+		get_page(page);
+		error = page_mkwrite(vma, i, page);
+		put_page(page);
+		if (error == -EAGAIN)
+			error = 0;	/* the access walks the table again */
+	}
+	return error;
+}
+
+/*
+ * core_access -- a load or store of [offset, offset+len) through mapping
+ * 'map'.  For a store, buf holds the data; for a load it receives it.
+ * An access outside the mapping or beyond EOF fails with -EFAULT (the
+ * SIGSEGV or SIGBUS a program would get).
+ */
+int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		void *buf, bool write, const char *fn)
+{
+	unsigned char *b = buf;
+	uint64_t done = 0;
+	int tries = 0;
+
+	while (done < len) {
+		struct vm_area_struct *vma = find_vma(fs, map);
+		uint64_t off = offset + done, i = off >> PAGE_SHIFT;
+		uint32_t in = (uint32_t)(off & (PAGE_SIZE - 1));
+		uint64_t n = PAGE_SIZE - in;
+		struct pte *pte;
+
+		if (!vma || i >= vma->npages)
+			return -EFAULT;
+		if (n > len - done)
+			n = len - done;
+		pte = &vma->ptes[i];
+		if ((!pte->page && pte->pfn < 0) || (write && !pte->write)) {
+			int error;
+
+			if (++tries > 64)
+				return -EFAULT;	/* the fault keeps failing */
+			sim_down_read(&fs->mm.mmap_lock, "do_user_addr_fault");
+			vma = find_vma(fs, map);
+			error = vma ? handle_mm_fault(vma, i, write) : -EFAULT;
+			sim_up_read(&fs->mm.mmap_lock, "do_user_addr_fault");
+			if (error)
+				return error;
+			continue;
+		}
+		tries = 0;
+		if (pte->page) {
+			struct page *page = pte->page;
+
+			if (write) {
+				memcpy(page->data + in, b + done, n);
+				/* the dirty bit, found by writeback */
+				page->flags |= PG_dirty;
+				page->dirty_blocks |= page_blocks_in_size(
+					vma->vm_file, page->index);
+			} else {
+				memcpy(b + done, page->data + in, n);
+			}
+		} else if (pte->pfn == DAX_ZERO_PFN) {
+			memset(b + done, 0, n);		/* the zero page */
+		} else {
+			unsigned char *p = pmem_dev_addr(fs->dev,
+							 (uint64_t)pte->pfn);
+
+			if (write) {
+				memcpy(p + in, b + done, n);
+				pmem_dev_persist(fs->dev, (uint64_t)pte->pfn, in,
+						 (uint32_t)n);
+			} else {
+				memcpy(b + done, p + in, n);
+			}
+		}
+		done += n;
+		if (done < len)
+			sim_point("page_done", fn);
+	}
+	return 0;
+}
+
+/* copy_to_user_map -- copy_to_user into a mapping: a store. */
+int copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+		     const void *buf, uint64_t len, const char *fn)
+{
+	return core_access(fs, map, offset, len, (void *)buf, true, fn);
+}
+
+/* ---- get_user_pages ---------------------------------------------------------- */
+
+/*
+ * core_pin -- get_user_pages(FOLL_WRITE [| FOLL_LONGTERM]) of
+ * [offset, offset+len) of mapping 'map': fault each page in as needed and
+ * take a pin on it, all under mmap_lock held shared.  A long-term pin of
+ * filesystem-DAX pages is refused once longterm-pin-reject is in force
+ * (vma_is_fsdax, 4.15).
+ */
+int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+	     bool longterm, struct gup_pin *pin)
+{
+	struct vm_area_struct *vma;
+	uint64_t first = offset >> PAGE_SHIFT;
+	int error = 0;
+
+	memset(pin, 0, sizeof(*pin));
+	if (!len)
+		return -EINVAL;
+	sim_down_read(&fs->mm.mmap_lock, "get_user_pages");
+	vma = find_vma(fs, map);
+	if (!vma || ((offset + len - 1) >> PAGE_SHIFT) >= vma->npages) {
+		sim_up_read(&fs->mm.mmap_lock, "get_user_pages");
+		return -EFAULT;
+	}
+	if (longterm && fix_on(fs, FIX_LONGTERM_PIN_REJECT) &&
+	    IS_DAX(vma->vm_file, "check_vma_flags")) {
+		sim_up_read(&fs->mm.mmap_lock, "get_user_pages");
+		return -EOPNOTSUPP;
+	}
+	pin->vma = vma;
+	pin->offset = offset;
+	pin->len = len;
+	pin->npages = (int)(((offset + len - 1) >> PAGE_SHIFT) - first + 1);
+	pin->pages = sim_alloc((size_t)pin->npages * sizeof(*pin->pages));
+	pin->pfns = sim_alloc((size_t)pin->npages * sizeof(*pin->pfns));
+	for (int k = 0; k < pin->npages; k++)
+		pin->pfns[k] = -1;	/* nothing pinned yet, for core_unpin */
+	for (int k = 0; k < pin->npages; k++) {
+		uint64_t i = first + (uint64_t)k;
+		struct pte *pte = &vma->ptes[i];
+		int tries = 0;
+
+		/* follow_page_mask, else faultin_page */
+		while ((!pte->page && pte->pfn < 0) || !pte->write ||
+		       pte->pfn == DAX_ZERO_PFN) {
+			if (++tries > 64) {
+				error = -EFAULT;
+				break;
+			}
+			error = handle_mm_fault(vma, i, true);
+			if (error)
+				break;
+		}
+		if (error)
+			break;
+		if (pte->page) {
+			get_page(pte->page);
+			sim_ref_get(&pte->page->pins, "get_user_pages");
+			pin->pages[k] = pte->page;
+		} else {
+			sim_ref_get(&dax_page(fs, (uint64_t)pte->pfn)->pins,
+				    "get_user_pages");
+			pin->pfns[k] = pte->pfn;
+		}
+		sim_point("page_pinned", "get_user_pages");
+	}
+	sim_up_read(&fs->mm.mmap_lock, "get_user_pages");
+	if (error) {
+		core_unpin(fs, pin);
+		return error;
+	}
+	return 0;
+}
+
+/* core_unpin -- unpin_user_pages: drop each pin (wakes break-layouts). */
+void core_unpin(struct core_fs *fs, struct gup_pin *pin)
+{
+	if (pin->done)
+		return;
+	for (int k = 0; k < pin->npages; k++) {
+		if (pin->pages[k]) {
+			struct page *page = pin->pages[k];
+
+			sim_ref_put(&page->pins, "unpin_user_pages");
+			put_page(page);
+			pin->pages[k] = NULL;
+		} else if (pin->pfns[k] >= 0) {
+			sim_ref_put(&dax_page(fs, (uint64_t)pin->pfns[k])->pins,
+				    "unpin_user_pages");
+			pin->pfns[k] = -1;
+		}
+	}
+	pin->done = true;
+}
+
+/*
+ * core_pin_io -- a device reads (to_dev) or writes the pinned pages: bytes
+ * [off, off+n) of the pinned range, no lock held, as DMA does.  The
+ * memory written is whatever the pins hold: a DAX block that the file no
+ * longer owns is written all the same.
+ */
+void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
+		 void *buf, uint64_t n, bool to_dev)
+{
+	unsigned char *b = buf;
+
+	for (uint64_t done = 0; done < n;) {
+		uint64_t x = pin->offset + off + done;
+		int k = (int)((x >> PAGE_SHIFT) - (pin->offset >> PAGE_SHIFT));
+		uint32_t in = (uint32_t)(x & (PAGE_SIZE - 1));
+		uint64_t c = PAGE_SIZE - in;
+		unsigned char *p;
+
+		if (c > n - done)
+			c = n - done;
+		if (pin->pages[k]) {
+			p = pin->pages[k]->data + in;
+		} else if (pin->pfns[k] >= 0) {
+			p = (unsigned char *)pmem_dev_addr(fs->dev,
+							   (uint64_t)pin->pfns[k]) + in;
+		} else {
+			done += c;	/* unpinned: nothing there */
+			continue;
+		}
+		if (to_dev) {
+			memcpy(b + done, p, c);
+		} else {
+			memcpy(p, b + done, c);
+			if (pin->pages[k]) {
+				/* set_page_dirty_lock at unpin, in the kernel */
+				pin->pages[k]->flags |= PG_dirty;
+				pin->pages[k]->dirty_blocks |= page_blocks_in_size(
+					pin->vma->vm_file, pin->pages[k]->index);
+			} else {
+				pmem_dev_persist(fs->dev, (uint64_t)pin->pfns[k],
+						 in, (uint32_t)c);
+			}
+		}
+		done += c;
+	}
+}
+
+/*
+ * core_pin_owned -- does the file still own what the pin holds at byte
+ * 'off' of the pinned range?  (The oracle: a DMA into a page truncated
+ * away, or into a freed DAX block, does not write the file.)
+ */
+bool core_pin_owned(struct core_fs *fs, struct gup_pin *pin, uint64_t off)
+{
+	uint64_t x = pin->offset + off;
+	int k = (int)((x >> PAGE_SHIFT) - (pin->offset >> PAGE_SHIFT));
+	struct inode *inode = pin->vma->vm_file;
+	uint64_t pgoff = pin->vma->vm_pgoff + (x >> PAGE_SHIFT);
+
+	(void)fs;
+	if (pin->pages[k])
+		return pin->pages[k]->mapping == inode->i_mapping;
+	if (pin->pfns[k] >= 0)
+		return core_map_block(inode, pgoff << PAGE_SHIFT >>
+					     inode->fs->blkbits) == pin->pfns[k];
+	return false;
+}
+
+/* core_map_file_offset -- the file and file offset of byte 'offset' of a
+ * mapping, for the oracle; -1 if the map does not exist. */
+int core_map_file(struct core_fs *fs, int map, uint64_t offset,
+		  uint64_t *file_off)
+{
+	struct vm_area_struct *vma;
+
+	if (map < 0 || map >= fs->mm.nvmas || !(vma = fs->mm.vmas[map]))
+		return -1;
+	*file_off = (vma->vm_pgoff << PAGE_SHIFT) + offset;
+	return vma->vm_file->index;
+}
