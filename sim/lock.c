@@ -15,6 +15,13 @@
  *
  * Outside an execution (set-up and final checks on the explorer thread)
  * the same calls are plain state changes: no contention is possible.
+ *
+ * The checkers (sim/lockdep.h) see every operation of an execution: an
+ * acquisition before it may block (the dependency is added even if the
+ * thread never gets the lock) and again once granted (held from then on,
+ * and ordered after the releases it acquires); a release before the lock
+ * is handed on; a wake-up before the sleepers run, and the end of each
+ * wait; references' gets, puts and waits for zero.
  */
 #include "sim/sim_impl.h"
 #include "sim/lockdep.h"
@@ -153,6 +160,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		/* Granted by the releaser: we own it now. */
 	}
 	held_push(s, me, l, mode, fn);
+	lockdep_acquired(s, me, l, mode, fn);
 	l->taken_at = fn;
 	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
 }
@@ -206,7 +214,7 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 		l->owner = -1;
 	}
 	held_pop(s, me, l);
-	lockdep_release(s, me, l);
+	lockdep_release(s, me, l, mode);
 	sim_log(s, me, SIM_EV_RELEASE, mode, l->name, fn, (int32_t)l->kind);
 	grant(s, l);
 	sim_schedule(s, me);
@@ -298,6 +306,7 @@ void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
 		sim_log(s, me, SIM_EV_BLOCK, 0, wq->name, fn, 0);
 		sim_schedule(s, me);
 	}
+	lockdep_waited(s, me, wq);
 }
 
 void sim_wake_all(struct sim_waitq *wq)
@@ -305,7 +314,10 @@ void sim_wake_all(struct sim_waitq *wq)
 	struct sim *s;
 	int me;
 
-	if (!active(&s, &me) || !wq->sleepers)
+	if (!active(&s, &me))
+		return;
+	lockdep_wake(s, me, wq);
+	if (!wq->sleepers)
 		return;
 	for (uint32_t m = wq->sleepers; m; m &= m - 1) {
 		int tid = __builtin_ctz(m);

@@ -1,72 +1,565 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/lockdep.c -- the lock order the core declares, checked at run time.
+ * sim/lockdep.c -- the lock dependency graph: lockdep's rules, plus what
+ * lockdep cannot see.
  *
- * Each lock class has a rank (core/lockorder.h: outermost first).  Taking a
- * ranked lock while holding one of a higher rank breaks the documented
- * order: that is a BUG of the core model, so the execution ends as a crash
- * naming both locks.  Locks of one class nest only with a subclass
- * (down_write_nested), as lockdep requires.
+ * Two checks run on every acquisition of an execution.
+ *
+ * 1. The documented order.  Each lock class has a rank (core/lockorder.h:
+ *    outermost first).  Taking a ranked lock while holding one of a higher
+ *    rank, or a second lock of one ranked class without a subclass, breaks
+ *    the order the core documents: a BUG of the core model, so the
+ *    execution ends as a crash naming both locks.  This check stays on
+ *    with opts.no_lockdep.
+ *
+ * 2. The dependency graph, across all executions of a struct sim.  Built
+ *    as lockdep builds it (Documentation/locking/lockdep-design.rst):
+ *
+ *    Nodes.  The class graph has a node per lock class and nesting
+ *    subclass ("invalidate_lock", "invalidate_lock/1"); the instance graph
+ *    a node per lock, by name ("invalidate_lock(a)"), whatever its
+ *    subclass.  Names, not addresses: they are stable across executions.
+ *    A reference (struct sim_ref) is a node too: its class is its name up
+ *    to the first '(' ("page ref(a:3)" is of class "page ref").
+ *
+ *    Edges.  When a thread that holds H acquires L, the edge H -> L: "H is
+ *    held while waiting for L".  An edge carries lockdep's dependency type:
+ *    how H is held (E: exclusive, S: shared) and how L is acquired (N: a
+ *    writer or a non-recursive reader, which a waiting writer blocks, as
+ *    down_read() and sim/lock.c's rwsem; R: a recursive reader, which it
+ *    does not).  It also keeps where each side happened (function,
+ *    operation, last named point, thread, execution) for the report.  A
+ *    trylock adds no edge into the lock (it cannot wait) but the lock is
+ *    held afterwards like any other.  References are pseudo-locks: a get
+ *    is a shared hold (it never waits: no edge into it) until the put,
+ *    which another thread may do; a wait for zero is an exclusive
+ *    acquisition (edges from what the waiter holds into the reference).
+ *    That is lockdep's cross-release, made exact: the simulator knows
+ *    which threads hold the references a waiter waits for.  Wait queues
+ *    that are not references have no known waker and stay out of the
+ *    graph (they are in the deadlock report).
+ *
+ *    Rules.  A new edge A -> B closes a cycle if a path B -> ... -> A
+ *    exists.  The cycle is a deadlock iff it is strong: no two adjacent
+ *    edges -(xR)-> X -(Sy)-> (a recursive reader of X is not blocked by
+ *    X's other readers).  So shared-shared cycles of down_read() ARE
+ *    reported: a waiting writer blocks new readers, and each node of the
+ *    cycle that is only read says whether a writer was seen (lockdep
+ *    reports these with or without a writer in sight, and so do we: any
+ *    down_write of the class in the kernel closes the deadlock).  A lock
+ *    taken while another of its class and subclass is held is a cycle of
+ *    one edge ("possible recursive locking"); down_write_nested's subclass
+ *    makes it another node, so two locks of one class taken in a fixed
+ *    order are not reported.
+ *
+ *    Beyond lockdep: a cycle in the instance graph whose projection on the
+ *    class graph does not close is reported too.  It closes there only if
+ *    every lock on it is taken with the subclass it is later held with;
+ *    when it does not (two inodes locked a, b/1 on one path and b, a/1 on
+ *    another), lockdep sees nothing and the instance graph sees the
+ *    inversion.  Cycles whose projection closes are the class graph's
+ *    report already.
+ *
+ *    Costs.  Per acquisition: one hash lookup of the lock's record (ck_hs,
+ *    by address; records outlive executions, since the arena hands the
+ *    same addresses out again, so their graph nodes are found without
+ *    hashing names) and one of the chain key (lockdep's chain cache: a
+ *    hash of the held locks and the new one, O(locks held)).  Only a chain
+ *    never seen before adds edges: one hash lookup per held lock and
+ *    graph, and a breadth-first search per new edge, O(nodes + edges) of
+ *    the graph (instance graph: x32 states, the subclass and strength of
+ *    the way in).  A run soon knows all its chains; after that the checker
+ *    costs the two lookups.  lockdep adds edges only from the held locks
+ *    down to the first one not taken by a trylock, the others following
+ *    by transitivity; we add them from every held lock, which finds the
+ *    same cycles and gives each edge the context it was really seen in.
+ *    Memory: about 400 bytes per edge (its two contexts); edges are few
+ *    (pairs of classes, or of locks, actually nested).
+ *
+ * One report per distinct cycle per struct sim: its signature hashes the
+ * nodes, dependency types and functions of the cycle's edges, in any
+ * rotation.
  */
+#define LOCKDEP_INTERNAL
 #include "sim/lockdep.h"
 #include "sim/sim_impl.h"
 
-void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
-		     int mode, int subclass, const char *fn)
-{
-	const struct sim_thread *t = &s->t[tid];
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-	(void)mode;
-	(void)fn;
-	if (!l->cls->rank)
+#define LD_MAX_PATH 16		/* edges of a reported cycle */
+#define LD_OBJ_CHUNK 256
+#define LD_MAX_OBJS (1u << 16)	/* records kept across executions */
+
+/* Where one side of a dependency happened, kept across executions. */
+struct ld_ctx {
+	char lock[SIM_NAME_MAX];	/* the instance: "invalidate_lock(a)" */
+	const char *fn;			/* the core's, a static string */
+	uint64_t exec;
+	uint8_t tid;
+	uint8_t sub;			/* nesting subclass */
+	char op[80];			/* "punch_hole(a, 4096, 4096)" */
+	char point[SIM_NAME_MAX];	/* "punch_hole.locked" */
+};
+
+struct ld_edge {
+	uint32_t from, to;
+	uint32_t next;			/* the next edge out of 'from' */
+	uint8_t hmode, amode;		/* enum ld_hmode, enum ld_amode */
+	uint8_t hsub, asub;		/* instance graph: subclasses */
+	struct ld_ctx held, taken;
+};
+
+struct ld_node {
+	char name[SIM_NAME_MAX];
+	uint64_t hash;
+	uint32_t index;
+	uint32_t first, last;		/* edges out, oldest first */
+	uint8_t sub;
+	uint8_t kind;			/* enum ld_kind */
+	bool rwsem;			/* a rw_semaphore: modes are shown */
+	const char *writer_fn;		/* where a writer could wait, or
+					 * NULL */
+};
+
+struct ld_graph {
+	bool inst;
+	struct ld_node **node;
+	uint32_t nnodes, cap_nodes;
+	struct ld_edge *edge;
+	uint32_t nedges, cap_edges;
+	ck_hs_t nodes;			/* by kind, name and subclass */
+	ck_hs_t edges;			/* by ends, types, subclasses */
+	/* search scratch: a state is a node and how the path came in */
+	uint32_t *seen, *via_edge, *via_state, *queue;
+	uint32_t cap_states, gen;
+};
+
+/* ---- Memory and hashing -------------------------------------------------- */
+
+static void *ld_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void *ld_realloc(void *p, size_t old, size_t n, bool defer)
+{
+	(void)old, (void)defer;
+	return realloc(p, n);
+}
+
+static void ld_free(void *p, size_t n, bool defer)
+{
+	(void)n, (void)defer;
+	free(p);
+}
+
+static struct ck_malloc ld_allocator = { ld_malloc, ld_realloc, ld_free };
+
+/* xalloc -- internal: like the rest of sim/, out of memory is fatal. */
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* ld_hash_u64 -- one splitmix64 step over h and v. */
+uint64_t ld_hash_u64(uint64_t h, uint64_t v)
+{
+	uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* ld_hash_str -- FNV-1a of str, mixed into h; NULL hashes as "?". */
+uint64_t ld_hash_str(uint64_t h, const char *str)
+{
+	uint64_t f = 0xcbf29ce484222325ull;
+
+	for (const char *p = str ? str : "?"; *p; p++)
+		f = (f ^ (unsigned char)*p) * 0x100000001b3ull;
+	return ld_hash_u64(h, f);
+}
+
+/* Sets of 64-bit hashes: ck_hs in direct mode, the hash is the key (never
+ * NULL nor ~0, ck_hs's empty and tombstone markers). */
+static unsigned long key_hash(const void *k, unsigned long seed)
+{
+	return (unsigned long)ld_hash_u64(seed, (uintptr_t)k);
+}
+
+static void set_init(ck_hs_t *hs)
+{
+	if (!ck_hs_init(hs, CK_HS_MODE_SPMC | CK_HS_MODE_DIRECT, key_hash,
+			NULL, &ld_allocator, 64, 0x6c6f636b))
+		abort();
+}
+
+/* set_add -- internal: add h; true if it was not there. */
+static bool set_add(ck_hs_t *hs, uint64_t h)
+{
+	void *k = (void *)(uintptr_t)((h & ~(1ull << 63)) | (1ull << 62));
+	unsigned long hv = ck_hs_hash(hs, k);
+
+	if (ck_hs_get(hs, hv, k))
+		return false;
+	if (!ck_hs_put(hs, hv, k))
+		abort();
+	return true;
+}
+
+bool ld_report_once(struct ld_state *ld, uint64_t sig)
+{
+	return set_add(&ld->reported, sig);
+}
+
+/* ---- The graphs ---------------------------------------------------------- */
+
+static unsigned long node_hash(const void *obj, unsigned long seed)
+{
+	const struct ld_node *n = obj;
+
+	return (unsigned long)ld_hash_u64(seed, n->hash);
+}
+
+static bool node_cmp(const void *a, const void *b)
+{
+	const struct ld_node *x = a, *y = b;
+
+	return x->kind == y->kind && x->sub == y->sub &&
+	       !strcmp(x->name, y->name);
+}
+
+static struct ld_graph *graph_new(bool inst)
+{
+	struct ld_graph *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		abort();
+	g->inst = inst;
+	if (!ck_hs_init(&g->nodes, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
+			node_hash, node_cmp, &ld_allocator, 64, 0x6e6f6465))
+		abort();
+	set_init(&g->edges);
+	return g;
+}
+
+static void graph_free(struct ld_graph *g)
+{
+	if (!g)
 		return;
-	for (int i = 0; i < t->nheld; i++) {
-		const struct sim_lock *h = t->held[i].lock;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		free(g->node[i]);
+	free(g->node);
+	free(g->edge);
+	free(g->seen);
+	free(g->via_edge);
+	free(g->via_state);
+	free(g->queue);
+	ck_hs_destroy(&g->nodes);
+	ck_hs_destroy(&g->edges);
+	free(g);
+}
 
-		if (!h->cls->rank)
-			continue;
-		if (h->cls->rank > l->cls->rank ||
-		    (h->cls == l->cls && !subclass))
-			sim_abort_exec(s, SIM_ABORT_CRASH,
-				       "lock order: %s taken in %s while "
-				       "holding %s (taken in %s)",
-				       l->name, fn, h->name, t->held[i].fn);
+/* node_get -- internal: the node of (kind, name[0..len), sub), made if new. */
+static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
+			 const char *name, size_t len, int sub, bool rwsem)
+{
+	struct ld_node probe, *n;
+	unsigned long hv;
+
+	if (len >= sizeof(probe.name))
+		len = sizeof(probe.name) - 1;
+	memcpy(probe.name, name, len);
+	probe.name[len] = 0;
+	probe.kind = (uint8_t)kind;
+	probe.sub = (uint8_t)sub;
+	probe.hash = ld_hash_u64(ld_hash_str(kind, probe.name), (uint64_t)sub);
+	hv = ck_hs_hash(&g->nodes, &probe);
+	n = ck_hs_get(&g->nodes, hv, &probe);
+	if (n)
+		return n->index;
+	n = malloc(sizeof(*n));
+	if (!n)
+		abort();
+	*n = probe;
+	n->index = g->nnodes;
+	n->first = n->last = LD_NONE;
+	n->writer_fn = NULL;
+	n->rwsem = rwsem;
+	if (g->nnodes == g->cap_nodes) {
+		g->cap_nodes = g->cap_nodes ? 2 * g->cap_nodes : 64;
+		g->node = xrealloc(g->node, g->cap_nodes * sizeof(*g->node));
 	}
+	g->node[g->nnodes++] = n;
+	if (!ck_hs_put(&g->nodes, hv, n))
+		abort();
+	return n->index;
 }
 
-void lockdep_acquire_try(struct sim *s, int tid, const struct sim_lock *l,
-			 int mode, const char *fn)
+/* node_find -- internal: the node if it exists, else LD_NONE. */
+static uint32_t node_find(struct ld_graph *g, enum ld_kind kind,
+			  const char *name, int sub)
 {
-	/* A trylock cannot deadlock; it adds no dependency (lockdep). */
-	(void)s, (void)tid, (void)l, (void)mode, (void)fn;
+	struct ld_node probe, *n;
+
+	snprintf(probe.name, sizeof(probe.name), "%s", name);
+	probe.kind = (uint8_t)kind;
+	probe.sub = (uint8_t)sub;
+	probe.hash = ld_hash_u64(ld_hash_str(kind, probe.name), (uint64_t)sub);
+	n = ck_hs_get(&g->nodes, ck_hs_hash(&g->nodes, &probe), &probe);
+	return n ? n->index : LD_NONE;
 }
 
-void lockdep_release(struct sim *s, int tid, const struct sim_lock *l)
+static uint32_t edge_add(struct ld_graph *g, const struct ld_edge *e)
 {
-	(void)s, (void)tid, (void)l;
+	uint32_t i = g->nedges;
+	struct ld_node *from = g->node[e->from];
+
+	if (g->nedges == g->cap_edges) {
+		g->cap_edges = g->cap_edges ? 2 * g->cap_edges : 64;
+		g->edge = xrealloc(g->edge, g->cap_edges * sizeof(*g->edge));
+	}
+	g->edge[g->nedges++] = *e;
+	g->edge[i].next = LD_NONE;
+	if (from->last == LD_NONE)
+		from->first = i;
+	else
+		g->edge[from->last].next = i;
+	from->last = i;
+	return i;
 }
 
-void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
-		     const char *fn)
+/* ---- The search ---------------------------------------------------------- */
+
+/*
+ * A state of the search is a node and how the path came into it: through
+ * a recursive-read acquisition or not (lockdep's strong-path rule) and, in
+ * the instance graph, with which subclass and whether some junction so far
+ * left a lock with another subclass than it was taken with.
+ */
+#define ST_R 1u
+#define ST_SUB(s) (((s) >> 1) & 7u)
+#define ST_MIS 16u
+
+static uint32_t states_per_node(const struct ld_graph *g)
 {
-	(void)s, (void)tid, (void)r, (void)fn;
+	return g->inst ? 32 : 2;
 }
 
-void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
-		     const char *fn)
+static uint32_t st_local(const struct ld_graph *g, bool r, int sub, bool mis)
 {
-	(void)s, (void)tid, (void)r, (void)fn;
+	if (!g->inst)
+		return r ? ST_R : 0;
+	return (r ? ST_R : 0) | ((uint32_t)sub << 1) | (mis ? ST_MIS : 0);
 }
 
-void lockdep_ref_wait(struct sim *s, int tid, const struct sim_ref *r,
-		      const char *fn)
+static void scratch_fit(struct ld_graph *g)
 {
-	(void)s, (void)tid, (void)r, (void)fn;
+	uint32_t need = g->nnodes * states_per_node(g);
+
+	if (need <= g->cap_states)
+		return;
+	need *= 2;
+	g->seen = xrealloc(g->seen, need * sizeof(uint32_t));
+	g->via_edge = xrealloc(g->via_edge, need * sizeof(uint32_t));
+	g->via_state = xrealloc(g->via_state, need * sizeof(uint32_t));
+	g->queue = xrealloc(g->queue, need * sizeof(uint32_t));
+	memset(g->seen + g->cap_states, 0,
+	       (need - g->cap_states) * sizeof(uint32_t));
+	g->cap_states = need;
+}
+
+/*
+ * search -- internal: is there a path back from e->to to e->from that
+ * makes a strong cycle with the new edge e (and, in the instance graph,
+ * one the class graph does not have)?  Breadth first, so the shortest;
+ * edges in the order they were made, so deterministic.  Writes the path's
+ * first LD_MAX_PATH edges in order into path[] and returns the path's
+ * length (0: e is a loop), or -1.
+ */
+static int search(struct ld_graph *g, const struct ld_edge *e, uint32_t *path)
+{
+	uint32_t spn = states_per_node(g), head = 0, tail = 0, goal = LD_NONE;
+	uint32_t start;
+	int n = 0;
+
+	scratch_fit(g);
+	if (++g->gen == 0) {
+		memset(g->seen, 0, g->cap_states * sizeof(uint32_t));
+		g->gen = 1;
+	}
+	start = e->to * spn +
+		st_local(g, e->amode == LD_A_RREAD, e->asub, false);
+	g->seen[start] = g->gen;
+	g->via_edge[start] = LD_NONE;
+	g->queue[tail++] = start;
+	while (head < tail) {
+		uint32_t st = g->queue[head++], node = st / spn, loc = st % spn;
+		bool r = loc & ST_R, mis = loc & ST_MIS;
+		uint32_t sub = ST_SUB(loc);
+
+		if (node == e->from && !(r && e->hmode == LD_H_SHARED) &&
+		    (!g->inst || mis || sub != e->hsub)) {
+			goal = st;
+			break;
+		}
+		for (uint32_t i = g->node[node]->first; i != LD_NONE;
+		     i = g->edge[i].next) {
+			const struct ld_edge *f = &g->edge[i];
+			uint32_t ns;
+
+			/* -(xR)-> X -(Sy)-> : X's readers do not block a
+			 * recursive reader; not a dependency chain */
+			if (r && f->hmode == LD_H_SHARED)
+				continue;
+			ns = f->to * spn +
+			     st_local(g, f->amode == LD_A_RREAD, f->asub,
+				      mis || (g->inst && f->hsub != sub));
+			if (g->seen[ns] == g->gen)
+				continue;
+			g->seen[ns] = g->gen;
+			g->via_edge[ns] = i;
+			g->via_state[ns] = st;
+			g->queue[tail++] = ns;
+		}
+	}
+	if (goal == LD_NONE)
+		return -1;
+	for (uint32_t st = goal; g->via_edge[st] != LD_NONE;
+	     st = g->via_state[st])
+		n++;
+	/* a longer cycle is shown by its first LD_MAX_PATH edges */
+	int k = n;
+
+	for (uint32_t st = goal; g->via_edge[st] != LD_NONE;
+	     st = g->via_state[st])
+		if (--k < LD_MAX_PATH)
+			path[k] = g->via_edge[st];
+	return n;
+}
+
+/* ---- State --------------------------------------------------------------- */
+
+static unsigned long obj_hash(const void *obj, unsigned long seed)
+{
+	const struct ld_obj *o = obj;
+
+	return (unsigned long)ld_hash_u64(seed, (uintptr_t)o->obj);
+}
+
+static bool obj_cmp(const void *a, const void *b)
+{
+	const struct ld_obj *x = a, *y = b;
+
+	return x->obj == y->obj;
+}
+
+/* ld_state -- the checkers' state of s, made on first use.  The
+ * environment knobs LOCKSTEP_NO_LOCKDEP=1 and LOCKSTEP_NO_RACE=1 turn a
+ * checker off like opts.no_lockdep and opts.no_race (for measuring). */
+struct ld_state *ld_state(struct sim *s)
+{
+	struct ld_state *ld = s->lockdep;
+	const char *env;
+
+	if (ld)
+		return ld;
+	ld = calloc(1, sizeof(*ld));
+	if (!ld)
+		abort();
+	ld->no_lockdep = s->opt.no_lockdep;
+	ld->no_race = s->opt.no_race;
+	env = getenv("LOCKSTEP_NO_LOCKDEP");
+	if (env && *env == '1')
+		ld->no_lockdep = true;
+	env = getenv("LOCKSTEP_NO_RACE");
+	if (env && *env == '1')
+		ld->no_race = true;
+	if (!ck_hs_init(&ld->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
+			obj_hash, obj_cmp, &ld_allocator, 256, 0x6f626a73))
+		abort();
+	set_init(&ld->chains);
+	set_init(&ld->reported);
+	ld->cls = graph_new(false);
+	ld->inst = graph_new(true);
+	s->lockdep = ld;
+	return ld;
+}
+
+/* ld_obj_get -- the record of a lock, reference or wait queue, with its
+ * hold counts and clocks of this execution; an object re-initialised in
+ * place (a new id) starts afresh. */
+struct ld_obj *ld_obj_get(struct ld_state *ld, const void *obj, uint32_t id,
+			  enum ld_kind kind)
+{
+	struct ld_obj probe = { .obj = obj }, *o;
+	unsigned long hv = ck_hs_hash(&ld->objs, &probe);
+
+	o = ck_hs_get(&ld->objs, hv, &probe);
+	if (!o) {
+		if (ld->nobjs == ld->nchunks * LD_OBJ_CHUNK) {
+			ld->chunk = xrealloc(ld->chunk, (ld->nchunks + 1) *
+					     sizeof(*ld->chunk));
+			ld->chunk[ld->nchunks++] = xrealloc(NULL,
+				LD_OBJ_CHUNK * sizeof(struct ld_obj));
+		}
+		o = &ld->chunk[ld->nobjs / LD_OBJ_CHUNK]
+			      [ld->nobjs % LD_OBJ_CHUNK];
+		ld->nobjs++;
+		memset(o, 0, sizeof(*o));
+		o->obj = obj;
+		o->id = id;
+		o->kind = (uint8_t)kind;
+		o->cnode = o->inode = LD_NONE;
+		if (!ck_hs_put(&ld->objs, hv, o))
+			abort();
+	}
+	if (o->id != id || o->kind != kind) {
+		o->id = id;
+		o->kind = (uint8_t)kind;
+		o->cnode = o->inode = LD_NONE;
+		o->gen = 0;
+	}
+	if (o->gen != ld->gen) {
+		memset(o->hold, 0, sizeof(o->hold));
+		if (o->released) {
+			memset(o->vc_w, 0, sizeof(o->vc_w));
+			memset(o->vc_r, 0, sizeof(o->vc_r));
+			o->released = false;
+		}
+		o->gen = ld->gen;
+	}
+	return o;
 }
 
 void lockdep_exec_begin(struct sim *s)
 {
-	(void)s;
+	struct ld_state *ld = ld_state(s);
+
+	/* A run whose objects keep new addresses would grow without end:
+	 * start the records afresh now and then. */
+	if (ld->nobjs > LD_MAX_OBJS) {
+		ck_hs_reset(&ld->objs);
+		ld->nobjs = 0;
+	}
+	ld->scan = 0;
+	for (int i = 0; i < s->n; i++) {
+		struct ld_thread *t = &ld->t[i];
+
+		t->nheld = 0;
+		t->overflow = false;
+		t->pending.obj = NULL;
+		t->op_ev = t->point_ev = -1;
+		t->ref_wait = NULL;
+	}
+	race_exec_begin(s, ld);
 }
 
 void lockdep_exec_end(struct sim *s)
@@ -76,5 +569,742 @@ void lockdep_exec_end(struct sim *s)
 
 void lockdep_destroy(struct sim *s)
 {
-	(void)s;
+	struct ld_state *ld = s->lockdep;
+
+	if (!ld)
+		return;
+	graph_free(ld->cls);
+	graph_free(ld->inst);
+	ck_hs_destroy(&ld->objs);
+	ck_hs_destroy(&ld->chains);
+	ck_hs_destroy(&ld->reported);
+	for (uint32_t i = 0; i < ld->nchunks; i++)
+		free(ld->chunk[i]);
+	free(ld->chunk);
+	free(ld);
+	s->lockdep = NULL;
+}
+
+/* ---- Contexts ------------------------------------------------------------ */
+
+void ld_scan(struct sim *s, struct ld_state *ld)
+{
+	for (; ld->scan < s->nev; ld->scan++) {
+		const struct sim_event *ev = &s->ev[ld->scan];
+		struct ld_thread *t = &ld->t[ev->tid % SIM_MAX_THREADS];
+
+		switch (ev->kind) {
+		case SIM_EV_OP_BEGIN:
+			t->op_ev = (int32_t)ld->scan;
+			t->point_ev = -1;
+			break;
+		case SIM_EV_OP_END:
+			t->op_ev = t->point_ev = -1;
+			break;
+		case SIM_EV_POINT:
+			t->point_ev = (int32_t)ld->scan;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static const char *ev_what(const struct sim *s, int32_t i)
+{
+	if (i < 0 || (uint32_t)i >= s->nev || !s->ev[i].what)
+		return NULL;
+	return s->ev[i].what;
+}
+
+void ld_context(const struct sim *s, int32_t op_ev, int32_t point_ev,
+		char *buf, size_t len)
+{
+	const char *op = ev_what(s, op_ev), *point = ev_what(s, point_ev);
+	int n = 0;
+
+	buf[0] = 0;
+	if (op)
+		n = snprintf(buf, len, ", during %s", op);
+	if (point && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", after %s", point);
+}
+
+static void ctx_fill(struct ld_ctx *c, const struct sim *s, int tid,
+		     const struct ld_held *h)
+{
+	const char *op = ev_what(s, h->op_ev), *point = ev_what(s, h->point_ev);
+
+	snprintf(c->lock, sizeof(c->lock), "%s",
+		 h->ref ? ((const struct sim_ref *)h->obj)->name :
+			  ((const struct sim_lock *)h->obj)->name);
+	c->fn = h->fn;
+	c->exec = s->exec_index;
+	c->tid = (uint8_t)tid;
+	c->sub = h->sub;
+	snprintf(c->op, sizeof(c->op), "%s", op ? op : "");
+	snprintf(c->point, sizeof(c->point), "%s", point ? point : "");
+}
+
+/* ---- Reports ------------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, off;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->off >= b->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->off, b->len - b->off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->off += (size_t)n;
+	if (b->off >= b->len)
+		b->off = b->len;
+}
+
+/* amode_tag, hmode_tag -- " [read]" and the like; nothing for a mutex. */
+static const char *amode_tag(const struct ld_node *n, int amode)
+{
+	if (n->kind == LD_REF)
+		return " [wait for zero]";
+	if (!n->rwsem && amode == LD_A_EXCL)
+		return "";
+	return amode == LD_A_EXCL ? " [write]" :
+	       amode == LD_A_READ ? " [read]" : " [recursive read]";
+}
+
+static const char *hmode_tag(const struct ld_node *n, int hmode)
+{
+	if (n->kind == LD_REF)
+		return " [reference]";
+	if (!n->rwsem && hmode == LD_H_EXCL)
+		return "";
+	return hmode == LD_H_EXCL ? " [write]" : " [read]";
+}
+
+/* node_label -- "invalidate_lock" or "invalidate_lock/1". */
+static const char *node_label(const struct ld_node *n, char *buf, size_t len)
+{
+	if (n->sub)
+		snprintf(buf, len, "%s/%u", n->name, n->sub);
+	else
+		snprintf(buf, len, "%s", n->name);
+	return buf;
+}
+
+/* ctx_lock -- internal: the lock of a context, "mapping(b)/1" if nested. */
+static const char *ctx_lock(const struct ld_ctx *c, char *buf, size_t len)
+{
+	if (c->sub)
+		snprintf(buf, len, "%s/%u", c->lock, c->sub);
+	else
+		snprintf(buf, len, "%s", c->lock);
+	return buf;
+}
+
+/* ctx_print -- internal: "by thread T in FN, during OP, after POINT
+ * (execution N)"; the thread only if 'tid'. */
+static void ctx_print(struct sbuf *b, const struct ld_ctx *c, bool tid)
+{
+	if (tid)
+		sb_printf(b, "by thread %u ", c->tid);
+	sb_printf(b, "in %s", c->fn ? c->fn : "?");
+	if (c->op[0])
+		sb_printf(b, ", during %s", c->op);
+	if (c->point[0])
+		sb_printf(b, ", after %s", c->point);
+	sb_printf(b, " (execution %llu)", (unsigned long long)c->exec);
+}
+
+static uint64_t edge_sig(const struct ld_graph *g, const struct ld_edge *e)
+{
+	uint64_t h = ld_hash_str(0, g->node[e->from]->name);
+
+	h = ld_hash_u64(h, g->node[e->from]->sub);
+	h = ld_hash_str(h, g->node[e->to]->name);
+	h = ld_hash_u64(h, g->node[e->to]->sub);
+	h = ld_hash_u64(h, (uint64_t)e->hmode << 8 | e->amode);
+	h = ld_hash_str(h, e->held.fn);
+	return ld_hash_str(h, e->taken.fn);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* writer_of -- internal: where a writer of the node's lock (any subclass)
+ * was seen, or NULL. */
+static const char *writer_of(struct ld_graph *g, const struct ld_node *n)
+{
+	if (g->inst || n->kind == LD_REF)
+		return n->writer_fn;
+	for (int sub = 0; sub < LD_MAX_SUB; sub++) {
+		uint32_t i = node_find(g, (enum ld_kind)n->kind, n->name, sub);
+
+		if (i != LD_NONE && g->node[i]->writer_fn)
+			return g->node[i]->writer_fn;
+	}
+	return NULL;
+}
+
+/*
+ * report_cycle -- internal: the cycle closed by edge 'e' (index ei) and the
+ * path back (path[0..n)), as lockdep prints it: what the thread is doing,
+ * the dependency chain with both contexts of each edge, and a scenario.
+ */
+static void report_cycle(struct sim *s, struct ld_state *ld,
+			 struct ld_graph *g, uint32_t ei, const uint32_t *path,
+			 int n, const void *held_obj, const void *new_obj)
+{
+	struct sim_report rep = { .kind = SIM_REPORT_LOCK_ORDER };
+	const struct ld_edge *cyc[LD_MAX_PATH + 1];
+	uint64_t sigs[LD_MAX_PATH + 1], sig;
+	char a[SIM_NAME_MAX + 8], b[SIM_NAME_MAX + 8];
+	struct sbuf w = { rep.what, sizeof(rep.what), 0 };
+	struct sbuf d = { rep.detail, sizeof(rep.detail), 0 };
+	const struct ld_edge *e = &g->edge[ei];
+	const struct ld_node *from = g->node[e->from], *to = g->node[e->to];
+	bool cut = n > LD_MAX_PATH, loop = n == 0;
+	int len;
+
+	if (cut)
+		n = LD_MAX_PATH;
+	len = n + 1;
+
+	cyc[0] = e;
+	for (int i = 0; i < n; i++)
+		cyc[i + 1] = &g->edge[path[i]];
+	for (int i = 0; i < len; i++)
+		sigs[i] = edge_sig(g, cyc[i]);
+	qsort(sigs, (size_t)len, sizeof(sigs[0]), cmp_u64);
+	sig = ld_hash_u64(g->inst ? 0x696e7374 : 0x636c6173, (uint64_t)len);
+	for (int i = 0; i < len; i++)
+		sig = ld_hash_u64(sig, sigs[i]);
+	if (!ld_report_once(ld, sig))
+		return;
+	rep.signature = sig;
+
+	/* the one-line summary */
+	if (loop && !g->inst) {
+		sb_printf(&w, "possible recursive locking: %s %s while holding "
+			  "%s", to->kind == LD_REF ? "waits for" : "takes",
+			  node_label(to, a, sizeof(a)),
+			  node_label(from, b, sizeof(b)));
+	} else if (loop) {
+		sb_printf(&w, "%s taken again while held, with subclass %u "
+			  "(held with %u)", to->name, e->asub, e->hsub);
+	} else {
+		sb_printf(&w, "%s", g->inst ?
+			  "lock inversion between instances: " :
+			  "possible circular locking dependency: ");
+		for (int i = 0; i < len; i++)
+			sb_printf(&w, "%s -> ",
+				  node_label(g->node[cyc[i]->from], a,
+					     sizeof(a)));
+		sb_printf(&w, "%s", node_label(from, a, sizeof(a)));
+	}
+
+	/* what the current thread is doing */
+	sb_printf(&d, "thread %u %s %s%s ", e->taken.tid, to->kind == LD_REF ?
+		  "is waiting for" : "is trying to acquire",
+		  ctx_lock(&e->taken, a, sizeof(a)), amode_tag(to, e->amode));
+	ctx_print(&d, &e->taken, false);
+	sb_printf(&d, "\n    while holding %s%s, taken ",
+		  ctx_lock(&e->held, b, sizeof(b)), hmode_tag(from, e->hmode));
+	ctx_print(&d, &e->held, false);
+	if (loop && !g->inst) {
+		if (held_obj == new_obj)
+			sb_printf(&d, "\n    it is the same %s: the thread "
+				  "waits for itself", from->kind == LD_REF ?
+				  "reference" : "lock");
+		else
+			sb_printf(&d, "\n    another %s of the same class, "
+				  "with no nesting subclass: lockdep reports "
+				  "this as \"possible recursive locking "
+				  "detected\"; "
+				  "if the two are always taken in one order, "
+				  "the inner one needs a subclass "
+				  "(down_write_nested)", from->kind == LD_REF ?
+				  "reference" : "lock");
+	} else {
+		sb_printf(&d, "\n    and %s already depends on %s: the "
+			  "existing dependency chain is",
+			  node_label(to, a, sizeof(a)),
+			  node_label(from, b, sizeof(b)));
+		for (int i = 1; i < len; i++) {
+			const struct ld_edge *f = cyc[i];
+			const struct ld_node *x = g->node[f->from];
+			const struct ld_node *y = g->node[f->to];
+
+			/* by instance, the subclasses are the point */
+			sb_printf(&d, "\n    -> #%d %s%s held, then %s%s", i,
+				  g->inst ? ctx_lock(&f->held, a, sizeof(a)) :
+					    node_label(x, a, sizeof(a)),
+				  hmode_tag(x, f->hmode),
+				  g->inst ? ctx_lock(&f->taken, b, sizeof(b)) :
+					    node_label(y, b, sizeof(b)),
+				  amode_tag(y, f->amode));
+			sb_printf(&d, "\n         held: %s ",
+				  ctx_lock(&f->held, a, sizeof(a)));
+			ctx_print(&d, &f->held, true);
+			sb_printf(&d, "\n         then: %s ",
+				  ctx_lock(&f->taken, a, sizeof(a)));
+			ctx_print(&d, &f->taken, true);
+		}
+		if (cut)
+			sb_printf(&d, "\n    -> ... (the chain goes on)");
+		if (g->inst)
+			sb_printf(&d, "\n    lockdep cannot see this: by class "
+				  "it is one nesting order (the subclasses), "
+				  "but each lock is taken first on one path "
+				  "and nested on the other");
+	}
+
+	/* the scenario: one thread per dependency */
+	sb_printf(&d, "\n    possible unsafe locking scenario:");
+	for (int i = 0; i < len; i++) {
+		const struct ld_edge *f = cyc[i];
+		const struct ld_node *x = g->node[f->from], *y = g->node[f->to];
+
+		sb_printf(&d, "\n        #%d holds %s%s, %s %s%s", i,
+			  g->inst ? ctx_lock(&f->held, a, sizeof(a)) :
+				    node_label(x, a, sizeof(a)),
+			  hmode_tag(x, f->hmode),
+			  y->kind == LD_REF ? "waits for" : "waits to take",
+			  g->inst ? ctx_lock(&f->taken, b, sizeof(b)) :
+				    node_label(y, b, sizeof(b)),
+			  amode_tag(y, f->amode));
+	}
+	sb_printf(&d, "\n        *** DEADLOCK ***");
+
+	/* read-held junctions: the cycle needs a writer waiting there */
+	for (int i = 0; i < len; i++) {
+		const struct ld_edge *in = cyc[i], *out = cyc[(i + 1) % len];
+		const struct ld_node *x = g->node[in->to];
+		const char *wfn;
+
+		if (x->kind == LD_REF || in->amode != LD_A_READ ||
+		    out->hmode != LD_H_SHARED)
+			continue;
+		wfn = writer_of(g, x);
+		if (wfn)
+			sb_printf(&d, "\n    %s is only read-held on this "
+				  "cycle: it deadlocks once a writer waits for "
+				  "it (a waiting writer blocks new readers); "
+				  "writers were seen, in %s",
+				  node_label(x, a, sizeof(a)), wfn);
+		else
+			sb_printf(&d, "\n    %s is only read-held on this "
+				  "cycle and no writer of it ran yet: "
+				  "down_read is not recursive, so any "
+				  "down_write of it closes the deadlock "
+				  "(lockdep reports this too)",
+				  node_label(x, a, sizeof(a)));
+	}
+	sim_add_report(s, &rep);
+}
+
+/* ---- Dependencies -------------------------------------------------------- */
+
+/* add_dep -- internal: the edge h -> l in graph g; checked if new. */
+static void add_dep(struct sim *s, struct ld_state *ld, struct ld_graph *g,
+		    int tid, const struct ld_held *h, const struct ld_held *l,
+		    int amode)
+{
+	struct ld_edge e = {
+		.from = g->inst ? h->inode : h->cnode,
+		.to = g->inst ? l->inode : l->cnode,
+		.hmode = h->hmode, .amode = (uint8_t)amode,
+		.hsub = g->inst ? h->sub : 0, .asub = g->inst ? l->sub : 0,
+	};
+	uint32_t path[LD_MAX_PATH], ei;
+	uint64_t key;
+	int n;
+
+	key = ld_hash_u64(ld_hash_u64(e.from, e.to),
+			  (uint64_t)e.hmode << 24 | (uint64_t)e.amode << 16 |
+			  (uint64_t)e.hsub << 8 | e.asub);
+	if (!set_add(&g->edges, key))
+		return;
+	ctx_fill(&e.held, s, tid, h);
+	ctx_fill(&e.taken, s, tid, l);
+	/* search first, as lockdep: the path back must not use e itself */
+	n = search(g, &e, path);
+	ei = edge_add(g, &e);
+	if (n >= 0)
+		report_cycle(s, ld, g, ei, path, n, h->obj, l->obj);
+}
+
+/* add_deps -- internal: thread tid, holding what it holds, waits for l. */
+static void add_deps(struct sim *s, struct ld_state *ld, int tid,
+		     const struct ld_held *l, int amode)
+{
+	const struct ld_thread *t = &ld->t[tid];
+	uint64_t chain = ld_hash_u64(l->cnode, (uint64_t)l->inode << 8 |
+				     (uint64_t)amode << 4 | l->sub);
+
+	if (!t->nheld)
+		return;
+	for (int i = 0; i < t->nheld; i++)
+		chain = ld_hash_u64(chain, (uint64_t)t->held[i].cnode << 32 ^
+				    (uint64_t)t->held[i].inode << 8 ^
+				    (uint64_t)t->held[i].hmode << 4 ^
+				    t->held[i].sub);
+	if (!set_add(&ld->chains, chain))
+		return;
+	for (int i = 0; i < t->nheld; i++) {
+		add_dep(s, ld, ld->cls, tid, &t->held[i], l, amode);
+		add_dep(s, ld, ld->inst, tid, &t->held[i], l, amode);
+	}
+}
+
+/* lock_nodes -- internal: the graph nodes of lock l taken with 'sub'. */
+static void lock_nodes(struct ld_state *ld, struct ld_obj *o,
+		       const struct sim_lock *l, int sub)
+{
+	/* records outlive executions: check what they cached, once */
+	if (o->nodes_gen != ld->gen) {
+		if (o->cls != l->cls || (o->inode != LD_NONE &&
+		    strcmp(ld->inst->node[o->inode]->name, l->name)))
+			o->cnode = o->inode = LD_NONE;
+		o->cls = l->cls;
+		o->nodes_gen = ld->gen;
+	}
+	if (o->cnode == LD_NONE || o->csub != sub) {
+		o->cnode = node_get(ld->cls, LD_LOCK, l->cls->name,
+				    strlen(l->cls->name), sub,
+				    l->kind == SIM_RWSEM);
+		o->csub = (uint8_t)sub;
+	}
+	if (o->inode == LD_NONE)
+		o->inode = node_get(ld->inst, LD_LOCK, l->name, strlen(l->name),
+				    0, l->kind == SIM_RWSEM);
+}
+
+/* ref_nodes -- internal: a reference's class is its name up to '('. */
+static void ref_nodes(struct ld_state *ld, struct ld_obj *o,
+		      const struct sim_ref *r)
+{
+	if (o->nodes_gen != ld->gen) {
+		if (o->inode != LD_NONE &&
+		    strcmp(ld->inst->node[o->inode]->name, r->name))
+			o->cnode = o->inode = LD_NONE;
+		o->nodes_gen = ld->gen;
+	}
+	if (o->cnode == LD_NONE) {
+		const char *paren = strchr(r->name, '(');
+		size_t len = strlen(r->name);
+
+		if (paren && paren > r->name)
+			len = (size_t)(paren - r->name);
+
+		while (len > 1 && r->name[len - 1] == ' ')
+			len--;
+		o->cnode = node_get(ld->cls, LD_REF, r->name, len, 0, false);
+		o->inode = node_get(ld->inst, LD_REF, r->name, strlen(r->name),
+				    0, false);
+	}
+}
+
+static void held_push(struct ld_thread *t, const struct ld_held *h)
+{
+	if (t->nheld == LD_MAX_HELD) {
+		t->overflow = true;
+		return;
+	}
+	t->held[t->nheld++] = *h;
+}
+
+/* held_pop -- internal: drop the latest hold of obj; its record or NULL. */
+static struct ld_obj *held_pop(struct ld_thread *t, const void *obj)
+{
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		if (t->held[i].obj == obj) {
+			struct ld_obj *o = t->held[i].o;
+
+			memmove(&t->held[i], &t->held[i + 1],
+				(size_t)(t->nheld - i - 1) *
+					sizeof(t->held[0]));
+			t->nheld--;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static void mark_writer(struct ld_state *ld, const struct ld_held *h,
+			const char *fn)
+{
+	struct ld_node *c = ld->cls->node[h->cnode];
+	struct ld_node *i = ld->inst->node[h->inode];
+
+	if (!c->writer_fn)
+		c->writer_fn = fn;
+	if (!i->writer_fn)
+		i->writer_fn = fn;
+}
+
+/* ---- The hooks ----------------------------------------------------------- */
+
+void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
+		     int mode, int subclass, const char *fn)
+{
+	const struct sim_thread *st = &s->t[tid];
+	struct ld_state *ld;
+	struct ld_thread *t;
+	struct ld_held *p;
+	int amode = mode == SIM_EXCL ? LD_A_EXCL :
+		    mode == SIM_SHARED ? LD_A_READ : LD_A_RREAD;
+
+	if (l->cls->rank) {
+		for (int i = 0; i < st->nheld; i++) {
+			const struct sim_lock *h = st->held[i].lock;
+
+			if (!h->cls->rank)
+				continue;
+			if (h->cls->rank > l->cls->rank ||
+			    (h->cls == l->cls && !subclass))
+				sim_abort_exec(s, SIM_ABORT_CRASH,
+					       "lock order: %s taken in %s while "
+					       "holding %s (taken in %s)",
+					       l->name, fn, h->name,
+					       st->held[i].fn);
+		}
+	}
+	ld = ld_state(s);
+	if (ld->no_lockdep && ld->no_race)
+		return;
+	t = &ld->t[tid];
+	p = &t->pending;
+	*p = (struct ld_held){
+		.obj = l, .o = ld_obj_get(ld, l, l->id, LD_LOCK),
+		.cnode = LD_NONE, .inode = LD_NONE,
+		.hmode = amode == LD_A_EXCL ? LD_H_EXCL : LD_H_SHARED,
+		.sub = (uint8_t)(subclass < 0 ? 0 : subclass >= LD_MAX_SUB ?
+				 LD_MAX_SUB - 1 : subclass),
+		.fn = fn, .op_ev = -1, .point_ev = -1,
+	};
+	if (ld->no_lockdep)
+		return;
+	lock_nodes(ld, p->o, l, p->sub);
+	p->cnode = p->o->cnode;
+	p->inode = p->o->inode;
+	ld_scan(s, ld);
+	p->op_ev = t->op_ev;
+	p->point_ev = t->point_ev;
+	if (amode == LD_A_EXCL && l->kind == SIM_RWSEM)
+		mark_writer(ld, p, fn);
+	add_deps(s, ld, tid, p, amode);
+}
+
+void lockdep_acquired(struct sim *s, int tid, const struct sim_lock *l,
+		      int mode, const char *fn)
+{
+	struct ld_state *ld = s->lockdep;
+	struct ld_thread *t;
+
+	(void)fn;
+	if (!ld || (ld->no_lockdep && ld->no_race))
+		return;
+	t = &ld->t[tid];
+	if (t->pending.obj != l)	/* not via lockdep_acquire: a test */
+		return;
+	held_push(t, &t->pending);
+	t->pending.obj = NULL;
+	race_acquire(ld, tid, t->pending.o, mode);
+}
+
+void lockdep_acquire_try(struct sim *s, int tid, const struct sim_lock *l,
+			 int mode, const char *fn)
+{
+	struct ld_state *ld = ld_state(s);
+	struct ld_thread *t = &ld->t[tid];
+	struct ld_held h;
+
+	if (ld->no_lockdep && ld->no_race)
+		return;
+	/* A trylock cannot deadlock: no dependency on the lock (lockdep),
+	 * but what the thread takes while holding it depends on it. */
+	h = (struct ld_held){
+		.obj = l, .o = ld_obj_get(ld, l, l->id, LD_LOCK),
+		.cnode = LD_NONE, .inode = LD_NONE,
+		.hmode = mode == SIM_EXCL ? LD_H_EXCL : LD_H_SHARED,
+		.fn = fn, .op_ev = -1, .point_ev = -1,
+	};
+	if (!ld->no_lockdep) {
+		lock_nodes(ld, h.o, l, 0);
+		h.cnode = h.o->cnode;
+		h.inode = h.o->inode;
+		ld_scan(s, ld);
+		h.op_ev = t->op_ev;
+		h.point_ev = t->point_ev;
+	}
+	held_push(t, &h);
+	race_acquire(ld, tid, h.o, mode);
+}
+
+void lockdep_release(struct sim *s, int tid, const struct sim_lock *l,
+		     int mode)
+{
+	struct ld_state *ld = s->lockdep;
+	struct ld_obj *o;
+
+	if (!ld || (ld->no_lockdep && ld->no_race))
+		return;
+	o = held_pop(&ld->t[tid], l);
+	if (!o)
+		o = ld_obj_get(ld, l, l->id, LD_LOCK);
+	race_release(ld, tid, o, mode);
+}
+
+void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn)
+{
+	struct ld_state *ld = ld_state(s);
+	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
+	struct ld_thread *t = &ld->t[tid];
+	struct ld_held h;
+
+	/* A get never waits: no dependency on the reference. */
+	if (o->hold[tid]++)
+		return;
+	h = (struct ld_held){
+		.obj = r, .o = o, .cnode = LD_NONE, .inode = LD_NONE,
+		.hmode = LD_H_SHARED, .ref = true, .fn = fn,
+		.op_ev = -1, .point_ev = -1,
+	};
+	if (!ld->no_lockdep) {
+		ref_nodes(ld, o, r);
+		h.cnode = o->cnode;
+		h.inode = o->inode;
+		ld_scan(s, ld);
+		h.op_ev = t->op_ev;
+		h.point_ev = t->point_ev;
+	}
+	held_push(t, &h);
+}
+
+void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
+		     const char *fn)
+{
+	struct ld_state *ld = ld_state(s);
+	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
+	int holder = -1;
+
+	(void)fn;
+	/* Dropped by a holder, or on behalf of one (the lowest): the hold
+	 * ends there. */
+	if (o->hold[tid])
+		holder = tid;
+	for (int i = 0; holder < 0 && i < SIM_MAX_THREADS; i++)
+		if (o->hold[i])
+			holder = i;
+	if (holder >= 0 && --o->hold[holder] == 0)
+		held_pop(&ld->t[holder], r);
+	/* the put releases to whoever sees the count at zero */
+	if (!ld->no_race)
+		race_release(ld, tid, ld_obj_get(ld, &r->wq, 0, LD_WAITQ),
+			     SIM_EXCL);
+}
+
+void lockdep_ref_wait(struct sim *s, int tid, const struct sim_ref *r,
+		      const char *fn)
+{
+	struct ld_state *ld = ld_state(s);
+	struct ld_thread *t = &ld->t[tid];
+	struct ld_obj *o;
+	struct ld_held w;
+
+	t->ref_wait = r;
+	if (ld->no_lockdep)
+		return;
+	o = ld_obj_get(ld, r, r->id, LD_REF);
+	ref_nodes(ld, o, r);
+	ld_scan(s, ld);
+	w = (struct ld_held){
+		.obj = r, .o = o, .cnode = o->cnode, .inode = o->inode,
+		.hmode = LD_H_EXCL, .ref = true, .fn = fn,
+		.op_ev = t->op_ev, .point_ev = t->point_ev,
+	};
+	mark_writer(ld, &w, fn);
+	add_deps(s, ld, tid, &w, LD_A_EXCL);
+}
+
+void lockdep_wake(struct sim *s, int tid, const struct sim_waitq *wq)
+{
+	struct ld_state *ld = ld_state(s);
+
+	/* The sleepers acquire it when their wait returns (lockdep_waited),
+	 * and so does a thread whose condition already holds. */
+	if (!ld->no_race)
+		race_release(ld, tid, ld_obj_get(ld, wq, 0, LD_WAITQ),
+			     SIM_EXCL);
+}
+
+void lockdep_waited(struct sim *s, int tid, const struct sim_waitq *wq)
+{
+	struct ld_state *ld = ld_state(s);
+
+	if (ld->no_race)
+		return;
+	race_acquire(ld, tid, ld_obj_get(ld, wq, 0, LD_WAITQ), SIM_SHARED);
+}
+
+/* ---- For the deadlock report --------------------------------------------- */
+
+const struct sim_ref *lockdep_ref_waited(const struct sim *s, int tid)
+{
+	const struct ld_state *ld = s->lockdep;
+	const struct sim_ref *r;
+
+	if (!ld || tid < 0 || tid >= SIM_MAX_THREADS)
+		return NULL;
+	r = ld->t[tid].ref_wait;
+	return r && s->t[tid].wait_q == &r->wq ? r : NULL;
+}
+
+int lockdep_ref_holders(const struct sim *s, const struct sim_ref *r,
+			int *counts)
+{
+	struct ld_state *ld = s->lockdep;
+	struct ld_obj probe = { .obj = r }, *o = NULL;
+	int known = 0;
+
+	if (ld)
+		o = ck_hs_get(&ld->objs, ck_hs_hash(&ld->objs, &probe), &probe);
+	if (o && (o->id != r->id || o->kind != LD_REF || o->gen != ld->gen))
+		o = NULL;
+	for (int i = 0; i < SIM_MAX_THREADS; i++) {
+		counts[i] = o ? o->hold[i] : 0;
+		known += counts[i];
+	}
+	return r->count > known ? r->count - known : 0;
+}
+
+int lockdep_refs_held(const struct sim *s, int tid,
+		      const struct sim_ref **refs, const char **fn, int max)
+{
+	const struct ld_state *ld = s->lockdep;
+	int n = 0;
+
+	if (!ld || tid < 0 || tid >= SIM_MAX_THREADS)
+		return 0;
+	for (int i = 0; i < ld->t[tid].nheld && n < max; i++) {
+		if (!ld->t[tid].held[i].ref)
+			continue;
+		refs[n] = ld->t[tid].held[i].obj;
+		fn[n++] = ld->t[tid].held[i].fn;
+	}
+	return n;
 }

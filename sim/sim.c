@@ -188,26 +188,186 @@ static int directed(struct sim *s, uint32_t runnable)
 	return -1;
 }
 
-/* deadlock -- internal: nobody can run; describe the wait-for cycle. */
+/* wait_for -- internal: the threads blocked thread i waits for: a lock's
+ * holders and the waiters queued before it (a queued writer blocks the
+ * readers behind it), a reference's holders; a plain wait queue names
+ * nobody. */
+static uint32_t wait_for(const struct sim *s, int i)
+{
+	const struct sim_thread *t = &s->t[i];
+	const struct sim_ref *r;
+	uint32_t m = 0;
+
+	if (t->wait_lock) {
+		const struct sim_lock *l = t->wait_lock;
+
+		if (l->owner >= 0)
+			m |= 1u << l->owner;
+		m |= l->reader_mask;
+		for (int k = 0; k < l->nwait && l->wait[k].tid != i; k++)
+			m |= 1u << l->wait[k].tid;
+	} else if ((r = lockdep_ref_waited(s, i))) {
+		int counts[SIM_MAX_THREADS];
+
+		lockdep_ref_holders(s, r, counts);
+		for (int k = 0; k < SIM_MAX_THREADS; k++)
+			if (counts[k])
+				m |= 1u << k;
+	}
+	return m;
+}
+
+/* wait_cycle -- internal: depth-first from u over blocked threads; the
+ * first cycle found goes to cyc[], its length is returned (0: none). */
+static int wait_cycle(const struct sim *s, const uint32_t *wf, int u,
+		      int *path, int depth, uint32_t *seen, uint32_t on_path,
+		      int *cyc)
+{
+	path[depth] = u;
+	*seen |= 1u << u;
+	on_path |= 1u << u;
+	for (uint32_t m = wf[u]; m; m &= m - 1) {
+		int v = __builtin_ctz(m), n, k;
+
+		if (s->t[v].state != SIM_T_BLOCKED)
+			continue;
+		if (on_path & (1u << v)) {
+			for (k = depth; path[k] != v; k--)
+				;
+			for (n = 0; k <= depth; k++)
+				cyc[n++] = path[k];
+			return n;
+		}
+		if (*seen & (1u << v))
+			continue;
+		n = wait_cycle(s, wf, v, path, depth + 1, seen, on_path, cyc);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+/* mode_tag -- internal: " [read]", " [write]"; nothing for a mutex. */
+static const char *mode_tag(const struct sim_lock *l, int mode)
+{
+	if (l->kind == SIM_MUTEX)
+		return "";
+	return mode == SIM_SHARED ? " [read]" : " [write]";
+}
+
+/* holder_list -- internal: ", held by thread 1 [write]" and the like. */
+static size_t holder_list(const struct sim *s, const struct sim_lock *l,
+			  int me, char *buf, size_t len)
+{
+	size_t off = 0;
+	int n = 0;
+
+	for (int k = 0; k < s->n && off < len; k++) {
+		int how;
+
+		if (l->owner == k)
+			how = SIM_EXCL;
+		else if (l->reader_mask & (1u << k))
+			how = SIM_SHARED;
+		else
+			continue;
+		off += (size_t)snprintf(buf + off, len - off,
+					"%s thread %d%s%s",
+					n++ ? "," : ", held by", k,
+					mode_tag(l, how), s->t[k].state ==
+					SIM_T_DONE ? " (finished without "
+					"releasing it)" : "");
+	}
+	for (int k = 0; k < l->nwait && l->wait[k].tid != me && off < len; k++)
+		off += (size_t)snprintf(buf + off, len - off,
+					"%s thread %d%s",
+					k ? "," : ", queued behind",
+					l->wait[k].tid,
+					mode_tag(l, l->wait[k].mode));
+	return off < len ? off : len;
+}
+
+/*
+ * deadlock -- internal: nobody can run.  The wait-for cycle, then each
+ * blocked thread: what it waits for and who holds that, and what it holds
+ * and where it took it.
+ */
 static _Noreturn void deadlock(struct sim *s)
 {
 	char buf[sizeof(s->abort_reason)];
+	uint32_t wf[SIM_MAX_THREADS] = { 0 }, seen = 0;
+	int path[SIM_MAX_THREADS], cyc[SIM_MAX_THREADS], ncyc = 0;
 	size_t off = 0;
 
-	buf[0] = 0;
-	for (int i = 0; i < s->n && off < sizeof(buf) - 1; i++) {
-		if (s->t[i].state != SIM_T_BLOCKED)
-			continue;
-		const struct sim_lock *l = s->t[i].wait_lock;
-		int holder = l ? sim_lock_holder(l) : -1;
+#define OUT(...)                                                           \
+	do {                                                               \
+		if (off < sizeof(buf))                                     \
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, \
+						__VA_ARGS__);              \
+	} while (0)
 
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"%sthread %d waits for %s", off ? "; " : "",
-					i, sim_thread_waits(s, i));
-		if (holder >= 0 && off < sizeof(buf))
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-						" held by thread %d", holder);
+	for (int i = 0; i < s->n; i++)
+		if (s->t[i].state == SIM_T_BLOCKED)
+			wf[i] = wait_for(s, i);
+	for (int i = 0; i < s->n && !ncyc; i++)
+		if (s->t[i].state == SIM_T_BLOCKED && !(seen & (1u << i)))
+			ncyc = wait_cycle(s, wf, i, path, 0, &seen, 0, cyc);
+	if (ncyc) {
+		OUT("wait-for cycle:");
+		for (int k = 0; k < ncyc; k++)
+			OUT(" thread %d ->", cyc[k]);
+		OUT(" thread %d", cyc[0]);
+	} else {
+		OUT("no wait-for cycle: the waits below are for threads that "
+		    "have finished, or for a wake-up nobody is left to do");
 	}
+	for (int i = 0; i < s->n; i++) {
+		const struct sim_thread *t = &s->t[i];
+		const struct sim_ref *refs[8], *r;
+		const char *fns[8];
+		int nrefs;
+
+		if (t->state != SIM_T_BLOCKED)
+			continue;
+		OUT("\n    thread %d waits for %s", i, sim_thread_waits(s, i));
+		if (t->wait_lock) {
+			const struct sim_lock *l = t->wait_lock;
+
+			for (int k = 0; k < l->nwait; k++)
+				if (l->wait[k].tid == i)
+					OUT("%s", mode_tag(l, l->wait[k].mode));
+			if (off < sizeof(buf))
+				off += holder_list(s, l, i, buf + off,
+						   sizeof(buf) - off);
+		} else if ((r = lockdep_ref_waited(s, i))) {
+			int counts[SIM_MAX_THREADS], n = 0;
+			int setup = lockdep_ref_holders(s, r, counts);
+
+			OUT(" to drop to zero");
+			for (int k = 0; k < SIM_MAX_THREADS; k++)
+				if (counts[k])
+					OUT("%s thread %d (%d%s)",
+					    n++ ? "," : ", references held by",
+					    k, counts[k],
+					    s->t[k].state == SIM_T_DONE ?
+					    ", finished" : "");
+			if (setup)
+				OUT("%s %d taken before the threads started",
+				    n ? "," : ", references:", setup);
+		} else {
+			OUT(" (a wait queue: nobody is left to wake it)");
+		}
+		for (int k = 0; k < t->nheld; k++)
+			OUT("\n        holds %s%s, taken in %s",
+			    t->held[k].lock->name,
+			    mode_tag(t->held[k].lock, t->held[k].mode),
+			    t->held[k].fn ? t->held[k].fn : "?");
+		nrefs = lockdep_refs_held(s, i, refs, fns, 8);
+		for (int k = 0; k < nrefs; k++)
+			OUT("\n        holds a reference on %s, taken in %s",
+			    refs[k]->name, fns[k] ? fns[k] : "?");
+	}
+#undef OUT
 	sim_abort_exec(s, SIM_ABORT_DEADLOCK, "%s", buf);
 }
 
@@ -234,12 +394,16 @@ static int pick(struct sim *s, int me)
 	next = directed(s, runnable);
 	if (next >= 0)
 		return next;
-	if (!(runnable & (runnable - 1)))
-		return __builtin_ctz(runnable);
 	struct sim_choice c = {
 		.step = s->nsteps_exec, .runnable = runnable,
 		.current = me, .nthreads = s->n,
 	};
+	if (!(runnable & (runnable - 1))) {
+		/* No choice; a systematic search still sees the step end. */
+		if (s->st->forced)
+			s->st->forced(s->st, &c);
+		return __builtin_ctz(runnable);
+	}
 	next = s->st->choose(s->st, &c);
 	if (next < 0 || next >= s->n || !(runnable & (1u << next)))
 		sim_abort_exec(s, SIM_ABORT_REPLAY,
@@ -502,6 +666,23 @@ void sim_point(const char *point, const char *fn)
 	    s->steps[s->stepi].until && !strcmp(s->steps[s->stepi].until, full))
 		s->stepi++;
 	sim_schedule(s, me);
+}
+
+void sim_point_obj(const char *point, const char *fn, const char *obj,
+		   const char *obj2)
+{
+	struct sim *s = sim_current_sim;
+	int me = sim_current_tid;
+
+	if (!s || !s->in_exec || me < 0)
+		return;
+	/* Logged right before the point's own event: sim/dfs.c reads them
+	 * as the point's scope. */
+	if (obj)
+		sim_log(s, me, SIM_EV_ACCESS, 0, obj, fn, 1);
+	if (obj2)
+		sim_log(s, me, SIM_EV_ACCESS, 0, obj2, fn, 1);
+	sim_point(point, fn);
 }
 
 void sim_op_begin(const char *op, const char *text)

@@ -106,15 +106,23 @@ struct sim_ref {
  * A shared field the data-race checker watches (S_DAX, i_size, the
  * address space operations, page flags read without the lock).  Accesses
  * are ordered by happens-before over the simulator's synchronisation
- * (locks, references, wait queues, thread start and end).
+ * (locks, references, wait queues, thread start).  Name it "field(instance)"
+ * ("i_size(a)"): a race is one finding whatever the instance.  Fixed size:
+ * it is embedded in the core's structures.
  */
 struct sim_var {
 	char name[SIM_NAME_MAX];
 	uint32_t id;
-	/* FastTrack state (sim/race.c): last write epoch, read epochs */
-	uint32_t w_tid, w_clock;
+	/* FastTrack shadow (sim/race.c), valid in execution 'gen' only;
+	 * epochs are clock << 4 | thread, 0: none */
+	uint32_t gen;
+	uint32_t w;			/* the last write */
+	uint32_t r;			/* the last read, or ~0: see rvc */
+	bool raced;			/* reported: not checked further */
+	uint32_t w_seq;			/* sim_now() at the write */
 	const char *w_fn;
-	uint32_t r_clock[SIM_MAX_THREADS];
+	uint32_t rvc[SIM_MAX_THREADS];	/* concurrent reads: clock per thread */
+	uint32_t r_seq[SIM_MAX_THREADS];
 	const char *r_fn[SIM_MAX_THREADS];
 };
 
@@ -130,6 +138,9 @@ enum sim_ev_kind {
 	SIM_EV_WAKE,			/* a waitq was woken */
 	SIM_EV_NOTE,			/* free text from the core */
 	SIM_EV_THREAD_END,
+	SIM_EV_ACCESS,			/* what: an object touched; arg 1:
+					 * the scope of the point that follows
+					 * (sim_point_obj), 0: a field */
 };
 
 struct sim_event {
@@ -169,8 +180,10 @@ struct sim_options {
 	int cpu;			/* CPU to pin to; -1: the current one */
 	uint64_t max_steps;		/* livelock limit per execution */
 	bool log_events;		/* keep the event log (reports need it) */
-	bool no_lockdep;		/* the lock-order checker off */
-	bool no_race;			/* the data-race checker off */
+	/* The checkers off (or LOCKSTEP_NO_LOCKDEP=1, LOCKSTEP_NO_RACE=1 in
+	 * the environment); the rank check of core/lockorder.h stays on. */
+	bool no_lockdep;		/* the lock dependency graph */
+	bool no_race;			/* the data-race checker */
 };
 
 /*
@@ -213,6 +226,16 @@ int sim_tid(void);
  * names the core function, for reports.
  */
 void sim_point(const char *point, const char *fn);
+/*
+ * sim_point_obj -- a named point whose code (from the scheduling point
+ * before it to the one after it) touches, of the data the simulator cannot
+ * see, only 'obj' and 'obj2' (or NULL): names such as "file(a)" or
+ * "device", which must outlive the execution (static, arena or inode).
+ * The systematic search (sim/dfs.c) takes such a point as independent of
+ * steps that touch neither; a plain sim_point() may touch anything.
+ */
+void sim_point_obj(const char *point, const char *fn, const char *obj,
+		   const char *obj2);
 void sim_note(const char *text);
 /* Operation boundaries, for the report and the oracles' intervals ('text'
  * must outlive the execution's report: arena or static). */

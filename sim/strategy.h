@@ -12,7 +12,10 @@
  *            priorities and d-1 random priority change points in [1, k];
  *            the highest-priority runnable thread always runs.  A bug of
  *            depth d is found with probability >= 1/(n k^(d-1)) per run;
- *   replay   a recorded list of decisions, exactly.
+ *   replay   a recorded list of decisions, exactly;
+ *   dfs      systematic search (sim/dfs.c): every schedule within a
+ *            preemption bound, the bound raised from 0 to a maximum, with
+ *            partial-order reduction (sleep sets and dynamic POR).
  *
  * The interface admits systematic search (re-run a prefix, then branch):
  * the choice carries the step number and the full runnable set, and
@@ -41,6 +44,9 @@ struct sim_strategy {
 	/* Returns a thread of c->runnable; -1 aborts (a replay that no
 	 * longer fits). */
 	int (*choose)(struct sim_strategy *st, const struct sim_choice *c);
+	/* Optional: a scheduling point where only one thread can run (not a
+	 * decision, not recorded); dfs needs it to see every step. */
+	void (*forced)(struct sim_strategy *st, const struct sim_choice *c);
 	void (*end)(struct sim_strategy *st, uint64_t steps);
 	void (*destroy)(struct sim_strategy *st);
 };
@@ -63,6 +69,32 @@ struct sim_strategy *sim_strategy_replay(const uint8_t *decisions, uint32_t n);
 /* Always the lowest runnable thread that is not preempted: the current
  * thread keeps running while it can (a non-preemptive schedule). */
 struct sim_strategy *sim_strategy_first(void);
+/*
+ * sim_strategy_dfs -- systematic search with iterative preemption bounding
+ * (bounds from_bound..max_bound) and, when 'por', partial-order reduction.
+ * Not seeded: it decides the next schedule from the ones before it, so the
+ * execution index it is given is ignored and it must see every execution
+ * it scheduled, in order.  It needs the event log (sim_options.log_events)
+ * for the reduction; without one every step counts as dependent.
+ */
+struct sim_dfs_stats {
+	int bound;			/* the bound being explored */
+	int finished_bound;		/* the last bound exhausted, or -1 */
+	bool por;
+	bool done;			/* nothing left to explore (or error) */
+	bool complete;			/* no schedule was left out by a bound */
+	uint64_t schedules;		/* complete schedules at this bound */
+	uint64_t executions;		/* all executions, every bound */
+	uint64_t pruned;		/* executions cut short by sleep sets */
+	int nlevels;			/* schedules of each exhausted bound */
+	uint64_t level_schedules[64];
+	const char *error;		/* why it stopped early, or NULL */
+};
+struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por);
+bool sim_strategy_is_dfs(const struct sim_strategy *st);
+void sim_strategy_dfs_stats(const struct sim_strategy *st,
+			    struct sim_dfs_stats *out);
+
 /* Whether a replay consumed its decisions exactly. */
 bool sim_strategy_replay_exact(const struct sim_strategy *st);
 
