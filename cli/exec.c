@@ -403,8 +403,15 @@ static void run_op(struct exec *e, int tid, int opi)
 	case SCEN_OP_READ:
 	case SCEN_OP_DIO_READ:
 		buf = sim_alloc(len ? len : 1);
+		/* With into, what was read is written to the mapped file as
+		 * it goes: a copy whose bytes are the buffer's, each filled
+		 * before it is stored there, so the entry is in the history
+		 * from the start, for readers of that file. */
 		if (op->into_map >= 0)
 			xf = map_target(e, op->into_map, op->into_offset, &foff);
+		if (xf >= 0)
+			slot = hist_copy(&e->hist[xf], id, foff, foff + len, buf,
+					 rs, HIST_OPEN);
 		if (op->kind == SCEN_OP_READ)
 			res = core_read_to(inode, op->offset, len, buf,
 					   op->into_map, op->into_offset);
@@ -415,20 +422,24 @@ static void run_op(struct exec *e, int tid, int opi)
 			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
 				   (uint64_t)res, rs, sim_now(), tid, opi, what,
 				   "while the read ran");
-		if (res > 0 && xf >= 0)
-			hist_copy(&e->hist[xf], id, foff, foff + (uint64_t)res, buf,
-				  rs, sim_now());
+		if (xf >= 0) {
+			hist_trim(&e->hist[xf], slot,
+				  foff + (res > 0 ? (uint64_t)res : 0));
+			hist_end(&e->hist[xf], slot, sim_now());
+		}
 		break;
 	case SCEN_OP_WRITE:
 	case SCEN_OP_DIO_WRITE:
 		if (op->into_map >= 0) {
-			/* the data is what the mapping holds: recorded after */
+			/* the data is what the mapping holds, in the buffer
+			 * before it reaches the file */
 			buf = sim_alloc(len ? len : 1);
+			slot = hist_copy(h, id, op->offset, op->offset + len, buf,
+					 rs, HIST_OPEN);
 			res = core_dio_write(inode, op->offset, len, buf,
 					     op->into_map, op->into_offset);
-			if (res > 0)
-				hist_copy(h, id, op->offset, op->offset + (uint64_t)res,
-					  buf, rs, sim_now());
+			hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
+			hist_end(h, slot, sim_now());
 			break;
 		}
 		buf = stamped((unsigned)op->file, id, op->offset, len);
@@ -527,14 +538,16 @@ static void run_op(struct exec *e, int tid, int opi)
 		break;
 	case SCEN_OP_CLONE:
 		buf = sim_alloc(len ? len : 1);
+		slot = hist_copy(&e->hist[op->file2], id, op->offset,
+				 op->offset + len, buf, rs, HIST_OPEN);
 		res = core_clone(inode, inode2, op->offset, len, buf);
-		if (res == 0) {
+		if (res == 0)
 			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
 				   len, rs, sim_now(), tid, opi, what,
 				   "while the clone ran");
-			hist_copy(&e->hist[op->file2], id, op->offset,
-				  op->offset + len, buf, rs, sim_now());
-		}
+		else
+			hist_trim(&e->hist[op->file2], slot, op->offset);
+		hist_end(&e->hist[op->file2], slot, sim_now());
 		break;
 	case SCEN_OP_TEST_CRASH:
 		/* a crash inside the execution, on purpose (tests only) */

@@ -228,6 +228,9 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 				uint64_t lend);
 void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 			 uint64_t end);
+/* unmap, truncate_inode_pages_range, unmap again: bytes [lstart, lend] */
+void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
+			      uint64_t lend);
 void inode_dio_wait(struct inode *inode);
 
 /* core/dax.c */

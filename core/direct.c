@@ -164,8 +164,7 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	sim_down_write(&inode->i_rwsem, "ext4_dio_write_iter");
 	dio_begin(inode);
 	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
-	unmap_mapping_range(inode->i_mapping, pos, pos + len);
-	truncate_inode_pages_range(inode->i_mapping, pos, pos + len - 1);
+	truncate_pagecache_range(inode, pos, pos + len - 1);
 	if (into_map >= 0 && len) {
 		error = pin_buffer(inode, into_map, into_off, len, &pin);
 		if (error)

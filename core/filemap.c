@@ -64,7 +64,7 @@ struct page *page_cache_alloc(struct address_space *mapping)
 	page->refcount = 1;
 	snprintf(name, sizeof(name), "%s:%u", mapping->host->name, page->id);
 	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, name);
-	snprintf(name, sizeof(name), "pins of page %s:%u", mapping->host->name,
+	snprintf(name, sizeof(name), "pins(%s:%u)", mapping->host->name,
 		 page->id);
 	sim_ref_init(&page->pins, name);
 	return page;

@@ -130,7 +130,7 @@ struct dax_page *dax_page(struct core_fs *fs, uint64_t blk)
 		char name[SIM_NAME_MAX];
 
 		dp = sim_alloc(sizeof(*dp));
-		snprintf(name, sizeof(name), "pins of block %llu",
+		snprintf(name, sizeof(name), "pins(block %llu)",
 			 (unsigned long long)blk);
 		sim_ref_init(&dp->pins, name);
 		xa_store(&fs->dax_pages, blk, dp);

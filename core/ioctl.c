@@ -40,8 +40,7 @@ static void switch_dax(struct inode *inode, bool on, const char *fn)
 	struct address_space *mapping = inode->i_mapping;
 
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
-	unmap_mapping_range(mapping, 0, UINT64_MAX);
-	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
+	truncate_pagecache_range(inode, 0, UINT64_MAX);
 	sim_point("flushed", fn);
 	sim_var_write(&inode->i_flags_var, fn);
 	if (on)
@@ -187,8 +186,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	}
 	filemap_write_and_wait_range(src->i_mapping, offset, offset + len - 1);
 	filemap_write_and_wait_range(dst->i_mapping, offset, offset + len - 1);
-	unmap_mapping_range(dst->i_mapping, offset, offset + len);
-	truncate_inode_pages_range(dst->i_mapping, offset, offset + len - 1);
+	truncate_pagecache_range(dst, offset, offset + len - 1);
 	for (uint64_t off = 0; off < len; off += fs->block_size) {
 		uint64_t lblk = (offset + off) >> fs->blkbits;
 		int64_t sblk = core_map_block(src, lblk), dblk;

@@ -128,8 +128,8 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 
 /* truncate_pagecache_range -- unmap, drop the pages, unmap again (a fault
  * may have mapped a page between the two, as the kernel's comment says). */
-static void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
-				     uint64_t lend)
+void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
+			      uint64_t lend)
 {
 	struct address_space *mapping = inode->i_mapping;
 	uint64_t end = lend == UINT64_MAX ? UINT64_MAX : lend + 1;

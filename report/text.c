@@ -122,10 +122,15 @@ static void interleaving(FILE *out, const struct report_in *in)
 	for (uint32_t i = 0; i < n; i++) {
 		bool skip;
 
-		event_text(&ev[i], i + 1 < n ? &ev[i + 1] : NULL, text,
-			   sizeof(text), &skip);
+		uint32_t j = i + 1;
+
+		/* field accesses are not drawn: look past them */
+		while (j < n && ev[j].kind == SIM_EV_ACCESS)
+			j++;
+		event_text(&ev[i], j < n ? &ev[j] : NULL, text, sizeof(text),
+			   &skip);
 		if (skip)
-			i++;
+			i = j;
 		if (!text[0])
 			continue;
 		fprintf(out, "  %*s%s\n", w * ev[i].tid, "", text);

@@ -8,9 +8,10 @@
  * 1. The documented order.  Each lock class has a rank (core/lockorder.h:
  *    outermost first).  Taking a ranked lock while holding one of a higher
  *    rank, or a second lock of one ranked class without a subclass, breaks
- *    the order the core documents: a BUG of the core model, so the
- *    execution ends as a crash naming both locks.  This check stays on
- *    with opts.no_lockdep.
+ *    the order the core documents: a lock-order finding naming both locks
+ *    and where they were taken, once per pair (a proposed fix the core
+ *    carries may do it on purpose).  This check stays on with
+ *    opts.no_lockdep.
  *
  * 2. The dependency graph, across all executions of a struct sim.  Built
  *    as lockdep builds it (Documentation/locking/lockdep-design.rst):
@@ -1057,6 +1058,38 @@ static void mark_writer(struct ld_state *ld, const struct ld_held *h,
 
 /* ---- The hooks ----------------------------------------------------------- */
 
+/*
+ * rank_violation -- internal: l is taken while holding h, against the
+ * order core/lockorder.h documents.  A lock-order finding, once per pair
+ * of classes and functions: the core model (or a proposed fix it
+ * carries) breaks its own documented order, which is what an inversion
+ * against the kernel's order looks like.  The execution goes on, so the
+ * graph can show the cycle it makes, if any.
+ */
+static void rank_violation(struct sim *s, struct ld_state *ld, int tid,
+			   const struct sim_lock *l, const char *fn,
+			   const struct sim_lock *h, const char *hfn)
+{
+	uint64_t sig = ld_hash_str(ld_hash_str(ld_hash_str(ld_hash_str(
+				   0x72616e6bull, l->cls->name), h->cls->name),
+				   fn), hfn);
+	struct sim_report r = { .kind = SIM_REPORT_LOCK_ORDER, .signature = sig };
+
+	if (!ld_report_once(ld, sig))
+		return;
+	snprintf(r.what, sizeof(r.what), "%s taken while holding %s, against "
+		 "the documented lock order", l->cls->name, h->cls->name);
+	snprintf(r.detail, sizeof(r.detail),
+		 "thread %d takes %s in %s\n"
+		 "    while holding %s, taken in %s;\n"
+		 "    core/lockorder.h puts %s%s (rank %d, outermost first)",
+		 tid, l->name, fn, h->name, hfn, l->cls->name,
+		 h->cls == l->cls ? " nested in itself only with a subclass" :
+				    " outside it",
+		 l->cls->rank);
+	sim_add_report(s, &r);
+}
+
 void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
 		     int mode, int subclass, const char *fn)
 {
@@ -1067,6 +1100,7 @@ void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
 	int amode = mode == SIM_EXCL ? LD_A_EXCL :
 		    mode == SIM_SHARED ? LD_A_READ : LD_A_RREAD;
 
+	ld = ld_state(s);
 	if (l->cls->rank) {
 		for (int i = 0; i < st->nheld; i++) {
 			const struct sim_lock *h = st->held[i].lock;
@@ -1075,14 +1109,10 @@ void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
 				continue;
 			if (h->cls->rank > l->cls->rank ||
 			    (h->cls == l->cls && !subclass))
-				sim_abort_exec(s, SIM_ABORT_CRASH,
-					       "lock order: %s taken in %s while "
-					       "holding %s (taken in %s)",
-					       l->name, fn, h->name,
+				rank_violation(s, ld, tid, l, fn, h,
 					       st->held[i].fn);
 		}
 	}
-	ld = ld_state(s);
 	if (ld->no_lockdep && ld->no_race)
 		return;
 	t = &ld->t[tid];
