@@ -10,6 +10,11 @@
  * A run stops early once every violation its expect: lists has been found;
  * a scenario that expects none runs its whole budget.  The first finding of
  * each kind is reported (text on stdout) and saved as a trace under --out.
+ *
+ * dfs (sim/dfs.c) is not seeded: it runs until its search is exhausted
+ * (or --schedules, when given, runs out), stops at the first violation
+ * the scenario does not expect, and ends with a sentence saying which:
+ * "explored all N schedules within K preemptions" or where it stopped.
  */
 #include "cli/explore.h"
 
@@ -33,6 +38,7 @@ struct outcome {
 	uint32_t found;
 	bool pass;
 	char why[256];
+	char dfs[256];				/* dfs: how the search ended */
 	char *json;				/* findings, as a JSON array body */
 	size_t json_len;
 	double seconds;
@@ -87,9 +93,20 @@ static void judge(struct outcome *oc)
 	}
 }
 
-static struct sim_strategy *make_strategy(const struct report_sched *rs,
+/* explore_no_por -- --no-por, or LOCKSTEP_NO_POR=1 in the environment. */
+static bool explore_no_por(const struct explore_opts *o)
+{
+	const char *env = getenv("LOCKSTEP_NO_POR");
+
+	return o->no_por || (env && *env && strcmp(env, "0"));
+}
+
+static struct sim_strategy *make_strategy(const struct explore_opts *o,
+					  const struct report_sched *rs,
 					  int nthreads)
 {
+	if (!strcmp(rs->strategy, "dfs"))
+		return sim_strategy_dfs(0, rs->depth, !explore_no_por(o));
 	if (!strcmp(rs->strategy, "random"))
 		return sim_strategy_random(rs->seed, nthreads);
 	return sim_strategy_pct(rs->seed, nthreads, rs->depth, rs->k);
@@ -102,6 +119,56 @@ static void trace_path(const struct explore_opts *o, const struct scen *sc,
 		 scen_violation_names[kind]);
 }
 
+static bool dfs_finished(const struct sim_strategy *st)
+{
+	struct sim_dfs_stats ds;
+
+	sim_strategy_dfs_stats(st, &ds);
+	return ds.done;
+}
+
+/* dfs_result -- internal: the sentence a dfs run ends with. */
+static void dfs_result(const struct sim_strategy *st, struct outcome *oc,
+		       uint64_t budget)
+{
+	struct sim_dfs_stats ds;
+	char extra[128];
+
+	sim_strategy_dfs_stats(st, &ds);
+	/* Distinct schedules, not the executions that re-ran lower bounds. */
+	oc->schedules_run = ds.done && ds.nlevels ?
+			    ds.level_schedules[ds.nlevels - 1] : ds.executions;
+	snprintf(extra, sizeof(extra), "%llu executions, %llu cut short by "
+		 "sleep sets%s", (unsigned long long)ds.executions,
+		 (unsigned long long)ds.pruned, ds.por ? "" : "; no reduction");
+	if (ds.error)
+		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: stopped: %s",
+			     ds.error);
+	else if (!ds.done && ds.executions >= budget)
+		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: budget of %llu "
+			     "executions spent at bound %d (%llu schedules); "
+			     "not exhaustive (%s)", (unsigned long long)budget,
+			     ds.bound, (unsigned long long)ds.schedules, extra);
+	else if (!ds.done)
+		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: stopped at the "
+			     "first violation, in execution %llu, with bound %d "
+			     "(%s)", (unsigned long long)ds.executions, ds.bound,
+			     extra);
+	else if (ds.complete)
+		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: explored all %llu "
+			     "schedules within %d preemption%s, and no schedule "
+			     "has more (%s)", (unsigned long long)
+			     ds.level_schedules[ds.nlevels - 1],
+			     ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
+			     extra);
+	else
+		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: explored all %llu "
+			     "schedules within %d preemption%s (%s)",
+			     (unsigned long long)ds.level_schedules[ds.nlevels - 1],
+			     ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
+			     extra);
+}
+
 /* run_one -- internal: explore one loaded scenario. */
 static int run_one(const struct explore_opts *o, const struct scen *sc,
 		   struct outcome *oc)
@@ -111,6 +178,7 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	struct exec *e;
 	struct sim_strategy *st;
 	uint64_t schedules = o->schedules ? o->schedules : sc->explore.schedules;
+	bool dfs;
 	FILE *json;
 	double t0 = now_seconds();
 
@@ -129,22 +197,25 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "%s",
 		 scen_strategy_names[o->have_strategy ? o->strategy :
 						       sc->explore.strategy]);
-	if (!strcmp(oc->sched.strategy, "dfs")) {
-		fprintf(stderr, "lockstep: %s: strategy dfs is not in this "
-			"build yet; using pct\n", sc->path);
-		snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "pct");
-	}
+	dfs = !strcmp(oc->sched.strategy, "dfs");
 	oc->sched.seed = o->have_seed ? o->seed : sc->explore.seed;
-	oc->sched.depth = o->depth ? o->depth : sc->explore.depth;
+	oc->sched.depth = o->have_depth ? o->depth : sc->explore.depth;
+	/* dfs ends by itself; a scenario's budget holds only if it asked
+	 * for dfs. */
+	if (dfs && !o->schedules && sc->explore.strategy != SCEN_STRAT_DFS)
+		schedules = UINT64_MAX;
 
 	/* k for PCT: the steps of the non-preemptive schedule. */
 	oc->sched.k = exec_calibrate(e);
 
-	st = make_strategy(&oc->sched, sc->nthreads);
+	st = make_strategy(o, &oc->sched, sc->nthreads);
 	json = open_memstream(&oc->json, &oc->json_len);
 	for (uint64_t i = 0; i < schedules; i++) {
-		const struct exec_result *r = exec_run(e, st, i);
+		const struct exec_result *r;
 
+		if (dfs && dfs_finished(st))
+			break;
+		r = exec_run(e, st, i);
 		oc->schedules_run = i + 1;
 		for (int f = 0; f < r->nfind; f++) {
 			const struct finding *fd = &r->find[f];
@@ -177,8 +248,12 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 		}
 		if (sc->expect && (sc->expect & oc->found) == sc->expect)
 			break;
+		if (dfs && (oc->found & ~sc->expect & ~sc->tolerate))
+			break;
 	}
 	fclose(json);
+	if (dfs)
+		dfs_result(st, oc, schedules);
 	sim_strategy_destroy(st);
 	exec_free(e);
 	oc->seconds = now_seconds() - t0;
@@ -221,6 +296,10 @@ static void write_json(const char *path, struct outcome *oc, int n)
 		fprintf(f, ", \"outcome\": \"%s\", \"why\": ",
 			oc[i].pass ? "pass" : "fail");
 		report_json_string(f, oc[i].why);
+		if (oc[i].dfs[0]) {
+			fprintf(f, ", \"dfs\": ");
+			report_json_string(f, oc[i].dfs + 5);	/* after "dfs: " */
+		}
 		fprintf(f, ", \"findings\": [%.*s]}", (int)oc[i].json_len,
 			oc[i].json ? oc[i].json : "");
 	}
@@ -309,6 +388,8 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 		failed += !oc[i].pass;
 		printf("%s %s: %s\n", oc[i].pass ? "PASS" : "FAIL", sc[i]->name,
 		       oc[i].why);
+		if (oc[i].dfs[0])
+			printf("  %s\n", oc[i].dfs);
 		if (o->verbose)
 			fprintf(stderr, "  %llu schedules in %.2f s\n",
 				(unsigned long long)oc[i].schedules_run,

@@ -18,6 +18,8 @@ struct explore_opts {
 	enum scen_strategy strategy;
 	bool have_strategy;
 	int depth;			/* 0: the scenario's */
+	bool have_depth;		/* --depth given (dfs: 0 is a bound) */
+	bool no_por;			/* dfs without partial-order reduction */
 	const char *fixes, *kernel;
 	const char *out, *json, *junit, *pool;
 	bool summary, quiet, verbose;

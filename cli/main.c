@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/campaign.h"
 #include "cli/exec.h"
 #include "cli/explore.h"
 #include "core/core.h"
@@ -34,14 +35,23 @@ static const char usage_text[] =
 	"  replay TRACE      run a recorded schedule again; prints the same report\n"
 	"  lint FILE...      validate scenarios without running them\n"
 	"  list              operations, named points, fixes and kernel presets\n"
-	"\n"
-	"  fuzz, minimize, merge, bisect: not in this build yet (issue #5)\n"
+	"  fuzz PATH...      a campaign: worker processes, a portfolio of\n"
+	"                    strategies, findings saved and minimized as found\n"
+	"  minimize TRACE    a shorter schedule with the same violation\n"
+	"  merge DIR...      join campaign results (shards) into one summary\n"
+	"  bisect --good REV --bad REV FILE...\n"
+	"                    the commit of lockstep's history that broke them\n"
+	"  (lockstep COMMAND --help for each command's options)\n"
 	"\n"
 	"options (run, replay):\n"
 	"  --seed N          seed of the strategy (default: the scenario's)\n"
 	"  --schedules N     executions to explore (default: the scenario's)\n"
-	"  --strategy S      pct or random (dfs: not in this build yet)\n"
-	"  --depth D         PCT depth (bug depth d: d-1 priority changes)\n"
+	"  --strategy S      pct, random or dfs (systematic: every schedule\n"
+	"                    within --depth preemptions, partial-order reduced)\n"
+	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
+	"                    the largest dfs preemption bound (0 allowed)\n"
+	"  --no-por          dfs without partial-order reduction (also\n"
+	"                    LOCKSTEP_NO_POR=1)\n"
 	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
 	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
 	"  --out DIR         where traces go (default lockstep-out/)\n"
@@ -64,7 +74,7 @@ static int usage(FILE *out, int code)
 
 enum { OPT_SEED = 256, OPT_SCHEDULES, OPT_STRATEGY, OPT_DEPTH, OPT_FIXES,
        OPT_KERNEL, OPT_OUT, OPT_JSON, OPT_JUNIT, OPT_POOL, OPT_SUMMARY,
-       OPT_VERSION };
+       OPT_VERSION, OPT_NO_POR };
 
 static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -78,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "pool", required_argument, NULL, OPT_POOL },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "no-por", no_argument, NULL, OPT_NO_POR },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -129,11 +140,9 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 				o->strategy = SCEN_STRAT_PCT;
 			else if (!strcmp(optarg, "random"))
 				o->strategy = SCEN_STRAT_RANDOM;
-			else if (!strcmp(optarg, "dfs")) {
-				fprintf(stderr, "lockstep: --strategy dfs is not "
-					"in this build yet\n");
-				return -1;
-			} else {
+			else if (!strcmp(optarg, "dfs"))
+				o->strategy = SCEN_STRAT_DFS;
+			else {
 				fprintf(stderr, "lockstep: --strategy: expected "
 					"pct, random or dfs, got '%s'\n", optarg);
 				return -1;
@@ -143,11 +152,13 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 		case OPT_DEPTH:
 			if (parse_u64("--depth", optarg, &v))
 				return -1;
-			if (v < 1 || v > 16) {
-				fprintf(stderr, "lockstep: --depth must be 1..16\n");
+			if (v > 16) {
+				fprintf(stderr, "lockstep: --depth must be 0..16 "
+					"(0: dfs without preemptions)\n");
 				return -1;
 			}
 			o->depth = (int)v;
+			o->have_depth = true;
 			break;
 		case OPT_FIXES:
 			o->fixes = optarg;
@@ -169,6 +180,9 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 			break;
 		case OPT_SUMMARY:
 			o->summary = true;
+			break;
+		case OPT_NO_POR:
+			o->no_por = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -313,11 +327,14 @@ int main(int argc, char **argv)
 		return cmd_lint(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
-	if (!strcmp(cmd, "fuzz") || !strcmp(cmd, "minimize") ||
-	    !strcmp(cmd, "merge") || !strcmp(cmd, "bisect")) {
-		fprintf(stderr, "lockstep %s: not in this build yet\n", cmd);
-		return 3;
-	}
+	if (!strcmp(cmd, "fuzz"))
+		return fuzz_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "minimize"))
+		return minimize_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return merge_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bisect"))
+		return bisect_main(argc - 1, argv + 1);
 	fprintf(stderr, "lockstep: unknown command '%s' (lockstep --help)\n", cmd);
 	return 2;
 }

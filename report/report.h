@@ -69,6 +69,12 @@ struct report_trace {
 /* report_trace_write -- write the trace atomically (temporary file, fsync,
  * rename).  0 or -errno. */
 int report_trace_write(const char *path, const struct report_in *in);
+/* report_trace_write_raw -- the same, from explicit parts: a campaign
+ * writes the trace of a worker that died in the middle of an execution. */
+int report_trace_write_raw(const char *path, const struct scen *sc,
+			   uint32_t fixes, const struct report_sched *sched,
+			   enum scen_violation kind, const uint8_t *dec,
+			   uint32_t ndec);
 /* report_trace_read -- parse a trace; -1 with a message on error. */
 int report_trace_read(const char *path, struct report_trace *t, char *err,
 		      size_t errlen);

@@ -35,9 +35,19 @@
 
 int report_trace_write(const char *path, const struct report_in *in)
 {
-	char tmp[4096], fixes[256];
 	uint32_t ndec;
 	const uint8_t *dec = sim_decisions(in->sim, &ndec);
+
+	return report_trace_write_raw(path, in->sc, in->fixes, &in->sched,
+				      in->finding->kind, dec, ndec);
+}
+
+int report_trace_write_raw(const char *path, const struct scen *sc,
+			   uint32_t fixes, const struct report_sched *sched,
+			   enum scen_violation kind, const uint8_t *dec,
+			   uint32_t ndec)
+{
+	char tmp[4096], fx[256];
 	FILE *f;
 	int fd, err = 0;
 
@@ -53,16 +63,16 @@ int report_trace_write(const char *path, const struct report_in *in)
 		return err;
 	}
 	fprintf(f, "lockstep-trace 1\n");
-	fprintf(f, "scenario: %s\n", in->sc->path);
-	fprintf(f, "scenario-hash: %016" PRIx64 "\n", in->sc->hash);
+	fprintf(f, "scenario: %s\n", sc->path);
+	fprintf(f, "scenario-hash: %016" PRIx64 "\n", sc->hash);
 	fprintf(f, "build: %s\n", report_build());
-	fprintf(f, "fixes: %s\n", core_fixes_format(in->fixes, fixes, sizeof(fixes)));
-	fprintf(f, "strategy: %s\n", in->sched.strategy);
-	fprintf(f, "seed: %" PRIu64 "\n", in->sched.seed);
-	fprintf(f, "depth: %d\n", in->sched.depth);
-	fprintf(f, "k: %" PRIu64 "\n", in->sched.k);
-	fprintf(f, "execution: %" PRIu64 "\n", in->sched.execution);
-	fprintf(f, "violation: %s\n", scen_violation_names[in->finding->kind]);
+	fprintf(f, "fixes: %s\n", core_fixes_format(fixes, fx, sizeof(fx)));
+	fprintf(f, "strategy: %s\n", sched->strategy);
+	fprintf(f, "seed: %" PRIu64 "\n", sched->seed);
+	fprintf(f, "depth: %d\n", sched->depth);
+	fprintf(f, "k: %" PRIu64 "\n", sched->k);
+	fprintf(f, "execution: %" PRIu64 "\n", sched->execution);
+	fprintf(f, "violation: %s\n", scen_violation_names[kind]);
 	fprintf(f, "decisions: %u\n", ndec);
 	for (uint32_t i = 0; i < ndec; i++)
 		fprintf(f, "%u%c", dec[i], (i + 1) % 32 == 0 || i + 1 == ndec ?

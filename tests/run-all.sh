@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # run-all.sh -- make check: every Check suite, then every bundled scenario's
-# expectation, then the bad-input fixtures; keeps going after a failure and
+# expectation, then the bad-input fixtures, the command line and the
+# campaign commands (tests/campaign.sh); keeps going after a failure and
 # fails at the end.  BIN is the lockstep binary.
 BIN=${BIN:-./lockstep}
 fail=0
@@ -45,6 +46,10 @@ for s in tests/bad/*.yaml; do
 done
 
 sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
+
+echo "== campaigns: dfs, fuzz, crash, kill -9, shards, minimize, bisect"
+sh tests/campaign.sh "$BIN" "$out" bisect && passed=$((passed + 1)) ||
+	{ failed=$((failed + 1)); fail=1; }
 
 echo "$passed passed, $failed failed"
 exit $fail

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/campaign.h -- what the campaign commands (fuzz, merge, minimize)
+ * share: finding signatures, the files of a campaign directory, atomic
+ * writes, coverage keys and the summary.
+ *
+ * A campaign directory (SPEC.md 7):
+ *
+ *   campaign               the scenarios (name, path, hash, expect) and
+ *                          the options the campaign was started with
+ *   findings/ID.meta       one per distinct finding, written last: its
+ *                          presence means the files below are complete
+ *   findings/ID.trace      the violating schedule (lockstep replay)
+ *   findings/ID.txt, .json its report
+ *   findings/ID.min.trace  the minimized schedule, and .min.txt its report
+ *   state/K-of-N.W         worker W of shard K/N: per slot, the next
+ *                          execution and what has run
+ *   coverage.K-of-N        interleaving coverage keys of the shard
+ *   timeline.K-of-N        coverage over time
+ *   results.json, junit.xml, summary.txt   the summary, at the end
+ *
+ * ID is SCENARIO.KIND.SIGNATURE.  Every file is written atomically
+ * (temporary file, fsync, rename): a campaign killed at any instant leaves
+ * every finding it reported readable and replayable.
+ *
+ * A slot is one (scenario, strategy) pair of the portfolio.  Execution i
+ * of a seeded slot is the same execution wherever it runs, so the index
+ * space of a slot is what shards and workers split: shard K of N takes the
+ * indexes i = K-1 (mod N), worker W of J within it i = K-1 + N W (mod N J).
+ */
+#ifndef LOCKSTEP_CLI_CAMPAIGN_H
+#define LOCKSTEP_CLI_CAMPAIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report/report.h"
+#include "scenarios/scen.h"
+
+struct sim;
+
+/* ---- The portfolio ------------------------------------------------------- */
+
+enum camp_strat {
+	CAMP_PCT1, CAMP_PCT2, CAMP_PCT3, CAMP_RANDOM, CAMP_DFS, CAMP__NSTRAT
+};
+extern const char *const camp_strat_names[CAMP__NSTRAT];	/* "pct-1" */
+/* camp_strats_parse -- "pct-1,random,dfs" (or "all", "pct") to a mask; -1
+ * with a message on a bad name. */
+int camp_strats_parse(const char *list, uint32_t *mask, char *err,
+		      size_t errlen);
+/* camp_slot_seed -- the seed of a slot: the campaign's, the scenario's
+ * name and the strategy, mixed. */
+uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat);
+uint64_t camp_mix(uint64_t x);
+
+/* ---- Signatures ---------------------------------------------------------- */
+
+/*
+ * camp_signature -- what makes two findings the same bug: the kind, the
+ * scenario, the finding's 'what' with its numbers left out, the set of
+ * operations its evidence names and, for deadlocks, lock-order cycles,
+ * data races and crashes, the first line of the evidence without numbers
+ * (the locks and functions involved).  Not the schedule.
+ */
+uint64_t camp_signature(const struct scen *sc, const struct finding *f);
+
+/* ---- Files ----------------------------------------------------------------- */
+
+/* camp_write_atomic -- buf to path via a temporary file, fsync, rename
+ * (and an fsync of the directory).  0 or -errno. */
+int camp_write_atomic(const char *path, const void *buf, size_t len);
+int camp_mkdirs(const char *dir);	/* mkdir -p; 0 or -errno */
+
+struct camp_scen {
+	char name[SCEN_NAME_MAX];
+	char path[256];
+	uint64_t hash;
+	uint32_t expect, tolerate, fixes;
+};
+
+#define CAMP_MAX_SCEN 256
+struct camp_conf {
+	int nscen;
+	struct camp_scen scen[CAMP_MAX_SCEN];
+	uint64_t seed;
+	int jobs, shard_k, shard_n;
+	uint32_t strats;
+	uint64_t schedules;		/* per slot cap, 0: none */
+	char build[64];
+};
+int camp_conf_write(const char *dir, const struct camp_conf *c);
+int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
+		   size_t errlen);
+
+/* A finding, as its .meta file has it. */
+struct camp_meta {
+	char id[160];			/* SCENARIO.KIND.SIG */
+	char scenario[SCEN_NAME_MAX];
+	char kind[32];
+	uint64_t signature;
+	char what[192];
+	char strategy[16];
+	uint64_t seed, execution;
+	int depth, worker;
+	char shard[16];
+	double seconds;			/* into the campaign when found */
+	uint64_t executions;		/* the worker's, when found */
+	int preemptions, min_preemptions;	/* -1: unknown */
+	uint64_t steps, min_steps;
+	bool minimized;
+};
+int camp_meta_write(const char *dir, const struct camp_meta *m);
+int camp_meta_read(const char *path, struct camp_meta *m);
+
+/* camp_finding_path -- DIR/findings/ID.EXT */
+void camp_finding_path(char *buf, size_t len, const char *dir, const char *id,
+		       const char *ext);
+
+/* ---- Slots and progress ------------------------------------------------------ */
+
+struct camp_slot_state {
+	char scenario[SCEN_NAME_MAX];
+	int strat;
+	uint64_t next;			/* the next index this worker runs */
+	uint64_t count;			/* executions run */
+	uint64_t ixor, isum;		/* of camp_mix(index) over them */
+	int dfs_bound;			/* dfs: the last bound finished, or -1 */
+	bool exhausted;
+};
+int camp_state_write(const char *path, const struct camp_slot_state *s,
+		     int n);
+/* camp_state_read -- up to max slots; the number read, or -1. */
+int camp_state_read(const char *path, struct camp_slot_state *s, int max);
+
+/* ---- Coverage ------------------------------------------------------------------ */
+
+/*
+ * A lock-free set of 64-bit keys in memory shared by the workers of a
+ * campaign (open addressing, compare-and-swap), with a count per scenario.
+ * Key 0 is "empty".
+ */
+struct camp_set {
+	uint32_t cap;			/* a power of two */
+	uint32_t count;
+	uint32_t full;			/* inserts lost to a full table */
+	uint64_t key[];
+};
+size_t camp_set_size(uint32_t cap);
+void camp_set_init(struct camp_set *s, uint32_t cap);
+/* camp_set_add -- true when key was not there yet. */
+bool camp_set_add(struct camp_set *s, uint64_t key);
+bool camp_set_has(const struct camp_set *s, uint64_t key);
+/* camp_set_forget -- take key out (its slot becomes a tombstone). */
+void camp_set_forget(struct camp_set *s, uint64_t key);
+
+/*
+ * camp_coverage -- the interleaving coverage of an execution: for every two
+ * consecutive lock or point events of different threads, the pair of their
+ * names (instance numbers left out), and, when the first thread could
+ * still run (it neither blocked nor ended), the same pair as a preemption.
+ * Keys are tagged with the scenario's name: bit 63 set for a preemption
+ * pair.  Returns the number of keys written to out (at most max).
+ */
+int camp_coverage(const char *scen, const struct sim *s, uint64_t *out,
+		  int max);
+#define CAMP_KEY_PREEMPT (1ull << 63)
+/* camp_scen_tag -- the tag of a scenario in coverage keys (bits 48-62). */
+uint64_t camp_scen_tag(const char *scen);
+
+/* ---- Parsing helpers ------------------------------------------------------------- */
+
+/* camp_parse_duration -- "90", "90s", "15m", "8h", "1h30m", "2d"; -1 if bad. */
+int camp_parse_duration(const char *s, double *seconds);
+/* camp_parse_shard -- "K/N", 1 <= K <= N; -1 if bad. */
+int camp_parse_shard(const char *s, int *k, int *n);
+
+/* ---- The summary (cli/merge.c) ----------------------------------------------------- */
+
+struct camp_summary_opts {
+	const char *json, *junit, *text;	/* files to write, or NULL */
+	const char *copy_to;		/* merge --out: copy the findings */
+	bool quiet;
+	double seconds;			/* this run's wall time, for rates */
+	uint64_t run_executions;	/* this run's executions */
+	uint64_t restarts;		/* workers replaced in this run */
+	int jobs;
+	bool interrupted;		/* stopped by SIGINT/SIGTERM */
+};
+/* camp_summary -- read the campaign directories, join them (findings by
+ * signature, coverage by key, executions by slot), print the table, write
+ * JSON and JUnit.  Returns the exit code (SPEC.md 8). */
+int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o);
+
+/* ---- The commands ----------------------------------------------------------------- */
+
+int fuzz_main(int argc, char **argv);		/* cli/fuzz.c */
+int merge_main(int argc, char **argv);		/* cli/merge.c */
+int minimize_main(int argc, char **argv);	/* cli/minimize.c */
+int bisect_main(int argc, char **argv);		/* cli/bisect.c */
+
+#endif

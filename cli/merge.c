@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/merge.c -- the summary of one or more campaign directories, and
+ * `lockstep merge`.
+ *
+ * Everything comes back from disk, so that the summary of a campaign, of
+ * a resumed one and of the shards of one (each its own DIR, from a CI
+ * matrix or a Slurm array) is one piece of code:
+ *
+ *   findings   every findings/ID.meta; the same signature in several
+ *              directories is one finding (the earliest)
+ *   executions per slot (scenario, strategy), summed over every state
+ *              file; with each, the XOR and the sum of the mixed indexes
+ *              run, so shards can be checked against the unsharded
+ *              campaign: disjoint shards add up to it exactly
+ *   coverage   the union of the coverage.* keys, per scenario
+ *   timeline   the coverage over time, per shard
+ *
+ * Each scenario is judged against its expect: as `lockstep run` does: a
+ * finding neither expected nor tolerated fails it, and so does an expected
+ * violation that no execution found.  JUnit: a testcase per scenario, a
+ * failure per unexpected finding and per missing expected violation; the
+ * expected findings are listed in system-out.
+ */
+#include "cli/fuzz.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sscen {
+	struct camp_scen cs;
+	uint64_t executions;
+	uint64_t slot_count[CAMP__NSTRAT], slot_xor[CAMP__NSTRAT],
+		 slot_sum[CAMP__NSTRAT];
+	int dfs_bound;
+	bool dfs_done;
+	uint64_t pairs, preempt;
+	uint32_t found;
+};
+
+struct sfind {
+	struct camp_meta m;
+	char dir[1024];
+};
+
+struct summary {
+	int nscen;
+	struct sscen *scen;
+	int nfind;
+	struct sfind *find;
+	uint64_t executions;
+	uint64_t pairs, preempt;
+	char shards[512];
+	FILE *timeline;			/* JSON fragments, in memory */
+	char *tl_buf;
+	size_t tl_len;
+};
+
+/* scen_by_name -- internal: a scenario of the summary, or NULL. */
+static struct sscen *scen_by_name(struct summary *s, const char *name)
+{
+	for (int i = 0; i < s->nscen; i++)
+		if (!strcmp(s->scen[i].cs.name, name))
+			return &s->scen[i];
+	return NULL;
+}
+
+/* kind_of -- internal: a violation kind by name, or -1. */
+static int kind_of(const char *name)
+{
+	for (int k = 0; k < SCEN_V__COUNT; k++)
+		if (!strcmp(name, scen_violation_names[k]))
+			return k;
+	return -1;
+}
+
+/* ---- Reading ---------------------------------------------------------------- */
+
+static void read_findings(struct summary *s, const char *dir)
+{
+	char pat[4096];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/findings/*.meta", dir);
+	if (glob(pat, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct sfind f;
+		int dup = -1;
+
+		if (camp_meta_read(g.gl_pathv[i], &f.m) < 0)
+			continue;
+		snprintf(f.dir, sizeof(f.dir), "%s", dir);
+		for (int j = 0; j < s->nfind && dup < 0; j++)
+			if (s->find[j].m.signature == f.m.signature)
+				dup = j;
+		if (dup >= 0) {
+			if (f.m.seconds < s->find[dup].m.seconds)
+				s->find[dup] = f;
+			continue;
+		}
+		s->find = realloc(s->find, (size_t)(s->nfind + 1) * sizeof(*s->find));
+		s->find[s->nfind++] = f;
+	}
+	globfree(&g);
+}
+
+/* read_states -- internal: every worker's progress file of a directory. */
+static void read_states(struct summary *s, const char *dir)
+{
+	static struct camp_slot_state st[CAMP_MAX_SCEN * CAMP__NSTRAT];
+	char pat[4096];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/state/*", dir);
+	if (glob(pat, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		int n;
+
+		if (strstr(g.gl_pathv[i], ".tmp."))
+			continue;
+		n = camp_state_read(g.gl_pathv[i], st,
+				    (int)(sizeof(st) / sizeof(st[0])));
+		for (int j = 0; j < n; j++) {
+			struct sscen *sc = scen_by_name(s, st[j].scenario);
+			int k = st[j].strat;
+
+			if (!sc)
+				continue;
+			sc->executions += st[j].count;
+			s->executions += st[j].count;
+			sc->slot_count[k] += st[j].count;
+			sc->slot_xor[k] ^= st[j].ixor;
+			sc->slot_sum[k] += st[j].isum;
+			if (k == CAMP_DFS) {
+				if (st[j].dfs_bound > sc->dfs_bound)
+					sc->dfs_bound = st[j].dfs_bound;
+				sc->dfs_done |= st[j].exhausted;
+			}
+		}
+	}
+	globfree(&g);
+}
+
+/* read_coverage -- internal: the coverage keys of a directory, into the
+ * union.
+ */
+static void read_coverage(struct summary *s, const char *dir,
+			  struct camp_set *set)
+{
+	char pat[4096], line[64];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/coverage.*", dir);
+	if (glob(pat, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f;
+
+		if (strstr(g.gl_pathv[i], ".tmp."))
+			continue;
+		f = fopen(g.gl_pathv[i], "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			uint64_t key = strtoull(line, NULL, 16);
+			uint64_t tag = key & (0x7fffull << 48);
+			bool pre = key & CAMP_KEY_PREEMPT;
+
+			if (!key || !camp_set_add(set, key))
+				continue;
+			*(pre ? &s->preempt : &s->pairs) += 1;
+			for (int j = 0; j < s->nscen; j++)
+				if (camp_scen_tag(s->scen[j].cs.name) == tag)
+					*(pre ? &s->scen[j].preempt :
+						&s->scen[j].pairs) += 1;
+		}
+		fclose(f);
+	}
+	globfree(&g);
+}
+
+/* read_timelines -- internal: coverage over time, as JSON, per shard. */
+static void read_timelines(struct summary *s, const char *dir)
+{
+	char pat[4096], line[256];
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "%s/timeline.*", dir);
+	if (glob(pat, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		const char *shard = strrchr(g.gl_pathv[i], '.') + 1;
+		bool first = true;
+
+		if (!f)
+			continue;
+		fprintf(s->timeline, "%s\n    {\"dir\": ",
+			ftell(s->timeline) > 0 ? "," : "");
+		report_json_string(s->timeline, dir);
+		fprintf(s->timeline, ", \"shard\": ");
+		report_json_string(s->timeline, shard);
+		fprintf(s->timeline, ", \"samples\": [");
+		while (fgets(line, sizeof(line), f)) {
+			double t;
+			uint64_t e, p, q;
+			unsigned nf;
+
+			if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64,
+				   &t, &e, &nf, &p, &q) != 5)
+				continue;
+			fprintf(s->timeline, "%s{\"seconds\": %.1f, \"executions\""
+				": %" PRIu64 ", \"findings\": %u, \"pairs\": %"
+				PRIu64 ", \"preemption_pairs\": %" PRIu64 "}",
+				first ? "" : ", ", t, e, nf, p, q);
+			first = false;
+		}
+		fprintf(s->timeline, "]}");
+		fclose(f);
+	}
+	globfree(&g);
+}
+
+/* ---- Judging ------------------------------------------------------------------ */
+
+static void mask_names(uint32_t m, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < SCEN_V__COUNT && off < len; k++)
+		if (m & (1u << k))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "",
+						scen_violation_names[k]);
+	if (!off)
+		snprintf(buf, len, "none");
+}
+
+/* judge -- internal: the scenario against its expect:, as `lockstep run`
+ * judges.
+ */
+static bool judge(const struct sscen *sc, char *why, size_t len)
+{
+	uint32_t unexpected = sc->found & ~sc->cs.expect & ~sc->cs.tolerate;
+	uint32_t missing = sc->cs.expect & ~sc->found;
+	char a[128];
+
+	if (unexpected) {
+		mask_names(unexpected, a, sizeof(a));
+		snprintf(why, len, "found %s, not expected", a);
+	} else if (missing) {
+		mask_names(missing, a, sizeof(a));
+		snprintf(why, len, "expected %s, not found in %" PRIu64
+			 " executions", a, sc->executions);
+	} else if (sc->found) {
+		mask_names(sc->found, a, sizeof(a));
+		snprintf(why, len, "%s found as expected", a);
+	} else {
+		snprintf(why, len, "clean in %" PRIu64 " executions, as "
+			 "expected", sc->executions);
+	}
+	return !unexpected && !missing;
+}
+
+/* expected -- internal: whether the scenario expects or tolerates the
+ * finding.
+ */
+static bool expected(const struct sscen *sc, const struct sfind *f)
+{
+	int k = kind_of(f->m.kind);
+
+	return k >= 0 && ((sc->cs.expect | sc->cs.tolerate) & (1u << k));
+}
+
+/* ---- Writing -------------------------------------------------------------------- */
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n')
+				fputc(*s, f);
+		}
+	}
+}
+
+/* finding_file -- internal: one of the finding's files. */
+static void finding_file(char *buf, size_t len, const struct sfind *f,
+			 const char *ext)
+{
+	camp_finding_path(buf, len, f->dir, f->m.id, ext);
+}
+
+/* write_json -- internal: the summary as JSON. */
+static void write_json(FILE *f, struct summary *s,
+		       const struct camp_summary_opts *o, char **dirs, int n)
+{
+	fprintf(f, "{\"lockstep\": 1, \"build\": ");
+	report_json_string(f, report_build());
+	fprintf(f, ",\n \"campaign\": {\"dirs\": [");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		report_json_string(f, dirs[i]);
+	}
+	fprintf(f, "], \"shards\": ");
+	report_json_string(f, s->shards);
+	fprintf(f, ", \"executions\": %" PRIu64, s->executions);
+	if (o->seconds > 0)
+		fprintf(f, ", \"seconds\": %.2f, \"jobs\": %d, \"run_executions\""
+			": %" PRIu64 ", \"executions_per_second\": %.1f, "
+			"\"worker_restarts\": %" PRIu64 ", \"interrupted\": %s",
+			o->seconds, o->jobs, o->run_executions,
+			(double)o->run_executions / o->seconds, o->restarts,
+			o->interrupted ? "true" : "false");
+	fprintf(f, "},\n \"coverage\": {\"pairs\": %" PRIu64 ", \"preemption_"
+		"pairs\": %" PRIu64 ", \"over_time\": [", s->pairs, s->preempt);
+	fwrite(s->tl_buf, 1, s->tl_len, f);
+	fprintf(f, "]},\n \"scenarios\": [");
+	for (int i = 0; i < s->nscen; i++) {
+		struct sscen *sc = &s->scen[i];
+		char why[256], buf[256];
+		bool pass = judge(sc, why, sizeof(why)), first = true;
+
+		fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+		report_json_string(f, sc->cs.name);
+		fprintf(f, ", \"path\": ");
+		report_json_string(f, sc->cs.path);
+		fprintf(f, ", \"executions\": %" PRIu64, sc->executions);
+		mask_names(sc->cs.expect, buf, sizeof(buf));
+		fprintf(f, ", \"expected\": ");
+		report_json_string(f, buf);
+		mask_names(sc->found, buf, sizeof(buf));
+		fprintf(f, ", \"found\": ");
+		report_json_string(f, buf);
+		fprintf(f, ", \"outcome\": \"%s\", \"why\": ", pass ? "pass" : "fail");
+		report_json_string(f, why);
+		fprintf(f, ",\n   \"coverage\": {\"pairs\": %" PRIu64 ", "
+			"\"preemption_pairs\": %" PRIu64 "}", sc->pairs,
+			sc->preempt);
+		fprintf(f, ",\n   \"slots\": [");
+		for (int k = 0; k < CAMP__NSTRAT; k++) {
+			if (!sc->slot_count[k])
+				continue;
+			fprintf(f, "%s{\"strategy\": \"%s\", \"executions\": %"
+				PRIu64 ", \"index_xor\": \"%016" PRIx64 "\", "
+				"\"index_sum\": \"%016" PRIx64 "\"", first ? "" : ", ",
+				camp_strat_names[k], sc->slot_count[k],
+				sc->slot_xor[k], sc->slot_sum[k]);
+			if (k == CAMP_DFS)
+				fprintf(f, ", \"bound_finished\": %d, \"exhausted\""
+					": %s", sc->dfs_bound,
+					sc->dfs_done ? "true" : "false");
+			fputc('}', f);
+			first = false;
+		}
+		fprintf(f, "],\n   \"findings\": [");
+		first = true;
+		for (int j = 0; j < s->nfind; j++) {
+			const struct sfind *fd = &s->find[j];
+			char path[4096];
+
+			if (strcmp(fd->m.scenario, sc->cs.name))
+				continue;
+			fprintf(f, "%s\n    {\"kind\": ", first ? "" : ",");
+			report_json_string(f, fd->m.kind);
+			fprintf(f, ", \"expected\": %s, \"signature\": \"%016"
+				PRIx64 "\", \"what\": ", expected(sc, fd) ?
+				"true" : "false", fd->m.signature);
+			report_json_string(f, fd->m.what);
+			fprintf(f, ", \"strategy\": ");
+			report_json_string(f, fd->m.strategy);
+			fprintf(f, ", \"seed\": %" PRIu64 ", \"execution\": %"
+				PRIu64 ", \"shard\": ", fd->m.seed,
+				fd->m.execution);
+			report_json_string(f, fd->m.shard);
+			fprintf(f, ", \"seconds\": %.3f, \"preemptions\": %d, "
+				"\"min_preemptions\": %d, \"steps\": %" PRIu64
+				", \"min_steps\": %" PRIu64, fd->m.seconds,
+				fd->m.preemptions, fd->m.min_preemptions,
+				fd->m.steps, fd->m.min_steps);
+			finding_file(path, sizeof(path), fd, "trace");
+			fprintf(f, ", \"trace\": ");
+			report_json_string(f, path);
+			finding_file(path, sizeof(path), fd, "txt");
+			fprintf(f, ", \"report\": ");
+			report_json_string(f, path);
+			fprintf(f, ", \"min_trace\": ");
+			if (fd->m.minimized) {
+				finding_file(path, sizeof(path), fd, "min.trace");
+				report_json_string(f, path);
+			} else {
+				fprintf(f, "null");
+			}
+			fputc('}', f);
+			first = false;
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "\n]}\n");
+}
+
+/* write_junit -- internal: a testcase per scenario, a failure per
+ * unexpected finding.
+ */
+static void write_junit(FILE *f, struct summary *s)
+{
+	int failures = 0;
+	char why[256];
+
+	for (int i = 0; i < s->nscen; i++) {
+		struct sscen *sc = &s->scen[i];
+
+		for (int j = 0; j < s->nfind; j++)
+			failures += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
+				    !expected(sc, &s->find[j]);
+		failures += __builtin_popcount(sc->cs.expect & ~sc->found);
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+		   "<testsuite name=\"lockstep fuzz\" tests=\"%d\" failures=\"%d\">\n",
+		s->nscen, failures);
+	for (int i = 0; i < s->nscen; i++) {
+		struct sscen *sc = &s->scen[i];
+		uint32_t missing = sc->cs.expect & ~sc->found;
+		bool any_expected = false;
+
+		judge(sc, why, sizeof(why));
+		fprintf(f, "  <testcase classname=\"lockstep.fuzz\" name=\"");
+		xml_escape(f, sc->cs.name);
+		fprintf(f, "\">\n");
+		for (int j = 0; j < s->nfind; j++) {
+			const struct sfind *fd = &s->find[j];
+			char path[4096];
+
+			if (strcmp(fd->m.scenario, sc->cs.name))
+				continue;
+			if (expected(sc, fd)) {
+				any_expected = true;
+				continue;
+			}
+			finding_file(path, sizeof(path), fd,
+				     fd->m.minimized ? "min.txt" : "txt");
+			fprintf(f, "    <failure type=\"");
+			xml_escape(f, fd->m.kind);
+			fprintf(f, "\" message=\"");
+			xml_escape(f, fd->m.kind);
+			fprintf(f, ": ");
+			xml_escape(f, fd->m.what);
+			fprintf(f, "\">report: ");
+			xml_escape(f, path);
+			finding_file(path, sizeof(path), fd,
+				     fd->m.minimized ? "min.trace" : "trace");
+			fprintf(f, "\nreplay: lockstep replay ");
+			xml_escape(f, path);
+			fprintf(f, "</failure>\n");
+		}
+		for (int k = 0; k < SCEN_V__COUNT; k++) {
+			if (!(missing & (1u << k)))
+				continue;
+			fprintf(f, "    <failure type=\"missing\" message=\"expected"
+				" %s, not found in %" PRIu64 " executions\"/>\n",
+				scen_violation_names[k], sc->executions);
+		}
+		if (any_expected) {
+			fprintf(f, "    <system-out>");
+			for (int j = 0; j < s->nfind; j++) {
+				const struct sfind *fd = &s->find[j];
+
+				if (strcmp(fd->m.scenario, sc->cs.name) ||
+				    !expected(sc, fd))
+					continue;
+				fprintf(f, "expected %s: ", fd->m.kind);
+				xml_escape(f, fd->m.what);
+				fprintf(f, "\n");
+			}
+			fprintf(f, "</system-out>\n");
+		}
+		fprintf(f, "  </testcase>\n");
+	}
+	fprintf(f, "</testsuite>\n</testsuites>\n");
+}
+
+/* write_text -- internal: the table and the findings, for people. */
+static void write_text(FILE *f, struct summary *s,
+		       const struct camp_summary_opts *o)
+{
+	int failed = 0;
+
+	fprintf(f, "%-36s %12s  %-28s %s\n", "scenario", "executions",
+		"findings", "outcome");
+	for (int i = 0; i < s->nscen; i++) {
+		struct sscen *sc = &s->scen[i];
+		char why[256], found[256];
+		bool pass = judge(sc, why, sizeof(why));
+		size_t off = 0;
+
+		found[0] = 0;
+		for (int k = 0; k < SCEN_V__COUNT; k++) {
+			int n = 0;
+
+			for (int j = 0; j < s->nfind; j++)
+				n += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
+				     !strcmp(s->find[j].m.kind,
+					     scen_violation_names[k]);
+			if (n && off < sizeof(found))
+				off += (size_t)snprintf(found + off,
+					sizeof(found) - off, "%s%s (%d)",
+					off ? ", " : "", scen_violation_names[k], n);
+		}
+		failed += !pass;
+		fprintf(f, "%-36s %12" PRIu64 "  %-28s %s\n", sc->cs.name,
+			sc->executions, found[0] ? found : "-",
+			pass ? "pass" : "FAIL");
+		if (!pass)
+			fprintf(f, "%-36s   %s\n", "", why);
+	}
+	fprintf(f, "\ncoverage: %" PRIu64 " lock/point pairs met across threads, "
+		"%" PRIu64 " preemption pairs\n", s->pairs, s->preempt);
+	if (o->seconds > 0)
+		fprintf(f, "executions: %" PRIu64 " in %.1f s with %d jobs: %.0f "
+			"per second%s\n", o->run_executions, o->seconds, o->jobs,
+			(double)o->run_executions / o->seconds,
+			o->interrupted ? " (interrupted)" : "");
+	if (o->restarts)
+		fprintf(f, "workers replaced after a crash: %" PRIu64 "\n",
+			o->restarts);
+	if (s->nfind)
+		fprintf(f, "\nfindings (the minimized report first):\n");
+	for (int j = 0; j < s->nfind; j++) {
+		const struct sfind *fd = &s->find[j];
+		char path[4096];
+
+		finding_file(path, sizeof(path), fd,
+			     fd->m.minimized ? "min.txt" : "txt");
+		fprintf(f, "  %-11s %s: %s\n", fd->m.kind, fd->m.scenario,
+			fd->m.what);
+		fprintf(f, "              %s #%" PRIu64 " after %.1f s",
+			fd->m.strategy, fd->m.execution, fd->m.seconds);
+		if (fd->m.minimized)
+			fprintf(f, ", %d -> %d preemptions, %" PRIu64 " -> %"
+				PRIu64 " steps", fd->m.preemptions,
+				fd->m.min_preemptions, fd->m.steps,
+				fd->m.min_steps);
+		fprintf(f, "\n              %s\n", path);
+	}
+	fprintf(f, "\n%d passed, %d failed\n", s->nscen - failed, failed);
+}
+
+/* ---- The summary ------------------------------------------------------------------ */
+
+/* copy_file -- internal: merge --out: a finding's file, atomically. */
+static void copy_file(const char *from, const char *to)
+{
+	FILE *f = fopen(from, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc(n > 0 ? (size_t)n : 1);
+	if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
+		camp_write_atomic(to, buf, (size_t)n);
+	free(buf);
+	fclose(f);
+}
+
+/* write_to -- internal: one of the summary files, atomically. */
+static int write_to(const char *path, struct summary *s,
+		    const struct camp_summary_opts *o, char **dirs, int n,
+		    int what)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	if (what == 0)
+		write_json(f, s, o, dirs, n);
+	else if (what == 1)
+		write_junit(f, s);
+	else
+		write_text(f, s, o);
+	fclose(f);
+	err = camp_write_atomic(path, buf, len);
+	if (err)
+		fprintf(stderr, "lockstep: %s: %s\n", path, strerror(-err));
+	free(buf);
+	return err;
+}
+
+/* camp_summary -- read, join, judge and write (campaign.h). */
+int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
+{
+	struct summary s = { 0 };
+	struct camp_set *set = calloc(1, camp_set_size(1u << 20));
+	int code = 0;
+	size_t off = 0;
+
+	if (!set)
+		return 3;
+	camp_set_init(set, 1u << 20);
+	s.timeline = open_memstream(&s.tl_buf, &s.tl_len);
+	for (int d = 0; d < ndirs; d++) {
+		static struct camp_conf c;
+		char err[512];
+
+		if (camp_conf_read(dirs[d], &c, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lockstep: %s\n", err);
+			code = 2;
+			continue;
+		}
+		off += (size_t)snprintf(s.shards + off, off < sizeof(s.shards) ?
+					sizeof(s.shards) - off : 0, "%s%d/%d",
+					off ? " " : "", c.shard_k, c.shard_n);
+		for (int i = 0; i < c.nscen; i++) {
+			if (scen_by_name(&s, c.scen[i].name))
+				continue;
+			s.scen = realloc(s.scen, (size_t)(s.nscen + 1) *
+					 sizeof(*s.scen));
+			memset(&s.scen[s.nscen], 0, sizeof(s.scen[0]));
+			s.scen[s.nscen].cs = c.scen[i];
+			s.scen[s.nscen].dfs_bound = -1;
+			s.nscen++;
+		}
+	}
+	for (int d = 0; d < ndirs && code == 0; d++) {
+		read_findings(&s, dirs[d]);
+		read_states(&s, dirs[d]);
+		read_coverage(&s, dirs[d], set);
+		read_timelines(&s, dirs[d]);
+	}
+	fclose(s.timeline);
+	if (code == 0) {
+		for (int j = 0; j < s.nfind; j++) {
+			struct sscen *sc = scen_by_name(&s, s.find[j].m.scenario);
+			int k = kind_of(s.find[j].m.kind);
+
+			if (sc && k >= 0)
+				sc->found |= 1u << k;
+		}
+		for (int i = 0; i < s.nscen; i++) {
+			char why[256];
+
+			if (!judge(&s.scen[i], why, sizeof(why)))
+				code = 1;
+		}
+		if (!o->quiet)
+			write_text(stdout, &s, o);
+		if (o->text)
+			write_to(o->text, &s, o, dirs, ndirs, 2);
+		if (o->json && write_to(o->json, &s, o, dirs, ndirs, 0))
+			code = 3;
+		if (o->junit && write_to(o->junit, &s, o, dirs, ndirs, 1))
+			code = 3;
+	}
+	if (code != 2 && o->copy_to) {
+		char dir[4096], from[4096], to[4096];
+		static const char *const ext[] = { "trace", "txt", "json",
+			"min.trace", "min.txt", "meta" };
+
+		snprintf(dir, sizeof(dir), "%s/findings", o->copy_to);
+		camp_mkdirs(dir);
+		for (int j = 0; j < s.nfind; j++)
+			for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]); e++) {
+				finding_file(from, sizeof(from), &s.find[j], ext[e]);
+				camp_finding_path(to, sizeof(to), o->copy_to,
+						  s.find[j].m.id, ext[e]);
+				copy_file(from, to);
+			}
+	}
+	free(s.scen);
+	free(s.find);
+	free(s.tl_buf);
+	free(set);
+	return code;
+}
+
+/* ---- lockstep merge ---------------------------------------------------------------- */
+
+static const char merge_usage[] =
+	"usage: lockstep merge [OPTIONS] DIR...\n"
+	"\n"
+	"Join the results of campaigns (the shards of one, --shard K/N, each its\n"
+	"own --out DIR): findings deduplicated by signature, executions and\n"
+	"coverage added up, each scenario judged against its expect:.\n"
+	"\n"
+	"options:\n"
+	"  --out DIR       copy the findings there and write the summary files\n"
+	"  --json FILE     the summary as JSON (default DIR/results.json with --out)\n"
+	"  --junit FILE    JUnit XML (default DIR/junit.xml with --out)\n"
+	"  -q, --quiet     no table on stdout\n"
+	"  -h, --help      this text\n"
+	"\n"
+	"exit: 0 every scenario as expected, 1 not, 2 bad input, 3 internal error\n";
+
+/* merge_main -- `lockstep merge DIR...`. */
+int merge_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "junit", required_argument, NULL, 'u' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct camp_summary_opts o = { 0 };
+	char json[4096], junit[4096], text[4096];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.copy_to = optarg; break;
+		case 'j': o.json = optarg; break;
+		case 'u': o.junit = optarg; break;
+		case 'q': o.quiet = true; break;
+		case 'h': fputs(merge_usage, stdout); return 0;
+		default:
+			fprintf(stderr, "lockstep merge: unknown option '%s' "
+				"(lockstep merge --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "lockstep merge: no campaign directory given\n");
+		return 2;
+	}
+	if (o.copy_to) {
+		if (camp_mkdirs(o.copy_to) < 0) {
+			fprintf(stderr, "lockstep merge: --out %s: %s\n",
+				o.copy_to, strerror(errno));
+			return 2;
+		}
+		snprintf(json, sizeof(json), "%s/results.json", o.copy_to);
+		snprintf(junit, sizeof(junit), "%s/junit.xml", o.copy_to);
+		snprintf(text, sizeof(text), "%s/summary.txt", o.copy_to);
+		if (!o.json)
+			o.json = json;
+		if (!o.junit)
+			o.junit = junit;
+		o.text = text;
+	}
+	return camp_summary(argv + optind, argc - optind, &o);
+}

@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim/dfs.c -- systematic search: iterative preemption bounding with
+ * partial-order reduction.
+ *
+ * The search is stateless, as in CHESS (Musuvathi and Qadeer, PLDI 2007):
+ * each execution re-runs a prefix of recorded decisions, then branches.
+ * The tree of one bound is a stack of nodes, one per scheduling point of
+ * the current execution (a point where only one thread can run is a node
+ * without a choice, seen through the strategy's forced() hook, so that
+ * every step is one thread's):
+ *
+ *   node i:  enabled    the runnable threads at the point
+ *            cur        the thread that reached it (still runnable or not)
+ *            pre        preemptions spent before it
+ *            chosen     the thread that runs from here in this execution
+ *            backtrack  threads that must be tried here
+ *            done       threads tried (or given up because of the bound)
+ *            seen       threads tried, whose step footprint is known
+ *            sleep      threads asleep on entry: their step from here is
+ *                       independent of everything since it was explored
+ *            fp[t]      the footprint of t's step from here
+ *
+ * Iterative context bounding: the tree is searched with bound 0 (no
+ * preemption: a thread runs until it blocks or ends), then 1, 2, ... up to
+ * the maximum.  Choosing another thread while 'cur' is still runnable is a
+ * preemption; a non-preemptive switch (cur blocked or finished) is free.
+ * Each bound's tree contains the smaller ones, so a bug of few preemptions
+ * shows first, and a bound whose search never had to leave out a
+ * preemption proves the whole schedule space explored.
+ *
+ * A step is what one thread runs between two scheduling points: its lock
+ * operation and its code up to the next one.  Its footprint is read from
+ * the event log: the locks, wait queues and references it touched (by
+ * name, instance digits stripped, so page(a:3) and page(a:7) count as one
+ * object: conservative), annotated fields, operation boundaries (the
+ * oracles' intervals), and the named points it ends at or starts from.  A
+ * named point stands for data the simulator cannot see (the page cache
+ * index, a block map, the device), on both sides of it: a plain
+ * sim_point() makes the steps before and after it dependent with every
+ * other step (conservative); sim_point_obj() names what that data is ("a",
+ * "device"), and the steps are dependent only with steps that touch the
+ * same.  The contract that makes this sound: shared data not protected by
+ * a lock the step takes is announced by a point around it.  Two steps are
+ * dependent when they are one thread's or share an object.
+ *
+ * The reduction (on by default) combines:
+ *   - sleep sets (Godefroid 1996): after t's subtree at a node is explored,
+ *     t sleeps in its siblings' subtrees until a step dependent with t's
+ *     runs; an execution in which every runnable thread sleeps is cut
+ *     short ("pruned"): its schedules are equivalent to explored ones;
+ *   - dynamic POR (Flanagan and Godefroid, POPL 2005): a node's backtrack
+ *     set starts with the thread chosen; after each step, the last earlier
+ *     step of another thread that is dependent with it and not ordered
+ *     before it by happens-before (vector clocks over the dependencies)
+ *     gets a backtrack point for the step's thread;
+ *   - with a bound, as in bounded POR (Coons, Musuvathi, McKinley, OOPSLA
+ *     2013), the same thread is also added where the racing step's thread
+ *     began its run of steps, where the switch may be free.
+ * Without the reduction every runnable thread is tried at every node.
+ * With it, "within K preemptions" is as CHESS means it: some schedules are
+ * represented by an equivalent one that may need more preemptions.
+ *
+ * Choices are thread indexes; nothing depends on time or addresses.
+ */
+#include "sim/strategy.h"
+#include "sim/sim.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DFS_FP_OBJS 8
+#define DFS_MAX_LEVELS 64
+
+/* What a step touched. */
+struct dfs_fp {
+	uint32_t threads;
+	bool global;			/* passed a named point */
+	uint8_t n;
+	uint32_t obj[DFS_FP_OBJS];
+};
+
+struct dfs_node {
+	uint32_t enabled, backtrack, done, seen, sleep;
+	int8_t cur, chosen;
+	bool cur_runnable;
+	uint16_t pre;
+	struct dfs_fp fp[SIM_MAX_THREADS];
+	uint32_t vc[SIM_MAX_THREADS];	/* happens-before of the chosen step */
+};
+
+struct strat_dfs {
+	struct sim_strategy base;
+	int bound, max_bound;
+	bool por;
+
+	struct dfs_node *node;
+	uint32_t nnode, cap;
+	uint32_t pos;			/* next node of this execution */
+	uint32_t plen;			/* nodes to replay */
+	uint32_t ev_mark;		/* events of the log already in a step */
+	uint32_t tc[SIM_MAX_THREADS][SIM_MAX_THREADS];	/* thread clocks */
+	struct dfs_fp parked[SIM_MAX_THREADS];	/* the point each waits at */
+	bool pruned, bad, bound_hit;
+
+	struct sim_dfs_stats st;
+};
+
+/* ---- Footprints ---------------------------------------------------------- */
+
+/*
+ * An object is a 32-bit key, its low bit the access: OBJ_WRITE, or a read.
+ * Reads of one object commute: shared holds of a rw_semaphore (a reader
+ * that must wait logs a BLOCK, which is a write), the gets and puts of a
+ * reference (a put that wakes a waiter logs a WAKE), field reads.
+ * Everything else is a write: exclusive holds, waits and wake-ups,
+ * operation boundaries, and a named point's scope.
+ */
+#define OBJ_WRITE 1u
+
+/* obj_key -- internal: FNV-1a of a name, with its digits left out when
+ * they number instances created during the execution (page(a:3)). */
+static uint32_t obj_key(uint32_t kind, const char *s, bool strip)
+{
+	uint32_t h = 2166136261u ^ kind;
+
+	for (; s && *s; s++) {
+		if (strip && *s >= '0' && *s <= '9')
+			continue;
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	}
+	return h & ~OBJ_WRITE;
+}
+
+/* fp_add -- internal: one more object, read or written (OBJ_WRITE in the
+ * key); past DFS_FP_OBJS the step counts as touching everything. */
+static void fp_add(struct dfs_fp *fp, uint32_t key)
+{
+	for (int i = 0; i < fp->n; i++) {
+		if ((fp->obj[i] | OBJ_WRITE) == (key | OBJ_WRITE)) {
+			fp->obj[i] |= key & OBJ_WRITE;
+			return;
+		}
+	}
+	if (fp->n == DFS_FP_OBJS)
+		fp->global = true;	/* too much to track: conservative */
+	else
+		fp->obj[fp->n++] = key;
+}
+
+/* fp_merge -- internal: b's objects into a. */
+static void fp_merge(struct dfs_fp *a, const struct dfs_fp *b)
+{
+	a->threads |= b->threads;
+	a->global |= b->global;
+	for (int i = 0; i < b->n; i++)
+		fp_add(a, b->obj[i]);
+}
+
+/*
+ * fp_from_log -- internal: the footprint of the events [from, to) of
+ * thread 'only' (-1: of every thread); 'chosen' ran the step.  A thread
+ * that starts the step parked at a named point runs the point's code, so
+ * the point's scope (parked[]) is part of its footprint.
+ */
+static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
+			const struct dfs_fp *parked, const struct sim_event *ev,
+			uint32_t from, uint32_t to)
+{
+
+	memset(fp, 0, sizeof(*fp));
+	fp->threads = 1u << (only >= 0 ? only : chosen);
+	for (uint32_t i = from; i < to; i++)
+		if (only < 0 || ev[i].tid == only)
+			fp->threads |= 1u << ev[i].tid;
+	for (uint32_t m = fp->threads; m; m &= m - 1)
+		fp_merge(fp, &parked[__builtin_ctz(m)]);
+	for (uint32_t i = from; i < to; i++) {
+		const struct sim_event *e = &ev[i];
+
+		if (only >= 0 && e->tid != only)
+			continue;
+		switch (e->kind) {
+		case SIM_EV_ACQUIRE:
+		case SIM_EV_RELEASE:
+			fp_add(fp, obj_key(1, e->what, true) |
+				   (e->mode == SIM_SHARED ? 0 : OBJ_WRITE));
+			break;
+		case SIM_EV_BLOCK:
+		case SIM_EV_WAKE:
+			fp_add(fp, obj_key(1, e->what, true) | OBJ_WRITE);
+			break;
+		case SIM_EV_NOTE:
+			/* references log their get (+1) and put (-1) */
+			if (e->arg)
+				fp_add(fp, obj_key(1, e->what, true));
+			break;
+		case SIM_EV_OP_BEGIN:
+		case SIM_EV_OP_END:
+			fp_add(fp, obj_key(2, "op", false) | OBJ_WRITE);
+			break;
+		case SIM_EV_ACCESS:
+			/* arg 1: a point's scope; 2: a field written; 0: read */
+			fp_add(fp, obj_key(3, e->what, false) |
+				   (e->arg ? OBJ_WRITE : 0));
+			break;
+		case SIM_EV_POINT:
+			/* scoped by the ACCESS events right before it */
+			if (!(i > 0 && ev[i - 1].kind == SIM_EV_ACCESS &&
+			      ev[i - 1].arg == 1 && ev[i - 1].tid == e->tid))
+				fp->global = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* park -- internal: where each thread of events [from, to) stopped: at a
+ * named point (its scope, or everything), or elsewhere (nothing). */
+static void park(struct dfs_fp *parked, const struct sim_event *ev,
+		 uint32_t from, uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++) {
+		const struct sim_event *e = &ev[i];
+		struct dfs_fp *p = &parked[e->tid];
+
+		if (e->kind == SIM_EV_ACCESS && e->arg == 1)
+			continue;	/* the scope of a point to come */
+		memset(p, 0, sizeof(*p));
+		if (e->kind != SIM_EV_POINT)
+			continue;
+		for (uint32_t j = i; j > from && ev[j - 1].kind == SIM_EV_ACCESS &&
+				     ev[j - 1].arg == 1 && ev[j - 1].tid == e->tid;
+		     j--)
+			fp_add(p, obj_key(3, ev[j - 1].what, false) | OBJ_WRITE);
+		if (!p->n)
+			p->global = true;
+	}
+}
+
+/* fp_dep -- internal: whether two steps do not commute. */
+static bool fp_dep(const struct dfs_fp *a, const struct dfs_fp *b)
+{
+	if (a->global || b->global || (a->threads & b->threads))
+		return true;
+	for (int i = 0; i < a->n; i++)
+		for (int j = 0; j < b->n; j++)
+			if ((a->obj[i] | OBJ_WRITE) == (b->obj[j] | OBJ_WRITE) &&
+			    ((a->obj[i] | b->obj[j]) & OBJ_WRITE))
+				return true;
+	return false;
+}
+
+/* fp_dep_objects -- internal: dependent through what they touched (two
+ * parts of one step share no thread, by construction). */
+static bool fp_dep_objects(const struct dfs_fp *a, const struct dfs_fp *b)
+{
+	struct dfs_fp x = *a, y = *b;
+
+	x.threads = 1;
+	y.threads = 2;
+	return fp_dep(&x, &y);
+}
+
+/* ---- The tree ------------------------------------------------------------- */
+
+static struct dfs_node *node_at(struct strat_dfs *d, uint32_t i)
+{
+	if (i >= d->cap) {
+		uint32_t cap = d->cap ? 2 * d->cap : 256;
+		struct dfs_node *n = realloc(d->node, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		d->node = n;
+		d->cap = cap;
+	}
+	return &d->node[i];
+}
+
+/* add_backtrack -- internal: t must be tried at node k (or, if it could
+ * not run there, every thread that could). */
+static void add_backtrack(struct strat_dfs *d, uint32_t k, int t)
+{
+	struct dfs_node *n = &d->node[k];
+
+	n->backtrack |= (n->enabled & (1u << t)) ? 1u << t : n->enabled;
+}
+
+/*
+ * races -- internal: the last step before step i, of a thread other than
+ * t, that is dependent with t's part of step i and not ordered before t by
+ * happens-before: t must also be tried there, first.
+ */
+static void races(struct strat_dfs *d, uint32_t i, int t,
+		  const struct dfs_fp *part)
+{
+	for (int k = (int)i - 1; k >= 0; k--) {
+		const struct dfs_node *m = &d->node[k];
+		int u = m->chosen;
+		int k0 = k;
+
+		if (m->fp[u].threads & (1u << t))
+			continue;
+		if (!fp_dep(&m->fp[u], part))
+			continue;
+		if (d->tc[t][u] >= (uint32_t)k + 1)
+			return;		/* t already knows step k */
+		add_backtrack(d, (uint32_t)k, t);
+		/* Bounded POR: also where u's run of steps began, where
+		 * switching to t may not cost a preemption. */
+		while (k0 > 0 && d->node[k0 - 1].chosen == u)
+			k0--;
+		if (k0 != k)
+			add_backtrack(d, (uint32_t)k0, t);
+		return;
+	}
+}
+
+/*
+ * step_done -- internal: the step chosen at node i ended; its events are
+ * [ev_mark, nev).  Records its footprint, its vector clock and, with the
+ * reduction, the backtrack points its races call for.
+ */
+static void step_done(struct strat_dfs *d, uint32_t i)
+{
+	struct dfs_node *n = &d->node[i];
+	int t = n->chosen;
+	uint32_t nev;
+	const struct sim_event *ev = sim_events(sim_self(), &nev);
+	struct dfs_fp *fp = &n->fp[t];
+	uint32_t vc[SIM_MAX_THREADS];
+
+	if (nev < d->ev_mark)
+		nev = d->ev_mark;
+	fp_from_log(fp, t, -1, d->parked, ev, d->ev_mark, nev);
+	n->seen |= 1u << t;
+	if (d->por) {
+		struct dfs_fp mine;
+
+		/* Each thread of the step (the chosen one, and any that ran
+		 * alone after it) races on its own part of it.  A thread
+		 * that ran after t within the step, and depends on what t
+		 * did in it, could have run first only if chosen here. */
+		fp_from_log(&mine, t, t, d->parked, ev, d->ev_mark, nev);
+		races(d, i, t, &mine);
+		for (uint32_t m = fp->threads & ~(1u << t); m; m &= m - 1) {
+			int u = __builtin_ctz(m);
+			struct dfs_fp part;
+
+			fp_from_log(&part, t, u, d->parked, ev, d->ev_mark, nev);
+			if (fp_dep_objects(&mine, &part))
+				add_backtrack(d, i, u);
+			races(d, i, u, &part);
+		}
+	}
+	/* t left where it was parked, even if it logged nothing since. */
+	memset(&d->parked[t], 0, sizeof(d->parked[t]));
+	park(d->parked, ev, d->ev_mark, nev);
+	d->ev_mark = nev;
+
+	/* The step's clock: after every thread it involves and every
+	 * earlier step it depends on. */
+	memset(vc, 0, sizeof(vc));
+	for (uint32_t m = fp->threads; m; m &= m - 1) {
+		int u = __builtin_ctz(m);
+
+		for (int j = 0; j < SIM_MAX_THREADS; j++)
+			if (d->tc[u][j] > vc[j])
+				vc[j] = d->tc[u][j];
+	}
+	for (uint32_t k = 0; k < i; k++) {
+		const struct dfs_node *m = &d->node[k];
+
+		if (!fp_dep(&m->fp[m->chosen], fp))
+			continue;
+		for (int j = 0; j < SIM_MAX_THREADS; j++)
+			if (m->vc[j] > vc[j])
+				vc[j] = m->vc[j];
+	}
+	vc[t] = i + 1;
+	memcpy(n->vc, vc, sizeof(vc));
+	for (uint32_t m = fp->threads; m; m &= m - 1)
+		memcpy(d->tc[__builtin_ctz(m)], vc, sizeof(vc));
+}
+
+/* dfs_begin -- an execution starts: replay the prefix, then branch. */
+static void dfs_begin(struct sim_strategy *st, uint64_t execution)
+{
+	struct strat_dfs *d = (struct strat_dfs *)st;
+
+	(void)execution;
+	d->pos = 0;
+	d->ev_mark = 0;
+	d->pruned = false;
+	memset(d->tc, 0, sizeof(d->tc));
+	memset(d->parked, 0, sizeof(d->parked));
+}
+
+/* fresh_node -- internal: the first visit of node i in this tree. */
+static int fresh_node(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
+		      const struct sim_choice *c)
+{
+	uint32_t awake;
+	int pick;
+
+	memset(n, 0, offsetof(struct dfs_node, fp));
+	n->enabled = c->runnable;
+	n->cur = (int8_t)c->current;
+	n->cur_runnable = c->current >= 0 && (c->runnable & (1u << c->current));
+	if (i > 0) {
+		const struct dfs_node *p = &d->node[i - 1];
+		int pc = p->chosen;
+		uint32_t cand = (p->sleep | p->seen) & ~(1u << pc);
+
+		n->pre = (uint16_t)(p->pre + (p->cur_runnable && pc != p->cur));
+		if (d->por) {
+			for (uint32_t m = cand; m; m &= m - 1) {
+				int v = __builtin_ctz(m);
+
+				if (fp_dep(&p->fp[v], &p->fp[pc]))
+					continue;
+				n->sleep |= 1u << v;
+				n->fp[v] = p->fp[v];
+			}
+		}
+	}
+	awake = n->enabled & ~n->sleep;
+	if (n->cur_runnable && (awake & (1u << n->cur))) {
+		pick = n->cur;
+	} else if (!awake) {
+		return -1;		/* everything asleep: redundant */
+	} else if (n->cur_runnable && n->pre >= d->bound) {
+		/* Only a preemption would do, and none is left. */
+		d->bound_hit = true;
+		return -1;
+	} else {
+		pick = __builtin_ctz(awake);
+	}
+	n->chosen = (int8_t)pick;
+	n->done = 1u << pick;
+	n->backtrack = d->por ? 1u << pick : n->enabled;
+	return pick;
+}
+
+/* visit -- internal: node pos of this execution: the step before it is
+ * over; a replayed node must be what it was.  NULL to abort. */
+static struct dfs_node *visit(struct strat_dfs *d, const struct sim_choice *c)
+{
+	uint32_t i = d->pos;
+	struct dfs_node *n;
+
+	if (d->bad)
+		return NULL;
+	if (i > 0) {
+		step_done(d, i - 1);
+	} else {
+		/* The directed steps before the first choice: the same in
+		 * every execution, in no step. */
+		const struct sim_event *ev = sim_events(sim_self(), &d->ev_mark);
+
+		if (ev)
+			park(d->parked, ev, 0, d->ev_mark);
+	}
+	n = node_at(d, i);
+	if (!n) {
+		d->bad = true;
+		d->st.error = "out of memory";
+		return NULL;
+	}
+	if (i < d->plen && (n->enabled != c->runnable || n->cur != c->current)) {
+		d->bad = true;
+		d->st.error = "the scenario is not deterministic: a replayed "
+			      "prefix reached a different choice point";
+		return NULL;
+	}
+	return n;
+}
+
+/* dfs_choose -- a choice point: the recorded thread in the prefix, else a
+ * fresh node's pick (-1: every continuation is redundant).
+ */
+static int dfs_choose(struct sim_strategy *st, const struct sim_choice *c)
+{
+	struct strat_dfs *d = (struct strat_dfs *)st;
+	struct dfs_node *n = visit(d, c);
+	int pick;
+
+	if (!n)
+		return -1;
+	if (d->pos < d->plen) {
+		d->pos++;
+		return n->chosen;
+	}
+	pick = fresh_node(d, n, d->pos, c);
+	if (pick < 0) {
+		d->pruned = true;
+		return -1;
+	}
+	d->pos++;
+	d->nnode = d->pos;
+	return pick;
+}
+
+/* dfs_forced -- a point with one runnable thread: a node without a
+ * choice, so that every step is one thread's and its footprint exact. */
+static void dfs_forced(struct sim_strategy *st, const struct sim_choice *c)
+{
+	struct strat_dfs *d = (struct strat_dfs *)st;
+	struct dfs_node *n = visit(d, c);
+
+	if (!n)
+		return;
+	if (d->pos >= d->plen && fresh_node(d, n, d->pos, c) < 0) {
+		/* Its one thread sleeps: the rest is redundant, but there is
+		 * nothing to choose instead; run it out. */
+		n->chosen = (int8_t)__builtin_ctz(c->runnable);
+		n->done = n->backtrack = 1u << n->chosen;
+	}
+	d->pos++;
+	if (d->pos > d->nnode)
+		d->nnode = d->pos;
+}
+
+/* next_branch -- internal: the deepest node with a thread left to try
+ * within the bound; false when this bound's tree is exhausted. */
+static bool next_branch(struct strat_dfs *d)
+{
+	for (int i = (int)d->nnode - 1; i >= 0; i--) {
+		struct dfs_node *n = &d->node[i];
+		uint32_t todo = n->backtrack & n->enabled & ~n->done & ~n->sleep;
+
+		for (; todo; todo &= todo - 1) {
+			int t = __builtin_ctz(todo);
+			int cost = n->cur_runnable && t != n->cur;
+
+			n->done |= 1u << t;
+			if (n->pre + cost > d->bound) {
+				d->bound_hit = true;
+				continue;
+			}
+			n->chosen = (int8_t)t;
+			d->nnode = d->plen = (uint32_t)i + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* dfs_end -- the execution is over: its last step, then the next branch,
+ * or the next bound.
+ */
+static void dfs_end(struct sim_strategy *st, uint64_t steps)
+{
+	struct strat_dfs *d = (struct strat_dfs *)st;
+
+	(void)steps;
+	if (d->st.done)
+		return;
+	if (!d->bad && !d->pruned && d->pos > 0)
+		step_done(d, d->pos - 1);
+	if (!d->bad && d->pos > 0) {
+		uint32_t nev;
+
+		/* Without the event log every footprint would look empty,
+		 * and everything independent: refuse rather than lie. */
+		if (!sim_events(sim_self(), &nev) || nev == 0) {
+			d->bad = true;
+			d->st.error = "dfs needs the event log "
+				      "(sim_options.log_events)";
+		}
+	}
+	d->st.executions++;
+	if (d->bad) {
+		d->st.done = true;
+		return;
+	}
+	if (d->pruned)
+		d->st.pruned++;
+	else
+		d->st.schedules++;
+	/* Nodes past pos belong to an earlier, longer execution; the node
+	 * that cut a pruned one short has nothing left within the bound. */
+	d->nnode = d->pos;
+	if (next_branch(d))
+		return;
+	/* This bound's tree is exhausted. */
+	if (d->st.nlevels < DFS_MAX_LEVELS)
+		d->st.level_schedules[d->st.nlevels++] = d->st.schedules;
+	d->st.finished_bound = d->bound;
+	if (!d->bound_hit) {
+		d->st.complete = true;
+		d->st.done = true;
+		return;
+	}
+	if (d->bound >= d->max_bound) {
+		d->st.done = true;
+		return;
+	}
+	d->bound++;
+	d->st.bound = d->bound;
+	d->st.schedules = 0;
+	d->bound_hit = false;
+	d->nnode = d->plen = 0;
+}
+
+/* dfs_destroy -- free the tree. */
+static void dfs_destroy(struct sim_strategy *st)
+{
+	struct strat_dfs *d = (struct strat_dfs *)st;
+
+	free(d->node);
+	free(d);
+}
+
+/* sim_strategy_dfs -- a search from bound from_bound up to max_bound
+ * (sim/strategy.h).
+ */
+struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por)
+{
+	struct strat_dfs *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (from_bound < 0)
+		from_bound = 0;
+	if (max_bound < from_bound)
+		max_bound = from_bound;
+	d->base = (struct sim_strategy){ .name = "dfs", .begin = dfs_begin,
+					 .choose = dfs_choose, .forced = dfs_forced,
+					 .end = dfs_end,
+					 .destroy = dfs_destroy };
+	d->bound = from_bound;
+	d->max_bound = max_bound;
+	d->por = por;
+	d->st.bound = from_bound;
+	d->st.finished_bound = -1;
+	d->st.por = por;
+	return &d->base;
+}
+
+/* sim_strategy_is_dfs -- whether st was made by sim_strategy_dfs(). */
+bool sim_strategy_is_dfs(const struct sim_strategy *st)
+{
+	return st && st->begin == dfs_begin;
+}
+
+/* sim_strategy_dfs_stats -- where the search is: bound, schedules,
+ * executions.
+ */
+void sim_strategy_dfs_stats(const struct sim_strategy *st,
+			    struct sim_dfs_stats *out)
+{
+	*out = ((const struct strat_dfs *)st)->st;
+}
