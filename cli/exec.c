@@ -185,6 +185,7 @@ static void add_finding(struct exec *e, enum scen_violation kind, int tid,
 		return;
 	r->kinds |= 1u << kind;
 	f = &r->find[r->nfind++];
+	f->nprior = 0;
 	f->kind = kind;
 	f->tid = tid;
 	f->op = op;
@@ -625,7 +626,9 @@ static void final_checks(void *arg)
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen)
 {
-	struct sim_options so = { .cpu = -1, .log_events = opt->log_events };
+	struct sim_options so = { .cpu = -1, .log_events = opt->log_events,
+				  .no_lockdep = opt->no_lockdep,
+				  .no_race = opt->no_race };
 	struct exec *e;
 	uint32_t id = 1;
 
@@ -770,9 +773,17 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 
 			name_threads(e, rep[i].what, what, sizeof(what));
 			name_threads(e, rep[i].detail, detail, sizeof(detail));
+			int before = r->nfind;
+
 			add_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
 					       SCEN_V_LOCK_ORDER : SCEN_V_DATA_RACE,
 				    -1, -1, what, "%s", detail);
+			if (r->nfind > before) {
+				struct finding *f = &r->find[r->nfind - 1];
+
+				f->nprior = rep[i].nprior;
+				memcpy(f->prior, rep[i].prior, sizeof(f->prior));
+			}
 		}
 	}
 	switch (r->abort) {

@@ -30,6 +30,7 @@ struct exec_result {
 struct exec_options {
 	const char *pool;		/* --pool, or NULL */
 	bool log_events;
+	bool no_lockdep, no_race;	/* the checkers off (make bench) */
 };
 
 struct exec;

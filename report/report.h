@@ -25,7 +25,11 @@ struct finding {
 	int tid;			/* -1: the final checks */
 	int op;				/* index in the thread's ops, or -1 */
 	char what[192];			/* "read(a, 4096, 4096) by reader" */
-	char detail[1024];		/* the evidence, lines indented by 4 */
+	char detail[2048];		/* the evidence, lines indented by 4 */
+	/* earlier executions the finding also rests on (a lock-order cycle
+	 * made of edges from several executions), ascending */
+	int nprior;
+	uint64_t prior[16];
 };
 
 /* How the violating execution was scheduled: what a trace records. */
@@ -35,6 +39,10 @@ struct report_sched {
 	int depth;
 	uint64_t k;			/* PCT's step estimate */
 	uint64_t execution;
+	/* the earlier executions a replay runs first (same strategy, by
+	 * index), to rebuild the checkers' state the finding rests on */
+	int nprior;
+	uint64_t prior[16];
 };
 
 struct report_in {

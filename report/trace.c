@@ -13,6 +13,8 @@
  *   depth: 3
  *   k: 120
  *   execution: 17
+ *   prior-executions: 3 9            only for a lock-order cycle whose
+ *                                    edges come from earlier executions
  *   violation: stale-read
  *   decisions: 12
  *   1 0 1 1 0 0 1 1 1 0 1 0
@@ -38,7 +40,13 @@ int report_trace_write(const char *path, const struct report_in *in)
 	uint32_t ndec;
 	const uint8_t *dec = sim_decisions(in->sim, &ndec);
 
-	return report_trace_write_raw(path, in->sc, in->fixes, &in->sched,
+	struct report_sched sched = in->sched;
+
+	if (in->finding->nprior) {
+		sched.nprior = in->finding->nprior;
+		memcpy(sched.prior, in->finding->prior, sizeof(sched.prior));
+	}
+	return report_trace_write_raw(path, in->sc, in->fixes, &sched,
 				      in->finding->kind, dec, ndec);
 }
 
@@ -72,6 +80,12 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 	fprintf(f, "depth: %d\n", sched->depth);
 	fprintf(f, "k: %" PRIu64 "\n", sched->k);
 	fprintf(f, "execution: %" PRIu64 "\n", sched->execution);
+	if (sched->nprior) {
+		fprintf(f, "prior-executions:");
+		for (int i = 0; i < sched->nprior; i++)
+			fprintf(f, " %" PRIu64, sched->prior[i]);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "violation: %s\n", scen_violation_names[kind]);
 	fprintf(f, "decisions: %u\n", ndec);
 	for (uint32_t i = 0; i < ndec; i++)
@@ -159,6 +173,24 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 			t->sched.depth = atoi(val);
 		} else if (!strcmp(line, "k")) {
 			t->sched.k = strtoull(val, NULL, 10);
+		} else if (!strcmp(line, "prior-executions")) {
+			char *p = val, *end;
+
+			t->sched.nprior = 0;
+			while (*p) {
+				unsigned long long x = strtoull(p, &end, 10);
+
+				if (end == p || t->sched.nprior == 16) {
+					fclose(f);
+					report_trace_free(t);
+					return fail(err, errlen, path, lineno,
+						    "bad prior-executions");
+				}
+				t->sched.prior[t->sched.nprior++] = x;
+				p = end;
+				while (*p == ' ')
+					p++;
+			}
 		} else if (!strcmp(line, "execution")) {
 			t->sched.execution = strtoull(val, NULL, 10);
 		} else if (!strcmp(line, "violation")) {

@@ -764,6 +764,25 @@ static const char *writer_of(struct ld_graph *g, const struct ld_node *n)
  * path back (path[0..n)), as lockdep prints it: what the thread is doing,
  * the dependency chain with both contexts of each edge, and a scenario.
  */
+/* add_prior -- internal: note execution x (not the current one) in the
+ * report's sorted list of earlier executions. */
+static void add_prior(struct sim_report *r, uint64_t x, uint64_t current)
+{
+	int i;
+
+	if (x == current || r->nprior == (int)(sizeof(r->prior) /
+					       sizeof(r->prior[0])))
+		return;
+	for (i = 0; i < r->nprior && r->prior[i] < x; i++)
+		;
+	if (i < r->nprior && r->prior[i] == x)
+		return;
+	memmove(&r->prior[i + 1], &r->prior[i],
+		(size_t)(r->nprior - i) * sizeof(r->prior[0]));
+	r->prior[i] = x;
+	r->nprior++;
+}
+
 static void report_cycle(struct sim *s, struct ld_state *ld,
 			 struct ld_graph *g, uint32_t ei, const uint32_t *path,
 			 int n, const void *held_obj, const void *new_obj)
@@ -912,6 +931,13 @@ static void report_cycle(struct sim *s, struct ld_state *ld,
 				  "down_write of it closes the deadlock "
 				  "(lockdep reports this too)",
 				  node_label(x, a, sizeof(a)));
+	}
+	/* the other executions the cycle's edges come from, in order */
+	for (int i = 0; i < len; i++) {
+		const struct ld_ctx *sides[2] = { &cyc[i]->held, &cyc[i]->taken };
+
+		for (int k = 0; k < 2; k++)
+			add_prior(&rep, sides[k]->exec, sim_exec_index(s));
 	}
 	sim_add_report(s, &rep);
 }

@@ -140,7 +140,8 @@ enum sim_ev_kind {
 	SIM_EV_THREAD_END,
 	SIM_EV_ACCESS,			/* what: an object touched; arg 1:
 					 * the scope of the point that follows
-					 * (sim_point_obj), 0: a field */
+					 * (sim_point_obj); 0: a field read,
+					 * 2: a field written */
 };
 
 struct sim_event {
@@ -199,6 +200,10 @@ struct sim_report {
 	uint64_t signature;		/* classes/fields and functions involved */
 	char what[192];			/* one line */
 	char detail[2048];		/* the evidence, lines indented by 4 */
+	/* The earlier executions whose dependencies the report uses: a
+	 * replay runs them first, in order, to rebuild the graph. */
+	int nprior;
+	uint64_t prior[16];
 };
 
 struct sim *sim_create(int nthreads, const struct sim_options *opt);

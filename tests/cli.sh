@@ -96,6 +96,22 @@ echo "garbage" > "$T/bad.trace"
 "$BIN" --help > "$T/help.txt" && grep -q "run FILE" "$T/help.txt" && ok "--help" || bad "--help"
 "$BIN" list > "$T/list.txt" && grep -q "punch_hole.pages_truncated" "$T/list.txt" && ok "list names the points" || bad "list"
 
+# A lock-order cycle made of edges from several executions: the trace
+# names them, and replay runs them again first, then prints the same report.
+grep -v -e '^interleave:' -e '^  - [a-z]*: \(run\|until\)' \
+	scenarios/dax-gup-vs-break-layouts-naive.yaml > "$T/naive.yaml"
+echo "  tolerate: [deadlock, op-result]" >> "$T/naive.yaml"
+sed -i 's/  violations: \[deadlock, lock-order\]/  violations: [lock-order]/' "$T/naive.yaml"
+"$BIN" run --out "$T/o6" "$T/naive.yaml" > "$T/lo-run.txt"
+sed -n '/: lock-order ==$/,/^  trace: /p' "$T/lo-run.txt" | sed '$d' > "$T/lo-run1.txt"
+"$BIN" replay "$T/o6/dax-gup-vs-break-layouts-naive.lock-order.trace" > "$T/lo-replay.txt"; rc=$?
+if [ $rc -eq 0 ] && grep -q '^prior-executions: ' "$T/o6/dax-gup-vs-break-layouts-naive.lock-order.trace" &&
+   [ -s "$T/lo-run1.txt" ] && cmp -s "$T/lo-run1.txt" "$T/lo-replay.txt"; then
+	ok "a lock-order cycle across executions replays, byte for byte"
+else
+	bad "cross-execution lock-order replay (exit $rc)"; diff "$T/lo-run1.txt" "$T/lo-replay.txt" | head
+fi
+
 # docs/reference.md is `lockstep list`, verbatim.
 "$BIN" list > "$T/list2.txt"
 sed -n '/^```$/,/^```$/p' docs/reference.md | sed '1d;$d' > "$T/ref.txt"
