@@ -271,8 +271,15 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		get_page(page);
 		error = page_mkwrite(vma, i, page);
 		put_page(page);
-		if (error == -EAGAIN)
+		if (error == -EAGAIN) {
+			/* Truncated under us: the truncating thread zaps this
+			 * entry (its second unmap); zap it now so the retry
+			 * faults the file's page instead of spinning on the
+			 * old one until that thread is scheduled. */
+			if (vma->ptes[i].page == page)
+				zap_pte(inode->fs, &vma->ptes[i]);
 			error = 0;	/* the access walks the table again */
+		}
 	}
 	return error;
 }
