@@ -73,7 +73,7 @@
 #define RUNS		3
 #define RAW_ROUNDS	500000		/* round trips: 2 handoffs each */
 #define SIM_POINTS	500000		/* per thread: 2 * this handoffs */
-#define EXEC_SECONDS	1.0
+#define EXEC_SECONDS	0.4
 #define CLOCK_EVERY	64		/* executions between clock reads */
 #define SEEDS		32		/* seeds for the spread in section 4 */
 #define SEED_SECONDS	4.0		/* budget for one such spread */
@@ -274,11 +274,12 @@ static int load_scenarios(struct bscen *b, int max)
 
 /* open_exec -- internal: an engine for b as it stands, and k for PCT (the
  * steps of the non-preemptive schedule, as cli/explore.c measures it). */
-static struct exec *open_exec(const struct bscen *b, bool log_events,
-			      uint64_t *k)
+static struct exec *open_exec_opts(const struct bscen *b, bool log_events,
+				   bool checkers, uint64_t *k)
 {
-	struct exec_options eo = { .pool = NULL, .log_events = log_events };
-	struct sim_strategy *first;
+	struct exec_options eo = { .pool = NULL, .log_events = log_events,
+				   .no_lockdep = !checkers,
+				   .no_race = !checkers };
 	struct exec *e;
 	char err[512];
 
@@ -287,11 +288,14 @@ static struct exec *open_exec(const struct bscen *b, bool log_events,
 		fprintf(stderr, "bench: %s: %s\n", b->path, err);
 		return NULL;
 	}
-	first = sim_strategy_first();
-	exec_run(e, first, 0);
-	*k = sim_steps(exec_sim(e));
-	sim_strategy_destroy(first);
+	*k = exec_calibrate(e);
 	return e;
+}
+
+static struct exec *open_exec(const struct bscen *b, bool log_events,
+			      uint64_t *k)
+{
+	return open_exec_opts(b, log_events, true, k);
 }
 
 static struct sim_strategy *make_strategy(const struct scen *sc,
@@ -401,15 +405,20 @@ static double bench_handoff(void)
 static void bench_exec(struct bscen *b, int n, double sim_rate)
 {
 	printf("3. Executions per second, PCT (scenario seed and depth, k "
-	       "measured), ~%.0f s each\n\n", EXEC_SECONDS);
-	printf("   %-26s %-4s %4s %9s %10s %9s %10s %9s %8s\n", "scenario",
-	       "log", "k", "execs", "execs/s", "us/exec", "steps/exec",
+	       "measured), ~%.1f s each\n\n", EXEC_SECONDS);
+	printf("   %-26s %-8s %4s %9s %10s %9s %10s %9s %8s\n", "scenario",
+	       "log/chk", "k", "execs", "execs/s", "us/exec", "steps/exec",
 	       "hoffs/ex", "hoff %");
 	for (int i = 0; i < n; i++) {
-		for (int logev = 1; logev >= 0; logev--) {
+		/* event log and checkers on (what lockstep run does), the
+		 * log off, the lock-order and data-race checkers off */
+		static const bool mode[3][2] = { { 1, 1 }, { 0, 1 }, { 1, 0 } };
+
+		for (int m = 0; m < 3; m++) {
+			bool logev = mode[m][0], chk = mode[m][1];
 			struct sim_strategy *st;
 			uint64_t k, steps = 0, execs = 0, t0, ns, h0, hoffs;
-			struct exec *e = open_exec(&b[i], logev, &k);
+			struct exec *e = open_exec_opts(&b[i], logev, chk, &k);
 			double hoff_pct;
 
 			if (!e)
@@ -430,8 +439,9 @@ static void bench_exec(struct bscen *b, int n, double sim_rate)
 			/* The share of the time spent in handoffs, at the
 			 * rate section 2 measured. */
 			hoff_pct = 100.0 * (double)hoffs / sim_rate / secs(ns);
-			printf("   %-26.26s %-4s %4llu %9llu %10.0f %9.1f %10.1f "
-			       "%9.1f %7.0f%%\n", b[i].sc->name, logev ? "on" : "off",
+			printf("   %-26.26s %-8s %4llu %9llu %10.0f %9.1f %10.1f "
+			       "%9.1f %7.0f%%\n", b[i].sc->name,
+			       m == 0 ? "on/on" : m == 1 ? "off/on" : "on/off",
 			       (unsigned long long)k, (unsigned long long)execs,
 			       (double)execs / secs(ns),
 			       (double)ns / 1e3 / (double)execs,
@@ -441,9 +451,10 @@ static void bench_exec(struct bscen *b, int n, double sim_rate)
 			exec_free(e);
 		}
 	}
-	printf("\n   hoffs/ex: handoffs per execution (explorer <-> threads "
-	       "included); hoff %%: their\n   share of the time at section 2's "
-	       "rate.\n\n");
+	printf("\n   log/chk: the event log, and the lock-order and data-race "
+	       "checkers, on or off.\n   hoffs/ex: handoffs per execution "
+	       "(explorer <-> threads included); hoff %%: their\n   share of "
+	       "the time at section 2's rate.\n\n");
 }
 
 /* first_violation -- internal: run e under st from execution 0 until an
