@@ -125,6 +125,25 @@ static int capture(const char *dir, char *const argv[], char *buf, size_t len,
 	return rc;
 }
 
+/* rev_commit -- internal: the commit 'rev' names in the repository 'top',
+ * into buf; -1 with a message naming the option it came from when it
+ * names none. */
+static int rev_commit(const char *top, const char *opt, const char *rev,
+		      char *buf, size_t len, const char *tmp)
+{
+	char spec[PATH_MAX];
+	char *vg[] = { "git", "-C", (char *)top, "rev-parse", "--verify", "-q",
+		       spec, NULL };
+
+	snprintf(spec, sizeof(spec), "%s^{commit}", rev);
+	if (capture(NULL, vg, buf, len, tmp) != 0) {
+		fprintf(stderr, "lockstep bisect: %s %s: no such commit\n", opt,
+			rev);
+		return -1;
+	}
+	return 0;
+}
+
 /* cat_from -- internal: a file to 'to', from its line 'skip' on, with 'from'
  * (if not NULL) replaced by 'by' in every line. */
 static void cat_from(const char *path, FILE *to, int skip, const char *from,
@@ -381,8 +400,6 @@ int bisect_main(int argc, char **argv)
 	{
 		char *toplevel[] = { "git", "-C", (char *)(o.repo ? o.repo : "."),
 				     "rev-parse", "--show-toplevel", NULL };
-		char *vg[] = { "git", "-C", top, "rev-parse", "--verify", "-q",
-			       line, NULL };
 
 		if (capture(NULL, toplevel, top, sizeof(top), tmp) != 0 || !top[0]) {
 			fprintf(stderr, "lockstep bisect: %s is not in a git "
@@ -390,17 +407,8 @@ int bisect_main(int argc, char **argv)
 			code = 2;
 			goto out;
 		}
-		snprintf(line, sizeof(line), "%s^{commit}", o.good);
-		if (capture(NULL, vg, good, sizeof(good), tmp) != 0) {
-			fprintf(stderr, "lockstep bisect: --good %s: no such "
-				"commit\n", o.good);
-			code = 2;
-			goto out;
-		}
-		snprintf(line, sizeof(line), "%s^{commit}", o.bad);
-		if (capture(NULL, vg, bad, sizeof(bad), tmp) != 0) {
-			fprintf(stderr, "lockstep bisect: --bad %s: no such "
-				"commit\n", o.bad);
+		if (rev_commit(top, "--good", o.good, good, sizeof(good), tmp) < 0 ||
+		    rev_commit(top, "--bad", o.bad, bad, sizeof(bad), tmp) < 0) {
 			code = 2;
 			goto out;
 		}

@@ -207,6 +207,28 @@ int camp_mkdirs(const char *dir)
 	return 0;
 }
 
+/* camp_mem_open -- a stream into memory, for camp_mem_commit(). */
+int camp_mem_open(struct camp_mem *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	return m->f ? 0 : -ENOMEM;
+}
+
+/* camp_mem_commit -- what m holds to path, atomically; m is spent. */
+int camp_mem_commit(struct camp_mem *m, const char *path)
+{
+	int err;
+
+	fclose(m->f);
+	err = camp_write_atomic(path, m->buf, m->len);
+	free(m->buf);
+	m->f = NULL;
+	m->buf = NULL;
+	return err;
+}
+
 /* camp_finding_path -- DIR/findings/ID.EXT. */
 void camp_finding_path(char *buf, size_t len, const char *dir, const char *id,
 		       const char *ext)
@@ -234,13 +256,13 @@ static bool kv(char *line, char **key, char **val)
 
 int camp_conf_write(const char *dir, const struct camp_conf *c)
 {
-	char path[4096], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
+	char path[4096];
+	struct camp_mem m;
+	FILE *f;
 
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return -ENOMEM;
+	f = m.f;
 	fprintf(f, "lockstep-campaign 1\n");
 	fprintf(f, "build: %s\n", c->build);
 	fprintf(f, "seed: %" PRIu64 "\n", c->seed);
@@ -253,11 +275,8 @@ int camp_conf_write(const char *dir, const struct camp_conf *c)
 			" %" PRIu32 " %s\n", c->scen[i].name, c->scen[i].hash,
 			c->scen[i].expect, c->scen[i].tolerate, c->scen[i].fixes,
 			c->scen[i].path);
-	fclose(f);
 	snprintf(path, sizeof(path), "%s/campaign", dir);
-	err = camp_write_atomic(path, buf, len);
-	free(buf);
-	return err;
+	return camp_mem_commit(&m, path);
 }
 
 /* camp_conf_read -- DIR/campaign back; -1 with a message. */
@@ -321,13 +340,13 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 
 int camp_meta_write(const char *dir, const struct camp_meta *m)
 {
-	char path[4096], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
+	char path[4096];
+	struct camp_mem mem;
+	FILE *f;
 
-	if (!f)
+	if (camp_mem_open(&mem) < 0)
 		return -ENOMEM;
+	f = mem.f;
 	fprintf(f, "lockstep-finding 1\n");
 	fprintf(f, "id: %s\n", m->id);
 	fprintf(f, "scenario: %s\n", m->scenario);
@@ -347,11 +366,8 @@ int camp_meta_write(const char *dir, const struct camp_meta *m)
 	fprintf(f, "minimized: %s\n", m->minimized ? "yes" : "no");
 	fprintf(f, "min-preemptions: %d\n", m->min_preemptions);
 	fprintf(f, "min-steps: %" PRIu64 "\n", m->min_steps);
-	fclose(f);
 	camp_finding_path(path, sizeof(path), dir, m->id, "meta");
-	err = camp_write_atomic(path, buf, len);
-	free(buf);
-	return err;
+	return camp_mem_commit(&mem, path);
 }
 
 /* camp_meta_read -- a finding's .meta file; -1 if it is not one. */
@@ -416,23 +432,17 @@ int camp_meta_read(const char *path, struct camp_meta *m)
 
 int camp_state_write(const char *path, const struct camp_slot_state *s, int n)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err;
+	struct camp_mem m;
 
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return -ENOMEM;
-	fprintf(f, "lockstep-fuzz-state 1\n");
+	fprintf(m.f, "lockstep-fuzz-state 1\n");
 	for (int i = 0; i < n; i++)
-		fprintf(f, "slot: %s %s %" PRIu64 " %" PRIu64 " %016" PRIx64
+		fprintf(m.f, "slot: %s %s %" PRIu64 " %" PRIu64 " %016" PRIx64
 			" %016" PRIx64 " %d %d\n", s[i].scenario,
 			camp_strat_names[s[i].strat], s[i].next, s[i].count,
 			s[i].ixor, s[i].isum, s[i].dfs_bound, s[i].exhausted);
-	fclose(f);
-	err = camp_write_atomic(path, buf, len);
-	free(buf);
-	return err;
+	return camp_mem_commit(&m, path);
 }
 
 /* camp_state_read -- a worker's progress file; the slots read, or -1. */

@@ -74,6 +74,21 @@ uint64_t camp_signature(const struct scen *sc, const struct finding *f);
 int camp_write_atomic(const char *path, const void *buf, size_t len);
 int camp_mkdirs(const char *dir);	/* mkdir -p; 0 or -errno */
 
+/*
+ * A file made in memory and then written whole by camp_write_atomic():
+ * camp_mem_open(&m), fprintf(m.f, ...), camp_mem_commit(&m, path).
+ */
+struct camp_mem {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+/* camp_mem_open -- m->f, a stream into memory; 0 or -ENOMEM. */
+int camp_mem_open(struct camp_mem *m);
+/* camp_mem_commit -- close m->f, write what it holds to path atomically and
+ * free it.  0 or -errno. */
+int camp_mem_commit(struct camp_mem *m, const char *path);
+
 struct camp_scen {
 	char name[SCEN_NAME_MAX];
 	char path[256];

@@ -165,6 +165,27 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 	return 0;
 }
 
+/* exec_trace_load -- a trace and its scenario, for replay and minimize. */
+struct scen *exec_trace_load(const char *cmd, const char *path,
+			     struct report_trace *t)
+{
+	struct scen_error serr;
+	struct scen *sc;
+	char err[512];
+
+	if (report_trace_read(path, t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lockstep %s: %s\n", cmd, err);
+		return NULL;
+	}
+	sc = scen_load(t->scenario, &exec_vocab, &serr);
+	if (!sc) {
+		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file,
+			serr.pos.line, serr.pos.col, serr.msg);
+		report_trace_free(t);
+	}
+	return sc;
+}
+
 /* ---- Findings ----------------------------------------------------------------- */
 
 static void add_finding(struct exec *e, enum scen_violation kind, int tid,

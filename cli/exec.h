@@ -65,4 +65,12 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 /* The vocabulary scenarios are checked against: the core's. */
 extern const struct scen_vocab exec_vocab;
 
+/* exec_trace_load -- the trace at path into t, and the scenario it was
+ * recorded from, loaded.  NULL on an error, printed ("lockstep CMD: ..."
+ * or "FILE:LINE:COL: error: ..."), with nothing left to free: exit 2.
+ * Whether the scenario changed since (sc->hash != t->hash) is the
+ * caller's to say. */
+struct scen *exec_trace_load(const char *cmd, const char *path,
+			     struct report_trace *t);
+
 #endif

@@ -53,20 +53,6 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void mask_names(uint32_t m, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int k = 0; k < SCEN_V__COUNT && off < len; k++)
-		if (m & (1u << k))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						off ? ", " : "",
-						scen_violation_names[k]);
-	if (!off)
-		snprintf(buf, len, "none");
-}
-
 /* judge -- internal: the outcome against expect: (SPEC.md 8). */
 static void judge(struct outcome *oc)
 {
@@ -77,15 +63,15 @@ static void judge(struct outcome *oc)
 
 	oc->pass = !unexpected && !missing;
 	if (unexpected) {
-		mask_names(unexpected, a, sizeof(a));
+		scen_violations_format(unexpected, a, sizeof(a));
 		snprintf(oc->why, sizeof(oc->why), "found %s, not expected", a);
 	} else if (missing) {
-		mask_names(missing, a, sizeof(a));
+		scen_violations_format(missing, a, sizeof(a));
 		snprintf(oc->why, sizeof(oc->why),
 			 "expected %s, not found in %llu schedules", a,
 			 (unsigned long long)oc->schedules_run);
 	} else if (oc->found) {
-		mask_names(oc->found, a, sizeof(a));
+		scen_violations_format(oc->found, a, sizeof(a));
 		snprintf(oc->why, sizeof(oc->why), "%s found as expected", a);
 	} else {
 		snprintf(oc->why, sizeof(oc->why), "clean in %llu schedules, "
@@ -287,10 +273,10 @@ static void write_json(const char *path, struct outcome *oc, int n)
 		fprintf(f, ", \"seed\": %llu, \"depth\": %d, \"schedules\": %llu",
 			(unsigned long long)oc[i].sched.seed, oc[i].sched.depth,
 			(unsigned long long)oc[i].schedules_run);
-		mask_names(oc[i].found, buf, sizeof(buf));
+		scen_violations_format(oc[i].found, buf, sizeof(buf));
 		fprintf(f, ", \"found\": ");
 		report_json_string(f, buf);
-		mask_names(oc[i].sc->expect, buf, sizeof(buf));
+		scen_violations_format(oc[i].sc->expect, buf, sizeof(buf));
 		fprintf(f, ", \"expected\": ");
 		report_json_string(f, buf);
 		fprintf(f, ", \"outcome\": \"%s\", \"why\": ",
@@ -470,7 +456,6 @@ static void replay_prior(const struct explore_opts *o, struct exec *e,
 int explore_replay(const struct explore_opts *o, const char *path)
 {
 	struct report_trace t;
-	struct scen_error serr;
 	struct scen *sc;
 	struct exec_options eo = { .pool = o->pool, .log_events = true };
 	struct exec *e;
@@ -479,17 +464,9 @@ int explore_replay(const struct explore_opts *o, const char *path)
 	char err[512];
 	int code = 1;
 
-	if (report_trace_read(path, &t, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lockstep replay: %s\n", err);
+	sc = exec_trace_load("replay", path, &t);
+	if (!sc)
 		return 2;
-	}
-	sc = scen_load(t.scenario, &exec_vocab, &serr);
-	if (!sc) {
-		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file, serr.pos.line,
-			serr.pos.col, serr.msg);
-		report_trace_free(&t);
-		return 2;
-	}
 	if (sc->hash != t.hash) {
 		fprintf(stderr, "lockstep replay: %s changed since the trace was "
 			"recorded (hash %016llx, trace has %016llx): run the "

@@ -122,23 +122,20 @@ static void load_coverage(struct fuzz_cfg *cfg)
 /* save_coverage -- internal: the shared coverage set to disk, atomically. */
 static void save_coverage(const struct fuzz_cfg *cfg)
 {
-	char path[4096], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char path[4096];
+	struct camp_mem m;
 
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return;
 	for (uint32_t i = 0; i < cfg->cov->cap; i++) {
 		uint64_t k = ck_pr_load_64(&cfg->cov->key[i]);
 
 		if (k)
-			fprintf(f, "%016" PRIx64 "\n", k);
+			fprintf(m.f, "%016" PRIx64 "\n", k);
 	}
-	fclose(f);
 	cov_path(path, sizeof(path), cfg);
-	if (camp_write_atomic(path, buf, len) < 0)
+	if (camp_mem_commit(&m, path) < 0)
 		fprintf(stderr, "lockstep fuzz: cannot write %s\n", path);
-	free(buf);
 }
 
 /* ---- The coordinator's view ---------------------------------------------------- */

@@ -275,29 +275,20 @@ static void sched_of(const struct worker *W, const struct wslot *sl,
 static int write_report(const char *txt, const char *json,
 			const struct report_in *in, const char *trace)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct camp_mem m;
 	int err;
 
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return -ENOMEM;
-	report_text(f, in);
-	fclose(f);
-	err = camp_write_atomic(txt, buf, len);
-	free(buf);
+	report_text(m.f, in);
+	err = camp_mem_commit(&m, txt);
 	if (err || !json)
 		return err;
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return -ENOMEM;
-	report_json_finding(f, in, trace);
-	fputc('\n', f);
-	fclose(f);
-	err = camp_write_atomic(json, buf, len);
-	free(buf);
-	return err;
+	report_json_finding(m.f, in, trace);
+	fputc('\n', m.f);
+	return camp_mem_commit(&m, json);
 }
 
 /* minimize -- internal: the finding's minimized schedule, on a fresh

@@ -81,168 +81,155 @@ static int kind_of(const char *name)
 
 /* ---- Reading ---------------------------------------------------------------- */
 
-static void read_findings(struct summary *s, const char *dir)
+typedef void read_fn(struct summary *s, const char *dir, const char *path,
+		     void *arg);
+
+/* read_each -- internal: fn on every file of dir that pat (glob(3), in
+ * its sorted order) matches.
+ */
+static void read_each(struct summary *s, const char *dir, const char *pat,
+		      read_fn *fn, void *arg)
 {
-	char pat[4096];
+	char buf[4096];
 	glob_t g;
 
-	snprintf(pat, sizeof(pat), "%s/findings/*.meta", dir);
-	if (glob(pat, 0, NULL, &g))
+	snprintf(buf, sizeof(buf), "%s/%s", dir, pat);
+	if (glob(buf, 0, NULL, &g))
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		struct sfind f;
-		int dup = -1;
-
-		if (camp_meta_read(g.gl_pathv[i], &f.m) < 0)
-			continue;
-		snprintf(f.dir, sizeof(f.dir), "%s", dir);
-		for (int j = 0; j < s->nfind && dup < 0; j++)
-			if (s->find[j].m.signature == f.m.signature)
-				dup = j;
-		if (dup >= 0) {
-			if (f.m.seconds < s->find[dup].m.seconds)
-				s->find[dup] = f;
-			continue;
-		}
-		s->find = realloc(s->find, (size_t)(s->nfind + 1) * sizeof(*s->find));
-		s->find[s->nfind++] = f;
-	}
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		fn(s, dir, g.gl_pathv[i], arg);
 	globfree(&g);
 }
 
-/* read_states -- internal: every worker's progress file of a directory. */
-static void read_states(struct summary *s, const char *dir)
+/* read_finding -- internal: one findings/ID.meta; the same signature seen
+ * again keeps the earlier of the two.
+ */
+static void read_finding(struct summary *s, const char *dir, const char *path,
+			 void *arg)
+{
+	struct sfind f;
+	int dup = -1;
+
+	(void)arg;
+	if (camp_meta_read(path, &f.m) < 0)
+		return;
+	snprintf(f.dir, sizeof(f.dir), "%s", dir);
+	for (int j = 0; j < s->nfind && dup < 0; j++)
+		if (s->find[j].m.signature == f.m.signature)
+			dup = j;
+	if (dup >= 0) {
+		if (f.m.seconds < s->find[dup].m.seconds)
+			s->find[dup] = f;
+		return;
+	}
+	s->find = realloc(s->find, (size_t)(s->nfind + 1) * sizeof(*s->find));
+	s->find[s->nfind++] = f;
+}
+
+/* read_state -- internal: one worker's progress file, in state/, its
+ * executions added to their slots.
+ */
+static void read_state(struct summary *s, const char *dir, const char *path,
+		       void *arg)
 {
 	static struct camp_slot_state st[CAMP_MAX_SCEN * CAMP__NSTRAT];
-	char pat[4096];
-	glob_t g;
+	int n;
 
-	snprintf(pat, sizeof(pat), "%s/state/*", dir);
-	if (glob(pat, 0, NULL, &g))
+	(void)dir;
+	(void)arg;
+	if (strstr(path, ".tmp."))
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		int n;
+	n = camp_state_read(path, st, (int)(sizeof(st) / sizeof(st[0])));
+	for (int j = 0; j < n; j++) {
+		struct sscen *sc = scen_by_name(s, st[j].scenario);
+		int k = st[j].strat;
 
-		if (strstr(g.gl_pathv[i], ".tmp."))
+		if (!sc)
 			continue;
-		n = camp_state_read(g.gl_pathv[i], st,
-				    (int)(sizeof(st) / sizeof(st[0])));
-		for (int j = 0; j < n; j++) {
-			struct sscen *sc = scen_by_name(s, st[j].scenario);
-			int k = st[j].strat;
-
-			if (!sc)
-				continue;
-			sc->executions += st[j].count;
-			s->executions += st[j].count;
-			sc->slot_count[k] += st[j].count;
-			sc->slot_xor[k] ^= st[j].ixor;
-			sc->slot_sum[k] += st[j].isum;
-			if (k == CAMP_DFS) {
-				if (st[j].dfs_bound > sc->dfs_bound)
-					sc->dfs_bound = st[j].dfs_bound;
-				sc->dfs_done |= st[j].exhausted;
-			}
+		sc->executions += st[j].count;
+		s->executions += st[j].count;
+		sc->slot_count[k] += st[j].count;
+		sc->slot_xor[k] ^= st[j].ixor;
+		sc->slot_sum[k] += st[j].isum;
+		if (k == CAMP_DFS) {
+			if (st[j].dfs_bound > sc->dfs_bound)
+				sc->dfs_bound = st[j].dfs_bound;
+			sc->dfs_done |= st[j].exhausted;
 		}
 	}
-	globfree(&g);
 }
 
-/* read_coverage -- internal: the coverage keys of a directory, into the
- * union.
+/* read_coverage -- internal: the coverage keys of one coverage.* file,
+ * into the union (arg, a struct camp_set).
  */
-static void read_coverage(struct summary *s, const char *dir,
-			  struct camp_set *set)
+static void read_coverage(struct summary *s, const char *dir, const char *path,
+			  void *arg)
 {
-	char pat[4096], line[64];
-	glob_t g;
+	struct camp_set *set = arg;
+	char line[64];
+	FILE *f;
 
-	snprintf(pat, sizeof(pat), "%s/coverage.*", dir);
-	if (glob(pat, 0, NULL, &g))
+	(void)dir;
+	if (strstr(path, ".tmp."))
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		FILE *f;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t key = strtoull(line, NULL, 16);
+		uint64_t tag = key & (0x7fffull << 48);
+		bool pre = key & CAMP_KEY_PREEMPT;
 
-		if (strstr(g.gl_pathv[i], ".tmp."))
+		if (!key || !camp_set_add(set, key))
 			continue;
-		f = fopen(g.gl_pathv[i], "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			uint64_t key = strtoull(line, NULL, 16);
-			uint64_t tag = key & (0x7fffull << 48);
-			bool pre = key & CAMP_KEY_PREEMPT;
-
-			if (!key || !camp_set_add(set, key))
-				continue;
-			*(pre ? &s->preempt : &s->pairs) += 1;
-			for (int j = 0; j < s->nscen; j++)
-				if (camp_scen_tag(s->scen[j].cs.name) == tag)
-					*(pre ? &s->scen[j].preempt :
-						&s->scen[j].pairs) += 1;
-		}
-		fclose(f);
+		*(pre ? &s->preempt : &s->pairs) += 1;
+		for (int j = 0; j < s->nscen; j++)
+			if (camp_scen_tag(s->scen[j].cs.name) == tag)
+				*(pre ? &s->scen[j].preempt :
+					&s->scen[j].pairs) += 1;
 	}
-	globfree(&g);
+	fclose(f);
 }
 
-/* read_timelines -- internal: coverage over time, as JSON, per shard. */
-static void read_timelines(struct summary *s, const char *dir)
+/* read_timeline -- internal: coverage over time of one timeline.* file
+ * (a shard), as JSON.
+ */
+static void read_timeline(struct summary *s, const char *dir, const char *path,
+			  void *arg)
 {
-	char pat[4096], line[256];
-	glob_t g;
+	FILE *f = fopen(path, "r");
+	const char *shard = strrchr(path, '.') + 1;
+	char line[256];
+	bool first = true;
 
-	snprintf(pat, sizeof(pat), "%s/timeline.*", dir);
-	if (glob(pat, 0, NULL, &g))
+	(void)arg;
+	if (!f)
 		return;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		FILE *f = fopen(g.gl_pathv[i], "r");
-		const char *shard = strrchr(g.gl_pathv[i], '.') + 1;
-		bool first = true;
+	fprintf(s->timeline, "%s\n    {\"dir\": ",
+		ftell(s->timeline) > 0 ? "," : "");
+	report_json_string(s->timeline, dir);
+	fprintf(s->timeline, ", \"shard\": ");
+	report_json_string(s->timeline, shard);
+	fprintf(s->timeline, ", \"samples\": [");
+	while (fgets(line, sizeof(line), f)) {
+		double t;
+		uint64_t e, p, q;
+		unsigned nf;
 
-		if (!f)
+		if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64,
+			   &t, &e, &nf, &p, &q) != 5)
 			continue;
-		fprintf(s->timeline, "%s\n    {\"dir\": ",
-			ftell(s->timeline) > 0 ? "," : "");
-		report_json_string(s->timeline, dir);
-		fprintf(s->timeline, ", \"shard\": ");
-		report_json_string(s->timeline, shard);
-		fprintf(s->timeline, ", \"samples\": [");
-		while (fgets(line, sizeof(line), f)) {
-			double t;
-			uint64_t e, p, q;
-			unsigned nf;
-
-			if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64,
-				   &t, &e, &nf, &p, &q) != 5)
-				continue;
-			fprintf(s->timeline, "%s{\"seconds\": %.1f, \"executions\""
-				": %" PRIu64 ", \"findings\": %u, \"pairs\": %"
-				PRIu64 ", \"preemption_pairs\": %" PRIu64 "}",
-				first ? "" : ", ", t, e, nf, p, q);
-			first = false;
-		}
-		fprintf(s->timeline, "]}");
-		fclose(f);
+		fprintf(s->timeline, "%s{\"seconds\": %.1f, \"executions\""
+			": %" PRIu64 ", \"findings\": %u, \"pairs\": %"
+			PRIu64 ", \"preemption_pairs\": %" PRIu64 "}",
+			first ? "" : ", ", t, e, nf, p, q);
+		first = false;
 	}
-	globfree(&g);
+	fprintf(s->timeline, "]}");
+	fclose(f);
 }
 
 /* ---- Judging ------------------------------------------------------------------ */
-
-static void mask_names(uint32_t m, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (int k = 0; k < SCEN_V__COUNT && off < len; k++)
-		if (m & (1u << k))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						off ? ", " : "",
-						scen_violation_names[k]);
-	if (!off)
-		snprintf(buf, len, "none");
-}
 
 /* judge -- internal: the scenario against its expect:, as `lockstep run`
  * judges.
@@ -254,14 +241,14 @@ static bool judge(const struct sscen *sc, char *why, size_t len)
 	char a[128];
 
 	if (unexpected) {
-		mask_names(unexpected, a, sizeof(a));
+		scen_violations_format(unexpected, a, sizeof(a));
 		snprintf(why, len, "found %s, not expected", a);
 	} else if (missing) {
-		mask_names(missing, a, sizeof(a));
+		scen_violations_format(missing, a, sizeof(a));
 		snprintf(why, len, "expected %s, not found in %" PRIu64
 			 " executions", a, sc->executions);
 	} else if (sc->found) {
-		mask_names(sc->found, a, sizeof(a));
+		scen_violations_format(sc->found, a, sizeof(a));
 		snprintf(why, len, "%s found as expected", a);
 	} else {
 		snprintf(why, len, "clean in %" PRIu64 " executions, as "
@@ -339,10 +326,10 @@ static void write_json(FILE *f, struct summary *s,
 		fprintf(f, ", \"path\": ");
 		report_json_string(f, sc->cs.path);
 		fprintf(f, ", \"executions\": %" PRIu64, sc->executions);
-		mask_names(sc->cs.expect, buf, sizeof(buf));
+		scen_violations_format(sc->cs.expect, buf, sizeof(buf));
 		fprintf(f, ", \"expected\": ");
 		report_json_string(f, buf);
-		mask_names(sc->found, buf, sizeof(buf));
+		scen_violations_format(sc->found, buf, sizeof(buf));
 		fprintf(f, ", \"found\": ");
 		report_json_string(f, buf);
 		fprintf(f, ", \"outcome\": \"%s\", \"why\": ", pass ? "pass" : "fail");
@@ -584,24 +571,20 @@ static int write_to(const char *path, struct summary *s,
 		    const struct camp_summary_opts *o, char **dirs, int n,
 		    int what)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct camp_mem m;
 	int err;
 
-	if (!f)
+	if (camp_mem_open(&m) < 0)
 		return -ENOMEM;
 	if (what == 0)
-		write_json(f, s, o, dirs, n);
+		write_json(m.f, s, o, dirs, n);
 	else if (what == 1)
-		write_junit(f, s);
+		write_junit(m.f, s);
 	else
-		write_text(f, s, o);
-	fclose(f);
-	err = camp_write_atomic(path, buf, len);
+		write_text(m.f, s, o);
+	err = camp_mem_commit(&m, path);
 	if (err)
 		fprintf(stderr, "lockstep: %s: %s\n", path, strerror(-err));
-	free(buf);
 	return err;
 }
 
@@ -641,10 +624,10 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 		}
 	}
 	for (int d = 0; d < ndirs && code == 0; d++) {
-		read_findings(&s, dirs[d]);
-		read_states(&s, dirs[d]);
-		read_coverage(&s, dirs[d], set);
-		read_timelines(&s, dirs[d]);
+		read_each(&s, dirs[d], "findings/*.meta", read_finding, NULL);
+		read_each(&s, dirs[d], "state/*", read_state, NULL);
+		read_each(&s, dirs[d], "coverage.*", read_coverage, set);
+		read_each(&s, dirs[d], "timeline.*", read_timeline, NULL);
 	}
 	fclose(s.timeline);
 	if (code == 0) {

@@ -321,7 +321,6 @@ int minimize_main(int argc, char **argv)
 	uint64_t budget = 500;
 	bool quiet = false;
 	struct report_trace t;
-	struct scen_error serr;
 	struct exec_options eo = { .log_events = true };
 	struct scen *sc;
 	struct exec *e;
@@ -361,17 +360,9 @@ int minimize_main(int argc, char **argv)
 		fprintf(stderr, "lockstep minimize: expected one trace file\n");
 		return 2;
 	}
-	if (report_trace_read(argv[optind], &t, err, sizeof(err)) < 0) {
-		fprintf(stderr, "lockstep minimize: %s\n", err);
+	sc = exec_trace_load("minimize", argv[optind], &t);
+	if (!sc)
 		return 2;
-	}
-	sc = scen_load(t.scenario, &exec_vocab, &serr);
-	if (!sc) {
-		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file, serr.pos.line,
-			serr.pos.col, serr.msg);
-		report_trace_free(&t);
-		return 2;
-	}
 	if (sc->hash != t.hash) {
 		fprintf(stderr, "lockstep minimize: %s changed since the trace "
 			"was recorded: run the scenario again\n", t.scenario);

@@ -14,6 +14,7 @@
 #define LOCKSTEP_SCEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SCEN_MAX_FILES 32
@@ -143,6 +144,9 @@ enum scen_violation {
 	SCEN_V__COUNT
 };
 extern const char *const scen_violation_names[SCEN_V__COUNT];
+/* scen_violations_format -- "stale-read, deadlock" from a mask (or "none");
+ * stops where len runs out.  Returns buf. */
+char *scen_violations_format(uint32_t mask, char *buf, size_t len);
 
 enum scen_strategy { SCEN_STRAT_PCT, SCEN_STRAT_RANDOM, SCEN_STRAT_DFS };
 extern const char *const scen_strategy_names[3];

@@ -3,7 +3,8 @@
  * scenarios/scen_util.c -- the scenario vocabulary and the YAML access layer.
  *
  * The vocabulary: the names of operations, violation kinds, strategies and
- * errno values (for expect_error), scen_op_describe() and scen_point_op().
+ * errno values (for expect_error), scen_op_describe(), scen_point_op() and
+ * scen_violations_format().
  *
  * The YAML access layer, for scen_load.c: reading a file into a libyaml
  * document (one document, at most SCEN_FILE_MAX bytes, hashed), typed
@@ -101,6 +102,22 @@ const char *const scen_violation_names[SCEN_V__COUNT] = {
 	[SCEN_V_OP_RESULT] = "op-result",
 };
 /* clang-format on */
+
+/* scen_violations_format -- the names of the kinds in mask, ", " between */
+char *scen_violations_format(uint32_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < SCEN_V__COUNT && off < len; k++)
+		if (mask & (1u << k))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "",
+						scen_violation_names[k]);
+	if (!off)
+		snprintf(buf, len, "none");
+	return buf;
+}
 
 const char *const scen_strategy_names[3] = {
 	[SCEN_STRAT_PCT] = "pct",
