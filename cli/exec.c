@@ -43,6 +43,12 @@ struct exec {
 	struct hist hist[SCEN_MAX_FILES];
 	struct gup_pin **pins;			/* by the scenario's pin index */
 	int cur_op[SCEN_MAX_THREADS];
+	/* What block accounting reads after each operation (every file's
+	 * block map and the allocator: what the core's named points call
+	 * "device"), announced to the systematic search, sim/dfs.c, as the
+	 * read of a field: it is ordered after every step that allocates or
+	 * frees a block, and commutes with the rest. */
+	struct sim_var blocks;
 	volatile int *null_page;		/* test_crash's target: NULL */
 	struct exec_result res;
 };
@@ -592,6 +598,7 @@ static void run_op(struct exec *e, int tid, int opi)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "succeeded, expected -%s", errname(op->expect_error));
 	/* Block accounting after every operation. */
+	sim_var_read(&e->blocks, "core_check_blocks");
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		add_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
 			    msg);
@@ -672,6 +679,7 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		free(e);
 		return NULL;
 	}
+	sim_var_init(&e->blocks, "device");
 	for (int t = 0; t < sc->nthreads; t++) {
 		e->th[t] = (struct exec_thread){ e, t };
 		e->args[t] = &e->th[t];

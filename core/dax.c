@@ -75,7 +75,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		goto out;
 	}
 	e = grab_mapping_entry(mapping, pgoff);
-	sim_point("entry_locked", "dax_iomap_fault");
+	sim_point_obj("entry_locked", "dax_iomap_fault", inode->name, NULL);
 	/* ext4_iomap_begin: the block mapping, allocating on a write */
 	blk = core_map_block(inode, pgoff);
 	if (blk < 0 && write) {
@@ -83,7 +83,8 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		if (blk >= 0)
 			pmem_dev_zero(fs->dev, (uint64_t)blk, 0, PAGE_SIZE);
 	}
-	sim_point("block_mapped", "dax_iomap_fault");
+	sim_point_obj("block_mapped", "dax_iomap_fault", inode->name,
+		      "device");
 	if (blk == -ENOSPC) {
 		error = -ENOSPC;
 	} else {
@@ -103,7 +104,8 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 			pte->write = write;
 			dax_page(fs, (uint64_t)blk)->mapcount++;
 		}
-		sim_point("pte_installed", "dax_insert_pfn");
+		sim_point_obj("pte_installed", "dax_insert_pfn", inode->name,
+			      NULL);
 	}
 	sim_mutex_unlock(&e->lock, "dax_iomap_fault");
 out:
@@ -185,7 +187,8 @@ int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 	if (!IS_DAX(inode, "ext4_break_layouts"))
 		return 0;
 	while ((dp = dax_layout_busy_page_range(inode, start, end))) {
-		sim_point("layout_busy", "dax_layout_busy_page");
+		sim_point_obj("layout_busy", "dax_layout_busy_page",
+			      inode->name, NULL);
 		if (fl && !naive)
 			sim_up_write(fl, "ext4_break_layouts");
 		sim_ref_wait_zero(&dp->pins, "___wait_var_event");
@@ -227,7 +230,11 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (n > len - done)
 			n = len - done;
 		blk = core_map_block(inode, p >> PAGE_SHIFT);
-		sim_point("block_mapped", "dax_iomap_actor");
+		/* Copying into a mapping touches another file's memory: no
+		 * scope then, the point may touch anything. */
+		sim_point_obj("block_mapped", "dax_iomap_actor",
+			      into_map < 0 ? inode->name : NULL,
+			      into_map < 0 ? "device" : NULL);
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
@@ -276,7 +283,8 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 			}
 			pmem_dev_zero(fs->dev, (uint64_t)blk, 0, PAGE_SIZE);
 		}
-		sim_point("block_mapped", "dax_iomap_actor");
+		sim_point_obj("block_mapped", "dax_iomap_actor", inode->name,
+			      "device");
 		pmem_dev_write(fs->dev, (uint64_t)blk, off, in + done, (uint32_t)n);
 		done += n;
 		if (pos + done > inode->i_size)

@@ -48,7 +48,8 @@ int core_readahead(struct inode *inode, uint64_t offset, uint64_t len)
 			put_page(page);
 			continue;
 		}
-		sim_point("page_created", "page_cache_ra_unbounded");
+		sim_point_obj("page_created", "page_cache_ra_unbounded",
+			      inode->name, NULL);
 		readpage(page);		/* read_pages */
 		put_page(page);
 	}
@@ -114,7 +115,10 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 
 		if (n > size - p)
 			n = size - p;
-		sim_point("block_mapped", "iomap_dio_actor");
+		/* The I/O to pinned pages touches another file's memory:
+		 * no scope then, the point may touch anything. */
+		sim_point_obj("block_mapped", "iomap_dio_actor",
+			      pin ? NULL : inode->name, pin ? NULL : "device");
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
@@ -125,6 +129,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		done += n;
 	}
 	if (pin) {
+		/* pinned pages of another file: no scope */
 		sim_point("io_done", "iomap_dio_bio_end_io");
 		core_unpin(fs, pin);	/* bio_release_pages */
 	}
@@ -178,7 +183,10 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 			error = (int)blk;
 			break;
 		}
-		sim_point("block_mapped", "iomap_dio_actor");
+		/* The I/O from pinned pages touches another file's memory:
+		 * no scope then, the point may touch anything. */
+		sim_point_obj("block_mapped", "iomap_dio_actor",
+			      pin ? NULL : inode->name, pin ? NULL : "device");
 		if (pin)
 			core_pin_io(fs, pin, done, in + done, fs->block_size, true);
 		pmem_dev_write(fs->dev, (uint64_t)blk, 0, in + done, fs->block_size);

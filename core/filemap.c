@@ -170,7 +170,7 @@ int readpage(struct page *page)
 
 		blks[b] = (todo & (1u << b)) ? core_map_block(inode, lblk) : -1;
 	}
-	sim_point("block_mapped", "readpage");
+	sim_point_obj("block_mapped", "readpage", inode->name, "device");
 	/* ...then submit the I/O: it reads whatever the blocks hold now. */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		unsigned char *p = page->data + (b << fs->blkbits);
@@ -185,7 +185,7 @@ int readpage(struct page *page)
 	}
 	page->uptodate_blocks |= todo;
 	page->flags |= PG_uptodate;
-	sim_point("page_uptodate", "readpage");
+	sim_point_obj("page_uptodate", "readpage", inode->name, NULL);
 	unlock_page(page, "readpage");
 	return 0;
 }
@@ -214,7 +214,8 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
 		put_page(page);
 		return error == -EEXIST ? -EAGAIN : error;
 	}
-	sim_point("page_created", "filemap_create_page");
+	sim_point_obj("page_created", "filemap_create_page",
+		      mapping->host->name, NULL);
 	error = readpage(page);
 	if (inv)
 		filemap_invalidate_unlock_shared(mapping, "filemap_create_page");
@@ -365,7 +366,10 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		}
 		if (n > isize - p)
 			n = isize - p;
-		sim_point("copy", "filemap_read");
+		/* Copying into a mapping touches another file's pages: no
+		 * scope then, the point may touch anything. */
+		sim_point_obj("copy", "filemap_read",
+			      into_map < 0 ? inode->name : NULL, NULL);
 		/* 'out' keeps what was read, for the oracle, in both cases */
 		memcpy(out + done, page->data + offset, n);
 		if (into_map >= 0) {
@@ -518,9 +522,11 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 				    offset + (uint32_t)n, &page);
 		if (error)
 			break;
-		sim_point("page_locked", "generic_perform_write");
+		sim_point_obj("page_locked", "generic_perform_write",
+			      inode->name, "device");
 		memcpy(page->data + offset, in + done, n);
-		sim_point("copied", "generic_perform_write");
+		sim_point_obj("copied", "generic_perform_write", inode->name,
+			      NULL);
 		write_end(page, offset, offset + (uint32_t)n);
 		done += n;
 		if (pos + done > inode->i_size)
@@ -546,7 +552,7 @@ int write_one_page(struct page *page)
 		blks[b] = (page->dirty_blocks & (1u << b)) ?
 				  core_map_block(inode, lblk) : -1;
 	}
-	sim_point("block_mapped", "writepage");
+	sim_point_obj("block_mapped", "writepage", inode->name, "device");
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 

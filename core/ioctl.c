@@ -41,13 +41,13 @@ static void switch_dax(struct inode *inode, bool on, const char *fn)
 
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 	truncate_pagecache_range(inode, 0, UINT64_MAX);
-	sim_point("flushed", fn);
+	sim_point_obj("flushed", fn, inode->name, NULL);
 	sim_var_write(&inode->i_flags_var, fn);
 	if (on)
 		inode->i_flags |= S_DAX;
 	else
 		inode->i_flags &= ~S_DAX;
-	sim_point("switched", fn);
+	sim_point_obj("switched", fn, inode->name, NULL);
 }
 
 /* core_set_dax -- FS_IOC_FSSETXATTR with FS_XFLAG_DAX set or clear. */
@@ -64,7 +64,8 @@ int core_set_dax(struct inode *inode, bool on)
 		inode->xflag_dax = on;
 		if (on != !!(inode->i_flags & S_DAX))
 			inode->dontcache = true;
-		sim_point("flag_set", "xfs_ioctl_setattr");
+		sim_point_obj("flag_set", "xfs_ioctl_setattr", inode->name,
+			      NULL);
 		sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
 		return 0;
 	}
@@ -119,7 +120,7 @@ int core_evict(struct inode *inode)
 		return 0;
 	}
 	sim_wait_event(&inode->i_count.wq, unused, inode, "iput_final");
-	sim_point("unused", "evict");
+	sim_point_obj("unused", "evict", inode->name, NULL);
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
 	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
@@ -132,7 +133,7 @@ int core_evict(struct inode *inode)
 			inode->i_flags &= ~S_DAX;
 	}
 	inode->dontcache = false;
-	sim_point("evicted", "evict");
+	sim_point_obj("evicted", "evict", inode->name, NULL);
 	return 0;
 }
 
@@ -179,7 +180,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	lock_two(&src->i_rwsem, &dst->i_rwsem, "lock_two_nondirectories");
 	if (fs_src)
 		lock_two(fs_src, fs_dst, "filemap_invalidate_lock_two");
-	sim_point("locked", "xfs_reflink_remap_prep");
+	sim_point_obj("locked", "xfs_reflink_remap_prep", src->name, dst->name);
 	if (offset + len > src->i_size) {
 		error = -EINVAL;
 		goto out;
@@ -204,7 +205,8 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 		}
 		pmem_dev_write(fs->dev, (uint64_t)dblk, 0, b + off, fs->block_size);
 	}
-	sim_point("remapped", "xfs_reflink_remap_blocks");
+	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name,
+		      "device");
 	if (offset + len > dst->i_size)
 		core_i_size_write(dst, offset + len);
 out:

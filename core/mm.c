@@ -81,7 +81,7 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 		vma->ptes[i].pfn = -1;
 	/* ext4_file_mmap: the vm_ops follow S_DAX as it is now. */
 	vma->dax_ops = IS_DAX(inode, "ext4_file_mmap");
-	sim_point("vm_ops_chosen", "ext4_file_mmap");
+	sim_point_obj("vm_ops_chosen", "ext4_file_mmap", inode->name, NULL);
 	sim_down_write(&mapping->i_mmap_rwsem, "vma_link");
 	mapping->i_mmap_count++;
 	fs->mm.vmas[map] = vma;
@@ -164,7 +164,7 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 			goto out;
 		}
 	}
-	sim_point("mkwrite", "ext4_page_mkwrite");
+	sim_point_obj("mkwrite", "ext4_page_mkwrite", inode->name, "device");
 	page->dirty_blocks |= blocks;
 	page->flags |= PG_dirty;
 	vma->ptes[i].write = true;
@@ -207,7 +207,8 @@ retry:
 						mapping, "filemap_fault");
 				goto retry;
 			}
-			sim_point("page_created", "filemap_fault");
+			sim_point_obj("page_created", "filemap_fault",
+				      inode->name, NULL);
 			readpage(page);
 		} else {
 			lock_page(page, "filemap_fault");
@@ -235,7 +236,7 @@ retry:
 	}
 	zap_pte(inode->fs, &vma->ptes[i]);
 	vma->ptes[i].page = page;	/* our reference is the entry's now */
-	sim_point("pte_installed", "finish_fault");
+	sim_point_obj("pte_installed", "finish_fault", inode->name, NULL);
 	unlock_page(page, "finish_fault");
 	return 0;
 }
@@ -252,7 +253,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	struct sim_lock *fl;
 	int error = 0;
 
-	sim_point("fault", "handle_mm_fault");
+	sim_point_obj("fault", "handle_mm_fault", inode->name, NULL);
 	if (vma->dax_ops)
 		return dax_iomap_fault(vma, i, write);
 	fl = fix_on(inode->fs, FIX_FAULT_LOCK) &&
@@ -351,7 +352,8 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		}
 		done += n;
 		if (done < len)
-			sim_point("page_done", fn);
+			sim_point_obj("page_done", fn, vma->vm_file->name,
+				      "device");
 	}
 	return 0;
 }
@@ -428,6 +430,10 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 				    "get_user_pages");
 			pin->pfns[k] = pte->pfn;
 		}
+		/* No scope: the pins just taken are counted by
+		 * core_unmap_block and dax_layout_busy_page_range in code
+		 * that no point names, on whichever file owns the block by
+		 * then.  Every pin and unpin is a step dependent with all. */
 		sim_point("page_pinned", "get_user_pages");
 	}
 	sim_up_read(&fs->mm.mmap_lock, "get_user_pages");

@@ -223,14 +223,16 @@ int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len)
 		goto out;
 	if (fl)
 		sim_down_write(fl, "ext4_punch_hole");
-	sim_point("locked", "ext4_punch_hole");
+	sim_point_obj("locked", "ext4_punch_hole", inode->name, NULL);
 	break_layouts(inode, offset, end, fl);
 
 	truncate_pagecache_range(inode, offset, end - 1);
-	sim_point("pages_truncated", "ext4_punch_hole");
+	sim_point_obj("pages_truncated", "ext4_punch_hole", inode->name,
+		      "device");
 
 	free_range(inode, offset, end);
-	sim_point("blocks_freed", "ext4_punch_hole");
+	sim_point_obj("blocks_freed", "ext4_punch_hole", inode->name,
+		      "device");
 
 	if (fl)
 		sim_up_write(fl, "ext4_punch_hole");
@@ -268,14 +270,15 @@ int core_truncate(struct inode *inode, uint64_t size)
 	}
 	if (fl)
 		sim_down_write(fl, "ext4_setattr");
-	sim_point("locked", "ext4_setattr");
+	sim_point_obj("locked", "ext4_setattr", inode->name, NULL);
 	break_layouts(inode, size, old, fl);
 	core_i_size_write(inode, size);
 	truncate_pagecache_range(inode, size, UINT64_MAX);
-	sim_point("pages_truncated", "truncate_pagecache");
+	sim_point_obj("pages_truncated", "truncate_pagecache", inode->name,
+		      "device");
 	free_range(inode, size, (old + inode->fs->block_size - 1) &
 				      ~(uint64_t)(inode->fs->block_size - 1));
-	sim_point("blocks_freed", "ext4_truncate");
+	sim_point_obj("blocks_freed", "ext4_truncate", inode->name, "device");
 	if (fl)
 		sim_up_write(fl, "ext4_setattr");
 out:

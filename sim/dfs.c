@@ -34,15 +34,24 @@
  * the event log: the locks, wait queues and references it touched (by
  * name, instance digits stripped, so page(a:3) and page(a:7) count as one
  * object: conservative), annotated fields, operation boundaries (the
- * oracles' intervals), and the named points it ends at or starts from.  A
- * named point stands for data the simulator cannot see (the page cache
- * index, a block map, the device), on both sides of it: a plain
- * sim_point() makes the steps before and after it dependent with every
- * other step (conservative); sim_point_obj() names what that data is ("a",
- * "device"), and the steps are dependent only with steps that touch the
- * same.  The contract that makes this sound: shared data not protected by
- * a lock the step takes is announced by a point around it.  Two steps are
- * dependent when they are one thread's or share an object.
+ * oracles' history), and the scopes of the scheduling points it starts
+ * from and ends at.  A scope is the data the simulator cannot see that
+ * the code on both sides of the point touches (a file's page cache, block
+ * map and size, the device): sim_point_obj() names it ("a", "device"); a
+ * lock's points name the file of the lock's instance ("a" for page(a:3),
+ * i_rwsem(a)), mmap_lock's the whole mm; a wait's, its queue.  A plain
+ * sim_point(), a lock without an instance and an operation that passes no
+ * scheduling point at all make the step dependent with every other.  The
+ * contract that makes this sound: shared data not protected by a lock the
+ * step holds is named by the scope of one of the two points around the
+ * code that touches it.  Two steps are dependent when they are one
+ * thread's or share an object, one of them writing it.
+ *
+ * How fine that is depends on the points: two threads on different files
+ * commute but for the device and the oracles; two threads on one file
+ * (every bundled scenario) hardly ever do, since each side of nearly
+ * every point touches the file's page cache, block map or size, and the
+ * points do not say which of them, or whether they only read it.
  *
  * The reduction (on by default) combines:
  *   - sleep sets (Godefroid 1996): after t's subtree at a node is explored,
@@ -113,24 +122,73 @@ struct strat_dfs {
  * An object is a 32-bit key, its low bit the access: OBJ_WRITE, or a read.
  * Reads of one object commute: shared holds of a rw_semaphore (a reader
  * that must wait logs a BLOCK, which is a write), the gets and puts of a
- * reference (a put that wakes a waiter logs a WAKE), field reads.
- * Everything else is a write: exclusive holds, waits and wake-ups,
- * operation boundaries, and a named point's scope.
+ * reference, field reads.  Everything else is a write: exclusive holds,
+ * waits and wake-ups, operation boundaries, field writes, and a
+ * scheduling point's scope.  A step is dependent with every other
+ * ("global") when it passes a plain sim_point(), a scheduling point of a
+ * lock without an instance (mmap_lock), or a whole operation without any
+ * scheduling point (statx, dma_write, a load of a mapped page: nothing
+ * says what it touched).
+ *
+ * Names are keys with their digits left out, where they number instances
+ * made during the execution ("page(a:3)" as "page(a:)"), so one key may
+ * stand for several objects: conservative.  A name with an instance,
+ * "class(instance)", names a part of the instance's object too, and the
+ * object of "a:3" is file a:
+ *   locks, wait queues, references   their name
+ *   a lock's scheduling points       the object of its instance: "a" for
+ *                                    "page(a:3)" and "i_rwsem(a)"
+ *   a wait's scheduling points       its queue's name, which is its
+ *                                    reference's, and so its instance
+ *   a named point's scope            the names sim_point_obj() gave it:
+ *                                    "a" (file a), "device"
+ *   fields                           "i_size(a)", and so "a"
+ *   operation boundaries             "op": the oracles' history
  */
 #define OBJ_WRITE 1u
 
-/* obj_key -- internal: FNV-1a of a name, with its digits left out when
- * they number instances created during the execution (page(a:3)). */
-static uint32_t obj_key(uint32_t kind, const char *s, bool strip)
+/* SIM_EV_ACCESS arg: what the event is (sim/sim.c, sim/lock.c, sim/race.c) */
+#define ACC_READ 0		/* a field read */
+#define ACC_SCOPE 1		/* the scope of the point that follows */
+#define ACC_WRITE 2		/* a field written */
+#define ACC_LOCK 3		/* a lock's scheduling point: its instance */
+
+/* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
+ * digits left out. */
+static uint32_t obj_key(uint32_t kind, const char *s, size_t len)
 {
 	uint32_t h = 2166136261u ^ kind;
 
-	for (; s && *s; s++) {
-		if (strip && *s >= '0' && *s <= '9')
+	for (; s && *s && len; s++, len--) {
+		if (*s >= '0' && *s <= '9')
 			continue;
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	}
 	return h & ~OBJ_WRITE;
+}
+
+static uint32_t name_key(const char *s)
+{
+	return obj_key(1, s, SIZE_MAX);
+}
+
+/* instance -- internal: the object of the instance of "class(instance)"
+ * ("a" of "page(a:3)"), or NULL; its length in *len. */
+static const char *instance(const char *s, size_t *len)
+{
+	const char *open = s ? strchr(s, '(') : NULL;
+
+	if (!open)
+		return NULL;
+	*len = strcspn(open + 1, ":)");
+	return open + 1;
+}
+
+/* is_scope -- internal: a scope of the scheduling point that follows. */
+static bool is_scope(const struct sim_event *e)
+{
+	return e->kind == SIM_EV_ACCESS &&
+	       (e->arg == ACC_SCOPE || e->arg == ACC_LOCK);
 }
 
 /* fp_add -- internal: one more object, read or written (OBJ_WRITE in the
@@ -149,6 +207,23 @@ static void fp_add(struct dfs_fp *fp, uint32_t key)
 		fp->obj[fp->n++] = key;
 }
 
+/* fp_access -- internal: a SIM_EV_ACCESS: a field read or written, or the
+ * scope of a scheduling point (a write). */
+static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
+{
+	uint32_t w = e->arg == ACC_READ ? 0 : OBJ_WRITE;
+	const char *inst;
+	size_t len;
+
+	if (e->arg != ACC_LOCK)
+		fp_add(fp, name_key(e->what) | w);
+	inst = instance(e->what, &len);
+	if (inst)
+		fp_add(fp, obj_key(1, inst, len) | w);
+	else if (e->arg == ACC_LOCK)
+		fp->global = true;	/* mmap_lock: the mm, user memory */
+}
+
 /* fp_merge -- internal: b's objects into a. */
 static void fp_merge(struct dfs_fp *a, const struct dfs_fp *b)
 {
@@ -161,13 +236,15 @@ static void fp_merge(struct dfs_fp *a, const struct dfs_fp *b)
 /*
  * fp_from_log -- internal: the footprint of the events [from, to) of
  * thread 'only' (-1: of every thread); 'chosen' ran the step.  A thread
- * that starts the step parked at a named point runs the point's code, so
- * the point's scope (parked[]) is part of its footprint.
+ * that starts the step parked at a scheduling point runs the code after
+ * it, so the point's scope (parked[]) is part of its footprint; the scope
+ * of the point it ends at is among its events.
  */
 static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 			const struct dfs_fp *parked, const struct sim_event *ev,
 			uint32_t from, uint32_t to)
 {
+	uint32_t in_op = 0;		/* threads in an operation, no point yet */
 
 	memset(fp, 0, sizeof(*fp));
 	fp->threads = 1u << (only >= 0 ? only : chosen);
@@ -178,37 +255,47 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 		fp_merge(fp, &parked[__builtin_ctz(m)]);
 	for (uint32_t i = from; i < to; i++) {
 		const struct sim_event *e = &ev[i];
+		uint32_t bit = 1u << e->tid;
 
 		if (only >= 0 && e->tid != only)
 			continue;
 		switch (e->kind) {
 		case SIM_EV_ACQUIRE:
 		case SIM_EV_RELEASE:
-			fp_add(fp, obj_key(1, e->what, true) |
+			fp_add(fp, name_key(e->what) |
 				   (e->mode == SIM_SHARED ? 0 : OBJ_WRITE));
 			break;
 		case SIM_EV_BLOCK:
 		case SIM_EV_WAKE:
-			fp_add(fp, obj_key(1, e->what, true) | OBJ_WRITE);
+			fp_add(fp, name_key(e->what) | OBJ_WRITE);
 			break;
 		case SIM_EV_NOTE:
-			/* references log their get (+1) and put (-1) */
+			/* references log their get (+1) and put (-1); what
+			 * reads the count is a write (a wait's scope) */
 			if (e->arg)
-				fp_add(fp, obj_key(1, e->what, true));
+				fp_add(fp, name_key(e->what));
 			break;
 		case SIM_EV_OP_BEGIN:
+			in_op |= bit;
+			fp_add(fp, obj_key(2, "op", SIZE_MAX) | OBJ_WRITE);
+			break;
 		case SIM_EV_OP_END:
-			fp_add(fp, obj_key(2, "op", false) | OBJ_WRITE);
+			/* an operation that passed no scheduling point */
+			if (in_op & bit)
+				fp->global = true;
+			in_op &= ~bit;
+			fp_add(fp, obj_key(2, "op", SIZE_MAX) | OBJ_WRITE);
 			break;
 		case SIM_EV_ACCESS:
-			/* arg 1: a point's scope; 2: a field written; 0: read */
-			fp_add(fp, obj_key(3, e->what, false) |
-				   (e->arg ? OBJ_WRITE : 0));
+			if (is_scope(e))
+				in_op &= ~bit;
+			fp_access(fp, e);
 			break;
 		case SIM_EV_POINT:
 			/* scoped by the ACCESS events right before it */
+			in_op &= ~bit;
 			if (!(i > 0 && ev[i - 1].kind == SIM_EV_ACCESS &&
-			      ev[i - 1].arg == 1 && ev[i - 1].tid == e->tid))
+			      ev[i - 1].arg == ACC_SCOPE && ev[i - 1].tid == e->tid))
 				fp->global = true;
 			break;
 		default:
@@ -217,26 +304,39 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 	}
 }
 
-/* park -- internal: where each thread of events [from, to) stopped: at a
- * named point (its scope, or everything), or elsewhere (nothing). */
+/*
+ * park -- internal: where each thread of events [from, to) stopped: at a
+ * scheduling point with a scope (the scope events it logged last, with or
+ * without a named point after them), at a plain named point (everything),
+ * or elsewhere (nothing).
+ */
 static void park(struct dfs_fp *parked, const struct sim_event *ev,
 		 uint32_t from, uint32_t to)
 {
+	uint32_t pending = 0;		/* threads whose last events are scopes */
+
 	for (uint32_t i = from; i < to; i++) {
 		const struct sim_event *e = &ev[i];
 		struct dfs_fp *p = &parked[e->tid];
+		uint32_t bit = 1u << e->tid;
 
-		if (e->kind == SIM_EV_ACCESS && e->arg == 1)
-			continue;	/* the scope of a point to come */
-		memset(p, 0, sizeof(*p));
-		if (e->kind != SIM_EV_POINT)
+		if (is_scope(e)) {
+			/* the scope of a point to come */
+			if (!(pending & bit))
+				memset(p, 0, sizeof(*p));
+			pending |= bit;
+			fp_access(p, e);
 			continue;
-		for (uint32_t j = i; j > from && ev[j - 1].kind == SIM_EV_ACCESS &&
-				     ev[j - 1].arg == 1 && ev[j - 1].tid == e->tid;
-		     j--)
-			fp_add(p, obj_key(3, ev[j - 1].what, false) | OBJ_WRITE);
-		if (!p->n)
-			p->global = true;
+		}
+		if (e->kind == SIM_EV_POINT) {
+			if (!(pending & bit)) {
+				memset(p, 0, sizeof(*p));
+				p->global = true;
+			}
+		} else {
+			memset(p, 0, sizeof(*p));
+		}
+		pending &= ~bit;
 	}
 }
 

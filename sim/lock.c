@@ -65,6 +65,22 @@ static bool active(struct sim **sp, int *mep)
 	return s && s->in_exec && *mep >= 0;
 }
 
+/*
+ * scope -- internal: what the code on either side of this scheduling point
+ * of lock l touches, for the systematic search (sim/dfs.c): the object the
+ * lock's instance names, the file of "page(a:3)" or "i_rwsem(a)", whose
+ * data (page cache, block map, size, flags, the page tables that map it)
+ * the core touches around its locks without announcing it; a lock without
+ * an instance (the mm's mmap_lock: the code around it touches the user
+ * memory of any mapping) stands for everything.  Logged right before the
+ * point (SIM_EV_ACCESS, arg 3).
+ */
+static void scope(struct sim *s, int me, const struct sim_lock *l,
+		  const char *fn)
+{
+	sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 3);
+}
+
 static void held_push(struct sim *s, int me, struct sim_lock *l, int mode,
 		      const char *fn)
 {
@@ -143,6 +159,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		return;
 	}
 	lockdep_acquire(s, me, l, mode, subclass, fn);
+	scope(s, me, l, fn);
 	sim_schedule(s, me);
 	if (can_take(l, mode)) {
 		take(l, me, mode);
@@ -156,6 +173,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		t->state = SIM_T_BLOCKED;
 		t->wait_lock = l;
 		sim_log(s, me, SIM_EV_BLOCK, mode, l->name, fn, (int32_t)l->kind);
+		scope(s, me, l, fn);
 		sim_schedule(s, me);
 		/* Granted by the releaser: we own it now. */
 	}
@@ -176,9 +194,14 @@ static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
 		take(l, me < 0 ? 0 : me, mode);
 		return true;
 	}
+	scope(s, me, l, fn);
 	sim_schedule(s, me);
-	if (!can_take(l, mode))
+	if (!can_take(l, mode)) {
+		/* what it found: the lock's state, as a write (a failed
+		 * try orders against every hold and release) */
+		sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 1);
 		return false;
+	}
 	lockdep_acquire_try(s, me, l, mode, fn);
 	take(l, me, mode);
 	held_push(s, me, l, mode, fn);
@@ -217,6 +240,7 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 	lockdep_release(s, me, l, mode);
 	sim_log(s, me, SIM_EV_RELEASE, mode, l->name, fn, (int32_t)l->kind);
 	grant(s, l);
+	scope(s, me, l, fn);
 	sim_schedule(s, me);
 }
 
@@ -296,6 +320,11 @@ void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
 		SIM_BUG_ON(!cond(arg));
 		return;
 	}
+	/* Each check of the condition comes right after a scheduling point
+	 * whose scope, for the systematic search, is the queue: the check
+	 * reads what the queue's wakers change (a reference's count: the
+	 * queue has the reference's name). */
+	sim_log(s, me, SIM_EV_ACCESS, 0, wq->name, fn, 1);
 	sim_schedule(s, me);
 	while (!cond(arg)) {
 		struct sim_thread *t = &s->t[me];
@@ -304,6 +333,7 @@ void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
 		t->state = SIM_T_BLOCKED;
 		t->wait_q = wq;
 		sim_log(s, me, SIM_EV_BLOCK, 0, wq->name, fn, 0);
+		sim_log(s, me, SIM_EV_ACCESS, 0, wq->name, fn, 1);
 		sim_schedule(s, me);
 	}
 	lockdep_waited(s, me, wq);

@@ -105,10 +105,11 @@ void sim_var_init(struct sim_var *v, const char *name)
 
 /*
  * checking -- internal: an access to v by the running thread: logged (a
- * SIM_EV_ACCESS of a field: the systematic search, sim/dfs.c, orders two
- * steps that touch one field), and the checker's state if it is checked.
+ * SIM_EV_ACCESS of a field, arg 0 for a read and 2 for a write: the
+ * systematic search, sim/dfs.c, orders two steps that touch one field, one
+ * of them writing it), and the checker's state if it is checked.
  */
-static struct ld_state *checking(struct sim_var *v, const char *fn,
+static struct ld_state *checking(struct sim_var *v, bool write, const char *fn,
 				 struct sim **sp, int *tidp)
 {
 	struct sim *s = sim_current_sim;
@@ -118,7 +119,7 @@ static struct ld_state *checking(struct sim_var *v, const char *fn,
 	*tidp = sim_current_tid;
 	if (!s || !s->in_exec || *tidp < 0)
 		return NULL;
-	sim_log(s, *tidp, SIM_EV_ACCESS, 0, v->name, fn, 0);
+	sim_log(s, *tidp, SIM_EV_ACCESS, 0, v->name, fn, write ? 2 : 0);
 	ld = s->lockdep;
 	return !ld || ld->no_race ? NULL : ld;
 }
@@ -239,7 +240,7 @@ void sim_var_read(struct sim_var *v, const char *fn)
 	uint32_t e;
 	int tid;
 
-	ld = checking(v, fn, &s, &tid);
+	ld = checking(v, false, fn, &s, &tid);
 	if (!ld)
 		return;
 	shadow_fresh(ld, v);
@@ -278,7 +279,7 @@ void sim_var_write(struct sim_var *v, const char *fn)
 	uint32_t e;
 	int tid;
 
-	ld = checking(v, fn, &s, &tid);
+	ld = checking(v, true, fn, &s, &tid);
 	if (!ld)
 		return;
 	shadow_fresh(ld, v);
