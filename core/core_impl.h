@@ -136,6 +136,9 @@ struct inode {
 	uint32_t i_flags;		/* S_DAX */
 	struct sim_var i_flags_var;	/* ... watched by the race checker */
 	struct sim_ref i_count;		/* open files and mappings (igrab) */
+	struct sim_lock i_lock;		/* i_state: I_FREEING */
+	bool freeing;			/* I_FREEING: being evicted */
+	struct sim_waitq freeing_wq;	/* iget waits for the eviction */
 	bool xflag_dax;			/* FS_XFLAG_DAX, on disk */
 	bool dontcache;			/* I_DONTCACHE: evict at last use */
 	int dio_count;			/* inode_dio_begin/end */

@@ -22,6 +22,8 @@ const struct sim_lock_class page_lock_class = { "page", RANK_PAGE_LOCK };
 const struct sim_lock_class dax_entry_class = { "dax_entry", RANK_PAGE_LOCK };
 const struct sim_lock_class i_mmap_rwsem_class = { "i_mmap_rwsem",
 						   RANK_I_MMAP_RWSEM };
+/* inode->i_lock, a spinlock: taken alone, around i_state. */
+const struct sim_lock_class i_lock_class = { "i_lock", 0 };
 
 /* ---- The index ------------------------------------------------------------ */
 
@@ -204,6 +206,10 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		sim_waitq_init(&inode->dio_wq, "inode_dio_wait");
 		snprintf(name, sizeof(name), "i_count(%s)", spec[i].name);
 		sim_ref_init(&inode->i_count, name);
+		snprintf(name, sizeof(name), "I_FREEING(%s)", spec[i].name);
+		sim_waitq_init(&inode->freeing_wq, name);
+		sim_lock_init(&inode->i_lock, &i_lock_class, SIM_MUTEX,
+			      spec[i].name);
 		/* DAX needs the block size to be the page size (ext4, XFS) */
 		if (spec[i].dax && fs->block_size == PAGE_SIZE) {
 			inode->i_flags |= S_DAX;

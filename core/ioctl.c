@@ -23,9 +23,26 @@
 #include <stdio.h>
 #include <string.h>
 
+static bool not_freeing(void *arg)
+{
+	return !((struct inode *)arg)->freeing;
+}
+
+/* core_iget -- a new user of the inode (an open file): one being evicted
+ * is waited for (find_inode: __wait_on_freeing_inode), then it is the
+ * next instance, with the S_DAX the eviction gave it. */
 void core_iget(struct inode *inode)
 {
+	for (;;) {
+		sim_mutex_lock(&inode->i_lock, "find_inode");
+		if (!inode->freeing)
+			break;
+		sim_mutex_unlock(&inode->i_lock, "find_inode");
+		sim_wait_event(&inode->freeing_wq, not_freeing, inode,
+			       "__wait_on_freeing_inode");
+	}
 	sim_ref_get(&inode->i_count, "igrab");
+	sim_mutex_unlock(&inode->i_lock, "find_inode");
 }
 
 void core_iput(struct inode *inode)
@@ -119,10 +136,20 @@ int core_evict(struct inode *inode)
 		sim_note("the inode is mapped: in use, not evicted");
 		return 0;
 	}
-	sim_wait_event(&inode->i_count.wq, unused, inode, "iput_final");
+	for (;;) {
+		sim_wait_event(&inode->i_count.wq, unused, inode, "iput_final");
+		sim_mutex_lock(&inode->i_lock, "evict");
+		if (unused(inode))
+			break;
+		sim_mutex_unlock(&inode->i_lock, "evict");	/* a new user */
+	}
+	/* I_FREEING: no new user from here until the eviction is done */
+	inode->freeing = true;
+	sim_mutex_unlock(&inode->i_lock, "evict");
 	sim_point_obj("unused", "evict", inode->name, NULL);
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
+	sim_mutex_lock(&inode->i_lock, "evict");
 	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
 	    inode->fs->block_size == PAGE_SIZE) {
 		/* the next iget sees the on-disk flag */
@@ -133,6 +160,9 @@ int core_evict(struct inode *inode)
 			inode->i_flags &= ~S_DAX;
 	}
 	inode->dontcache = false;
+	inode->freeing = false;
+	sim_wake_all(&inode->freeing_wq);
+	sim_mutex_unlock(&inode->i_lock, "evict");
 	sim_point_obj("evicted", "evict", inode->name, NULL);
 	return 0;
 }

@@ -54,5 +54,6 @@ extern const struct sim_lock_class i_mmap_sem_class;
 extern const struct sim_lock_class page_lock_class;
 extern const struct sim_lock_class dax_entry_class;
 extern const struct sim_lock_class i_mmap_rwsem_class;
+extern const struct sim_lock_class i_lock_class;	/* innermost, unranked */
 
 #endif
