@@ -293,19 +293,6 @@ static void write_json(const char *path, struct outcome *oc, int n)
 	fclose(f);
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 static void write_junit(const char *path, struct outcome *oc, int n)
 {
 	FILE *f = fopen(path, "w");
@@ -322,14 +309,14 @@ static void write_junit(const char *path, struct outcome *oc, int n)
 		   "failures=\"%d\">\n", n, failures);
 	for (int i = 0; i < n; i++) {
 		fprintf(f, "  <testcase classname=\"lockstep\" name=\"");
-		xml_escape(f, oc[i].sc->name);
+		report_xml_escape(f, oc[i].sc->name);
 		fprintf(f, "\"");
 		if (oc[i].pass) {
 			fprintf(f, "/>\n");
 			continue;
 		}
 		fprintf(f, ">\n    <failure message=\"");
-		xml_escape(f, oc[i].why);
+		report_xml_escape(f, oc[i].why);
 		fprintf(f, "\"/>\n  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n</testsuites>\n");

@@ -269,21 +269,6 @@ static bool expected(const struct sscen *sc, const struct sfind *f)
 
 /* ---- Writing -------------------------------------------------------------------- */
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n')
-				fputc(*s, f);
-		}
-	}
-}
-
 /* finding_file -- internal: one of the finding's files. */
 static void finding_file(char *buf, size_t len, const struct sfind *f,
 			 const char *ext)
@@ -425,7 +410,7 @@ static void write_junit(FILE *f, struct summary *s)
 
 		judge(sc, why, sizeof(why));
 		fprintf(f, "  <testcase classname=\"lockstep.fuzz\" name=\"");
-		xml_escape(f, sc->cs.name);
+		report_xml_escape(f, sc->cs.name);
 		fprintf(f, "\">\n");
 		for (int j = 0; j < s->nfind; j++) {
 			const struct sfind *fd = &s->find[j];
@@ -440,17 +425,17 @@ static void write_junit(FILE *f, struct summary *s)
 			finding_file(path, sizeof(path), fd,
 				     fd->m.minimized ? "min.txt" : "txt");
 			fprintf(f, "    <failure type=\"");
-			xml_escape(f, fd->m.kind);
+			report_xml_escape(f, fd->m.kind);
 			fprintf(f, "\" message=\"");
-			xml_escape(f, fd->m.kind);
+			report_xml_escape(f, fd->m.kind);
 			fprintf(f, ": ");
-			xml_escape(f, fd->m.what);
+			report_xml_escape(f, fd->m.what);
 			fprintf(f, "\">report: ");
-			xml_escape(f, path);
+			report_xml_escape(f, path);
 			finding_file(path, sizeof(path), fd,
 				     fd->m.minimized ? "min.trace" : "trace");
 			fprintf(f, "\nreplay: lockstep replay ");
-			xml_escape(f, path);
+			report_xml_escape(f, path);
 			fprintf(f, "</failure>\n");
 		}
 		for (int k = 0; k < SCEN_V__COUNT; k++) {
@@ -469,7 +454,7 @@ static void write_junit(FILE *f, struct summary *s)
 				    !expected(sc, fd))
 					continue;
 				fprintf(f, "expected %s: ", fd->m.kind);
-				xml_escape(f, fd->m.what);
+				report_xml_escape(f, fd->m.what);
 				fprintf(f, "\n");
 			}
 			fprintf(f, "</system-out>\n");

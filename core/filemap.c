@@ -161,21 +161,21 @@ int readpage(struct page *page)
 	struct inode *inode = page->mapping->host;
 	struct core_fs *fs = inode->fs;
 	int64_t blks[32];
-	uint32_t todo = ~page->uptodate_blocks & page_blocks_mask(fs);
+	uint32_t missing = ~page->uptodate_blocks & page_blocks_mask(fs);
 
 	SIM_BUG_ON(!sim_lock_held(&page->lock));
 	/* get_block for each buffer that needs reading... */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 
-		blks[b] = (todo & (1u << b)) ? core_map_block(inode, lblk) : -1;
+		blks[b] = (missing & (1u << b)) ? core_map_block(inode, lblk) : -1;
 	}
 	sim_point_obj("block_mapped", "readpage", inode->name, "device");
 	/* ...then submit the I/O: it reads whatever the blocks hold now. */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		unsigned char *p = page->data + (b << fs->blkbits);
 
-		if (!(todo & (1u << b)))
+		if (!(missing & (1u << b)))
 			continue;
 		if (blks[b] < 0)
 			memset(p, 0, fs->block_size);
@@ -183,7 +183,7 @@ int readpage(struct page *page)
 			pmem_dev_read(fs->dev, (uint64_t)blks[b], 0, p,
 				      fs->block_size);
 	}
-	page->uptodate_blocks |= todo;
+	page->uptodate_blocks |= missing;
 	page->flags |= PG_uptodate;
 	sim_point_obj("page_uptodate", "readpage", inode->name, NULL);
 	unlock_page(page, "readpage");

@@ -60,6 +60,7 @@ void report_text(FILE *out, const struct report_in *in);
 void report_json_finding(FILE *out, const struct report_in *in,
 			 const char *trace_path);
 void report_json_string(FILE *out, const char *s);
+void report_xml_escape(FILE *out, const char *s);	/* JUnit */
 
 /* ---- Traces -------------------------------------------------------------- */
 

@@ -181,6 +181,23 @@ void report_text(FILE *out, const struct report_in *in)
 	fprintf(out, "    %s\n", f->detail);
 }
 
+/* report_xml_escape -- s as XML text or attribute value; control
+ * characters other than newline are not allowed in XML 1.0: dropped. */
+void report_xml_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '&': fputs("&amp;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n')
+				fputc(*s, out);
+		}
+	}
+}
+
 void report_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);

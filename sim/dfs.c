@@ -630,10 +630,10 @@ static bool next_branch(struct strat_dfs *d)
 {
 	for (int i = (int)d->nnode - 1; i >= 0; i--) {
 		struct dfs_node *n = &d->node[i];
-		uint32_t todo = n->backtrack & n->enabled & ~n->done & ~n->sleep;
+		uint32_t untried = n->backtrack & n->enabled & ~n->done & ~n->sleep;
 
-		for (; todo; todo &= todo - 1) {
-			int t = __builtin_ctz(todo);
+		for (; untried; untried &= untried - 1) {
+			int t = __builtin_ctz(untried);
 			int cost = n->cur_runnable && t != n->cur;
 
 			n->done |= 1u << t;
