@@ -43,12 +43,6 @@ struct exec {
 	struct hist hist[SCEN_MAX_FILES];
 	struct gup_pin **pins;			/* by the scenario's pin index */
 	int cur_op[SCEN_MAX_THREADS];
-	/* What block accounting reads after each operation (every file's
-	 * block map and the allocator: what the core's named points call
-	 * "device"), announced to the systematic search, sim/dfs.c, as the
-	 * read of a field: it is ordered after every step that allocates or
-	 * frees a block, and commutes with the rest. */
-	struct sim_var blocks;
 	volatile int *null_page;		/* test_crash's target: NULL */
 	struct exec_result res;
 };
@@ -293,6 +287,82 @@ static void describe_word(const struct exec *e, uint64_t w, char *buf,
 		 (unsigned long long)stamp_word(w) * 8, op);
 }
 
+/*
+ * hist_touch -- internal: the instant just taken (sim_now()) is the start
+ * or end of an interval of file's history (-1: of any file's, where the
+ * file is not known yet): a write's, or a read's to be checked against it.
+ * The oracles' verdicts depend on the order of such instants, a read's
+ * against a write's and two writes', and on nothing else of the order of
+ * operations: announced to the systematic search.
+ */
+static void hist_touch(int file, bool write)
+{
+	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file, write);
+}
+
+/* hist_close -- internal: entry 'slot' of file's history ends now. */
+static void hist_close(struct exec *e, int file, uint32_t slot)
+{
+	hist_touch(file, true);
+	hist_end(&e->hist[file], slot, sim_now());
+}
+
+/* hist_open_touch -- internal: the instant an operation starts (rs), for
+ * each history it will write or check a read against. */
+static void hist_open_touch(const struct scen_op *op)
+{
+	switch (op->kind) {
+	case SCEN_OP_READ:
+	case SCEN_OP_DIO_READ:
+		hist_touch(op->file, false);
+		if (op->into_map >= 0)
+			hist_touch(-1, true);
+		break;
+	case SCEN_OP_WRITE:
+	case SCEN_OP_DIO_WRITE:
+	case SCEN_OP_PUNCH_HOLE:
+	case SCEN_OP_TRUNCATE:
+		hist_touch(op->file, true);
+		break;
+	case SCEN_OP_LOAD:
+		hist_touch(-1, false);
+		break;
+	case SCEN_OP_STORE:
+	case SCEN_OP_DMA_WRITE:
+		hist_touch(-1, true);
+		break;
+	case SCEN_OP_CLONE:
+		hist_touch(op->file, false);
+		hist_touch(op->file2, true);
+		break;
+	default:
+		break;			/* no history: mmap, fsync, set_dax... */
+	}
+}
+
+/*
+ * op_exact -- internal: whether the core's code for op announces all it
+ * touches (sim_exact): the page cache paths (buffered read and write,
+ * writeback, punch, truncate, readahead; each leaves exact mode where it
+ * turns to DAX).  The mm's, DAX's and direct I/O's code is not, and
+ * their points name their scope.
+ */
+static bool op_exact(const struct scen_op *op)
+{
+	switch (op->kind) {
+	case SCEN_OP_READ:
+	case SCEN_OP_WRITE:
+		return op->into_map < 0;
+	case SCEN_OP_PUNCH_HOLE:
+	case SCEN_OP_TRUNCATE:
+	case SCEN_OP_FSYNC:
+	case SCEN_OP_READAHEAD:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* check_read -- internal: the data oracle on bytes a read returned. */
 static void check_read(struct exec *e, enum scen_violation kind, int file,
 		       const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
@@ -302,6 +372,7 @@ static void check_read(struct exec *e, enum scen_violation kind, int file,
 	struct stamp_bad bad;
 	char got[192], want[192];
 
+	hist_touch(file, false);	/* re */
 	if (hist_check(&e->hist[file], buf, pos, n, rs, re, &bad))
 		return;
 	describe_word(e, bad.got, got, sizeof(got));
@@ -388,7 +459,7 @@ static void dma_write(struct exec *e, struct gup_pin *pin, int map_file,
 						   file_off + off + n, rs);
 
 			core_pin_io(e->fs, pin, off, buf + off, n, false);
-			hist_end(h, slot, sim_now());
+			hist_close(e, map_file, slot);
 		} else {
 			core_pin_io(e->fs, pin, off, buf + off, n, false);
 		}
@@ -419,6 +490,8 @@ static void run_op(struct exec *e, int tid, int opi)
 	e->cur_op[tid] = opi;
 	sim_op_begin(scen_op_names[op->kind], sim_strdup(desc));
 	rs = sim_now();
+	hist_open_touch(op);
+	sim_exact(op_exact(op));
 	/* The operation holds the file open, as a file descriptor would;
 	 * eviction waits for the others' to go. */
 	if (op->kind == SCEN_OP_EVICT)
@@ -453,7 +526,7 @@ static void run_op(struct exec *e, int tid, int opi)
 		if (xf >= 0) {
 			hist_trim(&e->hist[xf], slot,
 				  foff + (res > 0 ? (uint64_t)res : 0));
-			hist_end(&e->hist[xf], slot, sim_now());
+			hist_close(e, xf, slot);
 		}
 		break;
 	case SCEN_OP_WRITE:
@@ -467,7 +540,7 @@ static void run_op(struct exec *e, int tid, int opi)
 			res = core_dio_write(inode, op->offset, len, buf,
 					     op->into_map, op->into_offset);
 			hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
-			hist_end(h, slot, sim_now());
+			hist_close(e, op->file, slot);
 			break;
 		}
 		buf = stamped((unsigned)op->file, id, op->offset, len);
@@ -477,7 +550,7 @@ static void run_op(struct exec *e, int tid, int opi)
 		else
 			res = core_dio_write(inode, op->offset, len, buf, -1, 0);
 		hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
-		hist_end(h, slot, sim_now());
+		hist_close(e, op->file, slot);
 		break;
 	case SCEN_OP_PUNCH_HOLE:
 	case SCEN_OP_TRUNCATE:
@@ -491,7 +564,7 @@ static void run_op(struct exec *e, int tid, int opi)
 			      core_truncate(inode, op->size);
 		if (res < 0)
 			hist_trim(h, slot, 0);
-		hist_end(h, slot, sim_now());
+		hist_close(e, op->file, slot);
 		break;
 	case SCEN_OP_READAHEAD:
 		res = core_readahead(inode, op->offset, op->len);
@@ -520,7 +593,7 @@ static void run_op(struct exec *e, int tid, int opi)
 				  "store");
 		if (res < 0)
 			hist_trim(&e->hist[xf], slot, foff);
-		hist_end(&e->hist[xf], slot, sim_now());
+		hist_close(e, xf, slot);
 		break;
 	case SCEN_OP_MUNMAP:
 		res = core_munmap(e->fs, op->map);
@@ -575,7 +648,7 @@ static void run_op(struct exec *e, int tid, int opi)
 				   "while the clone ran");
 		else
 			hist_trim(&e->hist[op->file2], slot, op->offset);
-		hist_end(&e->hist[op->file2], slot, sim_now());
+		hist_close(e, op->file2, slot);
 		break;
 	case SCEN_OP_TEST_CRASH:
 		/* a crash inside the execution, on purpose (tests only) */
@@ -588,6 +661,7 @@ static void run_op(struct exec *e, int tid, int opi)
 		core_iput(inode2);
 	if (inode)
 		core_iput(inode);
+	sim_exact(false);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
 	if (res < 0 && -res != op->expect_error)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
@@ -598,7 +672,6 @@ static void run_op(struct exec *e, int tid, int opi)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "succeeded, expected -%s", errname(op->expect_error));
 	/* Block accounting after every operation. */
-	sim_var_read(&e->blocks, "core_check_blocks");
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		add_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
 			    msg);
@@ -679,7 +752,6 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		free(e);
 		return NULL;
 	}
-	sim_var_init(&e->blocks, "device");
 	for (int t = 0; t < sc->nthreads; t++) {
 		e->th[t] = (struct exec_thread){ e, t };
 		e->args[t] = &e->th[t];

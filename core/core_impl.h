@@ -33,6 +33,7 @@ struct xa {
 
 struct page {
 	uint32_t id;			/* simulated pfn, for reports */
+	struct inode *home;		/* the file it was made for */
 	struct sim_ref pins;		/* get_user_pages references */
 	uint64_t index;
 	struct address_space *mapping;	/* NULL once truncated */
@@ -192,6 +193,86 @@ static inline struct sim_lock *fault_lock(struct inode *inode)
 
 void core_report(struct core_fs *fs, int kind, const char *what,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * The device's blocks, as the core touches them: pmem_dev_* with each
+ * access announced to the systematic search (sim_touch "dev", by block),
+ * so the scheduling points around them need not name the device.  A load
+ * or store through a DAX mapping reads or writes the block's memory
+ * (dev_addr) itself.
+ */
+static inline void dev_read(struct core_fs *fs, uint64_t blk, uint32_t off,
+			    void *buf, uint32_t len)
+{
+	sim_touch("dev", NULL, (uint32_t)blk, false);
+	pmem_dev_read(fs->dev, blk, off, buf, len);
+}
+
+static inline void dev_write(struct core_fs *fs, uint64_t blk, uint32_t off,
+			     const void *buf, uint32_t len)
+{
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	pmem_dev_write(fs->dev, blk, off, buf, len);
+}
+
+static inline void dev_zero(struct core_fs *fs, uint64_t blk, uint32_t off,
+			    uint32_t len)
+{
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	pmem_dev_zero(fs->dev, blk, off, len);
+}
+
+static inline void *dev_addr(struct core_fs *fs, uint64_t blk, bool write)
+{
+	sim_touch("dev", NULL, (uint32_t)blk, write);
+	return pmem_dev_addr(fs->dev, blk);
+}
+
+static inline void dev_persist(struct core_fs *fs, uint64_t blk, uint32_t off,
+			       uint32_t len)
+{
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	pmem_dev_persist(fs->dev, blk, off, len);
+}
+
+/*
+ * What the page cache code touches without a lock that protects it, for
+ * the systematic search (sim_touch; see sim_exact): a page cache slot and
+ * the page in it ("pg" of the file, by page index: lookups, the page's
+ * flags, blocks and data, which a reader copies with only a reference
+ * held), every slot of a file (a scan of the index), i_size (read without
+ * i_rwsem), and the rest of the inode ("ino": the VMAs that map it).  A
+ * page's reference count is left out: gets and puts commute.
+ */
+static inline void slot_touch(const struct address_space *mapping,
+			      uint64_t index, bool write)
+{
+	sim_touch("pg", mapping->host->name,
+		  index > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)index, write);
+}
+
+/* slots_touch -- every slot of the file's page cache. */
+static inline void slots_touch(const struct address_space *mapping, bool write)
+{
+	sim_touch("pg", mapping->host->name, SIM_TOUCH_ALL, write);
+}
+
+static inline void page_touch(const struct page *page, bool write)
+{
+	sim_touch("pg", page->home->name,
+		  page->index > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)page->index,
+		  write);
+}
+
+static inline void isize_touch(const struct inode *inode, bool write)
+{
+	sim_touch("i_size", inode->name, SIM_TOUCH_ALL, write);
+}
+
+static inline void inode_touch(const struct inode *inode, bool write)
+{
+	sim_touch("ino", inode->name, SIM_TOUCH_ALL, write);
+}
 
 /* xa.c-like helpers (core/inode.c) */
 void *xa_load(const struct xa *xa, uint64_t index);

@@ -81,10 +81,10 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	if (blk < 0 && write) {
 		blk = core_alloc_block(inode, pgoff);
 		if (blk >= 0)
-			pmem_dev_zero(fs->dev, (uint64_t)blk, 0, PAGE_SIZE);
+			dev_zero(fs, (uint64_t)blk, 0, PAGE_SIZE);
 	}
 	sim_point_obj("block_mapped", "dax_iomap_fault", inode->name,
-		      "device");
+		      NULL);
 	if (blk == -ENOSPC) {
 		error = -ENOSPC;
 	} else {
@@ -125,6 +125,7 @@ void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 		void *entry;
 		struct dax_entry *e;
 
+		slots_touch(mapping, false);	/* the scan */
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
@@ -136,6 +137,7 @@ void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 			continue;
 		e = xa_to_dax(entry);
 		sim_mutex_lock(&e->lock, "dax_delete_mapping_entry");
+		slot_touch(mapping, index, true);
 		xa_store(&mapping->i_pages, index, NULL);
 		sim_mutex_unlock(&e->lock, "dax_delete_mapping_entry");
 	}
@@ -186,6 +188,7 @@ int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 
 	if (!IS_DAX(inode, "ext4_break_layouts"))
 		return 0;
+	sim_inexact();
 	while ((dp = dax_layout_busy_page_range(inode, start, end))) {
 		sim_point_obj("layout_busy", "dax_layout_busy_page",
 			      inode->name, NULL);
@@ -234,11 +237,11 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		 * scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "dax_iomap_actor",
 			      into_map < 0 ? inode->name : NULL,
-			      into_map < 0 ? "device" : NULL);
+			      NULL);
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			pmem_dev_read(fs->dev, (uint64_t)blk, in, out + done,
+			dev_read(fs, (uint64_t)blk, in, out + done,
 				      (uint32_t)n);
 		if (into_map >= 0) {
 			error = copy_to_user_map(fs, into_map, into_off + done,
@@ -281,11 +284,11 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 				error = (int)blk;
 				break;
 			}
-			pmem_dev_zero(fs->dev, (uint64_t)blk, 0, PAGE_SIZE);
+			dev_zero(fs, (uint64_t)blk, 0, PAGE_SIZE);
 		}
 		sim_point_obj("block_mapped", "dax_iomap_actor", inode->name,
-			      "device");
-		pmem_dev_write(fs->dev, (uint64_t)blk, off, in + done, (uint32_t)n);
+			      NULL);
+		dev_write(fs, (uint64_t)blk, off, in + done, (uint32_t)n);
 		done += n;
 		if (pos + done > inode->i_size)
 			core_i_size_write(inode, pos + done);

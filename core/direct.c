@@ -118,11 +118,11 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		/* The I/O to pinned pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "iomap_dio_actor",
-			      pin ? NULL : inode->name, pin ? NULL : "device");
+			      pin ? NULL : inode->name, NULL);
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			pmem_dev_read(fs->dev, (uint64_t)blk, 0, out + done,
+			dev_read(fs, (uint64_t)blk, 0, out + done,
 				      (uint32_t)n);
 		if (pin)
 			core_pin_io(fs, pin, done, out + done, n, false);
@@ -186,10 +186,10 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 		/* The I/O from pinned pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "iomap_dio_actor",
-			      pin ? NULL : inode->name, pin ? NULL : "device");
+			      pin ? NULL : inode->name, NULL);
 		if (pin)
 			core_pin_io(fs, pin, done, in + done, fs->block_size, true);
-		pmem_dev_write(fs->dev, (uint64_t)blk, 0, in + done, fs->block_size);
+		dev_write(fs, (uint64_t)blk, 0, in + done, fs->block_size);
 		done += fs->block_size;
 		if (p + fs->block_size > inode->i_size)
 			core_i_size_write(inode, p + fs->block_size);

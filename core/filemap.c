@@ -45,7 +45,10 @@ void unlock_page(struct page *page, const char *fn)
 /* find_get_page -- the page at index with a reference, or NULL. */
 struct page *find_get_page(struct address_space *mapping, uint64_t index)
 {
-	struct page *page = xa_load(&mapping->i_pages, index);
+	struct page *page;
+
+	slot_touch(mapping, index, false);
+	page = xa_load(&mapping->i_pages, index);
 
 	if (!page || xa_is_dax(page))
 		return NULL;
@@ -61,6 +64,7 @@ struct page *page_cache_alloc(struct address_space *mapping)
 	char name[SIM_NAME_MAX];
 
 	page->id = ++fs->next_pfn;
+	page->home = mapping->host;
 	page->refcount = 1;
 	snprintf(name, sizeof(name), "%s:%u", mapping->host->name, page->id);
 	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, name);
@@ -81,6 +85,7 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 
 	/* __SetPageLocked: nobody else can see the page yet. */
 	lock_page(page, fn);
+	slot_touch(mapping, index, true);
 	old = xa_load(&mapping->i_pages, index);
 	/* A page cache page where a DAX entry is: the S_DAX switch let a
 	 * non-DAX fault or read into a DAX mapping.  The kernel's xarray
@@ -104,6 +109,7 @@ void delete_from_page_cache(struct page *page)
 	struct address_space *mapping = page->mapping;
 
 	SIM_BUG_ON(!sim_lock_held(&page->lock));
+	page_touch(page, true);
 	xa_store(&mapping->i_pages, page->index, NULL);
 	mapping->nrpages--;
 	page->mapping = NULL;
@@ -161,8 +167,10 @@ int readpage(struct page *page)
 	struct inode *inode = page->mapping->host;
 	struct core_fs *fs = inode->fs;
 	int64_t blks[32];
-	uint32_t missing = ~page->uptodate_blocks & page_blocks_mask(fs);
+	uint32_t missing;
 
+	page_touch(page, false);
+	missing = ~page->uptodate_blocks & page_blocks_mask(fs);
 	SIM_BUG_ON(!sim_lock_held(&page->lock));
 	/* get_block for each buffer that needs reading... */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
@@ -170,7 +178,8 @@ int readpage(struct page *page)
 
 		blks[b] = (missing & (1u << b)) ? core_map_block(inode, lblk) : -1;
 	}
-	sim_point_obj("block_mapped", "readpage", inode->name, "device");
+	sim_point_obj("block_mapped", "readpage", inode->name, NULL);
+	page_touch(page, true);
 	/* ...then submit the I/O: it reads whatever the blocks hold now. */
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		unsigned char *p = page->data + (b << fs->blkbits);
@@ -180,7 +189,7 @@ int readpage(struct page *page)
 		if (blks[b] < 0)
 			memset(p, 0, fs->block_size);
 		else
-			pmem_dev_read(fs->dev, (uint64_t)blks[b], 0, p,
+			dev_read(fs, (uint64_t)blks[b], 0, p,
 				      fs->block_size);
 	}
 	page->uptodate_blocks |= missing;
@@ -240,6 +249,7 @@ static int filemap_update_page(struct address_space *mapping,
 	if (inv)
 		filemap_invalidate_lock_shared(mapping, "filemap_update_page");
 	lock_page(page, "filemap_update_page");
+	page_touch(page, false);
 	if (!page->mapping) {
 		/* truncated while we slept */
 		unlock_page(page, "filemap_update_page");
@@ -275,6 +285,7 @@ int filemap_get_page(struct address_space *mapping, uint64_t index,
 			*pagep = page;
 			return 0;
 		}
+		page_touch(page, false);
 		if ((page->flags & PG_uptodate) ||
 		    (range_blocks(fs, from, to) & ~page->uptodate_blocks) == 0) {
 			*pagep = page;
@@ -329,7 +340,10 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 
 	/* S_DAX decides, then ext4_dax_read_iter checks it again under
 	 * i_rwsem. */
+	if (into_map >= 0)
+		sim_inexact();		/* copy_to_user_map: the mm's code */
 	if (IS_DAX(inode, "ext4_file_read_iter")) {
+		sim_inexact();		/* dax_iomap_read */
 		ret = dax_iomap_read(inode, pos, len, buf, into_map, into_off);
 		if (ret != -EAGAIN)
 			return ret;
@@ -346,6 +360,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		uint64_t isize;
 		int error;
 
+		isize_touch(inode, false);
 		if (p >= inode->i_size)
 			break;
 		if (n > len - done)
@@ -359,6 +374,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 			goto out;
 		}
 		/* i_size may have changed while we read the page in. */
+		isize_touch(inode, false);
 		isize = inode->i_size;
 		if (p >= isize) {
 			put_page(page);
@@ -371,6 +387,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		sim_point_obj("copy", "filemap_read",
 			      into_map < 0 ? inode->name : NULL, NULL);
 		/* 'out' keeps what was read, for the oracle, in both cases */
+		page_touch(page, false);
 		memcpy(out + done, page->data + offset, n);
 		if (into_map >= 0) {
 			/* copy_page_to_iter into a mapping of another file: the
@@ -415,6 +432,7 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 		page = find_get_page(mapping, index);
 		if (page) {
 			lock_page(page, "write_begin");
+			page_touch(page, false);
 			if (page->mapping == mapping)
 				break;
 			unlock_page(page, "write_begin");	/* truncated */
@@ -426,6 +444,7 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 			break;
 		put_page(page);
 	}
+	page_touch(page, true);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint32_t bfrom = b << fs->blkbits, bto = bfrom + fs->block_size;
 		uint64_t lblk = (index << PAGE_SHIFT >> fs->blkbits) + b;
@@ -448,7 +467,7 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 		if (old < 0)
 			memset(p, 0, fs->block_size);	/* buffer_new */
 		else
-			pmem_dev_read(fs->dev, (uint64_t)blk, 0, p, fs->block_size);
+			dev_read(fs, (uint64_t)blk, 0, p, fs->block_size);
 		page->uptodate_blocks |= 1u << b;
 	}
 	*pagep = page;
@@ -462,6 +481,7 @@ static void write_end(struct page *page, uint32_t from, uint32_t to)
 	struct core_fs *fs = page->mapping->host->fs;
 	uint32_t blocks = range_blocks(fs, from, to);
 
+	page_touch(page, true);
 	page->uptodate_blocks |= blocks;
 	page->dirty_blocks |= blocks;
 	page->flags |= PG_dirty;
@@ -504,7 +524,10 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 	int error = 0;
 
 	if (IS_DAX(inode, "ext4_file_write_iter")) {
-		ssize_t ret = dax_iomap_write(inode, pos, len, buf);
+		ssize_t ret;
+
+		sim_inexact();		/* dax_iomap_write */
+		ret = dax_iomap_write(inode, pos, len, buf);
 
 		if (ret != -EAGAIN)
 			return ret;
@@ -523,12 +546,14 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		if (error)
 			break;
 		sim_point_obj("page_locked", "generic_perform_write",
-			      inode->name, "device");
+			      inode->name, NULL);
+		page_touch(page, true);
 		memcpy(page->data + offset, in + done, n);
 		sim_point_obj("copied", "generic_perform_write", inode->name,
 			      NULL);
 		write_end(page, offset, offset + (uint32_t)n);
 		done += n;
+		isize_touch(inode, false);
 		if (pos + done > inode->i_size)
 			core_i_size_write(inode, pos + done);
 	}
@@ -546,13 +571,15 @@ int write_one_page(struct page *page)
 	struct core_fs *fs = inode->fs;
 	int64_t blks[32];
 
+	page_touch(page, false);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 
 		blks[b] = (page->dirty_blocks & (1u << b)) ?
 				  core_map_block(inode, lblk) : -1;
 	}
-	sim_point_obj("block_mapped", "writepage", inode->name, "device");
+	sim_point_obj("block_mapped", "writepage", inode->name, NULL);
+	page_touch(page, true);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 
@@ -566,7 +593,7 @@ int write_one_page(struct page *page)
 			blks[b] = core_alloc_block(inode, lblk);
 		if (blks[b] < 0)
 			continue;	/* ENOSPC: the page's data is lost (EIO) */
-		pmem_dev_write(fs->dev, (uint64_t)blks[b], 0,
+		dev_write(fs, (uint64_t)blks[b], 0,
 			       page->data + (b << fs->blkbits), fs->block_size);
 	}
 	page->dirty_blocks = 0;
@@ -586,6 +613,7 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 	for (uint64_t index = start >> PAGE_SHIFT; index <= last; index++) {
 		struct page *page;
 
+		slots_touch(mapping, false);	/* the scan */
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
@@ -595,11 +623,13 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 		page = find_get_page(mapping, index);
 		if (!page)
 			continue;
+		page_touch(page, false);
 		if (!(page->flags & PG_dirty)) {
 			put_page(page);
 			continue;
 		}
 		lock_page(page, "write_cache_pages");
+		page_touch(page, false);
 		if (page->mapping == mapping && (page->flags & PG_dirty))
 			write_one_page(page);
 		else

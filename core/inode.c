@@ -57,11 +57,23 @@ static void xa_init(struct xa *xa, uint64_t max_index)
 
 /* ---- The block map --------------------------------------------------------- */
 
+/* bmap_touch -- internal: the block map entry of file block lblk, read or
+ * written, announced to the systematic search ("bmap": the file's index
+ * above the block's; core_check_blocks reads them all). */
+static void bmap_touch(const struct inode *inode, uint64_t lblk, bool write)
+{
+	sim_touch("bmap", NULL, SIM_TOUCH_IDX(inode->index, lblk),
+		  write);
+}
+
 /* core_map_block -- ext4_map_blocks without create: the device block of
  * file block lblk, or -1 for a hole. */
 int64_t core_map_block(struct inode *inode, uint64_t lblk)
 {
-	uintptr_t v = (uintptr_t)xa_load(&inode->i_blocks, lblk);
+	uintptr_t v;
+
+	bmap_touch(inode, lblk, false);
+	v = (uintptr_t)xa_load(&inode->i_blocks, lblk);
 
 	return v ? (int64_t)v - 1 : -1;
 }
@@ -73,9 +85,12 @@ int64_t core_alloc_block(struct inode *inode, uint64_t lblk)
 
 	if (blk >= 0)
 		return blk;
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, true);
 	blk = pmem_dev_alloc(inode->fs->dev);
 	if (blk < 0)
 		return blk;
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	bmap_touch(inode, lblk, true);
 	xa_store(&inode->i_blocks, lblk, (void *)(uintptr_t)(blk + 1));
 	return blk;
 }
@@ -94,6 +109,11 @@ void core_unmap_block(struct inode *inode, uint64_t lblk)
 
 	if (blk < 0)
 		return;
+	/* the block's pins are read, its map entry and the allocator
+	 * written */
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, true);
+	bmap_touch(inode, lblk, true);
 	dp = xa_load(&fs->dax_pages, (uint64_t)blk);
 	if (dp && dp->pins.count > 0)
 		core_report(fs, 2 /* SCEN_V_LOST_BLOCK */, "a block freed while pinned",
@@ -126,7 +146,10 @@ void core_report(struct core_fs *fs, int kind, const char *what,
 /* dax_page -- the struct page of device block blk, made on first use. */
 struct dax_page *dax_page(struct core_fs *fs, uint64_t blk)
 {
-	struct dax_page *dp = xa_load(&fs->dax_pages, blk);
+	struct dax_page *dp;
+
+	sim_touch("dev", NULL, (uint32_t)blk, true);
+	dp = xa_load(&fs->dax_pages, blk);
 
 	if (!dp) {
 		char name[SIM_NAME_MAX];
@@ -277,6 +300,7 @@ uint64_t core_i_size_read(struct inode *inode)
 void core_i_size_write(struct inode *inode, uint64_t size)
 {
 	sim_var_write(&inode->i_size_var, "i_size_write");
+	isize_touch(inode, true);
 	inode->i_size = size;
 }
 
@@ -296,7 +320,7 @@ void core_read_device(struct inode *inode, uint64_t len, void *buf)
 		if (blk < 0)
 			memset(b + off, 0, n);
 		else
-			pmem_dev_read(fs->dev, (uint64_t)blk, in, b + off, n);
+			dev_read(fs, (uint64_t)blk, in, b + off, n);
 		off += n;
 	}
 }
@@ -307,6 +331,8 @@ int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
 	const struct inode **owner = sim_alloc(nblocks * sizeof(*owner));
 	uint64_t mapped = 0;
 
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, false);
+	sim_touch("bmap", NULL, SIM_TOUCH_ALL, false);
 	/* One pass over every file's map: O(mapped blocks). */
 	for (int i = 0; i < fs->ninodes; i++) {
 		struct inode *inode = fs->inodes[i];

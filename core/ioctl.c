@@ -227,16 +227,16 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 			core_unmap_block(dst, lblk);
 			continue;
 		}
-		pmem_dev_read(fs->dev, (uint64_t)sblk, 0, b + off, fs->block_size);
+		dev_read(fs, (uint64_t)sblk, 0, b + off, fs->block_size);
 		dblk = core_alloc_block(dst, lblk);
 		if (dblk < 0) {
 			error = (int)dblk;
 			goto out;
 		}
-		pmem_dev_write(fs->dev, (uint64_t)dblk, 0, b + off, fs->block_size);
+		dev_write(fs, (uint64_t)dblk, 0, b + off, fs->block_size);
 	}
 	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name,
-		      "device");
+		      NULL);
 	if (offset + len > dst->i_size)
 		core_i_size_write(dst, offset + len);
 out:

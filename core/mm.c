@@ -164,7 +164,7 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 			goto out;
 		}
 	}
-	sim_point_obj("mkwrite", "ext4_page_mkwrite", inode->name, "device");
+	sim_point_obj("mkwrite", "ext4_page_mkwrite", inode->name, NULL);
 	page->dirty_blocks |= blocks;
 	page->flags |= PG_dirty;
 	vma->ptes[i].write = true;
@@ -339,12 +339,12 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		} else if (pte->pfn == DAX_ZERO_PFN) {
 			memset(b + done, 0, n);		/* the zero page */
 		} else {
-			unsigned char *p = pmem_dev_addr(fs->dev,
-							 (uint64_t)pte->pfn);
+			unsigned char *p = dev_addr(fs, (uint64_t)pte->pfn,
+						    write);
 
 			if (write) {
 				memcpy(p + in, b + done, n);
-				pmem_dev_persist(fs->dev, (uint64_t)pte->pfn, in,
+				dev_persist(fs, (uint64_t)pte->pfn, in,
 						 (uint32_t)n);
 			} else {
 				memcpy(b + done, p + in, n);
@@ -353,7 +353,7 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		done += n;
 		if (done < len)
 			sim_point_obj("page_done", fn, vma->vm_file->name,
-				      "device");
+				      NULL);
 	}
 	return 0;
 }
@@ -488,8 +488,8 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 		if (pin->pages[k]) {
 			p = pin->pages[k]->data + in;
 		} else if (pin->pfns[k] >= 0) {
-			p = (unsigned char *)pmem_dev_addr(fs->dev,
-							   (uint64_t)pin->pfns[k]) + in;
+			p = (unsigned char *)dev_addr(fs, (uint64_t)pin->pfns[k],
+						      !to_dev) + in;
 		} else {
 			done += c;	/* unpinned: nothing there */
 			continue;
@@ -504,7 +504,7 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 				pin->pages[k]->dirty_blocks |= page_blocks_in_size(
 					pin->vma->vm_file, pin->pages[k]->index);
 			} else {
-				pmem_dev_persist(fs->dev, (uint64_t)pin->pfns[k],
+				dev_persist(fs, (uint64_t)pin->pfns[k],
 						 in, (uint32_t)c);
 			}
 		}

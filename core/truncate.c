@@ -19,6 +19,7 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
 {
 	struct core_fs *fs = page->mapping->host->fs;
 
+	page_touch(page, true);
 	memset(page->data + from, 0, to - from);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint32_t bfrom = b << fs->blkbits, bto = bfrom + fs->block_size;
@@ -60,6 +61,7 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	dax_delete_mapping_range(mapping, lstart >> PAGE_SHIFT,
 				 lend == UINT64_MAX ? end : (lend >> PAGE_SHIFT) + 1);
 	for (uint64_t index = start; index < end; index++) {
+		slots_touch(mapping, false);	/* the scan */
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
@@ -70,6 +72,7 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 		if (!page)
 			continue;
 		lock_page(page, "truncate_inode_pages_range");
+		page_touch(page, false);
 		if (page->mapping == mapping)
 			delete_from_page_cache(page);
 		unlock_page(page, "truncate_inode_pages_range");
@@ -86,6 +89,7 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 		page = find_get_page(mapping, start - 1);
 		if (page) {
 			lock_page(page, "truncate_inode_pages_range");
+			page_touch(page, false);
 			if (page->mapping == mapping)
 				truncate_inode_partial_page(page, partial_start,
 							    top);
@@ -97,6 +101,7 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 		page = find_get_page(mapping, end);
 		if (page) {
 			lock_page(page, "truncate_inode_pages_range");
+			page_touch(page, false);
 			if (page->mapping == mapping)
 				truncate_inode_partial_page(page, 0, partial_end);
 			unlock_page(page, "truncate_inode_pages_range");
@@ -112,9 +117,12 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 {
 	struct core_fs *fs = mapping->host->fs;
 
+	/* i_mmap_count, and the page tables of the file's VMAs */
+	inode_touch(mapping->host, false);
 	if (!mapping->i_mmap_count)
 		return;
 	sim_down_read(&mapping->i_mmap_rwsem, "unmap_mapping_range");
+	inode_touch(mapping->host, true);
 	for (int m = 0; m < fs->mm.nvmas; m++) {
 		struct vm_area_struct *vma = fs->mm.vmas[m];
 
@@ -158,7 +166,7 @@ static void zero_partial_block(struct inode *inode, uint64_t from, uint64_t to)
 	int64_t blk = core_map_block(inode, from >> fs->blkbits);
 
 	if (blk >= 0 && to > from)
-		pmem_dev_zero(fs->dev, (uint64_t)blk,
+		dev_zero(fs, (uint64_t)blk,
 			      (uint32_t)(from & (fs->block_size - 1)),
 			      (uint32_t)(to - from));
 }
@@ -216,6 +224,7 @@ int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len)
 	sim_down_write(&inode->i_rwsem, "ext4_punch_hole");
 	inode_dio_wait(inode);
 	/* Nothing to punch past EOF: the range is clipped to i_size. */
+	isize_touch(inode, false);
 	end = offset + len;
 	if (end > inode->i_size)
 		end = inode->i_size;
@@ -228,11 +237,11 @@ int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len)
 
 	truncate_pagecache_range(inode, offset, end - 1);
 	sim_point_obj("pages_truncated", "ext4_punch_hole", inode->name,
-		      "device");
+		      NULL);
 
 	free_range(inode, offset, end);
 	sim_point_obj("blocks_freed", "ext4_punch_hole", inode->name,
-		      "device");
+		      NULL);
 
 	if (fl)
 		sim_up_write(fl, "ext4_punch_hole");
@@ -263,6 +272,7 @@ int core_truncate(struct inode *inode, uint64_t size)
 		sim_down_read(&inode->i_aops_sem, "do_truncate");
 	sim_down_write(&inode->i_rwsem, "do_truncate");
 	inode_dio_wait(inode);
+	isize_touch(inode, false);
 	old = inode->i_size;
 	if (size >= old) {
 		core_i_size_write(inode, size);
@@ -275,10 +285,10 @@ int core_truncate(struct inode *inode, uint64_t size)
 	core_i_size_write(inode, size);
 	truncate_pagecache_range(inode, size, UINT64_MAX);
 	sim_point_obj("pages_truncated", "truncate_pagecache", inode->name,
-		      "device");
+		      NULL);
 	free_range(inode, size, (old + inode->fs->block_size - 1) &
 				      ~(uint64_t)(inode->fs->block_size - 1));
-	sim_point_obj("blocks_freed", "ext4_truncate", inode->name, "device");
+	sim_point_obj("blocks_freed", "ext4_truncate", inode->name, NULL);
 	if (fl)
 		sim_up_write(fl, "ext4_setattr");
 out:

@@ -79,7 +79,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DFS_FP_OBJS 8
+#define DFS_FP_OBJS 24
 #define DFS_MAX_LEVELS 64
 
 /* What a step touched. */
@@ -88,6 +88,8 @@ struct dfs_fp {
 	bool global;			/* passed a named point */
 	uint8_t n;
 	uint32_t obj[DFS_FP_OBJS];
+	uint32_t idx[DFS_FP_OBJS];	/* the element (sim_touch), or all */
+	uint32_t parent[DFS_FP_OBJS];	/* the object it is part of, or 0 */
 };
 
 struct dfs_node {
@@ -152,6 +154,9 @@ struct strat_dfs {
 #define ACC_SCOPE 1		/* the scope of the point that follows */
 #define ACC_WRITE 2		/* a field written */
 #define ACC_LOCK 3		/* a lock's scheduling point: its instance */
+#define ACC_TOUCH_R 4		/* a part of an object read (sim_touch) */
+#define ACC_TOUCH_W 5		/* ... written */
+#define ACC_ANY 6		/* anything (sim_inexact) */
 
 /* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
  * digits left out. */
@@ -191,20 +196,32 @@ static bool is_scope(const struct sim_event *e)
 	       (e->arg == ACC_SCOPE || e->arg == ACC_LOCK);
 }
 
-/* fp_add -- internal: one more object, read or written (OBJ_WRITE in the
- * key); past DFS_FP_OBJS the step counts as touching everything. */
-static void fp_add(struct dfs_fp *fp, uint32_t key)
+/* fp_add_part -- internal: part idx of an object (SIM_TOUCH_ALL: all of
+ * it), read or written (OBJ_WRITE in the key); past DFS_FP_OBJS the step
+ * counts as touching everything. */
+static void fp_add_part(struct dfs_fp *fp, uint32_t key, uint32_t idx,
+			uint32_t parent)
 {
 	for (int i = 0; i < fp->n; i++) {
-		if ((fp->obj[i] | OBJ_WRITE) == (key | OBJ_WRITE)) {
+		if ((fp->obj[i] | OBJ_WRITE) == (key | OBJ_WRITE) &&
+		    fp->idx[i] == idx) {
 			fp->obj[i] |= key & OBJ_WRITE;
 			return;
 		}
 	}
-	if (fp->n == DFS_FP_OBJS)
+	if (fp->n == DFS_FP_OBJS) {
 		fp->global = true;	/* too much to track: conservative */
-	else
-		fp->obj[fp->n++] = key;
+	} else {
+		fp->obj[fp->n] = key;
+		fp->parent[fp->n] = parent;
+		fp->idx[fp->n++] = idx;
+	}
+}
+
+/* fp_add -- internal: a whole object. */
+static void fp_add(struct dfs_fp *fp, uint32_t key)
+{
+	fp_add_part(fp, key, SIM_TOUCH_ALL, 0);
 }
 
 /* fp_access -- internal: a SIM_EV_ACCESS: a field read or written, or the
@@ -215,6 +232,22 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 	const char *inst;
 	size_t len;
 
+	if (e->arg == ACC_TOUCH_R || e->arg == ACC_TOUCH_W) {
+		/* a part of an object: its key is the part's and the
+		 * object's; the object's alone is its parent */
+		uint32_t parent = e->fn ? name_key(e->fn) : 0;
+
+		fp_add_part(fp, ((name_key(e->what) ^ parent) & ~OBJ_WRITE) |
+				(e->arg == ACC_TOUCH_W ? OBJ_WRITE : 0),
+			    e->idx, parent);
+		return;
+	}
+	if (e->arg == ACC_ANY) {
+		fp->global = true;
+		return;
+	}
+	if (e->arg == ACC_SCOPE && !e->what[0])
+		return;			/* an exact point (sim_exact) */
 	if (e->arg != ACC_LOCK)
 		fp_add(fp, name_key(e->what) | w);
 	inst = instance(e->what, &len);
@@ -230,7 +263,7 @@ static void fp_merge(struct dfs_fp *a, const struct dfs_fp *b)
 	a->threads |= b->threads;
 	a->global |= b->global;
 	for (int i = 0; i < b->n; i++)
-		fp_add(a, b->obj[i]);
+		fp_add_part(a, b->obj[i], b->idx[i], b->parent[i]);
 }
 
 /*
@@ -276,15 +309,14 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 				fp_add(fp, name_key(e->what));
 			break;
 		case SIM_EV_OP_BEGIN:
+			/* the oracles' history: sim_touch("hist") */
 			in_op |= bit;
-			fp_add(fp, obj_key(2, "op", SIZE_MAX) | OBJ_WRITE);
 			break;
 		case SIM_EV_OP_END:
 			/* an operation that passed no scheduling point */
 			if (in_op & bit)
 				fp->global = true;
 			in_op &= ~bit;
-			fp_add(fp, obj_key(2, "op", SIZE_MAX) | OBJ_WRITE);
 			break;
 		case SIM_EV_ACCESS:
 			if (is_scope(e))
@@ -340,16 +372,38 @@ static void park(struct dfs_fp *parked, const struct sim_event *ev,
 	}
 }
 
-/* fp_dep -- internal: whether two steps do not commute. */
+/* idx_overlap -- internal: two elements of a part that may be one: equal,
+ * or either the whole part or the whole group of the other. */
+static bool idx_overlap(uint32_t x, uint32_t y)
+{
+	if (x == y || x == SIM_TOUCH_ALL || y == SIM_TOUCH_ALL)
+		return true;
+	return (x >> 16) == (y >> 16) &&
+	       ((x & 0xffff) == 0xffff || (y & 0xffff) == 0xffff);
+}
+
+/* fp_dep -- internal: whether two steps do not commute: one writes what
+ * the other touches (an element of one part, or an object and a part of
+ * it). */
 static bool fp_dep(const struct dfs_fp *a, const struct dfs_fp *b)
 {
 	if (a->global || b->global || (a->threads & b->threads))
 		return true;
-	for (int i = 0; i < a->n; i++)
-		for (int j = 0; j < b->n; j++)
-			if ((a->obj[i] | OBJ_WRITE) == (b->obj[j] | OBJ_WRITE) &&
-			    ((a->obj[i] | b->obj[j]) & OBJ_WRITE))
+	for (int i = 0; i < a->n; i++) {
+		uint32_t ka = a->obj[i] & ~OBJ_WRITE;
+
+		for (int j = 0; j < b->n; j++) {
+			uint32_t kb = b->obj[j] & ~OBJ_WRITE;
+
+			if (!((a->obj[i] | b->obj[j]) & OBJ_WRITE))
+				continue;
+			if (ka == kb && idx_overlap(a->idx[i], b->idx[j]))
 				return true;
+			if ((a->parent[i] && a->parent[i] == kb) ||
+			    (b->parent[j] && b->parent[j] == ka))
+				return true;
+		}
+	}
 	return false;
 }
 

@@ -78,7 +78,8 @@ static bool active(struct sim **sp, int *mep)
 static void scope(struct sim *s, int me, const struct sim_lock *l,
 		  const char *fn)
 {
-	sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 3);
+	if (!sim_scope_exact(s, me, fn))
+		sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 3);
 }
 
 static void held_push(struct sim *s, int me, struct sim_lock *l, int mode,

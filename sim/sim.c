@@ -569,6 +569,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->wait_q = NULL;
 		t->nheld = 0;
 		t->op = NULL;
+		t->exact = false;
 	}
 	if (st && st->begin)
 		st->begin(st, s->exec_index);
@@ -678,11 +679,55 @@ void sim_point_obj(const char *point, const char *fn, const char *obj,
 		return;
 	/* Logged right before the point's own event: sim/dfs.c reads them
 	 * as the point's scope. */
+	if (sim_scope_exact(s, me, fn))
+		obj = obj2 = NULL;
 	if (obj)
 		sim_log(s, me, SIM_EV_ACCESS, 0, obj, fn, 1);
 	if (obj2)
 		sim_log(s, me, SIM_EV_ACCESS, 0, obj2, fn, 1);
 	sim_point(point, fn);
+}
+
+void sim_touch(const char *part, const char *inst, uint32_t idx, bool write)
+{
+	struct sim *s = sim_current_sim;
+	int me = sim_current_tid;
+
+	if (!s || !s->in_exec || me < 0 || !s->opt.log_events)
+		return;
+	sim_log(s, me, SIM_EV_ACCESS, 0, part, inst, write ? 5 : 4);
+	s->ev[s->nev - 1].idx = idx;
+}
+
+void sim_exact(bool on)
+{
+	struct sim *s = sim_current_sim;
+
+	if (s && s->in_exec && sim_current_tid >= 0)
+		s->t[sim_current_tid].exact = on;
+}
+
+void sim_inexact(void)
+{
+	struct sim *s = sim_current_sim;
+	int me = sim_current_tid;
+
+	if (!s || !s->in_exec || me < 0 || !s->t[me].exact)
+		return;
+	s->t[me].exact = false;
+	/* what ran since the last point announced what it touched; what
+	 * runs from here to the next point may not */
+	sim_log(s, me, SIM_EV_ACCESS, 0, "", NULL, 6);
+}
+
+/* sim_scope_exact -- internal: if the caller is exact (sim_exact), log the
+ * empty scope of the point that follows and return true. */
+bool sim_scope_exact(struct sim *s, int me, const char *fn)
+{
+	if (!s->t[me].exact)
+		return false;
+	sim_log(s, me, SIM_EV_ACCESS, 0, "", fn, 1);
+	return true;
 }
 
 void sim_op_begin(const char *op, const char *text)

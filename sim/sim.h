@@ -141,7 +141,8 @@ enum sim_ev_kind {
 	SIM_EV_ACCESS,			/* what: an object touched; arg 1:
 					 * the scope of the point that follows
 					 * (sim_point_obj); 0: a field read,
-					 * 2: a field written */
+					 * 2: a field written; 4, 5: a part
+					 * read, written (sim_touch, idx) */
 };
 
 struct sim_event {
@@ -150,6 +151,7 @@ struct sim_event {
 	uint8_t kind;			/* enum sim_ev_kind */
 	uint8_t mode;			/* enum sim_lock_mode for lock events */
 	int32_t arg;
+	uint32_t idx;			/* sim_touch: which part */
 	const char *what;		/* point/op name, lock or waitq name */
 	const char *fn;			/* the core function that did it */
 };
@@ -241,6 +243,36 @@ void sim_point(const char *point, const char *fn);
  */
 void sim_point_obj(const char *point, const char *fn, const char *obj,
 		   const char *obj2);
+/*
+ * sim_touch -- for the systematic search: the running thread reads (write
+ * false) or writes element 'idx' of 'part', data that no lock, reference
+ * or field announces: a file's history for the oracles ("hist"), a device
+ * block ("dev"), the allocator ("alloc"), a block map entry ("bmap"), a
+ * page cache slot and its page ("pg").  'inst', if not NULL, is the object
+ * the part belongs to (a file: "a"), so that the touch does not commute
+ * with a scheduling point whose scope names that object.  Indexes are
+ * SIM_TOUCH_IDX(group, member): a member 0xffff stands for its whole
+ * group, SIM_TOUCH_ALL for the whole part.  Two steps that touch one
+ * element, one of them writing it, do not commute.  'part' must be
+ * static, 'inst' live as long as the execution.
+ */
+#define SIM_TOUCH_ALL UINT32_MAX
+#define SIM_TOUCH_IDX(group, member)                                       \
+	((uint32_t)(group) << 16 | ((uint32_t)(member) & 0xffff))
+#define SIM_TOUCH_GROUP(group) SIM_TOUCH_IDX(group, 0xffff)
+void sim_touch(const char *part, const char *inst, uint32_t idx, bool write);
+
+/*
+ * sim_exact -- from here (on: true) the running thread's code announces
+ * every shared datum it touches that no lock it holds protects (locks,
+ * references, wait queues, fields, sim_touch), so its scheduling points
+ * and locks need no scope: the search may commute its steps with any
+ * step touching other data.  sim_inexact() ends that mid-operation, before
+ * code that does not (the step so far becomes dependent with every
+ * other).  Off at the start of each execution.
+ */
+void sim_exact(bool on);
+void sim_inexact(void);
 void sim_note(const char *text);
 /* Operation boundaries, for the report and the oracles' intervals ('text'
  * must outlive the execution's report: arena or static). */

@@ -45,6 +45,7 @@ struct sim_thread {
 	struct sim_lock *wait_lock;	/* queued on it, when BLOCKED */
 	struct sim_waitq *wait_q;	/* or sleeping on it */
 	const char *op;			/* the operation running ("read") */
+	bool exact;			/* sim_exact(): points without scope */
 	int nheld;
 	struct sim_held held[SIM_MAX_HELD];
 	sigjmp_buf jb;			/* the worker loop, for unwinding */
@@ -101,6 +102,7 @@ extern struct sim *sim_current_sim;
 extern __thread int sim_current_tid;
 extern uint32_t sim_next_lock_id;
 
+bool sim_scope_exact(struct sim *s, int me, const char *fn);
 void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
 	     const char *what, const char *fn, int32_t arg);
 void sim_schedule(struct sim *s, int me);
