@@ -43,6 +43,7 @@ struct exec {
 	struct hist hist[SCEN_MAX_FILES];
 	struct gup_pin **pins;			/* by the scenario's pin index */
 	int cur_op[SCEN_MAX_THREADS];
+	uint64_t seen[SCEN_MAX_THREADS];	/* exec_result.outcome's parts */
 	volatile int *null_page;		/* test_crash's target: NULL */
 	struct exec_result res;
 };
@@ -300,6 +301,16 @@ static void hist_touch(int file, bool write)
 	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file, write);
 }
 
+/* observe -- internal: n bytes thread tid saw, into its part of the
+ * execution's outcome (FNV-1a). */
+static void observe(uint64_t *h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * 1099511628211ull;
+}
+
 /* hist_close -- internal: entry 'slot' of file's history ends now. */
 static void hist_close(struct exec *e, int file, uint32_t slot)
 {
@@ -307,16 +318,28 @@ static void hist_close(struct exec *e, int file, uint32_t slot)
 	hist_end(&e->hist[file], slot, sim_now());
 }
 
-/* hist_open_touch -- internal: the instant an operation starts (rs), for
- * each history it will write or check a read against. */
-static void hist_open_touch(const struct scen_op *op)
+/* map_file -- internal: the file behind mapping 'map', or -1 if it is not
+ * mapped yet: a map index is mapped once in an execution, to one file. */
+static int map_file(struct exec *e, int map)
 {
+	uint64_t off;
+
+	return map >= 0 ? core_map_file(e->fs, map, 0, &off) : -1;
+}
+
+/* hist_open_touch -- internal: the instant an operation starts (rs), for
+ * each history it will write or check a read against (every history when
+ * that is a mapping's file, not mapped yet). */
+static void hist_open_touch(struct exec *e, const struct scen_op *op)
+{
+	const struct scen *sc = e->sc;
+
 	switch (op->kind) {
 	case SCEN_OP_READ:
 	case SCEN_OP_DIO_READ:
 		hist_touch(op->file, false);
 		if (op->into_map >= 0)
-			hist_touch(-1, true);
+			hist_touch(map_file(e, op->into_map), true);
 		break;
 	case SCEN_OP_WRITE:
 	case SCEN_OP_DIO_WRITE:
@@ -325,11 +348,13 @@ static void hist_open_touch(const struct scen_op *op)
 		hist_touch(op->file, true);
 		break;
 	case SCEN_OP_LOAD:
-		hist_touch(-1, false);
+		hist_touch(map_file(e, op->map), false);
 		break;
 	case SCEN_OP_STORE:
+		hist_touch(map_file(e, op->map), true);
+		break;
 	case SCEN_OP_DMA_WRITE:
-		hist_touch(-1, true);
+		hist_touch(map_file(e, sc->pins[op->pin].map), true);
 		break;
 	case SCEN_OP_CLONE:
 		hist_touch(op->file, false);
@@ -342,25 +367,13 @@ static void hist_open_touch(const struct scen_op *op)
 
 /*
  * op_exact -- internal: whether the core's code for op announces all it
- * touches (sim_exact): the page cache paths (buffered read and write,
- * writeback, punch, truncate, readahead; each leaves exact mode where it
- * turns to DAX).  The mm's, DAX's and direct I/O's code is not, and
- * their points name their scope.
+ * touches (sim_exact).  Every operation's does; an operation added to
+ * the core without its sim_touch calls must be left out here, and its
+ * points must then name their scope.
  */
 static bool op_exact(const struct scen_op *op)
 {
-	switch (op->kind) {
-	case SCEN_OP_READ:
-	case SCEN_OP_WRITE:
-		return op->into_map < 0;
-	case SCEN_OP_PUNCH_HOLE:
-	case SCEN_OP_TRUNCATE:
-	case SCEN_OP_FSYNC:
-	case SCEN_OP_READAHEAD:
-		return true;
-	default:
-		return false;
-	}
+	return op->kind != SCEN_OP_TEST_CRASH;
 }
 
 /* check_read -- internal: the data oracle on bytes a read returned. */
@@ -490,7 +503,7 @@ static void run_op(struct exec *e, int tid, int opi)
 	e->cur_op[tid] = opi;
 	sim_op_begin(scen_op_names[op->kind], sim_strdup(desc));
 	rs = sim_now();
-	hist_open_touch(op);
+	hist_open_touch(e, op);
 	sim_exact(op_exact(op));
 	/* The operation holds the file open, as a file descriptor would;
 	 * eviction waits for the others' to go. */
@@ -628,6 +641,7 @@ static void run_op(struct exec *e, int tid, int opi)
 		break;
 	case SCEN_OP_STATX:
 		res = core_statx_dax(inode);
+		observe(&e->seen[tid], &res, sizeof(res));
 		sim_note(res ? "STATX_ATTR_DAX set" : "STATX_ATTR_DAX clear");
 		res = 0;
 		break;
@@ -662,6 +676,14 @@ static void run_op(struct exec *e, int tid, int opi)
 	if (inode)
 		core_iput(inode);
 	sim_exact(false);
+	observe(&e->seen[tid], &res, sizeof(res));
+	if (buf && res >= 0 && (op->kind == SCEN_OP_READ ||
+				op->kind == SCEN_OP_DIO_READ ||
+				op->kind == SCEN_OP_LOAD ||
+				op->kind == SCEN_OP_CLONE))
+		observe(&e->seen[tid], buf, op->kind == SCEN_OP_READ ||
+					    op->kind == SCEN_OP_DIO_READ ?
+					    (size_t)res : (size_t)len);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
 	if (res < 0 && -res != op->expect_error)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
@@ -712,6 +734,8 @@ static void final_checks(void *arg)
 
 		core_writeback_evict(inode);
 		core_read_device(inode, size, buf);
+		observe(&e->res.outcome, &size, sizeof(size));
+		observe(&e->res.outcome, buf, size);
 		snprintf(what, sizeof(what), "%s, read back from the device "
 			 "after writeback and eviction", sc->files[f].name);
 		check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
@@ -844,6 +868,8 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	struct exec_result *r = &e->res;
 
 	memset(r, 0, sizeof(*r));
+	for (int t = 0; t < SCEN_MAX_THREADS; t++)
+		e->seen[t] = 14695981039346656037ull;
 	sim_new_arena(e->sim);
 	for (int f = 0; f < sc->nfiles; f++) {
 		hist_free(&e->hist[f]);
@@ -865,6 +891,9 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	r->abort = sim_execute(e->sim, thread_main, e->args, st, steps,
 			       sc->nsteps);
 	r->steps = sim_steps(e->sim);
+	r->outcome = 14695981039346656037ull;
+	observe(&r->outcome, &r->abort, sizeof(r->abort));
+	observe(&r->outcome, e->seen, (size_t)sc->nthreads * sizeof(e->seen[0]));
 	{
 		const struct sim_report *rep;
 		int nrep = sim_reports(e->sim, &rep);

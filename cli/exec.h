@@ -25,6 +25,11 @@ struct exec_result {
 	int nfind;
 	struct finding find[EXEC_MAX_FINDINGS];
 	uint32_t kinds;			/* mask of scen_violation found */
+	/* What the execution observed, as a digest: each thread's results
+	 * and the bytes its reads returned, how it ended, the files' final
+	 * contents.  Equal for schedules that differ only in the order of
+	 * steps that commute (tests/test_dfs.c holds the reduction to it). */
+	uint64_t outcome;
 };
 
 struct exec_options {

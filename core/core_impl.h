@@ -274,6 +274,24 @@ static inline void inode_touch(const struct inode *inode, bool write)
 	sim_touch("ino", inode->name, SIM_TOUCH_ALL, write);
 }
 
+/* The mm's parts: a VMA slot of the scenario's map index (made and
+ * unmapped under mmap_lock, looked up without it by a load or store), and
+ * the page table entries of a file's pages (installed by faults, zapped
+ * by truncation under i_mmap_rwsem, walked by loads and stores). */
+static inline void vma_touch(int map, bool write)
+{
+	sim_touch("vma", NULL, (uint32_t)map, write);
+}
+
+static inline void pte_touch(const struct vm_area_struct *vma, uint64_t i,
+			     bool write)
+{
+	uint64_t pgoff = vma->vm_pgoff + i;
+
+	sim_touch("pte", vma->vm_file->name,
+		  pgoff > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)pgoff, write);
+}
+
 /* xa.c-like helpers (core/inode.c) */
 void *xa_load(const struct xa *xa, uint64_t index);
 void xa_store(struct xa *xa, uint64_t index, void *entry);

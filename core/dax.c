@@ -21,8 +21,11 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 					    uint64_t index)
 {
 	for (;;) {
-		void *old = xa_load(&mapping->i_pages, index);
+		void *old;
 		struct dax_entry *e;
+
+		slot_touch(mapping, index, false);
+		old = xa_load(&mapping->i_pages, index);
 
 		if (old && !xa_is_dax(old)) {
 			/* A page cache page in a DAX mapping: S_DAX changed
@@ -38,12 +41,14 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 			snprintf(name, sizeof(name), "%s:%llu",
 				 mapping->host->name, (unsigned long long)index);
 			sim_lock_init(&e->lock, &dax_entry_class, SIM_MUTEX, name);
+			slot_touch(mapping, index, true);
 			xa_store(&mapping->i_pages, index,
 				 (void *)((uintptr_t)e | XA_DAX_TAG));
 		} else {
 			e = xa_to_dax(old);
 		}
 		sim_mutex_lock(&e->lock, "grab_mapping_entry");
+		slot_touch(mapping, index, false);
 		if (xa_load(&mapping->i_pages, index) ==
 		    (void *)((uintptr_t)e | XA_DAX_TAG))
 			return e;
@@ -70,6 +75,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 
 	if (fl)
 		sim_down_read(fl, "ext4_dax_huge_fault");
+	isize_touch(inode, false);
 	if ((pgoff << PAGE_SHIFT) >= inode->i_size) {
 		error = -EFAULT;	/* SIGBUS */
 		goto out;
@@ -85,6 +91,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	}
 	sim_point_obj("block_mapped", "dax_iomap_fault", inode->name,
 		      NULL);
+	pte_touch(vma, i, true);
 	if (blk == -ENOSPC) {
 		error = -ENOSPC;
 	} else {
@@ -163,9 +170,11 @@ static struct dax_page *dax_layout_busy_page_range(struct inode *inode,
 
 		if (blk < 0)
 			continue;
+		sim_touch("dev", NULL, (uint32_t)blk, false);	/* its pins */
 		dp = xa_load(&fs->dax_pages, (uint64_t)blk);
 		if (dp && dp->pins.count > 0)
 			return dp;
+		isize_touch(inode, false);
 		if (((pg + 1) << PAGE_SHIFT) >= inode->i_size)
 			break;
 	}
@@ -188,7 +197,6 @@ int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 
 	if (!IS_DAX(inode, "ext4_break_layouts"))
 		return 0;
-	sim_inexact();
 	while ((dp = dax_layout_busy_page_range(inode, start, end))) {
 		sim_point_obj("layout_busy", "dax_layout_busy_page",
 			      inode->name, NULL);
@@ -221,6 +229,7 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		sim_up_read(&inode->i_rwsem, "ext4_dax_read_iter");
 		return -EAGAIN;
 	}
+	isize_touch(inode, false);
 	size = inode->i_size;
 	if (pos < size && len > size - pos)
 		len = size - pos;
@@ -290,6 +299,7 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 			      NULL);
 		dev_write(fs, (uint64_t)blk, off, in + done, (uint32_t)n);
 		done += n;
+		isize_touch(inode, false);
 		if (pos + done > inode->i_size)
 			core_i_size_write(inode, pos + done);
 	}

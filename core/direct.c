@@ -58,13 +58,17 @@ int core_readahead(struct inode *inode, uint64_t offset, uint64_t len)
 	return 0;
 }
 
+/* dio_count: changed under i_rwsem held shared by a read, read by
+ * inode_dio_wait without it (sim_touch "dio") */
 static void dio_begin(struct inode *inode)
 {
+	sim_touch("dio", inode->name, SIM_TOUCH_ALL, true);
 	inode->dio_count++;
 }
 
 static void dio_end(struct inode *inode)
 {
+	sim_touch("dio", inode->name, SIM_TOUCH_ALL, true);
 	if (--inode->dio_count == 0)
 		sim_wake_all(&inode->dio_wq);
 }
@@ -107,6 +111,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (error)
 			goto out;
 	}
+	isize_touch(inode, false);
 	size = inode->i_size;
 	while (pos + done < size && done < len) {
 		uint64_t p = pos + done;
@@ -130,7 +135,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	}
 	if (pin) {
 		/* pinned pages of another file: no scope */
-		sim_point("io_done", "iomap_dio_bio_end_io");
+		sim_point_obj("io_done", "iomap_dio_bio_end_io", NULL, NULL);
 		core_unpin(fs, pin);	/* bio_release_pages */
 	}
 out:
@@ -191,6 +196,7 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 			core_pin_io(fs, pin, done, in + done, fs->block_size, true);
 		dev_write(fs, (uint64_t)blk, 0, in + done, fs->block_size);
 		done += fs->block_size;
+		isize_touch(inode, false);
 		if (p + fs->block_size > inode->i_size)
 			core_i_size_write(inode, p + fs->block_size);
 	}

@@ -340,10 +340,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 
 	/* S_DAX decides, then ext4_dax_read_iter checks it again under
 	 * i_rwsem. */
-	if (into_map >= 0)
-		sim_inexact();		/* copy_to_user_map: the mm's code */
 	if (IS_DAX(inode, "ext4_file_read_iter")) {
-		sim_inexact();		/* dax_iomap_read */
 		ret = dax_iomap_read(inode, pos, len, buf, into_map, into_off);
 		if (ret != -EAGAIN)
 			return ret;
@@ -526,7 +523,6 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 	if (IS_DAX(inode, "ext4_file_write_iter")) {
 		ssize_t ret;
 
-		sim_inexact();		/* dax_iomap_write */
 		ret = dax_iomap_write(inode, pos, len, buf);
 
 		if (ret != -EAGAIN)

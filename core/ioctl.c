@@ -60,6 +60,7 @@ static void switch_dax(struct inode *inode, bool on, const char *fn)
 	truncate_pagecache_range(inode, 0, UINT64_MAX);
 	sim_point_obj("flushed", fn, inode->name, NULL);
 	sim_var_write(&inode->i_flags_var, fn);
+	inode_touch(inode, true);	/* i_flags, read directly by statx */
 	if (on)
 		inode->i_flags |= S_DAX;
 	else
@@ -78,6 +79,7 @@ int core_set_dax(struct inode *inode, bool on)
 		/* xfs_ioctl_setattr_prepare_dax: the flag now, S_DAX at
 		 * eviction; d_mark_dontcache so that comes soon. */
 		sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+		inode_touch(inode, true);	/* xflag_dax, read by evict */
 		inode->xflag_dax = on;
 		if (on != !!(inode->i_flags & S_DAX))
 			inode->dontcache = true;
@@ -90,10 +92,12 @@ int core_set_dax(struct inode *inode, bool on)
 		int ret = 0;
 
 		sim_down_write(&inode->i_aops_sem, "xfs_ioctl_setattr_dax");
+		inode_touch(inode, false);	/* i_mmap_count */
 		if (inode->i_mapping->i_mmap_count) {
 			ret = -EBUSY;	/* mapping_mapped: no switch under mmap */
 		} else {
 			sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+			inode_touch(inode, true);
 			inode->xflag_dax = on;
 			if (on != !!(inode->i_flags & S_DAX))
 				switch_dax(inode, on, "xfs_ioctl_setattr_dax");
@@ -103,6 +107,7 @@ int core_set_dax(struct inode *inode, bool on)
 		return ret;
 	}
 	sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
+	inode_touch(inode, true);
 	inode->xflag_dax = on;
 	if (on != !!(inode->i_flags & S_DAX))
 		switch_dax(inode, on, "xfs_ioctl_setattr_dax");
@@ -114,6 +119,7 @@ int core_set_dax(struct inode *inode, bool on)
  * (READ_ONCE: statx needs none, as the review of the V5 series said). */
 int core_statx_dax(struct inode *inode)
 {
+	inode_touch(inode, false);
 	return !!(inode->i_flags & S_DAX);
 }
 
@@ -132,6 +138,7 @@ int core_evict(struct inode *inode)
 {
 	struct address_space *mapping = inode->i_mapping;
 
+	inode_touch(inode, false);	/* i_mmap_count */
 	if (mapping->i_mmap_count) {
 		sim_note("the inode is mapped: in use, not evicted");
 		return 0;
@@ -150,10 +157,12 @@ int core_evict(struct inode *inode)
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
 	sim_mutex_lock(&inode->i_lock, "evict");
+	inode_touch(inode, false);	/* xflag_dax, i_flags */
 	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
 	    inode->fs->block_size == PAGE_SIZE) {
 		/* the next iget sees the on-disk flag */
 		sim_var_write(&inode->i_flags_var, "xfs_inode_set_dax");
+		inode_touch(inode, true);
 		if (inode->xflag_dax)
 			inode->i_flags |= S_DAX;
 		else
@@ -211,6 +220,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	if (fs_src)
 		lock_two(fs_src, fs_dst, "filemap_invalidate_lock_two");
 	sim_point_obj("locked", "xfs_reflink_remap_prep", src->name, dst->name);
+	isize_touch(src, false);
 	if (offset + len > src->i_size) {
 		error = -EINVAL;
 		goto out;
@@ -237,6 +247,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	}
 	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name,
 		      NULL);
+	isize_touch(dst, false);
 	if (offset + len > dst->i_size)
 		core_i_size_write(dst, offset + len);
 out:

@@ -24,6 +24,7 @@ static struct vm_area_struct *find_vma(struct core_fs *fs, int map)
 
 	if (map < 0 || map >= fs->mm.nvmas)
 		return NULL;
+	vma_touch(map, false);
 	vma = fs->mm.vmas[map];
 	return vma && !vma->dead ? vma : NULL;
 }
@@ -46,6 +47,7 @@ void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last)
 {
 	struct core_fs *fs = vma->vm_file->fs;
 
+	sim_touch("pte", vma->vm_file->name, SIM_TOUCH_ALL, true);
 	for (uint64_t i = 0; i < vma->npages; i++) {
 		uint64_t pgoff = vma->vm_pgoff + i;
 
@@ -65,7 +67,10 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 	if ((offset & (PAGE_SIZE - 1)) || !len || offset >= CORE_MAXBYTES ||
 	    len > CORE_MAXBYTES - offset)
 		return -EINVAL;
-	if (map < 0 || map >= fs->mm.nvmas || fs->mm.vmas[map])
+	if (map < 0 || map >= fs->mm.nvmas)
+		return -EINVAL;
+	vma_touch(map, false);
+	if (fs->mm.vmas[map])
 		return -EINVAL;
 	/* The V5 series took the aops rwsem before mmap_lock. */
 	if (aops)
@@ -83,6 +88,8 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 	vma->dax_ops = IS_DAX(inode, "ext4_file_mmap");
 	sim_point_obj("vm_ops_chosen", "ext4_file_mmap", inode->name, NULL);
 	sim_down_write(&mapping->i_mmap_rwsem, "vma_link");
+	inode_touch(inode, true);	/* i_mmap_count */
+	vma_touch(map, true);
 	mapping->i_mmap_count++;
 	fs->mm.vmas[map] = vma;
 	sim_up_write(&mapping->i_mmap_rwsem, "vma_link");
@@ -108,6 +115,8 @@ int core_munmap(struct core_fs *fs, int map)
 	mapping = vma->vm_file->i_mapping;
 	zap_vma_range(vma, 0, UINT64_MAX);
 	sim_down_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
+	inode_touch(vma->vm_file, true);	/* i_mmap_count */
+	vma_touch(map, true);
 	mapping->i_mmap_count--;
 	vma->dead = true;
 	sim_up_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
@@ -146,6 +155,8 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 	if (fl)
 		sim_down_read(fl, "ext4_page_mkwrite");
 	lock_page(page, "ext4_page_mkwrite");
+	page_touch(page, false);
+	isize_touch(inode, false);
 	if (page->mapping != inode->i_mapping ||
 	    (page->index << PAGE_SHIFT) >= inode->i_size) {
 		/* truncated under us: the fault is retried */
@@ -165,6 +176,8 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 		}
 	}
 	sim_point_obj("mkwrite", "ext4_page_mkwrite", inode->name, NULL);
+	page_touch(page, true);
+	pte_touch(vma, i, true);
 	page->dirty_blocks |= blocks;
 	page->flags |= PG_dirty;
 	vma->ptes[i].write = true;
@@ -190,9 +203,12 @@ static int filemap_fault(struct vm_area_struct *vma, uint64_t i)
 	int error;
 
 retry:
+	isize_touch(inode, false);
 	if ((pgoff << PAGE_SHIFT) >= inode->i_size)
 		return -EFAULT;		/* SIGBUS */
 	page = find_get_page(mapping, pgoff);
+	if (page)
+		page_touch(page, false);
 	if (!page || !(page->flags & PG_uptodate)) {
 		if (inv)
 			filemap_invalidate_lock_shared(mapping, "filemap_fault");
@@ -212,6 +228,7 @@ retry:
 			readpage(page);
 		} else {
 			lock_page(page, "filemap_fault");
+			page_touch(page, false);
 			if (page->mapping == mapping &&
 			    !(page->flags & PG_uptodate))
 				readpage(page);
@@ -224,6 +241,9 @@ retry:
 	/* finish_fault: install the entry under the page lock, if the page
 	 * is still the file's and inside i_size. */
 	lock_page(page, "finish_fault");
+	page_touch(page, false);
+	isize_touch(inode, false);
+	pte_touch(vma, i, true);
 	if (page->mapping != mapping) {
 		unlock_page(page, "finish_fault");
 		put_page(page);
@@ -238,6 +258,7 @@ retry:
 	vma->ptes[i].page = page;	/* our reference is the entry's now */
 	sim_point_obj("pte_installed", "finish_fault", inode->name, NULL);
 	unlock_page(page, "finish_fault");
+	pte_touch(vma, i, false);	/* handle_mm_fault reads it again */
 	return 0;
 }
 
@@ -254,6 +275,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	int error = 0;
 
 	sim_point_obj("fault", "handle_mm_fault", inode->name, NULL);
+	pte_touch(vma, i, false);
 	if (vma->dax_ops)
 		return dax_iomap_fault(vma, i, write);
 	fl = fix_on(inode->fs, FIX_FAULT_LOCK) &&
@@ -272,6 +294,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		get_page(page);
 		error = page_mkwrite(vma, i, page);
 		put_page(page);
+		pte_touch(vma, i, true);
 		if (error == -EAGAIN) {
 			/* Truncated under us: the truncating thread zaps this
 			 * entry (its second unmap); zap it now so the retry
@@ -310,6 +333,7 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		if (n > len - done)
 			n = len - done;
 		pte = &vma->ptes[i];
+		pte_touch(vma, i, false);
 		if ((!pte->page && pte->pfn < 0) || (write && !pte->write)) {
 			int error;
 
@@ -327,7 +351,9 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		if (pte->page) {
 			struct page *page = pte->page;
 
+			page_touch(page, write);
 			if (write) {
+				isize_touch(vma->vm_file, false);
 				memcpy(page->data + in, b + done, n);
 				/* the dirty bit, found by writeback */
 				page->flags |= PG_dirty;
@@ -409,6 +435,7 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		int tries = 0;
 
 		/* follow_page_mask, else faultin_page */
+		pte_touch(vma, i, false);
 		while ((!pte->page && pte->pfn < 0) || !pte->write ||
 		       pte->pfn == DAX_ZERO_PFN) {
 			if (++tries > 64) {
@@ -416,6 +443,7 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 				break;
 			}
 			error = handle_mm_fault(vma, i, true);
+			pte_touch(vma, i, false);
 			if (error)
 				break;
 		}
@@ -433,8 +461,10 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		/* No scope: the pins just taken are counted by
 		 * core_unmap_block and dax_layout_busy_page_range in code
 		 * that no point names, on whichever file owns the block by
-		 * then.  Every pin and unpin is a step dependent with all. */
-		sim_point("page_pinned", "get_user_pages");
+		 * then.  Every pin and unpin is a step dependent with all,
+		 * but where the thread is exact (sim_exact): there the
+		 * counting code announces the block it reads (dev). */
+		sim_point_obj("page_pinned", "get_user_pages", NULL, NULL);
 	}
 	sim_up_read(&fs->mm.mmap_lock, "get_user_pages");
 	if (error) {
@@ -486,6 +516,7 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 		if (c > n - done)
 			c = n - done;
 		if (pin->pages[k]) {
+			page_touch(pin->pages[k], !to_dev);
 			p = pin->pages[k]->data + in;
 		} else if (pin->pfns[k] >= 0) {
 			p = (unsigned char *)dev_addr(fs, (uint64_t)pin->pfns[k],
@@ -500,6 +531,7 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 			memcpy(p, b + done, c);
 			if (pin->pages[k]) {
 				/* set_page_dirty_lock at unpin, in the kernel */
+				isize_touch(pin->vma->vm_file, false);
 				pin->pages[k]->flags |= PG_dirty;
 				pin->pages[k]->dirty_blocks |= page_blocks_in_size(
 					pin->vma->vm_file, pin->pages[k]->index);
@@ -525,8 +557,10 @@ bool core_pin_owned(struct core_fs *fs, struct gup_pin *pin, uint64_t off)
 	uint64_t pgoff = pin->vma->vm_pgoff + (x >> PAGE_SHIFT);
 
 	(void)fs;
-	if (pin->pages[k])
+	if (pin->pages[k]) {
+		page_touch(pin->pages[k], false);
 		return pin->pages[k]->mapping == inode->i_mapping;
+	}
 	if (pin->pfns[k] >= 0)
 		return core_map_block(inode, pgoff << PAGE_SHIFT >>
 					     inode->fs->blkbits) == pin->pfns[k];
@@ -540,7 +574,10 @@ int core_map_file(struct core_fs *fs, int map, uint64_t offset,
 {
 	struct vm_area_struct *vma;
 
-	if (map < 0 || map >= fs->mm.nvmas || !(vma = fs->mm.vmas[map]))
+	if (map < 0 || map >= fs->mm.nvmas)
+		return -1;
+	vma_touch(map, false);
+	if (!(vma = fs->mm.vmas[map]))
 		return -1;
 	*file_off = (vma->vm_pgoff << PAGE_SHIFT) + offset;
 	return vma->vm_file->index;

@@ -149,7 +149,10 @@ void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
 
 static bool dio_idle(void *arg)
 {
-	return ((struct inode *)arg)->dio_count == 0;
+	struct inode *inode = arg;
+
+	sim_touch("dio", inode->name, SIM_TOUCH_ALL, false);
+	return inode->dio_count == 0;
 }
 
 /* inode_dio_wait -- wait for the file's direct I/O in flight. */

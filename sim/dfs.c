@@ -94,6 +94,8 @@ struct dfs_fp {
 
 struct dfs_node {
 	uint32_t enabled, backtrack, done, seen, sleep;
+	uint32_t cut;			/* tried, but the bound cut its subtree */
+	uint32_t cuts;			/* strat_dfs.cuts when 'chosen' began */
 	int8_t cur, chosen;
 	bool cur_runnable;
 	uint16_t pre;
@@ -114,6 +116,7 @@ struct strat_dfs {
 	uint32_t tc[SIM_MAX_THREADS][SIM_MAX_THREADS];	/* thread clocks */
 	struct dfs_fp parked[SIM_MAX_THREADS];	/* the point each waits at */
 	bool pruned, bad, bound_hit;
+	uint32_t cuts;			/* schedules the bound cut, so far */
 
 	struct sim_dfs_stats st;
 };
@@ -157,6 +160,7 @@ struct strat_dfs {
 #define ACC_TOUCH_R 4		/* a part of an object read (sim_touch) */
 #define ACC_TOUCH_W 5		/* ... written */
 #define ACC_ANY 6		/* anything (sim_inexact) */
+#define ACC_EXACT 7		/* what follows announces all (sim_exact) */
 
 /* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
  * digits left out. */
@@ -246,6 +250,16 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 		fp->global = true;
 		return;
 	}
+	if (e->arg == ACC_EXACT)
+		return;
+	if (e->arg == ACC_READ || e->arg == ACC_WRITE) {
+		/* a field: part of its instance's object ("a" of
+		 * "i_size(a)"), which a scope may name */
+		inst = instance(e->what, &len);
+		fp_add_part(fp, name_key(e->what) | w, SIM_TOUCH_ALL,
+			    inst ? obj_key(1, inst, len) : 0);
+		return;
+	}
 	if (e->arg == ACC_SCOPE && !e->what[0])
 		return;			/* an exact point (sim_exact) */
 	if (e->arg != ACC_LOCK)
@@ -319,7 +333,7 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 			in_op &= ~bit;
 			break;
 		case SIM_EV_ACCESS:
-			if (is_scope(e))
+			if (is_scope(e) || e->arg == ACC_EXACT)
 				in_op &= ~bit;
 			fp_access(fp, e);
 			break;
@@ -567,7 +581,10 @@ static int fresh_node(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
 	if (i > 0) {
 		const struct dfs_node *p = &d->node[i - 1];
 		int pc = p->chosen;
-		uint32_t cand = (p->sleep | p->seen) & ~(1u << pc);
+		/* A thread whose subtree here the bound cut must not sleep:
+		 * the schedules sleeping would skip are equivalent to ones
+		 * in that subtree, maybe to ones the bound left out. */
+		uint32_t cand = (p->sleep | p->seen) & ~p->cut & ~(1u << pc);
 
 		n->pre = (uint16_t)(p->pre + (p->cur_runnable && pc != p->cur));
 		if (d->por) {
@@ -589,11 +606,13 @@ static int fresh_node(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
 	} else if (n->cur_runnable && n->pre >= d->bound) {
 		/* Only a preemption would do, and none is left. */
 		d->bound_hit = true;
+		d->cuts++;
 		return -1;
 	} else {
 		pick = __builtin_ctz(awake);
 	}
 	n->chosen = (int8_t)pick;
+	n->cuts = d->cuts;
 	n->done = 1u << pick;
 	n->backtrack = d->por ? 1u << pick : n->enabled;
 	return pick;
@@ -686,6 +705,8 @@ static bool next_branch(struct strat_dfs *d)
 		struct dfs_node *n = &d->node[i];
 		uint32_t untried = n->backtrack & n->enabled & ~n->done & ~n->sleep;
 
+		if (d->cuts != n->cuts)
+			n->cut |= 1u << n->chosen;
 		for (; untried; untried &= untried - 1) {
 			int t = __builtin_ctz(untried);
 			int cost = n->cur_runnable && t != n->cur;
@@ -693,9 +714,11 @@ static bool next_branch(struct strat_dfs *d)
 			n->done |= 1u << t;
 			if (n->pre + cost > d->bound) {
 				d->bound_hit = true;
+				d->cuts++;
 				continue;
 			}
 			n->chosen = (int8_t)t;
+			n->cuts = d->cuts;
 			d->nnode = d->plen = (uint32_t)i + 1;
 			return true;
 		}

@@ -702,9 +702,13 @@ void sim_touch(const char *part, const char *inst, uint32_t idx, bool write)
 void sim_exact(bool on)
 {
 	struct sim *s = sim_current_sim;
+	int me = sim_current_tid;
 
-	if (s && s->in_exec && sim_current_tid >= 0)
-		s->t[sim_current_tid].exact = on;
+	if (!s || !s->in_exec || me < 0)
+		return;
+	s->t[me].exact = on;
+	if (on)		/* an operation that passes no point announced all */
+		sim_log(s, me, SIM_EV_ACCESS, 0, "", NULL, 7);
 }
 
 void sim_inexact(void)

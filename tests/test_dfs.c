@@ -13,14 +13,24 @@
  *     orders of the appends is explored with the reduction (which ends
  *     complete: no bound left a schedule out), in fewer schedules than
  *     without it;
- *   - the iteration of bounds: bound k's tree contains bound k-1's.
+ *   - the iteration of bounds: bound k's tree contains bound k-1's;
+ *   - the bundled scenarios, undirected, through the engine: every
+ *     outcome the search without the reduction reaches within the bound
+ *     (what the threads read, how the execution ended, the files' final
+ *     contents: exec_result.outcome), the reduced search reaches too.
+ *     That holds only if every step announces what it touches (sim_touch,
+ *     sim_exact): a missing announcement makes two steps look independent
+ *     that are not, and the reduction then drops an outcome.
  * Assertions are on schedules and outcomes, never on time.
  */
 #include <check.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/exec.h"
+#include "scenarios/scen.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
@@ -225,6 +235,118 @@ START_TEST(test_bounds_nest)
 }
 END_TEST
 
+/* ---- The bundled scenarios: the reduction keeps every outcome ---------- */
+
+struct outcomes {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* search -- dfs over sc within 'bound', with or without the reduction:
+ * the sorted, distinct outcomes of the executions that ran to their end
+ * (one cut short by a sleep set is equivalent to one that did). */
+static void search(const struct scen *sc, uint32_t fixes, int bound, bool por,
+		   struct outcomes *out, uint64_t *schedules)
+{
+	struct exec_options eo = { .log_events = true };
+	char err[256];
+	struct exec *e = exec_new(sc, fixes, &eo, err, sizeof(err));
+	struct sim_strategy *st = sim_strategy_dfs(0, bound, por);
+	struct sim_dfs_stats ds;
+	uint64_t pruned = 0;
+
+	ck_assert_msg(e != NULL, "%s", err);
+	ck_assert_ptr_nonnull(st);
+	memset(out, 0, sizeof(*out));
+	for (uint64_t i = 0;; i++) {
+		const struct exec_result *r;
+
+		sim_strategy_dfs_stats(st, &ds);
+		if (ds.done)
+			break;
+		r = exec_run(e, st, i);
+		sim_strategy_dfs_stats(st, &ds);
+		if (ds.pruned != pruned) {
+			pruned = ds.pruned;
+			continue;
+		}
+		if (out->n == out->cap) {
+			out->cap = out->cap ? 2 * out->cap : 1024;
+			out->v = realloc(out->v, out->cap * sizeof(*out->v));
+			ck_assert_ptr_nonnull(out->v);
+		}
+		out->v[out->n++] = r->outcome;
+	}
+	ck_assert_msg(ds.error == NULL, "%s: %s", sc->name, ds.error);
+	*schedules = ds.executions - ds.pruned;
+	qsort(out->v, out->n, sizeof(*out->v), cmp_u64);
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < out->n; i++)
+			if (!k || out->v[k - 1] != out->v[i])
+				out->v[k++] = out->v[i];
+		out->n = k;
+	}
+	sim_strategy_destroy(st);
+	exec_free(e);
+}
+
+START_TEST(test_scenarios_keep_outcomes)
+{
+	const char *env = getenv("LOCKSTEP_TEST_DFS_BOUND");
+	int bound = env ? atoi(env) : 2;
+	glob_t g;
+	int nscen = 0;
+
+	ck_assert_int_eq(glob("scenarios/*.yaml", 0, NULL, &g), 0);
+	for (size_t f = 0; f < g.gl_pathc; f++) {
+		struct scen_error serr;
+		struct scen *sc = scen_load(g.gl_pathv[f], &exec_vocab, &serr);
+		struct outcomes full, por;
+		uint64_t nfull, npor;
+		uint32_t fixes;
+		char err[256];
+		size_t j = 0;
+
+		ck_assert_msg(sc != NULL, "%s:%d:%d: %s", g.gl_pathv[f],
+			      serr.pos.line, serr.pos.col, serr.msg);
+		ck_assert_int_eq(exec_fixes_for(sc, NULL, NULL, &fixes, err,
+						sizeof(err)), 0);
+		sc->nsteps = 0;		/* undirected */
+		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, false, &full,
+		       &nfull);
+		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, &por,
+		       &npor);
+		/* both sorted: every outcome of the full search in por's */
+		for (size_t i = 0; i < full.n; i++) {
+			while (j < por.n && por.v[j] < full.v[i])
+				j++;
+			ck_assert_msg(j < por.n && por.v[j] == full.v[i],
+				      "%s: the reduction lost an outcome the full "
+				      "search reached (%zu outcomes in %llu "
+				      "executions against %zu in %llu)",
+				      sc->name, por.n, (unsigned long long)npor,
+				      full.n, (unsigned long long)nfull);
+		}
+		ck_assert_uint_le(npor, nfull);
+		free(full.v);
+		free(por.v);
+		scen_free(sc);
+		nscen++;
+	}
+	globfree(&g);
+	ck_assert_int_ge(nscen, 20);
+}
+END_TEST
+
 static Suite *dfs_suite(void)
 {
 	Suite *su = suite_create("dfs");
@@ -235,6 +357,10 @@ static Suite *dfs_suite(void)
 	tcase_add_test(tc, test_lost_update_bound);
 	tcase_add_test(tc, test_every_order);
 	tcase_add_test(tc, test_bounds_nest);
+	suite_add_tcase(su, tc);
+	tc = tcase_create("scenarios");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_scenarios_keep_outcomes);
 	suite_add_tcase(su, tc);
 	return su;
 }
