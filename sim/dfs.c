@@ -79,7 +79,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DFS_FP_OBJS 24
+#define DFS_FP_OBJS 32
 #define DFS_MAX_LEVELS 64
 
 /* What a step touched. */
@@ -207,11 +207,16 @@ static void fp_add_part(struct dfs_fp *fp, uint32_t key, uint32_t idx,
 			uint32_t parent)
 {
 	for (int i = 0; i < fp->n; i++) {
-		if ((fp->obj[i] | OBJ_WRITE) == (key | OBJ_WRITE) &&
-		    fp->idx[i] == idx) {
+		if ((fp->obj[i] | OBJ_WRITE) != (key | OBJ_WRITE))
+			continue;
+		if (fp->idx[i] == idx) {
 			fp->obj[i] |= key & OBJ_WRITE;
 			return;
 		}
+		/* already touched all of it, as much */
+		if (fp->idx[i] == SIM_TOUCH_ALL &&
+		    (fp->obj[i] & OBJ_WRITE) >= (key & OBJ_WRITE))
+			return;
 	}
 	if (fp->n == DFS_FP_OBJS) {
 		fp->global = true;	/* too much to track: conservative */
