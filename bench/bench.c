@@ -850,12 +850,11 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	if (tpor > 0)
 		printf("   total %.0f / %.0f schedules: %.1fx fewer with the "
 		       "reduction\n", tpor, tfull, tfull / tpor);
-	printf("   (steps commute when the scopes of the scheduling points "
-	       "around them name\n    different data: the core's "
-	       "sim_point_obj() scopes, a lock's file; a plain\n    "
-	       "sim_point(), mmap_lock and an operation without a point "
-	       "are dependent with\n    every step, and the threads of "
-	       "these scenarios share a file)\n\n");
+	printf("   (two steps commute unless they touch one element -- a "
+	       "lock, a field, a\n    page cache slot, a block map entry, a "
+	       "device block, a page table entry,\n    a file's history -- "
+	       "one of them writing it; tests/test_dfs.c checks the\n    "
+	       "reduction reaches every outcome the full search does)\n\n");
 	{
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 

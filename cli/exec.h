@@ -25,7 +25,8 @@ struct exec_result {
 	int nfind;
 	struct finding find[EXEC_MAX_FINDINGS];
 	uint32_t kinds;			/* mask of scen_violation found */
-	/* What the execution observed, as a digest: each thread's results
+	/* What the execution observed, as a digest, when
+	 * exec_options.outcome asks for it (else 0): each thread's results
 	 * and the bytes its reads returned, how it ended, the files' final
 	 * contents.  Equal for schedules that differ only in the order of
 	 * steps that commute (tests/test_dfs.c holds the reduction to it). */
@@ -36,6 +37,7 @@ struct exec_options {
 	const char *pool;		/* --pool, or NULL */
 	bool log_events;
 	bool no_lockdep, no_race;	/* the checkers off (make bench) */
+	bool outcome;			/* digest exec_result.outcome (tests) */
 };
 
 struct exec;

@@ -303,6 +303,8 @@ void core_unmap_block(struct inode *inode, uint64_t lblk);
 
 /* The page cache (core/filemap.c) */
 struct page *find_get_page(struct address_space *mapping, uint64_t index);
+/* find_get_page for a scan that announced the whole index (slots_touch) */
+struct page *scan_get_page(struct address_space *mapping, uint64_t index);
 void put_page(struct page *page);
 void get_page(struct page *page);
 void lock_page(struct page *page, const char *fn);

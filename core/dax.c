@@ -128,11 +128,15 @@ void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 {
 	const struct xa *xa = &mapping->i_pages;
 
+	bool told = false;
+
 	for (uint64_t index = start; index < end; index++) {
 		void *entry;
 		struct dax_entry *e;
 
-		slots_touch(mapping, false);	/* the scan */
+		if (!told)
+			slots_touch(mapping, false);	/* the scan */
+		told = true;
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
@@ -143,6 +147,7 @@ void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 		if (!entry || !xa_is_dax(entry))
 			continue;
 		e = xa_to_dax(entry);
+		told = false;		/* a point ahead: announce it again */
 		sim_mutex_lock(&e->lock, "dax_delete_mapping_entry");
 		slot_touch(mapping, index, true);
 		xa_store(&mapping->i_pages, index, NULL);

@@ -43,17 +43,20 @@ void unlock_page(struct page *page, const char *fn)
 }
 
 /* find_get_page -- the page at index with a reference, or NULL. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index)
+struct page *scan_get_page(struct address_space *mapping, uint64_t index)
 {
-	struct page *page;
-
-	slot_touch(mapping, index, false);
-	page = xa_load(&mapping->i_pages, index);
+	struct page *page = xa_load(&mapping->i_pages, index);
 
 	if (!page || xa_is_dax(page))
 		return NULL;
 	get_page(page);
 	return page;
+}
+
+struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	slot_touch(mapping, index, false);
+	return scan_get_page(mapping, index);
 }
 
 /* page_cache_alloc -- a new page, locked by nobody, one reference (ours). */
@@ -606,19 +609,24 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 	uint64_t last = end >> PAGE_SHIFT;
 	const struct xa *xa = &mapping->i_pages;
 
+	bool told = false;
+
 	for (uint64_t index = start >> PAGE_SHIFT; index <= last; index++) {
 		struct page *page;
 
-		slots_touch(mapping, false);	/* the scan */
+		if (!told)
+			slots_touch(mapping, false);	/* the scan */
+		told = true;
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
 			index |= XA_LEAF - 1;	/* skip the empty leaf */
 			continue;
 		}
-		page = find_get_page(mapping, index);
+		page = scan_get_page(mapping, index);
 		if (!page)
 			continue;
+		told = false;		/* points ahead: announce it again */
 		page_touch(page, false);
 		if (!(page->flags & PG_dirty)) {
 			put_page(page);

@@ -60,17 +60,22 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	 * device by the caller (ext4_zero_partial_blocks / iomap_zero_range). */
 	dax_delete_mapping_range(mapping, lstart >> PAGE_SHIFT,
 				 lend == UINT64_MAX ? end : (lend >> PAGE_SHIFT) + 1);
+	bool told = false;
+
 	for (uint64_t index = start; index < end; index++) {
-		slots_touch(mapping, false);	/* the scan */
+		if (!told)
+			slots_touch(mapping, false);	/* the scan */
+		told = true;
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
 			index |= XA_LEAF - 1;
 			continue;
 		}
-		page = find_get_page(mapping, index);
+		page = scan_get_page(mapping, index);
 		if (!page)
 			continue;
+		told = false;		/* points ahead: announce it again */
 		lock_page(page, "truncate_inode_pages_range");
 		page_touch(page, false);
 		if (page->mapping == mapping)

@@ -33,25 +33,26 @@
  * operation and its code up to the next one.  Its footprint is read from
  * the event log: the locks, wait queues and references it touched (by
  * name, instance digits stripped, so page(a:3) and page(a:7) count as one
- * object: conservative), annotated fields, operation boundaries (the
- * oracles' history), and the scopes of the scheduling points it starts
- * from and ends at.  A scope is the data the simulator cannot see that
- * the code on both sides of the point touches (a file's page cache, block
- * map and size, the device): sim_point_obj() names it ("a", "device"); a
- * lock's points name the file of the lock's instance ("a" for page(a:3),
- * i_rwsem(a)), mmap_lock's the whole mm; a wait's, its queue.  A plain
- * sim_point(), a lock without an instance and an operation that passes no
- * scheduling point at all make the step dependent with every other.  The
- * contract that makes this sound: shared data not protected by a lock the
- * step holds is named by the scope of one of the two points around the
- * code that touches it.  Two steps are dependent when they are one
- * thread's or share an object, one of them writing it.
+ * object: conservative), annotated fields, and the data it announced with
+ * sim_touch(): an element of a part of an object ("pg" of file a, page 1;
+ * "dev", block 7; "hist" of file 0, the oracles' history), read or
+ * written.  Shared data that a lock the step holds protects needs no
+ * announcement: the lock operations order the steps that touch it.
  *
- * How fine that is depends on the points: two threads on different files
- * commute but for the device and the oracles; two threads on one file
- * (every bundled scenario) hardly ever do, since each side of nearly
- * every point touches the file's page cache, block map or size, and the
- * points do not say which of them, or whether they only read it.
+ * A thread in exact mode (sim_exact(), on for every operation of the
+ * core) announces everything else it touches, so its scheduling points
+ * need no scope.  Outside it, the older, coarser contract holds: the
+ * scope of a scheduling point names the data the code on both sides of it
+ * touches unannounced -- sim_point_obj() names it ("a": all of file a); a
+ * lock's points name the file of the lock's instance ("a" for page(a:3)
+ * and i_rwsem(a)); a wait's, its queue -- and a plain sim_point(), a lock
+ * without an instance (mmap_lock) and an operation that passes no
+ * scheduling point make the step dependent with every other.  A part of an
+ * object does not commute with a scope that names the whole object, so
+ * the two kinds of code mix.
+ *
+ * Two steps are dependent when they are one thread's or share an object
+ * or overlapping elements of a part, one of them writing it.
  *
  * The reduction (on by default) combines:
  *   - sleep sets (Godefroid 1996): after t's subtree at a node is explored,
@@ -65,7 +66,10 @@
  *     gets a backtrack point for the step's thread;
  *   - with a bound, as in bounded POR (Coons, Musuvathi, McKinley, OOPSLA
  *     2013), the same thread is also added where the racing step's thread
- *     began its run of steps, where the switch may be free.
+ *     began its run of steps, where the switch may be free; and a thread
+ *     whose subtree at a node the bound cut does not sleep in its
+ *     siblings' subtrees (the schedules it would skip may be equivalent
+ *     only to ones the bound left out).
  * Without the reduction every runnable thread is tried at every node.
  * With it, "within K preemptions" is as CHESS means it: some schedules are
  * represented by an equivalent one that may need more preemptions.

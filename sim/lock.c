@@ -73,7 +73,8 @@ static bool active(struct sim **sp, int *mep)
  * the core touches around its locks without announcing it; a lock without
  * an instance (the mm's mmap_lock: the code around it touches the user
  * memory of any mapping) stands for everything.  Logged right before the
- * point (SIM_EV_ACCESS, arg 3).
+ * point (SIM_EV_ACCESS, arg 3); in exact mode (sim_exact) the code
+ * announces what it touches and the scope is empty.
  */
 static void scope(struct sim *s, int me, const struct sim_lock *l,
 		  const char *fn)

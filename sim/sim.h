@@ -236,10 +236,12 @@ void sim_point(const char *point, const char *fn);
 /*
  * sim_point_obj -- a named point whose code (from the scheduling point
  * before it to the one after it) touches, of the data the simulator cannot
- * see, only 'obj' and 'obj2' (or NULL): names such as "file(a)" or
- * "device", which must outlive the execution (static, arena or inode).
- * The systematic search (sim/dfs.c) takes such a point as independent of
- * steps that touch neither; a plain sim_point() may touch anything.
+ * see and is not announced (sim_touch), only 'obj' and 'obj2' (or NULL):
+ * names such as "a" (all of file a), which must outlive the execution
+ * (static, arena or inode).  The systematic search (sim/dfs.c) takes such
+ * a point as independent of steps that touch neither; a plain sim_point()
+ * (or both NULL) may touch anything.  In exact mode (sim_exact) the scope
+ * is not needed and not logged.
  */
 void sim_point_obj(const char *point, const char *fn, const char *obj,
 		   const char *obj2);

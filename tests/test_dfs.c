@@ -255,7 +255,7 @@ static int cmp_u64(const void *a, const void *b)
 static void search(const struct scen *sc, uint32_t fixes, int bound, bool por,
 		   struct outcomes *out, uint64_t *schedules)
 {
-	struct exec_options eo = { .log_events = true };
+	struct exec_options eo = { .log_events = true, .outcome = true };
 	char err[256];
 	struct exec *e = exec_new(sc, fixes, &eo, err, sizeof(err));
 	struct sim_strategy *st = sim_strategy_dfs(0, bound, por);
