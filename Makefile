@@ -26,7 +26,7 @@ endif
 
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check demo bench deps format clean unit scenarios
+.PHONY: all check demo bench deps format clean unit scenarios FORCE
 
 ifeq ($(DEPS_OK),yes)
 
@@ -48,6 +48,16 @@ all: $(BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -DLOCKSTEP_VERSION='"$(VERSION)"' -c $< -o $@
+
+# The objects that print the version (--version, reports, traces' build:)
+# are built again when it changes: a new commit, or a tree made dirty.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+$(BUILD)/cli/main.o $(BUILD)/report/text.o: $(BUILD)/version.stamp
+
+FORCE:
 
 $(BUILD)/liblockstep.a: $(LIB_OBJS)
 	@rm -f $@
