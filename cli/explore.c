@@ -419,16 +419,15 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 }
 
 /*
- * replay_prior -- internal: run again the earlier executions a finding rests
- * on (a lock-order cycle whose edges were recorded in several executions),
- * so the checkers' graph is what it was.  Execution i of pct and random
- * is a function of (seed, i); dfs is a sequence, so every execution up to
- * the last prior one runs again, in order.
+ * explore_replay_prior -- see cli/explore.h.  Execution i of pct and
+ * random is a function of (seed, i); dfs is a sequence, so every execution
+ * up to the last prior one runs again, in order.
  */
-static void replay_prior(const struct explore_opts *o, struct exec *e,
-			 const struct scen *sc, const struct report_sched *rs)
+void explore_replay_prior(struct exec *e, const struct scen *sc,
+			  const struct report_sched *rs, bool por)
 {
-	struct sim_strategy *st = make_strategy(o, rs, sc->nthreads);
+	struct explore_opts o = { .no_por = !por };
+	struct sim_strategy *st = make_strategy(&o, rs, sc->nthreads);
 
 	if (!strcmp(rs->strategy, "dfs")) {
 		for (uint64_t i = 0; i <= rs->prior[rs->nprior - 1]; i++)
@@ -475,7 +474,7 @@ int explore_replay(const struct explore_opts *o, const char *path)
 		return 3;
 	}
 	if (t.sched.nprior)
-		replay_prior(o, e, sc, &t.sched);
+		explore_replay_prior(e, sc, &t.sched, !explore_no_por(o));
 	st = sim_strategy_replay(t.dec, t.ndec);
 	r = exec_run(e, st, t.sched.execution);
 	if (r->abort == SIM_ABORT_REPLAY) {

@@ -31,4 +31,13 @@ int explore_files(const struct explore_opts *o, int n, char **files);
  * reproduced, 1 when it is not, 2 for a bad trace. */
 int explore_replay(const struct explore_opts *o, const char *trace);
 
+struct exec;
+struct report_sched;
+/* explore_replay_prior -- run again, on e, the earlier executions a trace's
+ * finding rests on (rs->prior: a lock-order cycle whose edges were recorded
+ * in several executions), with the trace's strategy, so that the checkers'
+ * graph is what it was.  'por': a dfs trace's reduction. */
+void explore_replay_prior(struct exec *e, const struct scen *sc,
+			  const struct report_sched *rs, bool por);
+
 #endif

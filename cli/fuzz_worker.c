@@ -307,13 +307,12 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 		return;
 	if (minimize_schedule(e, orig->sched.execution, dec, ndec,
 			      orig->finding->kind, sig, W->cfg->min_budget,
-			      &mo) == 0) {
+			      NULL, NULL, &mo) == 0) {
 		struct report_in in = *orig;
 
 		in.finding = &mo.res->find[mo.finding];
 		in.sim = exec_sim(e);
-		snprintf(in.sched.strategy, sizeof(in.sched.strategy),
-			 "minimized");
+		in.sched.minimized = true;
 		camp_finding_path(path, sizeof(path), W->cfg->dir, m->id,
 				  "min.trace");
 		camp_finding_path(txt, sizeof(txt), W->cfg->dir, m->id,

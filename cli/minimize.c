@@ -18,8 +18,14 @@
  * decisions the best candidate actually took (recorded by the simulator),
  * which replay exactly.
  *
- * Cost: each test is one execution; the budget bounds them (500 by
- * default, well under a second for the bundled scenarios).
+ * A lock-order cycle may rest on edges recorded in earlier executions
+ * (the trace's prior-executions): lockstep minimize runs them again, with
+ * the trace's strategy, before each candidate (the 'before' hook), after
+ * first dropping those the finding does not need.
+ *
+ * Cost: each test is one execution (plus the prior ones); the budget
+ * bounds them (500 by default, well under a second for the bundled
+ * scenarios).
  */
 #include "cli/minimize.h"
 
@@ -30,6 +36,7 @@
 #include <string.h>
 
 #include "cli/campaign.h"
+#include "cli/explore.h"
 
 struct run {
 	uint8_t tid;
@@ -94,7 +101,18 @@ struct mctx {
 	uint64_t tests, budget;
 	int best_pre;
 	uint64_t best_steps;
+	void (*before)(void *);		/* the prior executions, or NULL */
+	void *ctx;
 };
+
+/* fresh -- internal: the checkers as the finding needs them: reset, then
+ * the prior executions it rests on. */
+static void fresh(struct mctx *m)
+{
+	sim_reset_checkers(exec_sim(m->e));
+	if (m->before)
+		m->before(m->ctx);
+}
 
 /* shows -- internal: the index of the wanted finding in r, or -1. */
 static int shows(const struct mctx *m, const struct exec_result *r)
@@ -123,7 +141,7 @@ static bool test(struct mctx *m, const struct run *run, int nrun)
 	m->tests++;
 	/* Each test on its own: the lock-order checker would report a cycle
 	 * in the first execution that closes it, and never again. */
-	sim_reset_checkers(exec_sim(m->e));
+	fresh(m);
 	r = exec_run(m->e, &st.base, m->index);
 	if (shows(m, r) < 0)
 		return false;
@@ -212,10 +230,12 @@ static int ddmin(struct mctx *m, struct run *run, int n, struct run *tmp)
 /* minimize_schedule -- see cli/minimize.h. */
 int minimize_schedule(struct exec *e, uint64_t index, const uint8_t *dec,
 		      uint32_t ndec, enum scen_violation kind, uint64_t sig,
-		      uint64_t budget, struct min_out *out)
+		      uint64_t budget, void (*before)(void *), void *ctx,
+		      struct min_out *out)
 {
 	struct mctx m = { .e = e, .index = index, .kind = kind, .sig = sig,
-			  .budget = budget ? budget : 500 };
+			  .budget = budget ? budget : 500, .before = before,
+			  .ctx = ctx };
 	struct run *run = malloc((ndec + 1) * sizeof(*run));
 	struct run *tmp = malloc((ndec + 1) * sizeof(*tmp));
 	struct sim_strategy *st;
@@ -270,7 +290,7 @@ int minimize_schedule(struct exec *e, uint64_t index, const uint8_t *dec,
 
 	/* Leave the exact replay of it in the engine, for the report. */
 	st = sim_strategy_replay(out->dec, out->ndec);
-	sim_reset_checkers(exec_sim(e));
+	fresh(&m);
 	r = exec_run(e, st, index);
 	sim_strategy_destroy(st);
 	m.tests++;
@@ -293,8 +313,10 @@ static const char minimize_usage[] =
 	"A shorter schedule with the same violation: delta debugging over the\n"
 	"trace's decisions keeps the violation's kind and signature (the\n"
 	"operations, locks and points involved) and finds the fewest\n"
-	"preemptions, then the fewest steps.  Writes the minimized trace and\n"
-	"prints its report.\n"
+	"preemptions, then the fewest steps.  A lock-order cycle whose edges\n"
+	"come from earlier executions (the trace's prior-executions) has them\n"
+	"run again before each candidate; those it does not need are dropped.\n"
+	"Writes the minimized trace and prints its report.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE  the minimized trace (default TRACE.min)\n"
@@ -305,6 +327,70 @@ static const char minimize_usage[] =
 	"\n"
 	"exit: 0 minimized (or already minimal), 1 the trace does not show its\n"
 	"violation, 2 bad input, 3 internal error\n";
+
+/* The earlier executions a trace's lock-order cycle rests on. */
+struct prior_ctx {
+	struct exec *e;
+	const struct scen *sc;
+	const struct report_sched *rs;
+};
+
+static void prior_run(void *arg)
+{
+	const struct prior_ctx *p = arg;
+
+	if (p->rs->nprior)
+		explore_replay_prior(p->e, p->sc, p->rs, true);
+}
+
+/* shows_with -- internal: the signature of the trace's finding when its
+ * decisions run after the prior executions 'rs' names, or 0 if it does
+ * not show. */
+static uint64_t shows_with(struct exec *e, const struct scen *sc,
+			   const struct report_trace *t,
+			   const struct report_sched *rs)
+{
+	struct prior_ctx pc = { e, sc, rs };
+	struct sim_strategy *st = sim_strategy_replay(t->dec, t->ndec);
+	const struct exec_result *r;
+	uint64_t sig = 0;
+
+	sim_reset_checkers(exec_sim(e));
+	prior_run(&pc);
+	r = exec_run(e, st, t->sched.execution);
+	sim_strategy_destroy(st);
+	for (int i = 0; i < r->nfind && !sig; i++)
+		if (r->find[i].kind == t->kind)
+			sig = camp_signature(sc, &r->find[i]);
+	return sig;
+}
+
+/*
+ * fewer_priors -- internal: drop the prior executions the finding does not
+ * need, last first (for dfs, whose replay runs every execution up to the
+ * last prior, only the last ones count); returns the tests spent.
+ */
+static uint64_t fewer_priors(struct exec *e, const struct scen *sc,
+			     const struct report_trace *t, uint64_t sig,
+			     struct report_sched *rs)
+{
+	bool dfs = !strcmp(rs->strategy, "dfs");
+	uint64_t tests = 0;
+
+	for (int i = rs->nprior - 1; i >= 0; i--) {
+		struct report_sched cand = *rs;
+
+		if (dfs && i != cand.nprior - 1)
+			break;
+		memmove(&cand.prior[i], &cand.prior[i + 1],
+			(size_t)(cand.nprior - i - 1) * sizeof(cand.prior[0]));
+		cand.nprior--;
+		tests += 1 + (uint64_t)cand.nprior;
+		if (shows_with(e, sc, t, &cand) == sig)
+			*rs = cand;
+	}
+	return tests;
+}
 
 /* minimize_main -- `lockstep minimize TRACE`. */
 int minimize_main(int argc, char **argv)
@@ -324,12 +410,11 @@ int minimize_main(int argc, char **argv)
 	struct exec_options eo = { .log_events = true };
 	struct scen *sc;
 	struct exec *e;
-	struct sim_strategy *st;
-	const struct exec_result *r;
 	struct min_out mo;
+	struct prior_ctx pc;
 	char err[512], outpath[4096];
-	uint64_t sig = 0;
-	int c, code = 0, f = -1;
+	uint64_t sig = 0, prior_tests;
+	int c, code = 0, nprior;
 
 	optind = 1;
 	opterr = 0;
@@ -376,25 +461,20 @@ int minimize_main(int argc, char **argv)
 		code = 3;
 		goto out_scen;
 	}
-	/* The trace's own finding, for its signature. */
-	st = sim_strategy_replay(t.dec, t.ndec);
-	sim_reset_checkers(exec_sim(e));
-	r = exec_run(e, st, t.sched.execution);
-	sim_strategy_destroy(st);
-	for (int i = 0; i < r->nfind; i++)
-		if (r->find[i].kind == t.kind) {
-			sig = camp_signature(sc, &r->find[i]);
-			f = i;
-			break;
-		}
-	if (f < 0) {
+	/* The trace's own finding, for its signature (after the earlier
+	 * executions a lock-order cycle may rest on). */
+	sig = shows_with(e, sc, &t, &t.sched);
+	if (!sig) {
 		fprintf(stderr, "lockstep minimize: %s: the trace does not show "
 			"its %s\n", argv[optind], scen_violation_names[t.kind]);
 		code = 1;
 		goto out_exec;
 	}
+	nprior = t.sched.nprior;
+	prior_tests = fewer_priors(e, sc, &t, sig, &t.sched);
+	pc = (struct prior_ctx){ e, sc, &t.sched };
 	if (minimize_schedule(e, t.sched.execution, t.dec, t.ndec, t.kind, sig,
-			      budget, &mo) < 0) {
+			      budget, prior_run, &pc, &mo) < 0) {
 		fprintf(stderr, "lockstep minimize: the violation does not "
 			"reproduce\n");
 		code = 1;
@@ -408,8 +488,7 @@ int minimize_main(int argc, char **argv)
 		};
 		int werr;
 
-		snprintf(in.sched.strategy, sizeof(in.sched.strategy),
-			 "minimized");
+		in.sched.minimized = true;
 		if (output)
 			snprintf(outpath, sizeof(outpath), "%s", output);
 		else
@@ -422,7 +501,10 @@ int minimize_main(int argc, char **argv)
 		       quiet ? "" : "\n", mo.orig_preemptions, mo.preemptions,
 		       (unsigned long long)mo.orig_steps,
 		       (unsigned long long)mo.steps, mo.orig_ndec, mo.ndec,
-		       (unsigned long long)mo.tests);
+		       (unsigned long long)(mo.tests + prior_tests));
+		if (nprior)
+			printf("prior executions (a lock-order cycle's other "
+			       "edges): %d -> %d\n", nprior, t.sched.nprior);
 		if (werr) {
 			fprintf(stderr, "lockstep minimize: %s: %s\n", outpath,
 				strerror(-werr));

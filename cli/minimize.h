@@ -26,12 +26,15 @@ struct min_out {
  * minimize_schedule -- from the decisions 'dec' of execution 'index' that
  * showed a finding of 'kind' with signature 'sig' (campaign.h), the schedule
  * with the fewest preemptions, then the fewest steps, that still shows it,
- * within 'budget' executions.  On return 0 the struct exec holds the
- * minimized execution (replayed exactly), for its trace and report; -1 if
- * the decisions do not show the finding in the first place.
+ * within 'budget' executions.  'before' (or NULL) runs before each test,
+ * once the checkers are reset: the earlier executions a lock-order cycle
+ * rests on.  On return 0 the struct exec holds the minimized execution
+ * (replayed exactly), for its trace and report; -1 if the decisions do not
+ * show the finding in the first place.
  */
 int minimize_schedule(struct exec *e, uint64_t index, const uint8_t *dec,
 		      uint32_t ndec, enum scen_violation kind, uint64_t sig,
-		      uint64_t budget, struct min_out *out);
+		      uint64_t budget, void (*before)(void *), void *ctx,
+		      struct min_out *out);
 
 #endif

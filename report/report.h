@@ -35,6 +35,7 @@ struct finding {
 /* How the violating execution was scheduled: what a trace records. */
 struct report_sched {
 	char strategy[16];		/* pct, random, dfs */
+	bool minimized;			/* decisions shrunk by lockstep minimize */
 	uint64_t seed;
 	int depth;
 	uint64_t k;			/* PCT's step estimate */

@@ -160,7 +160,9 @@ void report_text(FILE *out, const struct report_in *in)
 	}
 	fprintf(out, "  scenario %s, fixes: %s\n", sc->path,
 		core_fixes_format(in->fixes, fixes, sizeof(fixes)));
-	fprintf(out, "  schedule: %s, seed %llu, execution %llu\n\n",
+	fprintf(out, "  schedule: %s%s, seed %llu, execution %llu\n\n",
+		in->sched.minimized && strcmp(in->sched.strategy, "minimized") ?
+			"minimized, " : "",
 		in->sched.strategy, (unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution);
 	for (int i = 0; i < sc->nsteps; i++) {
@@ -236,6 +238,7 @@ void report_json_finding(FILE *out, const struct report_in *in,
 	report_json_string(out, f->detail);
 	fprintf(out, ", \"strategy\": ");
 	report_json_string(out, in->sched.strategy);
+	fprintf(out, ", \"minimized\": %s", in->sched.minimized ? "true" : "false");
 	fprintf(out, ", \"seed\": %llu, \"execution\": %llu, \"decisions\": %u"
 		", \"trace\": ", (unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution, ndec);

@@ -9,6 +9,9 @@
  *   build: 1a2b3c4                   git describe of the build
  *   fixes: none                      the fixes in force, by name
  *   strategy: pct
+ *   minimized: yes                   only for lockstep minimize's
+ *                                    decisions (the strategy stays, for
+ *                                    the prior executions)
  *   seed: 1
  *   depth: 3
  *   k: 120
@@ -76,6 +79,8 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 	fprintf(f, "build: %s\n", report_build());
 	fprintf(f, "fixes: %s\n", core_fixes_format(fixes, fx, sizeof(fx)));
 	fprintf(f, "strategy: %s\n", sched->strategy);
+	if (sched->minimized)
+		fprintf(f, "minimized: yes\n");
 	fprintf(f, "seed: %" PRIu64 "\n", sched->seed);
 	fprintf(f, "depth: %d\n", sched->depth);
 	fprintf(f, "k: %" PRIu64 "\n", sched->k);
@@ -167,6 +172,11 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		} else if (!strcmp(line, "strategy")) {
 			snprintf(t->sched.strategy, sizeof(t->sched.strategy),
 				 "%s", val);
+			/* before "minimized: yes", the strategy said so */
+			if (!strcmp(val, "minimized"))
+				t->sched.minimized = true;
+		} else if (!strcmp(line, "minimized")) {
+			t->sched.minimized = !strcmp(val, "yes");
 		} else if (!strcmp(line, "seed")) {
 			t->sched.seed = strtoull(val, NULL, 10);
 		} else if (!strcmp(line, "depth")) {

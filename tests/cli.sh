@@ -111,6 +111,21 @@ if [ $rc -eq 0 ] && grep -q '^prior-executions: ' "$T/o6/dax-gup-vs-break-layout
 else
 	bad "cross-execution lock-order replay (exit $rc)"; diff "$T/lo-run1.txt" "$T/lo-replay.txt" | head
 fi
+# minimize keeps what the cycle rests on: it runs the prior executions
+# before each candidate, keeps the trace's strategy for them, and its
+# report is what a replay of the minimized trace prints.
+LO=$T/o6/dax-gup-vs-break-layouts-naive.lock-order.trace
+"$BIN" minimize "$LO" > "$T/lo-min.txt"; rc=$?
+sed '/^minimized: /,$d' "$T/lo-min.txt" | sed '$d' > "$T/lo-min1.txt"
+"$BIN" replay "$LO.min" > "$T/lo-min-replay.txt"; rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q '^minimized: yes' "$LO.min" &&
+   grep -q "^strategy: $(sed -n 's/^strategy: //p' "$LO")$" "$LO.min" &&
+   [ -s "$T/lo-min1.txt" ] && cmp -s "$T/lo-min1.txt" "$T/lo-min-replay.txt"; then
+	ok "minimize of a cross-execution lock-order trace: $(grep '^prior executions' "$T/lo-min.txt" | sed 's/.*: //') prior executions, replays byte for byte"
+else
+	bad "minimize of the cross-execution lock-order trace (exit $rc, replay $rc2)"
+	diff "$T/lo-min1.txt" "$T/lo-min-replay.txt" | head
+fi
 
 # docs/reference.md is `lockstep list`, verbatim.
 "$BIN" list > "$T/list2.txt"
