@@ -92,6 +92,52 @@ int lockdep_refs_held(const struct sim *s, int tid,
 #define LD_MAX_HELD 128		/* locks and references held at once */
 #define LD_MAX_SUB 8		/* nesting subclasses, as lockdep */
 
+#define LD_MAX_PATH 16		/* edges of a reported cycle */
+
+/* Where one side of a dependency happened, kept across executions. */
+struct ld_ctx {
+	char lock[SIM_NAME_MAX];	/* the instance: "invalidate_lock(a)" */
+	const char *fn;			/* the core's, a static string */
+	uint64_t exec;
+	uint8_t tid;
+	uint8_t sub;			/* nesting subclass */
+	char op[80];			/* "punch_hole(a, 4096, 4096)" */
+	char point[SIM_NAME_MAX];	/* "punch_hole.locked" */
+};
+
+struct ld_edge {
+	uint32_t from, to;
+	uint32_t next;			/* the next edge out of 'from' */
+	uint8_t hmode, amode;		/* enum ld_hmode, enum ld_amode */
+	uint8_t hsub, asub;		/* instance graph: subclasses */
+	struct ld_ctx held, taken;
+};
+
+struct ld_node {
+	char name[SIM_NAME_MAX];
+	uint64_t hash;
+	uint32_t index;
+	uint32_t first, last;		/* edges out, oldest first */
+	uint8_t sub;
+	uint8_t kind;			/* enum ld_kind */
+	bool rwsem;			/* a rw_semaphore: modes are shown */
+	const char *writer_fn;		/* where a writer could wait, or
+					 * NULL */
+};
+
+struct ld_graph {
+	bool inst;
+	struct ld_node **node;
+	uint32_t nnodes, cap_nodes;
+	struct ld_edge *edge;
+	uint32_t nedges, cap_edges;
+	ck_hs_t nodes;			/* by kind, name and subclass */
+	ck_hs_t edges;			/* by ends, types, subclasses */
+	/* search scratch: a state is a node and how the path came in */
+	uint32_t *seen, *via_edge, *via_state, *queue;
+	uint32_t cap_states, gen;
+};
+
 /* held modes and acquisition modes on an edge */
 enum ld_hmode { LD_H_EXCL, LD_H_SHARED };
 enum ld_amode { LD_A_EXCL, LD_A_READ, LD_A_RREAD };
@@ -142,8 +188,6 @@ struct ld_thread {
 	const struct sim_ref *ref_wait;	/* last wait for zero */
 };
 
-struct ld_graph;
-
 struct ld_state {
 	bool no_lockdep, no_race;
 	uint32_t gen;			/* execution generation */
@@ -172,6 +216,15 @@ void ld_context(const struct sim *s, int32_t op_ev, int32_t point_ev,
 bool ld_report_once(struct ld_state *ld, uint64_t sig);
 uint64_t ld_hash_str(uint64_t h, const char *str);
 uint64_t ld_hash_u64(uint64_t h, uint64_t v);
+/* ld_node_find -- the node of a kind, name and subclass, or LD_NONE. */
+uint32_t ld_node_find(struct ld_graph *g, enum ld_kind kind, const char *name,
+		      int sub);
+
+/* lockdep_report.c: a cycle closed by edge ei of g, its other edges
+ * 'path' (n of them; 0: a lock taken twice), as lockdep prints it */
+void ld_report_cycle(struct sim *s, struct ld_state *ld, struct ld_graph *g,
+		     uint32_t ei, const uint32_t *path, int n,
+		     const void *held_obj, const void *new_obj);
 
 /* race.c: the happens-before side of the hooks */
 void race_exec_begin(struct sim *s, struct ld_state *ld);
