@@ -163,7 +163,6 @@ struct strat_dfs {
 #define ACC_LOCK 3		/* a lock's scheduling point: its instance */
 #define ACC_TOUCH_R 4		/* a part of an object read (sim_touch) */
 #define ACC_TOUCH_W 5		/* ... written */
-#define ACC_ANY 6		/* anything (sim_inexact) */
 #define ACC_EXACT 7		/* what follows announces all (sim_exact) */
 
 /* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
@@ -253,10 +252,6 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 		fp_add_part(fp, ((name_key(e->what) ^ parent) & ~OBJ_WRITE) |
 				(e->arg == ACC_TOUCH_W ? OBJ_WRITE : 0),
 			    e->idx, parent);
-		return;
-	}
-	if (e->arg == ACC_ANY) {
-		fp->global = true;
 		return;
 	}
 	if (e->arg == ACC_EXACT)

@@ -711,19 +711,6 @@ void sim_exact(bool on)
 		sim_log(s, me, SIM_EV_ACCESS, 0, "", NULL, 7);
 }
 
-void sim_inexact(void)
-{
-	struct sim *s = sim_current_sim;
-	int me = sim_current_tid;
-
-	if (!s || !s->in_exec || me < 0 || !s->t[me].exact)
-		return;
-	s->t[me].exact = false;
-	/* what ran since the last point announced what it touched; what
-	 * runs from here to the next point may not */
-	sim_log(s, me, SIM_EV_ACCESS, 0, "", NULL, 6);
-}
-
 /* sim_scope_exact -- internal: if the caller is exact (sim_exact), log the
  * empty scope of the point that follows and return true. */
 bool sim_scope_exact(struct sim *s, int me, const char *fn)

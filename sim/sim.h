@@ -141,8 +141,9 @@ enum sim_ev_kind {
 	SIM_EV_ACCESS,			/* what: an object touched; arg 1:
 					 * the scope of the point that follows
 					 * (sim_point_obj); 0: a field read,
-					 * 2: a field written; 4, 5: a part
-					 * read, written (sim_touch, idx) */
+					 * 2: a field written; 3: a lock's
+					 * point; 4, 5: a part read, written
+					 * (sim_touch, idx); 7: sim_exact on */
 };
 
 struct sim_event {
@@ -269,12 +270,9 @@ void sim_touch(const char *part, const char *inst, uint32_t idx, bool write);
  * every shared datum it touches that no lock it holds protects (locks,
  * references, wait queues, fields, sim_touch), so its scheduling points
  * and locks need no scope: the search may commute its steps with any
- * step touching other data.  sim_inexact() ends that mid-operation, before
- * code that does not (the step so far becomes dependent with every
- * other).  Off at the start of each execution.
+ * step touching other data.  Off at the start of each execution.
  */
 void sim_exact(bool on);
-void sim_inexact(void);
 void sim_note(const char *text);
 /* Operation boundaries, for the report and the oracles' intervals ('text'
  * must outlive the execution's report: arena or static). */
