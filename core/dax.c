@@ -255,8 +255,7 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			dev_read(fs, (uint64_t)blk, in, out + done,
-				      (uint32_t)n);
+			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
 		if (into_map >= 0) {
 			error = copy_to_user_map(fs, into_map, into_off + done,
 						 out + done, n, "dax_iomap_actor");

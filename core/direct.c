@@ -127,8 +127,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			dev_read(fs, (uint64_t)blk, 0, out + done,
-				      (uint32_t)n);
+			dev_read(fs, (uint64_t)blk, 0, out + done, (uint32_t)n);
 		if (pin)
 			core_pin_io(fs, pin, done, out + done, n, false);
 		done += n;

@@ -42,7 +42,8 @@ void unlock_page(struct page *page, const char *fn)
 	sim_mutex_unlock(&page->lock, fn);
 }
 
-/* find_get_page -- the page at index with a reference, or NULL. */
+/* scan_get_page -- the page at index with a reference, or NULL, for a scan
+ * that announced the whole index (slots_touch). */
 struct page *scan_get_page(struct address_space *mapping, uint64_t index)
 {
 	struct page *page = xa_load(&mapping->i_pages, index);
@@ -53,6 +54,7 @@ struct page *scan_get_page(struct address_space *mapping, uint64_t index)
 	return page;
 }
 
+/* find_get_page -- the page at index with a reference, or NULL. */
 struct page *find_get_page(struct address_space *mapping, uint64_t index)
 {
 	slot_touch(mapping, index, false);
@@ -192,8 +194,7 @@ int readpage(struct page *page)
 		if (blks[b] < 0)
 			memset(p, 0, fs->block_size);
 		else
-			dev_read(fs, (uint64_t)blks[b], 0, p,
-				      fs->block_size);
+			dev_read(fs, (uint64_t)blks[b], 0, p, fs->block_size);
 	}
 	page->uptodate_blocks |= missing;
 	page->flags |= PG_uptodate;
@@ -593,7 +594,7 @@ int write_one_page(struct page *page)
 		if (blks[b] < 0)
 			continue;	/* ENOSPC: the page's data is lost (EIO) */
 		dev_write(fs, (uint64_t)blks[b], 0,
-			       page->data + (b << fs->blkbits), fs->block_size);
+			  page->data + (b << fs->blkbits), fs->block_size);
 	}
 	page->dirty_blocks = 0;
 	page->flags &= ~PG_dirty;

@@ -371,7 +371,7 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 			if (write) {
 				memcpy(p + in, b + done, n);
 				dev_persist(fs, (uint64_t)pte->pfn, in,
-						 (uint32_t)n);
+					    (uint32_t)n);
 			} else {
 				memcpy(b + done, p + in, n);
 			}
@@ -536,8 +536,8 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 				pin->pages[k]->dirty_blocks |= page_blocks_in_size(
 					pin->vma->vm_file, pin->pages[k]->index);
 			} else {
-				dev_persist(fs, (uint64_t)pin->pfns[k],
-						 in, (uint32_t)c);
+				dev_persist(fs, (uint64_t)pin->pfns[k], in,
+					    (uint32_t)c);
 			}
 		}
 		done += c;

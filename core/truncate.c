@@ -175,8 +175,8 @@ static void zero_partial_block(struct inode *inode, uint64_t from, uint64_t to)
 
 	if (blk >= 0 && to > from)
 		dev_zero(fs, (uint64_t)blk,
-			      (uint32_t)(from & (fs->block_size - 1)),
-			      (uint32_t)(to - from));
+			 (uint32_t)(from & (fs->block_size - 1)),
+			 (uint32_t)(to - from));
 }
 
 /* free_range -- internal: zero the partial blocks at the edges of bytes
