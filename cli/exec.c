@@ -289,6 +289,12 @@ static void describe_word(const struct exec *e, uint64_t w, char *buf,
 		 (unsigned long long)stamp_word(w) * 8, op);
 }
 
+/* map_target -- internal: the file and file offset behind a map offset. */
+static int map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
+{
+	return core_map_file(e->fs, map, off, foff);
+}
+
 /*
  * hist_touch -- internal: the instant just taken (sim_now()) is the start
  * or end of an interval of file's history (-1: of any file's, where the
@@ -326,28 +332,20 @@ static void hist_close(struct exec *e, int file, uint32_t slot)
 	hist_end(&e->hist[file], slot, sim_now());
 }
 
-/* map_file -- internal: the file behind mapping 'map', or -1 if it is not
- * mapped yet: a map index is mapped once in an execution, to one file. */
-static int map_file(struct exec *e, int map)
-{
-	uint64_t off;
-
-	return map >= 0 ? core_map_file(e->fs, map, 0, &off) : -1;
-}
-
 /* hist_open_touch -- internal: the instant an operation starts (rs), for
  * each history it will write or check a read against (every history when
  * that is a mapping's file, not mapped yet). */
 static void hist_open_touch(struct exec *e, const struct scen_op *op)
 {
 	const struct scen *sc = e->sc;
+	uint64_t off;		/* a map index is mapped once, to one file */
 
 	switch (op->kind) {
 	case SCEN_OP_READ:
 	case SCEN_OP_DIO_READ:
 		hist_touch(op->file, false);
 		if (op->into_map >= 0)
-			hist_touch(map_file(e, op->into_map), true);
+			hist_touch(map_target(e, op->into_map, 0, &off), true);
 		break;
 	case SCEN_OP_WRITE:
 	case SCEN_OP_DIO_WRITE:
@@ -356,13 +354,13 @@ static void hist_open_touch(struct exec *e, const struct scen_op *op)
 		hist_touch(op->file, true);
 		break;
 	case SCEN_OP_LOAD:
-		hist_touch(map_file(e, op->map), false);
+		hist_touch(map_target(e, op->map, 0, &off), false);
 		break;
 	case SCEN_OP_STORE:
-		hist_touch(map_file(e, op->map), true);
+		hist_touch(map_target(e, op->map, 0, &off), true);
 		break;
 	case SCEN_OP_DMA_WRITE:
-		hist_touch(map_file(e, sc->pins[op->pin].map), true);
+		hist_touch(map_target(e, sc->pins[op->pin].map, 0, &off), true);
 		break;
 	case SCEN_OP_CLONE:
 		hist_touch(op->file, false);
@@ -451,12 +449,6 @@ static unsigned char *stamped(unsigned file, uint32_t id, uint64_t pos,
 
 	stamp_fill(buf, file, id, pos, len);
 	return buf;
-}
-
-/* map_target -- internal: the file and file offset behind a map offset. */
-static int map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
-{
-	return core_map_file(e->fs, map, off, foff);
 }
 
 /* dma_write -- internal: a device writes stamped data through a pin, page
@@ -685,13 +677,13 @@ static void run_op(struct exec *e, int tid, int opi)
 		core_iput(inode);
 	sim_exact(false);
 	observe(e, &e->seen[tid], &res, sizeof(res));
+	/* what came back: a read's res bytes, a load's or clone's all */
 	if (buf && res >= 0 && (op->kind == SCEN_OP_READ ||
-				op->kind == SCEN_OP_DIO_READ ||
-				op->kind == SCEN_OP_LOAD ||
-				op->kind == SCEN_OP_CLONE))
-		observe(e, &e->seen[tid], buf, op->kind == SCEN_OP_READ ||
-					    op->kind == SCEN_OP_DIO_READ ?
-					    (size_t)res : (size_t)len);
+				op->kind == SCEN_OP_DIO_READ))
+		observe(e, &e->seen[tid], buf, (size_t)res);
+	else if (buf && res == 0 && (op->kind == SCEN_OP_LOAD ||
+				     op->kind == SCEN_OP_CLONE))
+		observe(e, &e->seen[tid], buf, (size_t)len);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
 	if (res < 0 && -res != op->expect_error)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
@@ -877,7 +869,7 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	struct exec_result *r = &e->res;
 
 	memset(r, 0, sizeof(*r));
-	for (int t = 0; t < SCEN_MAX_THREADS; t++)
+	for (int t = 0; e->want_outcome && t < sc->nthreads; t++)
 		e->seen[t] = 14695981039346656037ull;
 	sim_new_arena(e->sim);
 	for (int f = 0; f < sc->nfiles; f++) {

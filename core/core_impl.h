@@ -241,14 +241,21 @@ static inline void dev_persist(struct core_fs *fs, uint64_t blk, uint32_t off,
  * the page in it ("pg" of the file, by page index: lookups, the page's
  * flags, blocks and data, which a reader copies with only a reference
  * held), every slot of a file (a scan of the index), i_size (read without
- * i_rwsem), and the rest of the inode ("ino": the VMAs that map it).  A
- * page's reference count is left out: gets and puts commute.
+ * i_rwsem), and the rest of the inode ("ino": its mapping count and its
+ * flags).  A page's reference count is left out: gets and puts commute.
  */
+
+/* page_elem -- the element of a page index (past 16 bits: the whole part,
+ * as SIM_TOUCH_IDX members are). */
+static inline uint32_t page_elem(uint64_t index)
+{
+	return index > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)index;
+}
+
 static inline void slot_touch(const struct address_space *mapping,
 			      uint64_t index, bool write)
 {
-	sim_touch("pg", mapping->host->name,
-		  index > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)index, write);
+	sim_touch("pg", mapping->host->name, page_elem(index), write);
 }
 
 /* slots_touch -- every slot of the file's page cache. */
@@ -259,9 +266,7 @@ static inline void slots_touch(const struct address_space *mapping, bool write)
 
 static inline void page_touch(const struct page *page, bool write)
 {
-	sim_touch("pg", page->home->name,
-		  page->index > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)page->index,
-		  write);
+	sim_touch("pg", page->home->name, page_elem(page->index), write);
 }
 
 static inline void isize_touch(const struct inode *inode, bool write)
@@ -286,10 +291,8 @@ static inline void vma_touch(int map, bool write)
 static inline void pte_touch(const struct vm_area_struct *vma, uint64_t i,
 			     bool write)
 {
-	uint64_t pgoff = vma->vm_pgoff + i;
-
-	sim_touch("pte", vma->vm_file->name,
-		  pgoff > 0xfffe ? SIM_TOUCH_ALL : (uint32_t)pgoff, write);
+	sim_touch("pte", vma->vm_file->name, page_elem(vma->vm_pgoff + i),
+		  write);
 }
 
 /* xa.c-like helpers (core/inode.c) */
