@@ -17,7 +17,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 echo "== bundled scenarios"
-for s in scenarios/*.yaml tests/scenarios/*.yaml; do
+for s in scenarios/*.yaml tests/scenarios/*.yaml tests/scenarios/fidelity/*.yaml; do
 	[ -e "$s" ] || continue
 	case "$s" in tests/scenarios/loader-*) continue ;; esac
 	if "$BIN" run -q --out "$out" "$s"; then
