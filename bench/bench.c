@@ -25,7 +25,7 @@
  *
  *   3. Executions per second on each bundled scenario (scenarios/NAME.yaml),
  *      under PCT with the scenario's seed and depth and k measured as
- *      cli/explore.c does, for about EXEC_SECONDS each, with the event log
+ *      engine/explore.c does, for about EXEC_SECONDS each, with the event log
  *      on (as `lockstep run` does) and off.
  *
  *   4. Schedules and seconds to the first expected violation of each
@@ -66,7 +66,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 #include "scenarios/scen.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
@@ -274,7 +274,7 @@ static int load_scenarios(struct bscen *b, int max)
 }
 
 /* open_exec -- internal: an engine for b as it stands, and k for PCT (the
- * steps of the non-preemptive schedule, as cli/explore.c measures it). */
+ * steps of the non-preemptive schedule, as engine/explore.c measures it). */
 static struct exec *open_exec_opts(const struct bscen *b, bool log_events,
 				   bool checkers, uint64_t *k)
 {

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli/campaign.h"
-#include "cli/exec.h"
-#include "cli/explore.h"
+#include "campaign/campaign.h"
+#include "engine/exec.h"
+#include "engine/explore.h"
 #include "core/core.h"
 #include "report/report.h"
 #include "scenarios/scen.h"

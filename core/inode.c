@@ -4,7 +4,7 @@
  * the index, and the checker's views (device read-back, block accounting).
  */
 #include "core/core_impl.h"
-#include "core/stamp.h"
+#include "oracle/stamp.h"
 
 #include <errno.h>
 #include <stdarg.h>

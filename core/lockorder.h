@@ -27,7 +27,7 @@
  * filemap_invalidate_lock_two).  Waits that are not locks: break-layouts
  * waits for a DAX page's pins to drop; O_DIRECT's inode_dio_wait.
  *
- * The rank of each class below is its depth in this tree; sim/lockdep.c
+ * The rank of each class below is its depth in this tree; checkers/lockdep.c
  * checks every acquisition against it at run time, so this comment cannot
  * go stale.  Two locks of one class nest only with a subclass
  * (down_write_nested), ordered by simulated address.

@@ -92,4 +92,22 @@ void report_trace_free(struct report_trace *t);
 
 const char *report_build(void);
 
+/* ---- Signatures ---------------------------------------------------------- */
+
+/*
+ * report_signature -- what makes two findings the same bug: the kind, the
+ * scenario, the finding's 'what' with its numbers left out, the set of
+ * operations its evidence names and, for deadlocks, lock-order cycles,
+ * data races and crashes, the first line of the evidence without numbers
+ * (the locks and functions involved).  Not the schedule.
+ */
+uint64_t report_signature(const struct scen *sc, const struct finding *f);
+
+/* report_mix, report_fnv -- the hashes signatures and campaign seeds are
+ * made of: splitmix64's finaliser; FNV-1a from REPORT_FNV0, digits left out
+ * when 'strip'. */
+#define REPORT_FNV0 0xcbf29ce484222325ull
+uint64_t report_mix(uint64_t x);
+uint64_t report_fnv(uint64_t h, const char *s, bool strip);
+
 #endif

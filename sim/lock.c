@@ -16,7 +16,7 @@
  * Outside an execution (set-up and final checks on the explorer thread)
  * the same calls are plain state changes: no contention is possible.
  *
- * The checkers (sim/lockdep.h) see every operation of an execution: an
+ * The checkers (checkers/lockdep.h) see every operation of an execution: an
  * acquisition before it may block (the dependency is added even if the
  * thread never gets the lock) and again once granted (held from then on,
  * and ordered after the releases it acquires); a release before the lock
@@ -24,7 +24,7 @@
  * wait; references' gets, puts and waits for zero.
  */
 #include "sim/sim_impl.h"
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 
 #include <stdio.h>
 #include <string.h>

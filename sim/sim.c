@@ -24,7 +24,7 @@
  * leaks nothing.
  */
 #include "sim/sim_impl.h"
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 
 #include <errno.h>
 #include <linux/futex.h>

@@ -113,7 +113,7 @@ struct sim_ref {
 struct sim_var {
 	char name[SIM_NAME_MAX];
 	uint32_t id;
-	/* FastTrack shadow (sim/race.c), valid in execution 'gen' only;
+	/* FastTrack shadow (checkers/race.c), valid in execution 'gen' only;
 	 * epochs are clock << 4 | thread, 0: none */
 	uint32_t gen;
 	uint32_t w;			/* the last write */

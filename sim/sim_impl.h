@@ -89,7 +89,7 @@ struct sim {
 	int npoints;
 	struct sim_point_name points[SIM_MAX_POINTS];
 
-	/* the checkers (sim/lockdep.c, sim/race.c) */
+	/* the checkers (checkers/lockdep.c, checkers/race.c) */
 	void *lockdep;			/* their state, across executions */
 	int nreports;
 	struct sim_report reports[8];	/* found in this execution */

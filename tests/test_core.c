@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 #include "core/core.h"
 #include "core/core_impl.h"
-#include "core/stamp.h"
+#include "oracle/stamp.h"
 #include "pmem/dev.h"
 #include "sim/sim.h"
 

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 #include "scenarios/scen.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"

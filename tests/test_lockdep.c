@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tests/test_lockdep.c -- Check suite for the checkers of sim/: the lock
- * dependency graph (sim/lockdep.c), the deadlock report (sim/sim.c) and
- * the data-race checker (sim/race.c).
+ * dependency graph (checkers/lockdep.c), the deadlock report (sim/sim.c) and
+ * the data-race checker (checkers/race.c).
  *
  * Each test is a small lock program: up to four threads, each a list of
  * instructions (take, drop, get, put, wait, access) over a few locks,
@@ -13,14 +13,14 @@
  * report is a defect too.
  *
  * Lock classes here have rank 0, so the documented-order check of
- * sim/lockdep.c (core/lockorder.h) stays out of the way.
+ * checkers/lockdep.c (core/lockorder.h) stays out of the way.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_oracle.c -- the data oracle (core/stamp.h): a stale word is
+ * tests/test_oracle.c -- the data oracle (oracle/stamp.h): a stale word is
  * caught, a word from a write that overlaps the read is accepted, and the
  * per-byte rules hold for partial writes and other files' data.
  */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stamp.h"
+#include "oracle/stamp.h"
 
 static struct hist h;
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/fuzz_main.c -- `lockstep fuzz`: its options, the scenarios it is
+ * cli/fuzz_cmd.c -- `lockstep fuzz`: its options, the scenarios it is
  * given (files, or directories of *.yaml) and the campaign directory it
- * starts, resumes or starts anew; then the coordinator (cli/fuzz.c).
+ * starts, resumes or starts anew; then the coordinator (campaign/fuzz.c).
  *
  * Bad input (a scenario that does not load, an unknown fix, a directory
  * that already holds a campaign and no --resume or --fresh) stops it with
  * exit 2 before any worker exists.
  */
-#include "cli/fuzz.h"
+#include "campaign/fuzz.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 
 static const char fuzz_usage[] =
 	"usage: lockstep fuzz [OPTIONS] PATH...\n"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/explore.h -- running scenarios: the schedules, the outcome against
+ * engine/explore.h -- running scenarios: the schedules, the outcome against
  * expect:, reports, traces, JSON and JUnit; and replaying a trace.
  */
-#ifndef LOCKSTEP_CLI_EXPLORE_H
-#define LOCKSTEP_CLI_EXPLORE_H
+#ifndef LOCKSTEP_ENGINE_EXPLORE_H
+#define LOCKSTEP_ENGINE_EXPLORE_H
 
 #include <stdbool.h>
 #include <stdint.h>

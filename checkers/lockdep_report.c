@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/lockdep_report.c -- the lock-order report: a cycle of the dependency
- * graph (sim/lockdep.c) printed as lockdep prints it -- the acquisition
+ * checkers/lockdep_report.c -- the lock-order report: a cycle of the dependency
+ * graph (checkers/lockdep.c) printed as lockdep prints it -- the acquisition
  * that closes it, "the existing dependency chain" with both contexts of
  * every edge (function, operation, point, thread, execution), and the
  * possible unsafe locking scenario -- once per distinct cycle, with the
  * earlier executions its edges come from (sim_report.prior).
  */
 #define LOCKDEP_INTERNAL
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 #include "sim/sim_impl.h"
 
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/campaign.h -- what the campaign commands (fuzz, merge, minimize)
+ * campaign/campaign.h -- what the campaign commands (fuzz, merge, minimize)
  * share: finding signatures, the files of a campaign directory, atomic
  * writes, coverage keys and the summary.
  *
@@ -28,8 +28,8 @@
  * space of a slot is what shards and workers split: shard K of N takes the
  * indexes i = K-1 (mod N), worker W of J within it i = K-1 + N W (mod N J).
  */
-#ifndef LOCKSTEP_CLI_CAMPAIGN_H
-#define LOCKSTEP_CLI_CAMPAIGN_H
+#ifndef LOCKSTEP_CAMPAIGN_CAMPAIGN_H
+#define LOCKSTEP_CAMPAIGN_CAMPAIGN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -55,17 +55,6 @@ int camp_strats_parse(const char *list, uint32_t *mask, char *err,
  * name and the strategy, mixed. */
 uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat);
 uint64_t camp_mix(uint64_t x);
-
-/* ---- Signatures ---------------------------------------------------------- */
-
-/*
- * camp_signature -- what makes two findings the same bug: the kind, the
- * scenario, the finding's 'what' with its numbers left out, the set of
- * operations its evidence names and, for deadlocks, lock-order cycles,
- * data races and crashes, the first line of the evidence without numbers
- * (the locks and functions involved).  Not the schedule.
- */
-uint64_t camp_signature(const struct scen *sc, const struct finding *f);
 
 /* ---- Files ----------------------------------------------------------------- */
 
@@ -192,7 +181,7 @@ int camp_parse_duration(const char *s, double *seconds);
 /* camp_parse_shard -- "K/N", 1 <= K <= N; -1 if bad. */
 int camp_parse_shard(const char *s, int *k, int *n);
 
-/* ---- The summary (cli/merge.c) ----------------------------------------------------- */
+/* ---- The summary (campaign/merge.c) ----------------------------------------------------- */
 
 struct camp_summary_opts {
 	const char *json, *junit, *text;	/* files to write, or NULL */
@@ -211,9 +200,9 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o);
 
 /* ---- The commands ----------------------------------------------------------------- */
 
-int fuzz_main(int argc, char **argv);		/* cli/fuzz.c */
-int merge_main(int argc, char **argv);		/* cli/merge.c */
-int minimize_main(int argc, char **argv);	/* cli/minimize.c */
-int bisect_main(int argc, char **argv);		/* cli/bisect.c */
+int fuzz_main(int argc, char **argv);		/* cli/fuzz_cmd.c */
+int merge_main(int argc, char **argv);		/* campaign/merge.c */
+int minimize_main(int argc, char **argv);	/* engine/minimize.c */
+int bisect_main(int argc, char **argv);		/* campaign/bisect.c */
 
 #endif

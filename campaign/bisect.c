@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/bisect.c -- `lockstep bisect --good REV --bad REV FILE...`: the
+ * campaign/bisect.c -- `lockstep bisect --good REV --bad REV FILE...`: the
  * commit of lockstep's own history that broke a scenario (SPEC.md 2, 8).
  *
  * It works in a temporary clone of the repository, never in the user's
@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/campaign.h"
+#include "campaign/campaign.h"
 
 static const char bisect_usage[] =
 	"usage: lockstep bisect --good REV --bad REV [OPTIONS] FILE...\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/stamp.h -- stamped data, the file histories and the data oracles.
+ * oracle/stamp.h -- stamped data, the file histories and the data oracles.
  *
  * Every 8-byte word a scenario writes carries a stamp: which file, which
  * operation, which word of the file.  So any byte that comes back can be
@@ -18,8 +18,8 @@
  * no entry covering the same byte ran entirely after i ended and before rs
  * (SPEC.md 4).  Operations in flight have end = HIST_OPEN.
  */
-#ifndef LOCKSTEP_CORE_STAMP_H
-#define LOCKSTEP_CORE_STAMP_H
+#ifndef LOCKSTEP_ORACLE_STAMP_H
+#define LOCKSTEP_ORACLE_STAMP_H
 
 #include <stdbool.h>
 #include <stdint.h>

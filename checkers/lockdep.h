@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/lockdep.h -- the checkers' hooks in the lock paths, and the state the
- * lock-order checker (sim/lockdep.c) shares with the data-race checker
- * (sim/race.c).  Private to sim/.
+ * checkers/lockdep.h -- the checkers' hooks in the lock paths, and the state the
+ * lock-order checker (checkers/lockdep.c) shares with the data-race checker
+ * (checkers/race.c).  Private to sim/.
  *
  * The hooks are called by sim/lock.c on the running thread of an
  * execution, never on the explorer:
@@ -23,8 +23,8 @@
  *
  * Concurrency: like the rest of a struct sim, used by one thread at a time.
  */
-#ifndef LOCKSTEP_SIM_LOCKDEP_H
-#define LOCKSTEP_SIM_LOCKDEP_H
+#ifndef LOCKSTEP_CHECKERS_LOCKDEP_H
+#define LOCKSTEP_CHECKERS_LOCKDEP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/exec.h -- the execution engine: a scenario run under the scheduler,
+ * engine/exec.h -- the execution engine: a scenario run under the scheduler,
  * with the oracles applied to what each execution did.
  *
  * Owns: struct exec (one per scenario run: the device, the simulator and
  * its threads, the per-file histories) and the findings of the last
  * execution.  Single-threaded use: one explorer per struct exec.
  */
-#ifndef LOCKSTEP_CLI_EXEC_H
-#define LOCKSTEP_CLI_EXEC_H
+#ifndef LOCKSTEP_ENGINE_EXEC_H
+#define LOCKSTEP_ENGINE_EXEC_H
 
 #include <stdbool.h>
 #include <stdint.h>

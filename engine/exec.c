@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/exec.c -- one execution: set up the files, run the threads' operations
+ * engine/exec.c -- one execution: set up the files, run the threads' operations
  * under the scheduler, then apply the oracles (SPEC.md 4).
  *
- * The data oracles work on stamped data (core/stamp.h).  Each operation that
+ * The data oracles work on stamped data (oracle/stamp.h).  Each operation that
  * changes a file is entered in the file's history over its logical interval;
  * each read is checked against the history when it returns.  After all
  * threads finish, every file is read once through the page cache as it
@@ -11,7 +11,7 @@
  * after writeback and eviction (lost-write), and the blocks are accounted
  * for (lost-block).
  */
-#include "cli/exec.h"
+#include "engine/exec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "core/stamp.h"
+#include "oracle/stamp.h"
 #include "pmem/dev.h"
 
 struct exec_thread {

@@ -1,27 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/fuzz.c -- `lockstep fuzz`: the coordinator of a campaign (SPEC.md 7).
+ * campaign/fuzz.c -- `lockstep fuzz`: the coordinator of a campaign (SPEC.md 7).
  *
  * The life of a campaign:
  *
  *   load every scenario (bad input: exit 2 before anything runs)
- *   write DIR/campaign; map the shared memory (cli/fuzz.h); on --resume
+ *   write DIR/campaign; map the shared memory (campaign/fuzz.h); on --resume
  *   fill it from DIR (signatures of the findings saved, coverage)
  *   fork one worker per job, each pinned to a CPU, before any thread
- *   exists  ->  cli/fuzz_worker.c
+ *   exists  ->  campaign/fuzz_worker.c
  *   every 100 ms: reap workers (restart one that crashed or asked to be
  *   replaced; write the crash finding of one that died in an execution),
  *   the time budget, SIGINT/SIGTERM; every second: the progress line (on a
  *   terminal), new findings, the coverage timeline
  *   stop: set 'stop', wait for the workers (they finish the execution in
  *   flight and save their progress), write coverage, then the summary,
- *   JSON and JUnit (cli/merge.c reads it all back from DIR)
+ *   JSON and JUnit (campaign/merge.c reads it all back from DIR)
  *
  * kill -9 of the coordinator takes the workers with it (PR_SET_PDEATHSIG);
  * what is on disk is complete: findings are written whole, progress at most
  * a second old.  `--resume` starts from there.
  */
-#include "cli/fuzz.h"
+#include "campaign/fuzz.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +41,7 @@
 
 #include <ck_pr.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 #include "core/core.h"
 
 #define SIG_CAP (1u << 14)
@@ -325,7 +325,7 @@ static void died(struct coord *c, int w, int status)
 		ws->skip_strat = ws->strat;
 		ws->skip_index = ws->index;
 	}
-	sig = camp_signature(sc, &f);
+	sig = report_signature(sc, &f);
 	if (!camp_set_add(cfg->sigs, sig))
 		return;
 	snprintf(m.id, sizeof(m.id), "%s.crash.%016" PRIx64, sc->name, sig);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/campaign.c -- the pieces the campaign commands share: signatures,
+ * campaign/campaign.c -- the pieces the campaign commands share: signatures,
  * atomic files, the campaign's configuration, finding metadata, worker
  * state, the shared coverage set and the coverage keys of an execution.
  *
@@ -8,7 +8,7 @@
  * person can read them and a killed campaign leaves nothing half parsed:
  * each file is replaced whole by camp_write_atomic().
  */
-#include "cli/campaign.h"
+#include "campaign/campaign.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -30,32 +30,17 @@ const char *const camp_strat_names[CAMP__NSTRAT] = {
 
 /* ---- Hashing ---------------------------------------------------------------- */
 
-/* camp_mix -- splitmix64's finaliser: a good 64-bit mix. */
+/* camp_mix -- a good 64-bit mix (report_mix, splitmix64's finaliser). */
 uint64_t camp_mix(uint64_t x)
 {
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	return report_mix(x);
 }
-
-/* fnv -- FNV-1a over s, digits left out when 'strip'. */
-static uint64_t fnv(uint64_t h, const char *s, bool strip)
-{
-	for (; s && *s; s++) {
-		if (strip && isdigit((unsigned char)*s))
-			continue;
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	}
-	return h;
-}
-
-#define FNV0 0xcbf29ce484222325ull
 
 /* camp_slot_seed -- the seed of one slot of the portfolio. */
 uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat)
 {
-	return camp_mix(seed ^ camp_mix(fnv(FNV0, scen, false) + (uint64_t)strat));
+	return camp_mix(seed ^ camp_mix(report_fnv(REPORT_FNV0, scen, false) +
+					(uint64_t)strat));
 }
 
 /* camp_strats_parse -- --strategies LIST to a mask. */
@@ -93,55 +78,6 @@ int camp_strats_parse(const char *list, uint32_t *mask, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- Signatures -------------------------------------------------------------- */
-
-/* ops_named -- internal: the operations 'text' names as "op(". */
-static uint32_t ops_named(const char *text)
-{
-	uint32_t m = 0;
-
-	for (int k = 0; k < SCEN_OP__COUNT; k++) {
-		size_t l = strlen(scen_op_names[k]);
-
-		for (const char *p = strstr(text, scen_op_names[k]); p;
-		     p = strstr(p + 1, scen_op_names[k])) {
-			if (p[l] != '(')
-				continue;
-			if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
-				continue;
-			m |= 1u << k;
-			break;
-		}
-	}
-	return m;
-}
-
-/* camp_signature -- what makes two findings one bug (campaign.h). */
-uint64_t camp_signature(const struct scen *sc, const struct finding *f)
-{
-	uint64_t h = FNV0;
-	uint32_t ops = ops_named(f->what) | ops_named(f->detail);
-	char first[sizeof(f->detail)];
-
-	h = fnv(h, scen_violation_names[f->kind], false);
-	h = fnv(h ^ 1, sc->name, false);
-	h = fnv(h ^ 2, f->what, true);
-	h = camp_mix(h ^ ops);
-	switch (f->kind) {
-	case SCEN_V_DEADLOCK:
-	case SCEN_V_LOCK_ORDER:
-	case SCEN_V_DATA_RACE:
-	case SCEN_V_CRASH:
-		snprintf(first, sizeof(first), "%s", f->detail);
-		first[strcspn(first, "\n")] = 0;
-		h = fnv(h ^ 3, first, true);
-		break;
-	default:
-		break;
-	}
-	return camp_mix(h);
 }
 
 /* ---- Files ----------------------------------------------------------------------- */
@@ -578,7 +514,7 @@ void camp_set_forget(struct camp_set *s, uint64_t key)
 
 uint64_t camp_scen_tag(const char *scen)
 {
-	return (fnv(FNV0, scen, false) & 0x7fffull) << 48;
+	return (report_fnv(REPORT_FNV0, scen, false) & 0x7fffull) << 48;
 }
 
 /* cov_event -- internal: a lock operation or a named point. */
@@ -601,7 +537,7 @@ static bool cov_event(const struct sim_event *e)
  */
 static uint64_t ev_hash(const struct sim_event *e)
 {
-	return fnv(FNV0 ^ (uint64_t)e->kind, e->what, true);
+	return report_fnv(REPORT_FNV0 ^ (uint64_t)e->kind, e->what, true);
 }
 
 /* camp_coverage -- the coverage keys of the last execution (campaign.h). */

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/fuzz.h -- a campaign (SPEC.md 7): the coordinator (cli/fuzz.c) and
- * its workers (cli/fuzz_worker.c), and the memory they share.
+ * campaign/fuzz.h -- a campaign (SPEC.md 7): the coordinator (campaign/fuzz.c) and
+ * its workers (campaign/fuzz_worker.c), and the memory they share.
  *
  * The coordinator loads the scenarios, maps the shared memory and forks the
  * workers before any thread exists (the simulator's threads are created by
  * each worker, after the fork).  Workers write their findings and their
- * progress to the campaign directory themselves (cli/campaign.h); the
+ * progress to the campaign directory themselves (campaign/campaign.h); the
  * shared memory carries only what the coordinator shows while they run
  * (counters, coverage, the signatures already claimed) and what it needs
  * when a worker dies (the execution in flight and its decisions so far).
@@ -16,13 +16,13 @@
  * progress figure is harmless) and adds to the sets with compare-and-swap
  * (campaign.h).  'stop' is written by the coordinator only.
  */
-#ifndef LOCKSTEP_CLI_FUZZ_H
-#define LOCKSTEP_CLI_FUZZ_H
+#ifndef LOCKSTEP_CAMPAIGN_FUZZ_H
+#define LOCKSTEP_CAMPAIGN_FUZZ_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/campaign.h"
+#include "campaign/campaign.h"
 
 #define FUZZ_MAX_JOBS 256
 #define FUZZ_MAX_DEC 65536

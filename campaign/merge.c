@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/merge.c -- the summary of one or more campaign directories, and
+ * campaign/merge.c -- the summary of one or more campaign directories, and
  * `lockstep merge`.
  *
  * Everything comes back from disk, so that the summary of a campaign, of
@@ -22,7 +22,7 @@
  * failure per unexpected finding and per missing expected violation; the
  * expected findings are listed in system-out.
  */
-#include "cli/fuzz.h"
+#include "campaign/fuzz.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/stamp.c -- stamped data and the per-byte history check.
+ * oracle/stamp.c -- stamped data and the per-byte history check.
  *
  * Cost: hist_check is O(bytes x entries covering them) in the worst case,
  * but a whole word equal to an allowed stamp is accepted at once, which is
  * the common case; scenarios have tens of operations.
  */
-#include "core/stamp.h"
+#include "oracle/stamp.h"
 
 #include <stdlib.h>
 #include <string.h>

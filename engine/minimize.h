@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/minimize.h -- a shorter schedule with the same violation: delta
+ * engine/minimize.h -- a shorter schedule with the same violation: delta
  * debugging over the decisions of a trace (`lockstep minimize`, and each
  * new finding of a campaign).
  */
-#ifndef LOCKSTEP_CLI_MINIMIZE_H
-#define LOCKSTEP_CLI_MINIMIZE_H
+#ifndef LOCKSTEP_ENGINE_MINIMIZE_H
+#define LOCKSTEP_ENGINE_MINIMIZE_H
 
 #include <stdint.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 
 struct min_out {
 	uint8_t *dec;			/* malloc'd: the minimized decisions */

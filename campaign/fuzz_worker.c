@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/fuzz_worker.c -- one worker of a campaign: the portfolio's slots in
+ * campaign/fuzz_worker.c -- one worker of a campaign: the portfolio's slots in
  * turn, each execution's coverage, and each new finding saved, then
  * minimized.
  *
@@ -24,7 +24,7 @@
  * in the core) is saved like any finding, then the worker exits with
  * FUZZ_EXIT_REPLACE so that a fresh process goes on.
  */
-#include "cli/fuzz.h"
+#include "campaign/fuzz.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,8 +35,8 @@
 
 #include <ck_pr.h>
 
-#include "cli/exec.h"
-#include "cli/minimize.h"
+#include "engine/exec.h"
+#include "engine/minimize.h"
 #include "core/core.h"
 
 #define CHUNK 32
@@ -488,7 +488,7 @@ static bool run_one(struct worker *W, struct wslot *sl)
 
 	for (int f = 0; f < r->nfind; f++) {
 		const struct finding *fd = &r->find[f];
-		uint64_t sig = camp_signature(cfg->sc[sl->scen], fd);
+		uint64_t sig = report_signature(cfg->sc[sl->scen], fd);
 
 		if (fd->kind == SCEN_V_CRASH)
 			crashed = true;

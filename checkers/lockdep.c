@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/lockdep.c -- the lock dependency graph: lockdep's rules, plus what
- * lockdep cannot see.  Its report is sim/lockdep_report.c's.
+ * checkers/lockdep.c -- the lock dependency graph: lockdep's rules, plus what
+ * lockdep cannot see.  Its report is checkers/lockdep_report.c's.
  *
  * Two checks run on every acquisition of an execution.
  *
@@ -82,7 +82,7 @@
  * rotation.
  */
 #define LOCKDEP_INTERNAL
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 #include "sim/sim_impl.h"
 
 #include <stdarg.h>
@@ -259,7 +259,7 @@ static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
 	return n->index;
 }
 
-/* ld_node_find -- the node if it exists, else LD_NONE (sim/lockdep.h). */
+/* ld_node_find -- the node if it exists, else LD_NONE (checkers/lockdep.h). */
 uint32_t ld_node_find(struct ld_graph *g, enum ld_kind kind, const char *name,
 		      int sub)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/explore.c -- exploring a scenario's schedules and judging the outcome.
+ * engine/explore.c -- exploring a scenario's schedules and judging the outcome.
  *
  * Execution i of a run is scheduled by the strategy seeded with (seed, i),
  * so it is the same execution whatever ran before it.  PCT needs k, the
@@ -16,7 +16,7 @@
  * the scenario does not expect, and ends with a sentence saying which:
  * "explored all N schedules within K preemptions" or where it stopped.
  */
-#include "cli/explore.h"
+#include "engine/explore.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli/exec.h"
+#include "engine/exec.h"
 #include "core/core.h"
 #include "report/report.h"
 
@@ -419,7 +419,7 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 }
 
 /*
- * explore_replay_prior -- see cli/explore.h.  Execution i of pct and
+ * explore_replay_prior -- see engine/explore.h.  Execution i of pct and
  * random is a function of (seed, i); dfs is a sequence, so every execution
  * up to the last prior one runs again, in order.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cli/minimize.c -- delta debugging over a schedule's decisions.
+ * engine/minimize.c -- delta debugging over a schedule's decisions.
  *
  * A schedule is taken as a list of runs, (thread, n): thread runs for n
  * choice points.  The runs of the failing trace are its decisions,
@@ -11,7 +11,7 @@
  * switch, and whatever is removed, the candidate is a valid schedule.
  *
  * ddmin (Zeller and Hildebrandt, TSE 2002) removes runs while the
- * violation stays the same: same kind and same signature (campaign.h).  A
+ * violation stays the same: same kind and same signature (report_signature).  A
  * candidate is kept only if it has no more preemptions and no more steps
  * than the best so far, so the result is what a person reads most easily:
  * the fewest preemptions, then the fewest steps.  The result is the
@@ -27,7 +27,7 @@
  * bounds them (500 by default, well under a second for the bundled
  * scenarios).
  */
-#include "cli/minimize.h"
+#include "engine/minimize.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/campaign.h"
-#include "cli/explore.h"
+#include "report/report.h"
+#include "engine/explore.h"
 
 struct run {
 	uint8_t tid;
@@ -119,7 +119,7 @@ static int shows(const struct mctx *m, const struct exec_result *r)
 {
 	for (int f = 0; f < r->nfind; f++)
 		if (r->find[f].kind == m->kind &&
-		    camp_signature(exec_scen(m->e), &r->find[f]) == m->sig)
+		    report_signature(exec_scen(m->e), &r->find[f]) == m->sig)
 			return f;
 	return -1;
 }
@@ -227,7 +227,7 @@ static int ddmin(struct mctx *m, struct run *run, int n, struct run *tmp)
 	return n;
 }
 
-/* minimize_schedule -- see cli/minimize.h. */
+/* minimize_schedule -- see engine/minimize.h. */
 int minimize_schedule(struct exec *e, uint64_t index, const uint8_t *dec,
 		      uint32_t ndec, enum scen_violation kind, uint64_t sig,
 		      uint64_t budget, void (*before)(void *), void *ctx,
@@ -361,7 +361,7 @@ static uint64_t shows_with(struct exec *e, const struct scen *sc,
 	sim_strategy_destroy(st);
 	for (int i = 0; i < r->nfind && !sig; i++)
 		if (r->find[i].kind == t->kind)
-			sig = camp_signature(sc, &r->find[i]);
+			sig = report_signature(sc, &r->find[i]);
 	return sig;
 }
 

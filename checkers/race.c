@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/race.c -- the data-race checker on annotated shared fields: FastTrack
+ * checkers/race.c -- the data-race checker on annotated shared fields: FastTrack
  * (Flanagan and Freund, PLDI 2009) over the simulator's synchronisation.
  *
  * Each thread of an execution has a vector clock C_t; each lock, wait
- * queue and reference (their records in sim/lockdep.c) the clocks of the
+ * queue and reference (their records in checkers/lockdep.c) the clocks of the
  * releases others may acquire.  Happens-before is:
  *
  *   set-up        -> everything: clocks start at zero and a field's shadow
@@ -35,7 +35,7 @@
  * Each is logged (SIM_EV_ACCESS), checker on or off, for sim/dfs.c.
  */
 #define LOCKDEP_INTERNAL
-#include "sim/lockdep.h"
+#include "checkers/lockdep.h"
 #include "sim/sim_impl.h"
 
 #include <ck_pr.h>
