@@ -96,8 +96,18 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/liblockstep.a
 
 else
 
+ifeq ($(DEPS_TRIED),yes)
+# deps ran and pkg-config still cannot find a library: say which, once,
+# rather than calling make again for ever.
+all check demo bench unit:
+	@echo "lockstep: pkg-config still cannot find: $$(for p in $(PKGS); do \
+		pkg-config --exists $$p || printf '%s ' $$p; done)" >&2
+	@echo "  (installed, but no .pc file? check PKG_CONFIG_PATH)" >&2
+	@exit 1
+else
 all check demo bench unit: deps
-	@$(MAKE) --no-print-directory $@
+	@$(MAKE) --no-print-directory DEPS_TRIED=yes $@
+endif
 
 endif
 

@@ -80,16 +80,23 @@ bool core_point_valid(const char *name);
 
 /* ---- The filesystem of one execution ----------------------------------- */
 
+/* core_fill_fn -- the bytes [pos, pos+len) of file 'index's initial
+ * content: the engine's stamped pattern (oracle/stamp.h).  The core never
+ * decides what data is, only where it goes. */
+typedef void (*core_fill_fn)(void *buf, int index, uint64_t pos,
+			     uint64_t len);
+
 struct core_file_spec {
 	const char *name;
 	uint64_t size;
 	bool dax;
 	int index;			/* stamps carry it: < 128 */
+	core_fill_fn fill;		/* initial content; NULL: zeros */
 };
 
 /*
  * core_fs_create -- a filesystem on 'dev' (reset first) with the files of
- * 'spec', each filled with its stamped pattern and persisted.  Called on the
+ * 'spec', each filled with its initial content (spec.fill) and persisted.  Called on the
  * explorer thread before the execution; allocates from the sim arena.
  */
 typedef void (*core_report_fn)(void *ctx, int kind, const char *what,

@@ -4,7 +4,6 @@
  * the index, and the checker's views (device read-back, block accounting).
  */
 #include "core/core_impl.h"
-#include "oracle/stamp.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -165,9 +164,9 @@ struct dax_page *dax_page(struct core_fs *fs, uint64_t blk)
 
 /* ---- The filesystem -------------------------------------------------------- */
 
-/* fill_initial -- internal: write the file's stamped pattern straight to
+/* fill_initial -- internal: write the file's initial content straight to
  * newly allocated blocks, as if written and synced before the execution. */
-static int fill_initial(struct inode *inode, uint64_t size)
+static int fill_initial(struct inode *inode, uint64_t size, core_fill_fn fill)
 {
 	struct core_fs *fs = inode->fs;
 	unsigned char buf[4096];
@@ -179,7 +178,10 @@ static int fill_initial(struct inode *inode, uint64_t size)
 
 		if (blk < 0)
 			return (int)blk;
-		stamp_fill(buf, (unsigned)inode->index, 0, off, n);
+		if (fill)
+			fill(buf, inode->index, off, n);
+		else
+			memset(buf, 0, n);
 		pmem_dev_write(fs->dev, (uint64_t)blk, 0, buf, (uint32_t)n);
 	}
 	inode->i_size = size;
@@ -247,7 +249,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 			      SIM_RWSEM, spec[i].name);
 		inode->i_mapping = &inode->i_data;
 		fs->inodes[i] = inode;
-		if (fill_initial(inode, spec[i].size) < 0)
+		if (fill_initial(inode, spec[i].size, spec[i].fill) < 0)
 			return NULL;	/* ENOSPC: the scenario's files don't fit */
 	}
 	return fs;

@@ -23,6 +23,9 @@
 #include "oracle/stamp.h"
 #include "pmem/dev.h"
 
+_Static_assert(SCEN_MAX_STEPS <= SIM_MAX_STEPS,
+	       "every interleave: step fits the scheduler's");
+
 struct exec_thread {
 	struct exec *e;
 	int tid;
@@ -493,7 +496,7 @@ static void run_op(struct exec *e, int tid, int opi)
 	uint32_t rs, slot = 0;
 	long long res = 0;
 	unsigned char *buf = NULL;
-	uint64_t len = op->len > (64u << 20) ? (64u << 20) : op->len;
+	uint64_t len = op->len > SCEN_MAX_IO ? SCEN_MAX_IO : op->len;
 	uint64_t foff = 0;
 	int xf = -1;
 	char msg[256];
@@ -748,6 +751,13 @@ static void final_checks(void *arg)
 
 /* ---- The engine ---------------------------------------------------------------------- */
 
+/* initial_content -- internal: a file's content before the execution,
+ * stamped as written by operation 0 (core_fill_fn). */
+static void initial_content(void *buf, int index, uint64_t pos, uint64_t len)
+{
+	stamp_fill(buf, (unsigned)index, 0, pos, len);
+}
+
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen)
 {
@@ -787,6 +797,7 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		e->spec[f] = (struct core_file_spec){
 			.name = sc->files[f].name, .size = sc->files[f].size,
 			.dax = sc->files[f].dax, .index = f,
+			.fill = initial_content,
 		};
 	return e;
 }
@@ -865,7 +876,7 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 				   uint64_t index)
 {
 	const struct scen *sc = e->sc;
-	struct sim_step steps[64];
+	struct sim_step steps[SCEN_MAX_STEPS];
 	struct exec_result *r = &e->res;
 
 	memset(r, 0, sizeof(*r));

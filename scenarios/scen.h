@@ -21,6 +21,10 @@
 #define SCEN_MAX_THREADS 16
 #define SCEN_MAX_OPS 64		/* per thread */
 #define SCEN_NAME_MAX 64
+#define SCEN_MAX_STEPS 64		/* interleave: steps (sim's SIM_MAX_STEPS) */
+/* The most one operation moves: longer reads and writes are cut to it
+ * (the kernel caps one call at MAX_RW_COUNT, about 2 GiB). */
+#define SCEN_MAX_IO (64u << 20)
 
 /* A source position, 1-based, for messages about a scenario. */
 struct scen_pos {
@@ -187,7 +191,7 @@ struct scen {
 	struct scen_pin pins[SCEN_MAX_THREADS * SCEN_MAX_OPS];
 
 	int nsteps;
-	struct scen_step steps[64];
+	struct scen_step steps[SCEN_MAX_STEPS];
 
 	uint32_t check;			/* mask of scen_violation; default all */
 	struct scen_explore explore;

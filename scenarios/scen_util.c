@@ -23,47 +23,8 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "scenarios/scen.h"
+#include "scenarios/scen_impl.h"
 
-/*
- * Shared by scen_load.c and scen_util.c, and by nothing else: the YAML
- * access layer and the vocabulary helpers.  (scenarios/ has no private
- * header; keep this block identical in both files.)
- */
-int scen_fail(struct scen_error *err, const yaml_node_t *n, const char *fmt,
-	      ...) __attribute__((format(printf, 3, 4)));
-int scen_fail_pos(struct scen_error *err, struct scen_pos pos, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
-struct scen_pos scen_pos_of(const yaml_node_t *n);
-const char *scen_got(const yaml_node_t *n, char *buf, size_t size);
-const char *scen_scalar(struct scen_error *err, const yaml_node_t *n,
-			const char *what);
-int scen_get_u64(struct scen_error *err, const yaml_node_t *n, uint64_t *out);
-int scen_get_range(struct scen_error *err, const yaml_node_t *n,
-		   const char *what, uint64_t lo, uint64_t hi, uint64_t *out);
-int scen_get_bool(struct scen_error *err, const yaml_node_t *n, bool *out);
-int scen_get_name(struct scen_error *err, const yaml_node_t *n,
-		  const char *what, bool underscore, char *buf);
-const char *scen_join(const char *base, size_t stride, int n, char *buf,
-		      size_t size);
-const char *scen_join_ptrs(const char *const *names, int n, char *buf,
-			   size_t size);
-int scen_find(const char *name, const char *base, size_t stride, int n);
-int scen_lookup(struct scen_error *err, const yaml_node_t *n, const char *kind,
-		const char *const *names, int count, const char *extra);
-int scen_fields(struct scen_error *err, yaml_document_t *doc,
-		const yaml_node_t *n, const char *what, const char *const *keys,
-		int nkeys, unsigned allowed, yaml_node_t **vals);
-int scen_missing(struct scen_error *err, const yaml_node_t *map,
-		 const char *key, const char *what);
-int scen_seq(struct scen_error *err, yaml_document_t *doc, const yaml_node_t *n,
-	     const char *what, int max);
-int scen_yaml_load(const char *path, yaml_document_t *doc, uint64_t *hash,
-		   struct scen_error *err);
-int scen_nearest(const char *word, const char *const *cands, int n);
-int scen_errno_value(const char *name);
-extern const char *const scen_errno_names[];
-extern const int scen_nerrno;
 
 #define SCEN_FILE_MAX (1 << 20)
 
@@ -146,7 +107,7 @@ static const int errno_values[] = { SCEN_ERRNOS(ERRNO_VALUE) };
 #undef ERRNO_VALUE
 /* clang-format on */
 
-#define NERRNO ((int)(sizeof(errno_values) / sizeof(errno_values[0])))
+#define NERRNO ARRAY_LEN(errno_values)
 const int scen_nerrno = NERRNO;
 
 /* scen_errno_value -- the errno an "EINVAL"-style name stands for, or 0. */
@@ -697,7 +658,7 @@ int scen_fields(struct scen_error *err, yaml_document_t *doc,
 	char g[64], list[256];
 	const char *in = what ? " in " : "", *w = what ? what : "";
 
-	if (nkeys > (int)(sizeof(cands) / sizeof(cands[0])))
+	if (nkeys > ARRAY_LEN(cands))
 		return scen_fail(err, n, "internal error: too many keys");
 	if (n->type != YAML_MAPPING_NODE)
 		return scen_fail(err, n, "expected a mapping%s%s, got %s",

@@ -172,7 +172,8 @@ enum sim_abort {
 	SIM_ABORT_LIMIT,		/* too many steps: a livelock */
 };
 
-/* A directed step (scenario interleave:). */
+/* A directed step (scenario interleave:); at most SIM_MAX_STEPS of them. */
+#define SIM_MAX_STEPS 64
 struct sim_step {
 	int tid;
 	const char *until;		/* point name, or NULL for 'run' */

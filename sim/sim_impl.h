@@ -11,7 +11,6 @@
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
-#define SIM_MAX_STEPS 64	/* interleave: steps */
 #define SIM_MAX_HELD 32		/* locks one thread holds at once */
 #define SIM_MAX_POINTS 256	/* distinct "op.point" names */
 

@@ -21,10 +21,16 @@
 static struct sim *sim;
 static struct pmem_dev *dev;
 
+static void stamped(void *buf, int index, uint64_t pos, uint64_t len)
+{
+	stamp_fill(buf, (unsigned)index, 0, pos, len);
+}
+
 static struct core_fs *mkfs(uint32_t bs, uint32_t fixes, uint64_t size_a)
 {
 	static const struct core_file_spec spec_tmpl[2] = {
-		{ .name = "a", .index = 0 }, { .name = "b", .index = 1 },
+		{ .name = "a", .index = 0, .fill = stamped },
+		{ .name = "b", .index = 1, .fill = stamped },
 	};
 	struct core_file_spec spec[2];
 	char err[256];
