@@ -232,29 +232,11 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 /* ---- Judging ------------------------------------------------------------------ */
 
 /* judge -- internal: the scenario against its expect:, as `lockstep run`
- * judges.
- */
+ * judges. */
 static bool judge(const struct sscen *sc, char *why, size_t len)
 {
-	uint32_t unexpected = sc->found & ~sc->cs.expect & ~sc->cs.tolerate;
-	uint32_t missing = sc->cs.expect & ~sc->found;
-	char a[128];
-
-	if (unexpected) {
-		scen_violations_format(unexpected, a, sizeof(a));
-		snprintf(why, len, "found %s, not expected", a);
-	} else if (missing) {
-		scen_violations_format(missing, a, sizeof(a));
-		snprintf(why, len, "expected %s, not found in %" PRIu64
-			 " executions", a, sc->executions);
-	} else if (sc->found) {
-		scen_violations_format(sc->found, a, sizeof(a));
-		snprintf(why, len, "%s found as expected", a);
-	} else {
-		snprintf(why, len, "clean in %" PRIu64 " executions, as "
-			 "expected", sc->executions);
-	}
-	return !unexpected && !missing;
+	return report_verdict(sc->cs.expect, sc->cs.tolerate, sc->found,
+			      sc->executions, "executions", why, len);
 }
 
 /* expected -- internal: whether the scenario expects or tolerates the

@@ -56,27 +56,9 @@ static double now_seconds(void)
 /* judge -- internal: the outcome against expect: (SPEC.md 8). */
 static void judge(struct outcome *oc)
 {
-	const struct scen *sc = oc->sc;
-	uint32_t unexpected = oc->found & ~sc->expect & ~sc->tolerate;
-	uint32_t missing = sc->expect & ~oc->found;
-	char a[128];
-
-	oc->pass = !unexpected && !missing;
-	if (unexpected) {
-		scen_violations_format(unexpected, a, sizeof(a));
-		snprintf(oc->why, sizeof(oc->why), "found %s, not expected", a);
-	} else if (missing) {
-		scen_violations_format(missing, a, sizeof(a));
-		snprintf(oc->why, sizeof(oc->why),
-			 "expected %s, not found in %llu schedules", a,
-			 (unsigned long long)oc->schedules_run);
-	} else if (oc->found) {
-		scen_violations_format(oc->found, a, sizeof(a));
-		snprintf(oc->why, sizeof(oc->why), "%s found as expected", a);
-	} else {
-		snprintf(oc->why, sizeof(oc->why), "clean in %llu schedules, "
-			 "as expected", (unsigned long long)oc->schedules_run);
-	}
+	oc->pass = report_verdict(oc->sc->expect, oc->sc->tolerate, oc->found,
+				  oc->schedules_run, "schedules", oc->why,
+				  sizeof(oc->why));
 }
 
 /* explore_no_por -- --no-por, or LOCKSTEP_NO_POR=1 in the environment. */

@@ -110,4 +110,14 @@ uint64_t report_signature(const struct scen *sc, const struct finding *f);
 uint64_t report_mix(uint64_t x);
 uint64_t report_fnv(uint64_t h, const char *s, bool strip);
 
+/*
+ * report_verdict -- the outcome against expect: (SPEC.md 8): true when every
+ * violation found is expected or tolerated and every expected one was
+ * found; 'why' says so in a line ("found X, not expected", "expected X,
+ * not found in N schedules", "X found as expected", "clean in N schedules,
+ * as expected"), N being 'count' 'unit'.  Masks of enum scen_violation.
+ */
+bool report_verdict(uint32_t expect, uint32_t tolerate, uint32_t found,
+		    uint64_t count, const char *unit, char *why, size_t len);
+
 #endif
