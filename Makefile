@@ -26,7 +26,7 @@ endif
 
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check demo bench deps format clean unit scenarios FORCE
+.PHONY: all check demo bench deps format format-check clean unit scenarios FORCE
 
 ifeq ($(DEPS_OK),yes)
 
@@ -117,6 +117,15 @@ deps:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# format-check: the tree as .clang-format has it; CI runs it.
+format-check:
+	@command -v clang-format >/dev/null 2>&1 || { \
+		echo "make format-check: clang-format is not installed" >&2; exit 2; }
+	@bad=0; for f in $$(git ls-files '*.c' '*.h'); do \
+		clang-format --style=file "$$f" | cmp -s - "$$f" || \
+		{ echo "not formatted: $$f (make format)"; bad=1; }; \
+	done; exit $$bad
 
 clean:
 	rm -rf build lockstep lockstep-out
