@@ -265,8 +265,18 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 		}
 	}
 	fclose(f);
+	/* Every count is checked against its limit before anything uses
+	 * it: the file may have been edited by hand, or truncated. */
 	if (!c->nscen || c->shard_n < 1 || c->jobs < 1) {
 		snprintf(err, errlen, "%s: incomplete campaign file", path);
+		return -1;
+	}
+	if (c->jobs > CAMP_MAX_JOBS || c->shard_k < 1 ||
+	    c->shard_k > c->shard_n || !c->strats ||
+	    c->strats >= (1u << CAMP__NSTRAT)) {
+		snprintf(err, errlen, "%s: jobs %d (1..%d), shard %d/%d or "
+			 "strategies %u out of range", path, c->jobs,
+			 CAMP_MAX_JOBS, c->shard_k, c->shard_n, c->strats);
 		return -1;
 	}
 	return 0;

@@ -86,6 +86,7 @@ struct camp_scen {
 };
 
 #define CAMP_MAX_SCEN 256
+#define CAMP_MAX_JOBS 256		/* worker processes of one campaign */
 struct camp_conf {
 	int nscen;
 	struct camp_scen scen[CAMP_MAX_SCEN];

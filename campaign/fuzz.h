@@ -24,7 +24,7 @@
 
 #include "campaign/campaign.h"
 
-#define FUZZ_MAX_JOBS 256
+#define FUZZ_MAX_JOBS CAMP_MAX_JOBS
 #define FUZZ_MAX_DEC 65536
 #define FUZZ_EXIT_REPLACE 42		/* a worker asks to be replaced */
 

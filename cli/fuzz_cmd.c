@@ -351,6 +351,18 @@ static int setup(const struct fopts *o, int n, char **paths,
 	return 0;
 }
 
+/* pool_is_private -- internal: whether each worker gets a pool of its own
+ * from --pool (else $LOCKSTEP_POOL): a directory, or the default. */
+static bool pool_is_private(const char *pool)
+{
+	struct stat st;
+
+	if (!pool)
+		pool = getenv("LOCKSTEP_POOL");
+	return !pool || !*pool ||
+	       (stat(pool, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 /* fuzz_main -- `lockstep fuzz`: options, scenarios, the campaign
  * directory, then the coordinator.
  */
@@ -387,6 +399,13 @@ int fuzz_main(int argc, char **argv)
 	code = setup(&o, argc - first, argv + first, &cfg);
 	if (code)
 		return code;
+	if (cfg.conf.jobs > 1 && !pool_is_private(o.pool)) {
+		fprintf(stderr, "lockstep fuzz: --pool %s is a file, and a pool "
+			"file serves one process: give a directory, in which "
+			"each of the %d workers makes its own\n",
+			o.pool ? o.pool : getenv("LOCKSTEP_POOL"), cfg.conf.jobs);
+		return 2;
+	}
 	if (o.resume && o.jobs && o.jobs != cfg.conf.jobs)
 		fprintf(stderr, "lockstep fuzz: --resume: the campaign runs "
 			"%d jobs; --jobs %d ignored\n", cfg.conf.jobs, o.jobs);

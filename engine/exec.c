@@ -777,7 +777,10 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	e->want_outcome = opt->outcome;
 	e->dev = pmem_dev_open(opt->pool, sc->block_size, sc->blocks, err, errlen);
 	if (!e->dev) {
+		int saved = errno;	/* EINVAL: the --pool given */
+
 		free(e);
+		errno = saved;
 		return NULL;
 	}
 	e->sim = sim_create(sc->nthreads, &so);

@@ -44,7 +44,8 @@ struct exec;
 
 /* exec_new -- set up for running 'sc' with 'fixes'; NULL with a message in
  * err on failure (a pool that cannot be made, an operation this build does
- * not model). */
+ * not model), errno EINVAL when it is the user's input (a --pool that is
+ * not usable as given: exit 2), another value otherwise (exit 3). */
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen);
 void exec_free(struct exec *e);

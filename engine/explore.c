@@ -159,8 +159,10 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	}
 	e = exec_new(sc, oc->fixes, &eo, err, sizeof(err));
 	if (!e) {
+		int code = errno == EINVAL ? 2 : 3;
+
 		fprintf(stderr, "lockstep: %s\n", err);
-		return 3;
+		return code;
 	}
 	snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "%s",
 		 scen_strategy_names[o->have_strategy ? o->strategy :
@@ -450,10 +452,11 @@ int explore_replay(const struct explore_opts *o, const char *path)
 			t.build, report_build());
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
 	if (!e) {
+		code = errno == EINVAL ? 2 : 3;
 		fprintf(stderr, "lockstep: %s\n", err);
 		scen_free(sc);
 		report_trace_free(&t);
-		return 3;
+		return code;
 	}
 	if (t.sched.nprior)
 		explore_replay_prior(e, sc, &t.sched, !explore_no_por(o));

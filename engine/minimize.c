@@ -457,8 +457,8 @@ int minimize_main(int argc, char **argv)
 	eo.pool = pool;
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
 	if (!e) {
+		code = errno == EINVAL ? 2 : 3;
 		fprintf(stderr, "lockstep: %s\n", err);
-		code = 3;
 		goto out_scen;
 	}
 	/* The trace's own finding, for its signature (after the earlier

@@ -25,10 +25,19 @@ struct pmem_dev;
 
 /*
  * pmem_dev_open -- map a pool for nblocks blocks of block_size bytes.
- * 'path': a directory (a temporary file is made in it), an existing file
- * or DAX device, or NULL for $LOCKSTEP_POOL, else a temporary file under
- * /dev/shm, else under $TMPDIR.  On failure returns NULL and says why in
- * err.
+ * 'path' (else $LOCKSTEP_POOL):
+ *   a directory       an unnamed temporary file in it, nobody else's;
+ *   a file            made if it does not exist (O_EXCL, allocated whole so
+ *                     that no page is sparse), with a header page: magic,
+ *                     version, geometry, owner pid; an existing file is used
+ *                     only if it has that header (else it is left byte for
+ *                     byte), and grown if it is too small;
+ *   devdax:DEVICE     a DAX device, all of it, asked for explicitly;
+ * and by default an unnamed file under /dev/shm, else $TMPDIR, else /tmp.
+ * A pool file is locked (flock) while mapped: a second process is refused.
+ * On failure returns NULL, says why in err and sets errno: EINVAL when
+ * the path given is unusable as it is (the user's input), another value
+ * otherwise.  A failed creation leaves nothing behind.
  */
 struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 			       uint64_t nblocks, char *err, size_t errlen);

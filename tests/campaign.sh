@@ -183,6 +183,24 @@ else
 	cat "$T/resume.txt" | tail -5
 fi
 
+# ---- campaign state is checked, not trusted ---------------------------------
+
+cp -r "$K" "$T/forged"
+sed -i 's/^jobs: .*/jobs: 2000/' "$T/forged/campaign"
+timeout 20 "$BIN" fuzz --resume --time 2s --out "$T/forged" -q > "$T/forged.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -q 'jobs 2000 (1..256)' "$T/forged.txt"; then
+	ok "--resume of a campaign file forged to jobs: 2000 exits 2 and says why"
+else
+	bad "--resume with jobs: 2000 (exit $rc)"; cat "$T/forged.txt"
+fi
+"$BIN" fuzz scenarios/punch-hole-vs-read-5.15.yaml --jobs 2 --time 1s \
+	--pool "$T/forged/campaign" --out "$T/pooled" -q > "$T/pool.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && grep -q 'a pool file serves one process' "$T/pool.txt"; then
+	ok "fuzz --jobs 2 --pool FILE is refused (exit 2)"
+else
+	bad "fuzz --jobs 2 --pool FILE (exit $rc)"; cat "$T/pool.txt"
+fi
+
 # ---- shards: disjoint, and together the whole --------------------------------
 
 SC="scenarios/punch-hole-vs-read.yaml scenarios/punch-hole-vs-read-5.15.yaml"

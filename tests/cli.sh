@@ -127,6 +127,17 @@ else
 	diff "$T/lo-min1.txt" "$T/lo-min-replay.txt" | head
 fi
 
+# --pool: a file that is not lockstep's is refused (exit 2) and untouched.
+head -c 300000 /dev/urandom > "$T/foreign"
+cp "$T/foreign" "$T/foreign.orig"
+"$BIN" run -q --pool "$T/foreign" scenarios/punch-hole-vs-read-5.15.yaml > "$T/foreign.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && cmp -s "$T/foreign" "$T/foreign.orig" &&
+   grep -q "pool $T/foreign: not a lockstep pool" "$T/foreign.txt"; then
+	ok "--pool naming a foreign file: exit 2, the file byte for byte as it was"
+else
+	bad "--pool naming a foreign file (exit $rc)"; cat "$T/foreign.txt"
+fi
+
 # docs/reference.md is `lockstep list`, verbatim.
 "$BIN" list > "$T/list2.txt"
 sed -n '/^```$/,/^```$/p' docs/reference.md | sed '1d;$d' > "$T/ref.txt"

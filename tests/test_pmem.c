@@ -3,8 +3,10 @@
  * tests/test_pmem.c -- Check suite for the block device (pmem/).
  *
  * Covers: opening a pool (the default under /dev/shm, an explicit
- * directory, an explicit file, and the errors of a bad path or a file too
- * small), the allocator (lowest free block first, a freed block handed out
+ * directory, an explicit file made with its header, reused and grown; a
+ * foreign file refused and left byte for byte; a pool another process
+ * holds refused; a creation that does not fit a full tmpfs leaving nothing
+ * behind; the errors of a bad path), the allocator (lowest free block first, a freed block handed out
  * next, -ENOSPC when full, -EINVAL for a double free or a block out of
  * range), block I/O (write/read round trips, zeroing, stores through the
  * DAX address) and pmem_dev_reset (every block free and every written
@@ -15,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pmem/dev.h"
@@ -126,9 +130,10 @@ START_TEST(test_open_explicit)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_ge(st.st_size, 1024 * 16);
 
-	/* An existing file: used as it is, and zeroed whatever it held. */
+	/* A pool lockstep made: used again, zeroed whatever it held. */
 	f = fopen(path, "r+");
 	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 4096, SEEK_SET), 0);
 	ck_assert_int_eq(fputs("garbage", f) >= 0, 1);
 	ck_assert_int_eq(fclose(f), 0);
 	d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
@@ -136,13 +141,136 @@ START_TEST(test_open_explicit)
 	ck_assert(block_is_zero(d, 0));
 	pmem_dev_close(d);
 
-	/* An existing file too small for the pool: an error saying so. */
+	/* Too small for the pool asked for: it is ours, so it grows. */
 	d = pmem_dev_open(path, 4096, 64, err, sizeof(err));
-	ck_assert_ptr_null(d);
-	ck_assert_msg(strstr(err, path) && strstr(err, "needed"), "'%s'", err);
+	ck_assert_msg(d != NULL, "%s: %s", path, err);
+	pmem_dev_close(d);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_ge(st.st_size, 4096 * 65);
 
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* file_bytes -- the whole file, malloc'd; *len its size */
+static unsigned char *file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	ck_assert_uint_eq(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_open_foreign)
+{
+	char path[] = "/tmp/lockstep-foreign-XXXXXX";
+	char err[256] = "";
+	unsigned char text[300000], *after;
+	size_t len;
+	int fd = mkstemp(path);
+
+	/* A file that is not lockstep's, larger than the pool: refused,
+	 * errno EINVAL (the user's input), and left byte for byte. */
+	ck_assert_int_ge(fd, 0);
+	fill(text, sizeof(text), 7, 3);
+	ck_assert_int_eq(write(fd, text, sizeof(text)), (int)sizeof(text));
+	close(fd);
+	errno = 0;
+	ck_assert_ptr_null(pmem_dev_open(path, 4096, 64, err, sizeof(err)));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(err, path) && strstr(err, "not a lockstep pool"),
+		      "'%s'", err);
+	after = file_bytes(path, &len);
+	ck_assert_uint_eq(len, sizeof(text));
+	ck_assert_int_eq(memcmp(after, text, len), 0);
+	free(after);
+	ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+START_TEST(test_open_in_use)
+{
+	char dir[] = "/tmp/lockstep-pmem-XXXXXX";
+	char path[64], err[256] = "";
+	struct pmem_dev *d;
+	int pipefd[2], status;
+	char c;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pool", dir);
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* Another process holds the pool until told to stop. */
+		d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
+		if (write(pipefd[1], d ? "y" : "n", 1) != 1 ||
+		    read(pipefd[0], &c, 1) != 1)
+			_exit(2);
+		pmem_dev_close(d);
+		_exit(d ? 0 : 1);
+	}
+	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'y');
+	errno = 0;
+	d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(err, "in use by another lockstep"), "'%s'", err);
+	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Released with the other process: ours now. */
+	d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	pmem_dev_close(d);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+START_TEST(test_open_full_tmpfs)
+{
+	char dir[] = "/tmp/lockstep-tmpfs-XXXXXX";
+	char path[64], err[256] = "";
+	struct pmem_dev *d;
+	struct stat st;
+
+	/* A pool that does not fit a 1 MiB tmpfs: refused, nothing left
+	 * behind, and no SIGBUS from a sparse file on the next try. */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0) {
+		printf("test_pmem: skipped the full-tmpfs case: cannot mount "
+		       "a tmpfs here (%s)\n", strerror(errno));
+		rmdir(dir);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/pool", dir);
+	for (int i = 0; i < 2; i++) {
+		errno = 0;
+		d = pmem_dev_open(path, 4096, 1024, err, sizeof(err));
+		ck_assert_ptr_null(d);
+		ck_assert_int_eq(errno, EINVAL);
+		ck_assert_msg(strstr(err, "cannot allocate"), "'%s'", err);
+		ck_assert_int_ne(stat(path, &st), 0);
+	}
+	/* One that fits is fine. */
+	d = pmem_dev_open(path, 4096, 64, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	pmem_dev_close(d);
+	umount(dir);
+	rmdir(dir);
 }
 END_TEST
 
@@ -345,6 +473,9 @@ static Suite *pmem_suite(void)
 	tcase_add_test(tc, test_open_default);
 	tcase_add_test(tc, test_open_bad_path);
 	tcase_add_test(tc, test_open_explicit);
+	tcase_add_test(tc, test_open_foreign);
+	tcase_add_test(tc, test_open_in_use);
+	tcase_add_test(tc, test_open_full_tmpfs);
 	tcase_add_test(tc, test_alloc_lowest);
 	tcase_add_test(tc, test_alloc_enospc);
 	tcase_add_test(tc, test_free_invalid);
