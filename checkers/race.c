@@ -14,7 +14,9 @@
  *                    release (up_read) only by later writers, so two
  *                    readers stay unordered; a reader acquires the writers'
  *                    releases;
- *   put           -> a wait for zero that returns (sim_ref_wait_zero);
+ *   put           -> a wait for zero that returns (sim_ref_wait_zero),
+ *                    and the put that drops the count to zero (a fully
+ *                    ordered atomic_dec_and_test: iput's last reference);
  *   sim_wake_all  -> a wait on that queue that returns, woken or not;
  *   thread start  -> the thread (after set-up); thread end joins nothing
  *                    (only the explorer's final checks come after it).

@@ -399,8 +399,13 @@ void sim_ref_put(struct sim_ref *r, const char *fn)
 	if (!active(&s, &me))
 		return;
 	lockdep_ref_put(s, me, r, fn);
-	if (!r->count)
+	/* The put that drops the count to zero is ordered after every
+	 * earlier put (atomic_dec_and_test is fully ordered): whoever
+	 * then frees the object sees what the other holders did. */
+	if (!r->count) {
+		lockdep_waited(s, me, &r->wq);
 		r->holders = 0;
+	}
 	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, -1);
 	if (!r->count)
 		sim_wake_all(&r->wq);
