@@ -279,6 +279,13 @@ static inline void inode_touch(const struct inode *inode, bool write)
 	sim_touch("ino", inode->name, SIM_TOUCH_ALL, write);
 }
 
+/* i_count as iput's fast path reads it without i_lock (gets and puts of
+ * other references commute; these do not). */
+static inline void icount_touch(const struct inode *inode)
+{
+	sim_touch("i_count", inode->name, SIM_TOUCH_ALL, true);
+}
+
 /* The mm's parts: a VMA slot of the scenario's map index (made and
  * unmapped under mmap_lock, looked up without it by a load or store), and
  * the page table entries of a file's pages (installed by faults, zapped

@@ -147,7 +147,8 @@ static const struct {
 	{ "flushed", "the DAX switch wrote back and dropped the page cache" },
 	{ "switched", "S_DAX changed" },
 	{ "flag_set", "FS_XFLAG_DAX set on disk; S_DAX waits for eviction" },
-	{ "unused", "eviction: the inode has no user left" },
+	{ "unused", "eviction begins: I_FREEING set, no user left (evict, or "
+		    "the last iput of an inode marked I_DONTCACHE)" },
 	{ "evicted", "eviction: pages dropped, S_DAX from the on-disk flag" },
 	{ "remapped", "clone: the range is copied, the locks still held" },
 };
@@ -155,24 +156,33 @@ static const struct {
 #define FAULT_POINTS "fault page_created block_mapped page_uptodate " \
 		     "pte_installed mkwrite entry_locked "
 
+/* An inode marked I_DONTCACHE is evicted by the iput that drops its last
+ * reference: at the end of any operation on the file (its writeback
+ * passes block_mapped). */
+#define EVICT_POINTS " unused evicted"
+
 /* The points each operation passes (its own, and those of the paths it
  * calls: a read into a mapping faults there). */
 static const char *const op_points[][2] = {
-	{ "read", FAULT_POINTS "copy page_done" },
-	{ "write", "page_locked copied block_mapped" },
-	{ "dio_read", FAULT_POINTS "page_pinned io_done" },
-	{ "dio_write", FAULT_POINTS "page_pinned page_done" },
-	{ "punch_hole", "locked layout_busy pages_truncated blocks_freed" },
-	{ "truncate", "locked layout_busy pages_truncated blocks_freed" },
-	{ "readahead", "page_created block_mapped page_uptodate" },
-	{ "mmap", "vm_ops_chosen" },
+	{ "read", FAULT_POINTS "copy page_done" EVICT_POINTS },
+	{ "write", "page_locked copied block_mapped" EVICT_POINTS },
+	{ "dio_read", FAULT_POINTS "page_pinned io_done" EVICT_POINTS },
+	{ "dio_write", FAULT_POINTS "page_pinned page_done" EVICT_POINTS },
+	{ "punch_hole", "locked layout_busy pages_truncated blocks_freed "
+			"block_mapped" EVICT_POINTS },
+	{ "truncate", "locked layout_busy pages_truncated blocks_freed "
+		      "block_mapped" EVICT_POINTS },
+	{ "readahead", "page_created block_mapped page_uptodate" EVICT_POINTS },
+	{ "mmap", "vm_ops_chosen block_mapped" EVICT_POINTS },
 	{ "load", FAULT_POINTS "page_done" },
 	{ "store", FAULT_POINTS "page_done" },
+	{ "munmap", "block_mapped" EVICT_POINTS },
 	{ "pin", FAULT_POINTS "page_pinned" },
-	{ "set_dax", "block_mapped flushed switched flag_set" },
+	{ "set_dax", "block_mapped flushed switched flag_set" EVICT_POINTS },
+	{ "statx", "block_mapped" EVICT_POINTS },
 	{ "evict", "unused block_mapped evicted" },
-	{ "fsync", "block_mapped" },
-	{ "clone", "locked block_mapped remapped" },
+	{ "fsync", "block_mapped" EVICT_POINTS },
+	{ "clone", "locked block_mapped remapped" EVICT_POINTS },
 };
 
 static struct core_point points[256];

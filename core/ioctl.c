@@ -28,9 +28,51 @@ static bool not_freeing(void *arg)
 	return !((struct inode *)arg)->freeing;
 }
 
-/* core_iget -- a new user of the inode (an open file): one being evicted
- * is waited for (find_inode: __wait_on_freeing_inode), then it is the
- * next instance, with the S_DAX the eviction gave it. */
+/*
+ * evict -- internal: fs/inode.c evict(), run once, by the thread that set
+ * I_FREEING (the last iput of a marked inode, or an evict of an unused
+ * one): write back and drop the pages (iput_final: write_inode_now under
+ * I_WILL_FREE; evict: truncate_inode_pages_final), then the inode is gone.
+ * Waiters in find_inode are woken (wake_up_bit of __I_NEW in evict).
+ *
+ * What a user finds after: the inode as a new lookup reads it from disk
+ * (iget_locked, xfs_iget -> xfs_setup_inode -> xfs_diflags_to_iflags):
+ * no pages, no I_DONTCACHE, and S_DAX from FS_XFLAG_DAX where the block
+ * size allows it (xfs_inode_should_enable_dax; ext4_should_enable_dax
+ * checks the same).  The model keeps one struct inode and makes it that
+ * next instance here, under i_lock, before anyone can find it.
+ */
+static void evict(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	sim_point_obj("unused", "evict", inode->name, NULL);
+	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
+	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
+	sim_mutex_lock(&inode->i_lock, "evict");
+	inode_touch(inode, false);	/* xflag_dax, i_flags */
+	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
+	    inode->fs->block_size == PAGE_SIZE) {
+		sim_var_write(&inode->i_flags_var, "xfs_inode_set_dax");
+		inode_touch(inode, true);
+		if (inode->xflag_dax)
+			inode->i_flags |= S_DAX;
+		else
+			inode->i_flags &= ~S_DAX;
+	}
+	inode->dontcache = false;
+	inode->freeing = false;
+	sim_wake_all(&inode->freeing_wq);
+	sim_mutex_unlock(&inode->i_lock, "evict");
+	sim_point_obj("evicted", "evict", inode->name, NULL);
+}
+
+/*
+ * core_iget -- a new user of the inode (an open file): one being evicted
+ * (I_WILL_FREE or I_FREEING) is waited for (find_inode:
+ * __wait_on_freeing_inode), then the lookup finds the next instance,
+ * fresh from disk (see evict above).
+ */
 void core_iget(struct inode *inode)
 {
 	for (;;) {
@@ -41,13 +83,48 @@ void core_iget(struct inode *inode)
 		sim_wait_event(&inode->freeing_wq, not_freeing, inode,
 			       "__wait_on_freeing_inode");
 	}
+	icount_touch(inode);
 	sim_ref_get(&inode->i_count, "igrab");
 	sim_mutex_unlock(&inode->i_lock, "find_inode");
 }
 
+/*
+ * core_iput -- iput: atomic_dec_and_lock(&inode->i_count, &inode->i_lock).
+ * Not the last reference: a fully ordered decrement without the lock
+ * (atomic_add_unless).  The last: under i_lock, and that put is ordered
+ * after every earlier one (sim_ref_put), so every user's accesses happen
+ * before what follows.  iput_final then evicts an inode marked
+ * I_DONTCACHE (d_mark_dontcache: by set_dax since 5.8, or by evict);
+ * an unmarked one stays cached.  Nothing ever waits for users to go.
+ */
 void core_iput(struct inode *inode)
 {
+	icount_touch(inode);
+	if (inode->i_count.count > 1) {
+		sim_ref_put(&inode->i_count, "iput");
+		return;
+	}
+	sim_mutex_lock(&inode->i_lock, "iput");
+	icount_touch(inode);
 	sim_ref_put(&inode->i_count, "iput");
+	if (inode->i_count.count || !inode->dontcache) {
+		sim_mutex_unlock(&inode->i_lock, "iput");
+		return;
+	}
+	SIM_BUG_ON(inode->freeing);
+	/* iput_final: I_WILL_FREE, then I_FREEING; new lookups wait */
+	inode->freeing = true;
+	sim_mutex_unlock(&inode->i_lock, "iput_final");
+	evict(inode);
+}
+
+/* d_mark_dontcache -- internal: I_DONTCACHE under i_lock (fs/inode.c):
+ * the inode goes at its last iput. */
+static void d_mark_dontcache(struct inode *inode)
+{
+	sim_mutex_lock(&inode->i_lock, "d_mark_dontcache");
+	inode->dontcache = true;
+	sim_mutex_unlock(&inode->i_lock, "d_mark_dontcache");
 }
 
 /* switch_dax -- internal: flush and drop the page cache and DAX entries,
@@ -82,7 +159,7 @@ int core_set_dax(struct inode *inode, bool on)
 		inode_touch(inode, true);	/* xflag_dax, read by evict */
 		inode->xflag_dax = on;
 		if (on != !!(inode->i_flags & S_DAX))
-			inode->dontcache = true;
+			d_mark_dontcache(inode);
 		sim_point_obj("flag_set", "xfs_ioctl_setattr", inode->name,
 			      NULL);
 		sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
@@ -123,56 +200,32 @@ int core_statx_dax(struct inode *inode)
 	return !!(inode->i_flags & S_DAX);
 }
 
-static bool unused(void *arg)
-{
-	return ((struct inode *)arg)->i_count.count == 0;
-}
-
 /*
- * core_evict -- the inode leaves the cache once unused: wait for the
- * operations in flight on it (iput of the last reference), write back and
- * drop its pages; a changed FS_XFLAG_DAX takes effect here (5.8).  A
- * mapped file is in use and is not evicted.
+ * core_evict -- the inode leaves the cache once unused, and never waits
+ * for its users.  In use (an operation in flight, a mapping): it is
+ * marked I_DONTCACHE (d_mark_dontcache) and goes at its last iput.
+ * Unused: evicted now, as drop_caches does (prune_icache_sb ->
+ * inode_lru_isolate sets I_FREEING under i_lock, dispose_list -> evict).
+ * Already being evicted: nothing to do, an inode is evicted once.
  */
 int core_evict(struct inode *inode)
 {
-	struct address_space *mapping = inode->i_mapping;
-
-	inode_touch(inode, false);	/* i_mmap_count */
-	if (mapping->i_mmap_count) {
-		sim_note("the inode is mapped: in use, not evicted");
+	sim_mutex_lock(&inode->i_lock, "inode_lru_isolate");
+	icount_touch(inode);
+	if (inode->freeing) {
+		sim_mutex_unlock(&inode->i_lock, "inode_lru_isolate");
+		sim_note("the inode is already being evicted");
 		return 0;
 	}
-	for (;;) {
-		sim_wait_event(&inode->i_count.wq, unused, inode, "iput_final");
-		sim_mutex_lock(&inode->i_lock, "evict");
-		if (unused(inode))
-			break;
-		sim_mutex_unlock(&inode->i_lock, "evict");	/* a new user */
+	if (inode->i_count.count) {
+		inode->dontcache = true;
+		sim_mutex_unlock(&inode->i_lock, "d_mark_dontcache");
+		sim_note("the inode is in use: evicted at its last iput");
+		return 0;
 	}
-	/* I_FREEING: no new user from here until the eviction is done */
 	inode->freeing = true;
-	sim_mutex_unlock(&inode->i_lock, "evict");
-	sim_point_obj("unused", "evict", inode->name, NULL);
-	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
-	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
-	sim_mutex_lock(&inode->i_lock, "evict");
-	inode_touch(inode, false);	/* xflag_dax, i_flags */
-	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
-	    inode->fs->block_size == PAGE_SIZE) {
-		/* the next iget sees the on-disk flag */
-		sim_var_write(&inode->i_flags_var, "xfs_inode_set_dax");
-		inode_touch(inode, true);
-		if (inode->xflag_dax)
-			inode->i_flags |= S_DAX;
-		else
-			inode->i_flags &= ~S_DAX;
-	}
-	inode->dontcache = false;
-	inode->freeing = false;
-	sim_wake_all(&inode->freeing_wq);
-	sim_mutex_unlock(&inode->i_lock, "evict");
-	sim_point_obj("evicted", "evict", inode->name, NULL);
+	sim_mutex_unlock(&inode->i_lock, "inode_lru_isolate");
+	evict(inode);
 	return 0;
 }
 

@@ -93,7 +93,8 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 	mapping->i_mmap_count++;
 	fs->mm.vmas[map] = vma;
 	sim_up_write(&mapping->i_mmap_rwsem, "vma_link");
-	sim_ref_get(&inode->i_count, "vm_mmap_pgoff");
+	icount_touch(inode);
+	sim_ref_get(&inode->i_count, "vm_mmap_pgoff");	/* get_file */
 	sim_up_write(&fs->mm.mmap_lock, "vm_mmap_pgoff");
 	if (aops)
 		sim_up_read(&inode->i_aops_sem, "vm_mmap_pgoff");
@@ -120,8 +121,10 @@ int core_munmap(struct core_fs *fs, int map)
 	mapping->i_mmap_count--;
 	vma->dead = true;
 	sim_up_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
-	sim_ref_put(&vma->vm_file->i_count, "__do_munmap");
 	sim_up_write(&fs->mm.mmap_lock, "__do_munmap");
+	/* fput: __fput runs from task_work, after mmap_lock is dropped; its
+	 * iput may be the last (and evict the inode) */
+	core_iput(vma->vm_file);
 	return 0;
 }
 

@@ -509,7 +509,7 @@ static void run_op(struct exec *e, int tid, int opi)
 	hist_open_touch(e, op);
 	sim_exact(op_exact(op));
 	/* The operation holds the file open, as a file descriptor would;
-	 * eviction waits for the others' to go. */
+	 * an inode marked for eviction goes at the last one's iput. */
 	if (op->kind == SCEN_OP_EVICT)
 		inode = NULL;
 	if (inode)
