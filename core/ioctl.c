@@ -145,26 +145,33 @@ static void switch_dax(struct inode *inode, bool on, const char *fn)
 	sim_point_obj("switched", fn, inode->name, NULL);
 }
 
-/* core_set_dax -- FS_IOC_FSSETXATTR with FS_XFLAG_DAX set or clear. */
+/*
+ * core_set_dax -- FS_IOC_FSSETXATTR with FS_XFLAG_DAX set or clear.
+ * Since 5.8 (dax-switch-on-evict) xfs_ioctl_setattr_prepare_dax returns
+ * nothing: the flag is recorded whatever the block size, the inode is
+ * marked I_DONTCACHE when the flag changes, and S_DAX follows at eviction
+ * only where the block size is the page size (xfs_inode_should_enable_dax).
+ * Before, XFS refused to set the flag with blocks smaller than a page
+ * (xfs_ioctl_setattr_dax_invalidate of 5.7: bdev_dax_supported fails for
+ * the block size, EINVAL); clearing it was allowed.
+ */
 int core_set_dax(struct inode *inode, bool on)
 {
 	struct core_fs *fs = inode->fs;
 
-	if (fs->block_size != PAGE_SIZE)
-		return -EINVAL;		/* DAX needs blocks of a page */
 	if (fix_on(fs, FIX_DAX_SWITCH_ON_EVICT)) {
-		/* xfs_ioctl_setattr_prepare_dax: the flag now, S_DAX at
-		 * eviction; d_mark_dontcache so that comes soon. */
 		sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
 		inode_touch(inode, true);	/* xflag_dax, read by evict */
-		inode->xflag_dax = on;
-		if (on != !!(inode->i_flags & S_DAX))
+		if (on != inode->xflag_dax)
 			d_mark_dontcache(inode);
+		inode->xflag_dax = on;
 		sim_point_obj("flag_set", "xfs_ioctl_setattr", inode->name,
 			      NULL);
 		sim_up_write(&inode->i_rwsem, "xfs_ioctl_setattr");
 		return 0;
 	}
+	if (on && fs->block_size != PAGE_SIZE)
+		return -EINVAL;		/* DAX needs blocks of a page */
 	if (fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM)) {
 		int ret = 0;
 
