@@ -298,6 +298,14 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 				break;
 			}
 			dev_zero(fs, (uint64_t)blk, 0, PAGE_SIZE);
+			/* dax_iomap_iter, IOMAP_F_NEW: the zero page a load
+			 * of the hole mapped must go, so that the data
+			 * written is what the mapping sees
+			 * (invalidate_inode_pages2_range -> unmap). */
+			unmap_mapping_range(inode->i_mapping,
+					    p & ~(uint64_t)(PAGE_SIZE - 1),
+					    (p & ~(uint64_t)(PAGE_SIZE - 1)) +
+						    PAGE_SIZE);
 		}
 		sim_point_obj("block_mapped", "dax_iomap_actor", inode->name,
 			      NULL);

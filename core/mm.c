@@ -337,7 +337,11 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 			n = len - done;
 		pte = &vma->ptes[i];
 		pte_touch(vma, i, false);
-		if ((!pte->page && pte->pfn < 0) || (write && !pte->write)) {
+		/* The zero page a read fault of a DAX hole maps
+		 * (dax_load_hole) is present: a load reads it; a store
+		 * faults for write (dax_iomap_pte_fault replaces the hole
+		 * entry with a block it allocates and zeroes). */
+		if ((!pte->page && pte->pfn == -1) || (write && !pte->write)) {
 			int error;
 
 			if (++tries > 64)
