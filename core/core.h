@@ -162,6 +162,11 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 int core_munmap(struct core_fs *fs, int map);
 int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		void *buf, bool write, const char *fn);
+/* core_access that also says how many bytes it moved before a fault: a
+ * store that faults part way has written those (*done <= len). */
+int core_access_done(struct core_fs *fs, int map, uint64_t offset,
+		     uint64_t len, void *buf, bool write, const char *fn,
+		     uint64_t *done);
 /* The file index and file offset behind byte 'offset' of a mapping. */
 int core_map_file(struct core_fs *fs, int map, uint64_t offset,
 		  uint64_t *file_off);

@@ -363,8 +363,8 @@ int dax_writeback_mapping_range(struct address_space *mapping);
 /* core/mm.c */
 #define DAX_ZERO_PFN (-2)	/* a read fault of a DAX hole maps the zero page */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
-int copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
-		     const void *buf, uint64_t len, const char *fn);
+uint64_t copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+			  const void *buf, uint64_t len, const char *fn);
 void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last);
 uint64_t core_i_size_read(struct inode *inode);
 void core_i_size_write(struct inode *inode, uint64_t size);

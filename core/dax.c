@@ -257,10 +257,19 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		else
 			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
 		if (into_map >= 0) {
-			error = copy_to_user_map(fs, into_map, into_off + done,
-						 out + done, n, "dax_iomap_actor");
-			if (error)
+			uint64_t left = copy_to_user_map(fs, into_map,
+							 into_off + done,
+							 out + done, n,
+							 "dax_iomap_actor");
+
+			if (left) {
+				/* dax_iomap_iter: a short copy_to_iter ends
+				 * the read with what was copied, -EFAULT if
+				 * nothing was. */
+				done += n - left;
+				error = -EFAULT;
 				break;
+			}
 		}
 		done += n;
 	}

@@ -396,12 +396,18 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 			 * (5.15 drops invalidate_lock before the copy). */
 			/* From the bytes just read: the oracle checks those
 			 * against a's history and records them as b's. */
-			error = copy_to_user_map(inode->fs, into_map,
-						 into_off + done, out + done, n,
-						 "copy_page_to_iter");
-			if (error) {
+			uint64_t left = copy_to_user_map(inode->fs, into_map,
+							 into_off + done,
+							 out + done, n,
+							 "copy_page_to_iter");
+
+			if (left) {
+				/* filemap_read: a short copy ends the read,
+				 * which returns what was copied (already_read),
+				 * EFAULT only if nothing was. */
 				put_page(page);
-				ret = done ? (ssize_t)done : error;
+				done += n - left;
+				ret = done ? (ssize_t)done : -EFAULT;
 				goto out;
 			}
 		}

@@ -312,18 +312,21 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 }
 
 /*
- * core_access -- a load or store of [offset, offset+len) through mapping
- * 'map'.  For a store, buf holds the data; for a load it receives it.
- * An access outside the mapping or beyond EOF fails with -EFAULT (the
- * SIGSEGV or SIGBUS a program would get).
+ * core_access_done -- a load or store of [offset, offset+len) through
+ * mapping 'map'.  For a store, buf holds the data; for a load it receives
+ * it.  An access outside the mapping or beyond EOF fails with -EFAULT (the
+ * SIGSEGV or SIGBUS a program would get); *donep says how many bytes were
+ * moved before it (a store has written those).
  */
-int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
-		void *buf, bool write, const char *fn)
+int core_access_done(struct core_fs *fs, int map, uint64_t offset,
+		     uint64_t len, void *buf, bool write, const char *fn,
+		     uint64_t *donep)
 {
 	unsigned char *b = buf;
 	uint64_t done = 0;
 	int tries = 0;
 
+	*donep = 0;
 	while (done < len) {
 		struct vm_area_struct *vma = find_vma(fs, map);
 		uint64_t off = offset + done, i = off >> PAGE_SHIFT;
@@ -384,6 +387,7 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 			}
 		}
 		done += n;
+		*donep = done;
 		if (done < len)
 			sim_point_obj("page_done", fn, vma->vm_file->name,
 				      NULL);
@@ -391,11 +395,30 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 	return 0;
 }
 
-/* copy_to_user_map -- copy_to_user into a mapping: a store. */
-int copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
-		     const void *buf, uint64_t len, const char *fn)
+int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		void *buf, bool write, const char *fn)
 {
-	return core_access(fs, map, offset, len, (void *)buf, true, fn);
+	uint64_t done;
+
+	return core_access_done(fs, map, offset, len, buf, write, fn, &done);
+}
+
+/*
+ * copy_to_user_map -- copy_to_user into a mapping: a store.  As the
+ * kernel's, it returns the number of bytes NOT copied: a fault part way
+ * (a page of the mapping beyond EOF of its file, say) leaves the bytes
+ * before it copied, and the caller returns a short read
+ * (copy_page_to_iter -> copyout -> raw_copy_to_user).
+ */
+uint64_t copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+			  const void *buf, uint64_t len, const char *fn)
+{
+	uint64_t done;
+
+	if (core_access_done(fs, map, offset, len, (void *)buf, true, fn,
+			     &done) == 0)
+		return 0;
+	return len - done;
 }
 
 /* ---- get_user_pages ---------------------------------------------------------- */

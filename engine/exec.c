@@ -603,14 +603,20 @@ static void run_op(struct exec *e, int tid, int opi)
 			res = -EFAULT;
 			break;
 		}
+	{
+		uint64_t stored;
+
 		buf = stamped((unsigned)xf, id, foff, len);
 		slot = hist_begin(&e->hist[xf], id, HIST_WRITE, foff, foff + len, rs);
-		res = core_access(e->fs, op->map, op->offset, len, buf, true,
-				  "store");
+		res = core_access_done(e->fs, op->map, op->offset, len, buf,
+				       true, "store", &stored);
+		/* A store that faults part way (SIGBUS past EOF) has
+		 * written the bytes before the fault: those stay. */
 		if (res < 0)
-			hist_trim(&e->hist[xf], slot, foff);
+			hist_trim(&e->hist[xf], slot, foff + stored);
 		hist_close(e, xf, slot);
 		break;
+	}
 	case SCEN_OP_MUNMAP:
 		res = core_munmap(e->fs, op->map);
 		break;
