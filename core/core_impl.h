@@ -40,6 +40,8 @@ struct page {
 	uint32_t flags;
 	uint32_t uptodate_blocks;	/* per block (buffer_uptodate) */
 	uint32_t dirty_blocks;		/* per block (buffer_dirty) */
+	uint32_t delay_blocks;		/* per block (buffer_delay): reserved,
+					 * allocated at writeback */
 	int refcount;
 	struct sim_lock lock;		/* PG_locked */
 	unsigned char data[PAGE_SIZE];
@@ -164,6 +166,7 @@ struct core_fs {
 	unsigned blkbits;
 	uint32_t blocks_per_page;
 	uint32_t next_pfn;
+	uint64_t da_reserved;		/* blocks delalloc reserved ("alloc") */
 	int ninodes;
 	struct inode **inodes;
 };
@@ -327,6 +330,9 @@ void filemap_invalidate_lock_shared(struct address_space *mapping,
 void filemap_invalidate_unlock_shared(struct address_space *mapping,
 				      const char *fn);
 int write_one_page(struct page *page);
+/* delayed allocation (core/filemap.c) */
+int da_reserve_block(struct inode *inode);
+void da_release_blocks(struct page *page, uint32_t blocks);
 int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 				 uint64_t end);
 

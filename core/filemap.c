@@ -108,12 +108,54 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	return 0;
 }
 
+/* ---- Delayed allocation (ext4: fs/ext4/inode.c ext4_da_*) ------------------
+ *
+ * The model follows ext4's delayed allocation, not XFS's delalloc extents:
+ * a buffered write or a store (page_mkwrite) over a hole reserves a block
+ * (ext4_da_reserve_space; ENOSPC there, not at writeback) and marks the
+ * page's block buffer_delay; writeback allocates it (ext4_writepages ->
+ * mpage_map_and_submit_extent) and writes the data in the same step.  So
+ * no block is in a file's map before its data is on it, and a block a
+ * punch just freed is never read with its old contents.  A page dropped
+ * from the cache with delayed blocks gives their reservation back
+ * (ext4_da_invalidatepage -> ext4_da_release_space).
+ */
+
+/* da_reserve_block -- ext4_da_reserve_space: one block, or -ENOSPC. */
+int da_reserve_block(struct inode *inode)
+{
+	struct core_fs *fs = inode->fs;
+
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, true);
+	if (pmem_dev_nfree(fs->dev) <= fs->da_reserved)
+		return -ENOSPC;
+	fs->da_reserved++;
+	return 0;
+}
+
+/* da_release_blocks -- give back the reservations of the page's delayed
+ * blocks among 'blocks' (the page locked). */
+void da_release_blocks(struct page *page, uint32_t blocks)
+{
+	struct core_fs *fs = page->home->fs;
+	uint32_t n = (uint32_t)__builtin_popcount(page->delay_blocks & blocks);
+
+	if (!n)
+		return;
+	page_touch(page, true);
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, true);
+	SIM_BUG_ON(fs->da_reserved < n);
+	fs->da_reserved -= n;
+	page->delay_blocks &= ~blocks;
+}
+
 /* delete_from_page_cache -- the page leaves the index (page locked). */
 void delete_from_page_cache(struct page *page)
 {
 	struct address_space *mapping = page->mapping;
 
 	SIM_BUG_ON(!sim_lock_held(&page->lock));
+	da_release_blocks(page, ~0u);
 	page_touch(page, true);
 	xa_store(&mapping->i_pages, page->index, NULL);
 	mapping->nrpages--;
@@ -424,9 +466,10 @@ out:
 /* ---- Writing ------------------------------------------------------------------ */
 
 /*
- * write_begin -- grab_cache_page_write_begin + block_write_begin: the
- * locked page for index, its blocks in [from, to) allocated, and the blocks
- * the write covers only in part read in (or zeroed when new).
+ * write_begin -- grab_cache_page_write_begin + ext4_da_write_begin: the
+ * locked page for index, its holes in [from, to) reserved for delayed
+ * allocation (ext4_da_get_block_prep), and the blocks the write covers
+ * only in part read in (or zeroed when new).
  */
 static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 		       uint32_t to, struct page **pagep)
@@ -456,22 +499,26 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 		uint32_t bfrom = b << fs->blkbits, bto = bfrom + fs->block_size;
 		uint64_t lblk = (index << PAGE_SHIFT >> fs->blkbits) + b;
 		unsigned char *p = page->data + bfrom;
-		int64_t old, blk;
+		int64_t blk;
 
 		if (bto <= from || bfrom >= to)
 			continue;
-		old = core_map_block(inode, lblk);
-		blk = core_alloc_block(inode, lblk);
-		if (blk < 0) {
-			unlock_page(page, "write_begin");
-			put_page(page);
-			return (int)blk;
+		blk = core_map_block(inode, lblk);
+		if (blk < 0 && !(page->delay_blocks & (1u << b))) {
+			int error = da_reserve_block(inode);
+
+			if (error) {
+				unlock_page(page, "write_begin");
+				put_page(page);
+				return error;
+			}
+			page->delay_blocks |= 1u << b;
 		}
 		if (page->uptodate_blocks & (1u << b))
 			continue;
 		if (from <= bfrom && to >= bto)
 			continue;	/* fully overwritten */
-		if (old < 0)
+		if (blk < 0)
 			memset(p, 0, fs->block_size);	/* buffer_new */
 		else
 			dev_read(fs, (uint64_t)blk, 0, p, fs->block_size);
@@ -591,10 +638,13 @@ int write_one_page(struct page *page)
 
 		if (!(page->dirty_blocks & (1u << b)))
 			continue;
-		/* Blocks are allocated at write_begin and page_mkwrite; a
-		 * dirty block over a hole means its block was freed under a
-		 * mapped page (a fault that raced with a punch).  Writeback
-		 * allocates it again, as ext4_writepages would. */
+		/* ext4_writepages: a delayed block is allocated now, its
+		 * reservation used (mpage_map_and_submit_extent); the data
+		 * goes to it in the same step, so nobody reads the block
+		 * before it holds the page's data.  A dirty block over a hole
+		 * that is not delayed had its block freed under a mapped page
+		 * (a fault that raced with a punch): allocated again. */
+		da_release_blocks(page, 1u << b);
 		if (blks[b] < 0 || core_map_block(inode, lblk) != blks[b])
 			blks[b] = core_alloc_block(inode, lblk);
 		if (blks[b] < 0)

@@ -138,7 +138,7 @@ static const struct {
 	{ "blocks_freed", "the blocks are free, the locks still held" },
 	{ "fault", "a page fault begins (mmap_lock held shared)" },
 	{ "pte_installed", "the fault mapped the page; its lock still held" },
-	{ "mkwrite", "page_mkwrite allocated the page's blocks" },
+	{ "mkwrite", "page_mkwrite reserved the page's holes (delayed allocation)" },
 	{ "entry_locked", "dax_iomap_fault locked the DAX entry" },
 	{ "page_done", "a user access finished one page, the next not begun" },
 	{ "page_pinned", "get_user_pages pinned one page, the next not yet" },

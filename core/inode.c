@@ -85,6 +85,10 @@ int64_t core_alloc_block(struct inode *inode, uint64_t lblk)
 	if (blk >= 0)
 		return blk;
 	sim_touch("alloc", NULL, SIM_TOUCH_ALL, true);
+	/* The blocks delayed allocation reserved are not free to take
+	 * (ext4_claim_free_clusters: free minus dirty clusters). */
+	if (pmem_dev_nfree(inode->fs->dev) <= inode->fs->da_reserved)
+		return -ENOSPC;
 	blk = pmem_dev_alloc(inode->fs->dev);
 	if (blk < 0)
 		return blk;

@@ -143,8 +143,9 @@ static uint32_t page_blocks_in_size(struct inode *inode, uint64_t index)
 
 /*
  * ext4_page_mkwrite -- the first store to a page mapped read-only: under
- * the fault lock (shared) and the page lock, allocate the page's blocks
- * and dirty it (block_page_mkwrite).
+ * the fault lock (shared) and the page lock, reserve the page's holes for
+ * delayed allocation (block_page_mkwrite with ext4_da_get_block_prep:
+ * writeback allocates them) and dirty it.
  */
 static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 			struct page *page)
@@ -169,14 +170,18 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 	}
 	blocks = page_blocks_in_size(inode, page->index);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
-		if (!(blocks & (1u << b)))
+		if (!(blocks & (1u << b)) || (page->delay_blocks & (1u << b)))
 			continue;
-		if (core_alloc_block(inode, (page->index << PAGE_SHIFT >>
-					     fs->blkbits) + b) < 0) {
+		if (core_map_block(inode, (page->index << PAGE_SHIFT >>
+					   fs->blkbits) + b) >= 0)
+			continue;
+		if (da_reserve_block(inode) < 0) {
 			unlock_page(page, "ext4_page_mkwrite");
 			ret = -ENOSPC;
 			goto out;
 		}
+		page_touch(page, true);
+		page->delay_blocks |= 1u << b;
 	}
 	sim_point_obj("mkwrite", "ext4_page_mkwrite", inode->name, NULL);
 	page_touch(page, true);

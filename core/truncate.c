@@ -25,6 +25,9 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
 		uint32_t bfrom = b << fs->blkbits, bto = bfrom + fs->block_size;
 
 		if (from <= bfrom && bto <= to) {
+			/* ext4_da_invalidatepage: a delayed block's
+			 * reservation goes back */
+			da_release_blocks(page, 1u << b);
 			page->uptodate_blocks &= ~(1u << b);
 			page->dirty_blocks &= ~(1u << b);
 		}
