@@ -191,6 +191,57 @@ static bool word_ok(const struct hist *h, const unsigned char *p, uint64_t x,
 	return false;
 }
 
+/* whole -- internal: does entry e cover all of the aligned word at x? */
+static bool whole(const struct hist_entry *e, uint64_t x)
+{
+	return e->lo <= x && e->hi >= x + 8;
+}
+
+/* byte_from -- internal: may byte x be v, written by one of the entries
+ * that cover only part of the word at wx (not whole), or by entry 'only'
+ * (which covers it whole)? */
+static bool byte_from(const struct hist *h, unsigned char v, uint64_t x,
+		      uint64_t wx, uint32_t only, uint32_t rs, uint32_t re)
+{
+	for (uint32_t i = 0; i < h->n; i++) {
+		const struct hist_entry *e = &h->e[i];
+
+		if (i != only && whole(e, wx))
+			continue;
+		if (covers(e, x) && entry_byte(h, e, x) == v &&
+		    allowed(h, i, x, 1, rs, re))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * word_mixed_ok -- internal: an aligned word that no single entry
+ * explains whole, made of bytes of several.  An entry that covers the
+ * whole word wrote it at once (one copy), so bytes of two such entries
+ * never mix: at most one of them, with bytes of entries that cover only
+ * part of the word (an unaligned edge of a write, a punch or a size).
+ * Without this rule a stale word passed byte by byte: the zero bytes from
+ * a punch, the others from a later write of the same word, whose stamp
+ * differs from the old one only in the operation's bytes.
+ */
+static bool word_mixed_ok(const struct hist *h, const unsigned char *p,
+			  uint64_t x, uint32_t rs, uint32_t re)
+{
+	for (uint32_t c = 0; c <= h->n; c++) {	/* c == n: none whole */
+		unsigned k;
+
+		if (c < h->n && !whole(&h->e[c], x))
+			continue;
+		for (k = 0; k < 8; k++)
+			if (!byte_from(h, p[k], x + k, x, c, rs, re))
+				break;
+		if (k == 8)
+			return true;
+	}
+	return false;
+}
+
 /* next_edge -- internal: the first entry boundary after x. */
 static uint64_t next_edge(const struct hist *h, uint64_t x)
 {
@@ -216,6 +267,7 @@ bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 
 	for (uint64_t i = 0; i < len;) {
 		uint64_t x = pos + i;
+		bool wholeword;
 
 		if (last && x % 8 == 0 && len - i >= 8 && x + 8 <= edge) {
 			uint64_t w, want;
@@ -228,13 +280,19 @@ bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 			}
 		}
 		last = NULL;
-		if (x % 8 == 0 && len - i >= 8 && word_ok(h, b + i, x, rs, re, &last)) {
+		wholeword = x % 8 == 0 && len - i >= 8;
+		if (wholeword && word_ok(h, b + i, x, rs, re, &last)) {
 			edge = next_edge(h, x);
 			i += 8;
 			continue;
 		}
-
-		if (!byte_ok(h, b[i], x, rs, re)) {
+		if (wholeword && word_mixed_ok(h, b + i, x, rs, re)) {
+			i += 8;
+			continue;
+		}
+		/* a whole word is judged whole; the bytes at the read's
+		 * unaligned edges one by one */
+		if (wholeword || !byte_ok(h, b[i], x, rs, re)) {
 			const struct hist_entry *e = latest(h, x);
 			uint64_t wstart = x & ~7ull;
 

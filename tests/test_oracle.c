@@ -128,6 +128,37 @@ START_TEST(foreign_data_is_stale)
 }
 END_TEST
 
+/* Issue 10, item 11: a read that started after a punch returned got the
+ * word's old stamp (a block freed and handed back to the same offset,
+ * read before the new data arrived).  Byte by byte it passed: its zero
+ * bytes from the punch, the others from the write in flight, whose stamp
+ * differs only in the operation's bytes.  A write that covers the whole
+ * word writes it at once, so bytes of two such writes never mix. */
+START_TEST(stale_word_is_not_mixed_from_bytes)
+{
+	unsigned char buf[64];
+	struct stamp_bad bad;
+	uint32_t slot = hist_begin(&h, 7, HIST_ZERO, 1024, 2048, 10);
+
+	hist_end(&h, slot, 20);
+	hist_begin(&h, 9, HIST_WRITE, 1024, 2048, 25);	/* still running */
+	fill(buf, 0, 0, 1024, sizeof(buf));
+	ck_assert(!hist_check(&h, buf, 1024, sizeof(buf), 30, 40, &bad));
+	ck_assert_uint_eq(bad.offset, 1024);
+	/* the write's data, or zeros, are fine */
+	fill(buf, 0, 9, 1024, sizeof(buf));
+	ck_assert(hist_check(&h, buf, 1024, sizeof(buf), 30, 40, &bad));
+	memset(buf, 0, sizeof(buf));
+	ck_assert(hist_check(&h, buf, 1024, sizeof(buf), 30, 40, &bad));
+	/* A write that covers part of a word mixes with the rest of it:
+	 * bytes 1027..1029 from op 11, the others zeros from the punch. */
+	slot = hist_begin(&h, 11, HIST_WRITE, 1027, 1030, 41);
+	hist_end(&h, slot, 42);
+	fill(buf + 3, 0, 11, 1027, 3);
+	ck_assert(hist_check(&h, buf, 1024, sizeof(buf), 43, 50, &bad));
+}
+END_TEST
+
 START_TEST(stamps_decode)
 {
 	uint64_t s = stamp_make(5, 0x123456, 0xabcdef);
@@ -152,6 +183,7 @@ int main(void)
 	tcase_add_test(tc, overlapping_write_is_accepted);
 	tcase_add_test(tc, overwritten_value_is_stale);
 	tcase_add_test(tc, foreign_data_is_stale);
+	tcase_add_test(tc, stale_word_is_not_mixed_from_bytes);
 	tcase_add_test(tc, stamps_decode);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
