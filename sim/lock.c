@@ -144,6 +144,7 @@ static void grant(struct sim *s, struct sim_lock *l)
 		l->nwait--;
 		s->t[w.tid].state = SIM_T_RUNNABLE;
 		s->t[w.tid].wait_lock = NULL;
+		s->t[w.tid].granted = l;
 		if (w.mode == SIM_EXCL)
 			return;
 	}
@@ -177,7 +178,13 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		sim_log(s, me, SIM_EV_BLOCK, mode, l->name, fn, (int32_t)l->kind);
 		scope(s, me, l, fn);
 		sim_schedule(s, me);
-		/* Granted by the releaser: we own it now. */
+		/* Granted by the releaser: we own it now (sim/sim.c's
+		 * invariant 3: nothing overtakes a woken waiter). */
+		if (l->owner != me && !(l->reader_mask & (1u << me)))
+			sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d woke up "
+				       "queued on %s without owning it", me,
+				       l->name);
+		t->granted = NULL;
 	}
 	held_push(s, me, l, mode, fn);
 	lockdep_acquired(s, me, l, mode, fn);

@@ -2,7 +2,9 @@
 /*
  * sim/sim.c -- threads, handoff and the choice of who runs next.
  *
- * Invariants (checked by sim_check() in debug paths):
+ * Invariants (sim_check(), sim/check.c: at every scheduling decision
+ * when LOCKSTEP_CHECK_INVARIANTS=1, as make check runs; invariant 3's
+ * ownership is also asserted, always, where a woken waiter resumes):
  *   1. At most one thread of a struct sim is outside go_wait(): the one in
  *      s->current (or the explorer, when s->current == -1).
  *   2. A thread is SIM_T_BLOCKED iff it is queued on exactly one lock
@@ -382,6 +384,12 @@ static int pick(struct sim *s, int me)
 	uint32_t runnable = runnable_mask(s);
 	int next;
 
+	if (__builtin_expect(s->check, 0)) {
+		char msg[256];
+
+		if (sim_check(s, msg, sizeof(msg)))
+			sim_abort_exec(s, SIM_ABORT_CRASH, "sim_check: %s", msg);
+	}
 	if (++s->nsteps_exec > s->opt.max_steps)
 		sim_abort_exec(s, SIM_ABORT_LIMIT,
 			       "more than %llu scheduling points: a livelock?",
@@ -491,6 +499,7 @@ static void *worker_main(void *arg)
 
 struct sim *sim_create(int nthreads, const struct sim_options *opt)
 {
+	const char *env;
 	struct sim *s;
 
 	if (nthreads < 1 || nthreads > SIM_MAX_THREADS)
@@ -504,6 +513,8 @@ struct sim *sim_create(int nthreads, const struct sim_options *opt)
 		s->opt.max_steps = 1u << 20;
 	s->cpu = opt->cpu >= 0 ? opt->cpu : sched_getcpu();
 	s->current = -1;
+	env = getenv("LOCKSTEP_CHECK_INVARIANTS");
+	s->check = env && *env == '1';
 	pin_self(s->cpu);
 	sim_signals_init();
 	for (int i = 0; i < nthreads; i++) {
@@ -567,6 +578,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->started = false;
 		t->wait_lock = NULL;
 		t->wait_q = NULL;
+		t->granted = NULL;
 		t->nheld = 0;
 		t->op = NULL;
 		t->exact = false;

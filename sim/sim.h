@@ -357,6 +357,29 @@ int sim_reports(const struct sim *s, const struct sim_report **out);
  * between executions only. */
 void sim_reset_checkers(struct sim *s);
 
+/*
+ * Invariants (sim/check.c), read-only, callable from a scenario thread or
+ * the explorer; each returns 0, or -1 with what is wrong in msg.
+ *
+ * sim_check -- the scheduler's own state (sim/sim.c's header): one thread
+ * runs, the current one; a thread is blocked iff it is queued exactly once
+ * on the lock it waits for or sleeps on its wait queue; every lock a
+ * thread holds or waits for passes sim_lock_check; a waiter a release
+ * granted owns the lock until it runs.  With LOCKSTEP_CHECK_INVARIANTS=1
+ * in the environment (make check sets it) the scheduler runs it at every
+ * decision and a failure ends the execution as a crash ("sim_check: ...").
+ *
+ * sim_lock_check -- one lock: readers match its reader mask, exclusive
+ * and shared holds exclude each other, each holder holds it in that mode
+ * on its held stack (or was granted it and has not run since, or has
+ * finished), each waiter is blocked on it, and its queue's head could not
+ * take it (a release grants the head at once).  For locks no thread
+ * reaches (the core's page locks: core_check_pagecache).
+ */
+int sim_check(const struct sim *s, char *msg, size_t len);
+int sim_lock_check(const struct sim *s, const struct sim_lock *l, char *msg,
+		   size_t len);
+
 /* Handoffs (context switches) since sim_create, for make bench. */
 uint64_t sim_handoffs(const struct sim *s);
 

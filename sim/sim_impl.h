@@ -43,6 +43,9 @@ struct sim_thread {
 	void *arg;
 	struct sim_lock *wait_lock;	/* queued on it, when BLOCKED */
 	struct sim_waitq *wait_q;	/* or sleeping on it */
+	/* granted by a release while queued; owned from then on, pushed on
+	 * held[] when the thread runs again (sim_check reads it) */
+	const struct sim_lock *granted;
 	const char *op;			/* the operation running ("read") */
 	bool exact;			/* sim_exact(): points without scope */
 	int nheld;
@@ -59,6 +62,7 @@ struct sim {
 	int current;			/* running thread, -1: explorer */
 	bool in_exec;
 	bool quit;
+	bool check;			/* sim_check() at every decision */
 
 	/* the execution */
 	sim_thread_fn fn;

@@ -8,6 +8,10 @@ BIN=${BIN:-./lockstep}
 fail=0
 passed=0
 failed=0
+# Every execution checks the scheduler's invariants at each decision
+# (sim_check, sim/sim.h): off by default, for speed.
+export LOCKSTEP_CHECK_INVARIANTS=1
+
 for t in "$@"; do
 	echo "== $t"
 	if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); fail=1; fi

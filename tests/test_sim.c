@@ -1158,6 +1158,119 @@ START_TEST(test_waitq_deadlock)
 }
 END_TEST
 
+/* ---- 9. Invariants (sim_check) ------------------------------------------ */
+
+static const struct sim_lock_class chk_mutex = { "chk_mutex", 0 };
+
+enum { CHK_HEALTHY, CHK_READERS, CHK_OWNER, CHK_UNQUEUED, CHK_MASK, CHK_N };
+
+struct chk {
+	struct sim_lock m;
+	bool corrupt;		/* break it, then pass a point */
+	int rc[CHK_N];
+	char msg[CHK_N][256];
+};
+
+/*
+ * chk_thread -- thread 0 takes the mutex; thread 1 queues for it (the
+ * directed steps make sure); thread 0 then checks the state healthy and
+ * broken one way at a time, restoring it after each.
+ */
+static void chk_thread(struct sim *s, int tid, void *arg)
+{
+	struct chk *c = arg;
+	struct sim_lock saved;
+
+	sim_mutex_lock(&c->m, __func__);
+	sim_point("held", __func__);
+	if (tid == 0) {
+		c->rc[CHK_HEALTHY] = sim_check(s, c->msg[CHK_HEALTHY], 256);
+		saved = c->m;
+		c->m.readers = 1;
+		c->rc[CHK_READERS] = sim_check(s, c->msg[CHK_READERS], 256);
+		c->m = saved;
+		c->m.owner = -1;
+		c->rc[CHK_OWNER] = sim_check(s, c->msg[CHK_OWNER], 256);
+		c->m = saved;
+		c->m.nwait = 0;
+		c->rc[CHK_UNQUEUED] = sim_check(s, c->msg[CHK_UNQUEUED], 256);
+		c->m = saved;
+		c->m.reader_mask = 2;
+		c->m.readers = 1;
+		c->rc[CHK_MASK] = sim_lock_check(s, &c->m, c->msg[CHK_MASK], 256);
+		c->m = saved;
+		if (c->corrupt) {
+			c->m.readers = 1;	/* a mutex with a reader */
+			sim_point("corrupt", __func__);
+		}
+	}
+	sim_mutex_unlock(&c->m, __func__);
+}
+
+static enum sim_abort run_chk(struct sim *s, struct chk **out, bool corrupt)
+{
+	static const struct sim_step steps[] = {
+		{ 0, "held" }, { 1, NULL }, { 0, NULL },
+	};
+	struct sim_strategy *st = sim_strategy_random(5, 2);
+	struct chk *c;
+	void *args[2];
+	enum sim_abort a;
+
+	sim_new_arena(s);
+	c = sim_alloc(sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	sim_lock_init(&c->m, &chk_mutex, SIM_MUTEX, NULL);
+	c->corrupt = corrupt;
+	args[0] = args[1] = c;
+	a = sim_execute(s, chk_thread, args, st, steps, NELEM(steps));
+	sim_strategy_destroy(st);
+	*out = c;
+	return a;
+}
+
+START_TEST(test_sim_check)
+{
+	struct sim *s = new_sim(2);
+	struct chk *c;
+
+	ck_assert_int_eq(run_chk(s, &c, false), SIM_OK);
+	ck_assert_msg(c->rc[CHK_HEALTHY] == 0, "%s", c->msg[CHK_HEALTHY]);
+	ck_assert_int_eq(c->rc[CHK_READERS], -1);
+	ck_assert_str_eq(c->msg[CHK_READERS], "chk_mutex: 1 readers, but 0 "
+			 "threads hold it shared");
+	ck_assert_int_eq(c->rc[CHK_OWNER], -1);
+	ck_assert_str_eq(c->msg[CHK_OWNER], "thread 0 holds chk_mutex "
+			 "exclusive, but the lock says otherwise");
+	ck_assert_int_eq(c->rc[CHK_UNQUEUED], -1);
+	ck_assert_str_eq(c->msg[CHK_UNQUEUED], "thread 1 is blocked on "
+			 "chk_mutex but queued 0 times");
+	ck_assert_int_eq(c->rc[CHK_MASK], -1);
+	ck_assert_str_eq(c->msg[CHK_MASK], "chk_mutex: a mutex held shared");
+	/* Healthy again between executions. */
+	ck_assert_int_eq(sim_check(s, c->msg[0], 256), 0);
+	sim_destroy(s);
+}
+END_TEST
+
+/* With LOCKSTEP_CHECK_INVARIANTS=1 the scheduler checks at every decision:
+ * a corrupted lock ends the execution as a crash that says what broke. */
+START_TEST(test_sim_check_env)
+{
+	struct sim *s;
+	struct chk *c;
+
+	setenv("LOCKSTEP_CHECK_INVARIANTS", "1", 1);
+	s = new_sim(2);
+	ck_assert_int_eq(run_chk(s, &c, true), SIM_ABORT_CRASH);
+	ck_assert_str_eq(sim_abort_reason(s), "sim_check: chk_mutex: 1 "
+			 "readers, but 0 threads hold it shared");
+	ck_assert_int_eq(run_chk(s, &c, false), SIM_OK);
+	sim_destroy(s);
+	unsetenv("LOCKSTEP_CHECK_INVARIANTS");
+}
+END_TEST
+
 /* ---- The suite ------------------------------------------------------------- */
 
 static Suite *sim_suite(void)
@@ -1183,6 +1296,8 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_pct_depth2);
 	tcase_add_test(tc, test_waitq_wake);
 	tcase_add_test(tc, test_waitq_deadlock);
+	tcase_add_test(tc, test_sim_check);
+	tcase_add_test(tc, test_sim_check_env);
 	suite_add_tcase(su, tc);
 	return su;
 }
