@@ -196,5 +196,14 @@ void core_read_device(struct inode *inode, uint64_t len, void *buf);
  * with a description in msg.
  */
 int core_check_blocks(struct core_fs *fs, char *msg, unsigned len);
+/*
+ * core_check_pagecache -- every file's page cache is consistent
+ * (pagecache_check, core/check.c: slots, nrpages, each page's mapping,
+ * index, references, dirty state and lock).  Holds at every scheduling
+ * point, so it may run between two operations of one thread while others
+ * are in the middle of theirs.  Read-only, announces nothing to the
+ * systematic search.  Returns 0, or -EUCLEAN with a description in msg.
+ */
+int core_check_pagecache(struct core_fs *fs, char *msg, unsigned len);
 
 #endif

@@ -343,6 +343,10 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 int filemap_get_page(struct address_space *mapping, uint64_t index,
 		     uint32_t from, uint32_t to, struct page **pagep);
 
+/* core/check.c: one file's page cache (core_check_pagecache) */
+int pagecache_check(const struct address_space *mapping, char *msg,
+		    unsigned len);
+
 /* core/truncate.c */
 void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 				uint64_t lend);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * core/inode.c -- the filesystem of an execution: inodes, the block map,
- * the index, and the checker's views (device read-back, block accounting).
+ * the index, and the checker's views (device read-back; the invariants are
+ * core/check.c's).
  */
 #include "core/core_impl.h"
 
@@ -329,54 +330,4 @@ void core_read_device(struct inode *inode, uint64_t len, void *buf)
 			dev_read(fs, (uint64_t)blk, in, b + off, n);
 		off += n;
 	}
-}
-
-int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
-{
-	uint64_t nblocks = pmem_dev_nblocks(fs->dev);
-	const struct inode **owner = sim_alloc(nblocks * sizeof(*owner));
-	uint64_t mapped = 0;
-
-	sim_touch("alloc", NULL, SIM_TOUCH_ALL, false);
-	sim_touch("bmap", NULL, SIM_TOUCH_ALL, false);
-	/* One pass over every file's map: O(mapped blocks). */
-	for (int i = 0; i < fs->ninodes; i++) {
-		struct inode *inode = fs->inodes[i];
-		const struct xa *xa = &inode->i_blocks;
-
-		for (uint64_t r = 0; r < xa->nroot; r++) {
-			void **leaf = xa->root[r];
-
-			for (uint64_t k = 0; leaf && k < XA_LEAF; k++) {
-				uint64_t lblk = (r << XA_SHIFT) | k;
-				int64_t blk = (int64_t)(uintptr_t)leaf[k] - 1;
-
-				if (blk < 0)
-					continue;
-				mapped++;
-				if (pmem_dev_is_free(fs->dev, (uint64_t)blk)) {
-					snprintf(msg, len, "block %lld is free but "
-						 "still mapped by %s at offset %llu",
-						 (long long)blk, inode->name,
-						 (unsigned long long)lblk << fs->blkbits);
-					return -EUCLEAN;
-				}
-				if (owner[blk]) {
-					snprintf(msg, len, "block %lld is mapped by "
-						 "both %s and %s", (long long)blk,
-						 owner[blk]->name, inode->name);
-					return -EUCLEAN;
-				}
-				owner[blk] = inode;
-			}
-		}
-	}
-	if (mapped + pmem_dev_nfree(fs->dev) != nblocks) {
-		snprintf(msg, len, "%llu blocks are neither free nor mapped by "
-			 "any file (leaked)",
-			 (unsigned long long)(nblocks - mapped -
-					      pmem_dev_nfree(fs->dev)));
-		return -EUCLEAN;
-	}
-	return 0;
 }

@@ -706,6 +706,10 @@ static void run_op(struct exec *e, int tid, int opi)
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		add_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
 			    msg);
+	/* The page cache's invariants: a failure is the model's bug, a
+	 * crash as a BUG() in the core is. */
+	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
+		add_finding(e, SCEN_V_CRASH, tid, opi, what, "after it: %s", msg);
 }
 
 static void thread_main(struct sim *s, int tid, void *arg)
@@ -753,6 +757,9 @@ static void final_checks(void *arg)
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		add_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
 			    "block accounting at the end", "%s", msg);
+	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
+		add_finding(e, SCEN_V_CRASH, -1, -1, "the page cache at the end",
+			    "%s", msg);
 }
 
 /* ---- The engine ---------------------------------------------------------------------- */

@@ -229,6 +229,76 @@ static const char race[] =
 	"      - write: {file: b, offset: 0, len: 1024}\n"
 	"      - fsync: {file: b}\n";
 
+/* The page cache invariants (core_check_pagecache): healthy after a write
+ * and a read, then broken one way at a time, each named. */
+START_TEST(pagecache_check_catches_corruption)
+{
+	struct core_fs *fs = mkfs(1024, 0, 8192);
+	struct inode *a = core_fs_inode(fs, 0);
+	unsigned char in[1024], out[8192];
+	struct page *p0, *p1, saved;
+	char msg[256];
+
+#define BROKEN(want)                                                       \
+	do {                                                               \
+		msg[0] = 0;                                                \
+		ck_assert_int_eq(core_check_pagecache(fs, msg, sizeof(msg)), \
+				 -EUCLEAN);                                \
+		ck_assert_msg(strstr(msg, want), "got \"%s\"", msg);       \
+	} while (0)
+
+	stamp_fill(in, 0, 5, 0, sizeof(in));
+	ck_assert_int_eq(core_write(a, 0, 1024, in), 1024);
+	ck_assert_int_eq(core_read(a, 0, 8192, out), 8192);
+	p0 = xa_load(&a->i_mapping->i_pages, 0);
+	p1 = xa_load(&a->i_mapping->i_pages, 1);
+	ck_assert(p0 && p1 && (p0->flags & PG_dirty) && p0->dirty_blocks == 1);
+	ck_assert_msg(core_check_pagecache(fs, msg, sizeof(msg)) == 0, "%s",
+		      msg);
+
+	a->i_mapping->nrpages++;
+	BROKEN("a: nrpages is 3, but 2 pages are in its page cache");
+	a->i_mapping->nrpages--;
+
+	saved = *p1;
+	p1->index = 5;
+	BROKEN("a: the page at index 1 (page 2) has index 5");
+	*p1 = saved;
+
+	p0->flags &= ~PG_dirty;
+	BROKEN("a: the page at index 0 (page 1) has dirty blocks (0x1) but "
+	       "not PG_dirty");
+	p0->flags |= PG_dirty;
+
+	p1->dirty_blocks = 1u << 4;	/* 4 blocks a page */
+	p1->flags |= PG_dirty;
+	BROKEN("has blocks past its end (uptodate 0xf, dirty 0x10)");
+	*p1 = saved;
+
+	p1->mapping = NULL;
+	BROKEN("the page at index 1 (page 2) belongs to no mapping");
+	*p1 = saved;
+
+	p1->refcount = 0;
+	BROKEN("has 0 references, fewer than the cache's");
+	*p1 = saved;
+
+	p1->lock.owner = 7;		/* a sim of one thread */
+	BROKEN("the page at index 1 (page 2): page(a:2): owner 7 is not a "
+	       "thread");
+	*p1 = saved;
+
+	/* Whole again: the checks pass and the files read back. */
+	ck_assert_msg(core_check_pagecache(fs, msg, sizeof(msg)) == 0, "%s",
+		      msg);
+	core_writeback_evict(a);
+	ck_assert_int_eq(core_check_pagecache(fs, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(core_check_blocks(fs, msg, sizeof(msg)), 0);
+#undef BROKEN
+	teardown();
+}
+END_TEST
+
 START_TEST(partial_page_race_before_and_after_fix)
 {
 	/* Jan Kara's partial page (seeds/004): with 1 KiB blocks, the read
@@ -255,6 +325,7 @@ int main(void)
 	tcase_add_test(tc, partial_page_with_small_blocks);
 	tcase_add_test(tc, punch_hole_frees_blocks_and_zeroes);
 	tcase_add_test(tc, enospc_and_efbig);
+	tcase_add_test(tc, pagecache_check_catches_corruption);
 	tcase_add_test(tc, partial_page_race_before_and_after_fix);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
