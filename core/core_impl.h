@@ -329,7 +329,7 @@ void filemap_invalidate_lock_shared(struct address_space *mapping,
 				    const char *fn);
 void filemap_invalidate_unlock_shared(struct address_space *mapping,
 				      const char *fn);
-int write_one_page(struct page *page);
+int write_one_page(struct page *page);		/* locked, dirty */
 /* delayed allocation (core/filemap.c) */
 int da_reserve_block(struct inode *inode);
 void da_release_blocks(struct page *page, uint32_t blocks);
@@ -341,7 +341,8 @@ struct page *page_cache_alloc(struct address_space *mapping);
 int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 			  uint64_t index, const char *fn);
 int filemap_get_page(struct address_space *mapping, uint64_t index,
-		     uint32_t from, uint32_t to, struct page **pagep);
+		     uint32_t from, uint32_t to, bool inv_held,
+		     struct page **pagep);
 
 /* core/check.c: one file's page cache (core_check_pagecache) */
 int pagecache_check(const struct address_space *mapping, char *msg,

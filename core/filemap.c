@@ -248,16 +248,18 @@ int readpage(struct page *page)
 /*
  * filemap_create_page -- a page for index, read in.  With invalidate_lock
  * (5.15) the page is added and read under the lock held shared, so a punch
- * holding it exclusive cannot run between the two.
+ * holding it exclusive cannot run between the two.  inv_held: the caller
+ * holds it already (the over-copy variant), and it is not taken again.
  */
 static int filemap_create_page(struct address_space *mapping, uint64_t index,
-			       struct page **pagep)
+			       bool inv_held, struct page **pagep)
 {
-	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) &&
-		   !sim_lock_held(&mapping->invalidate_lock);
-	struct page *page = page_cache_alloc(mapping);
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) && !inv_held;
+	struct page *page;
 	int error;
 
+	SIM_BUG_ON(inv_held != sim_lock_held(&mapping->invalidate_lock));
+	page = page_cache_alloc(mapping);
 	if (inv)
 		filemap_invalidate_lock_shared(mapping, "filemap_create_page");
 	error = add_to_page_cache_lru(page, mapping, index,
@@ -283,15 +285,17 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
  * [from, to) up to date.  With the fix, under invalidate_lock shared: the
  * partially uptodate page of a 1 KiB block size must not be read from a
  * block a punch is freeing.  -EAGAIN: the page was truncated, look again.
+ * inv_held: as for filemap_create_page.
  */
 static int filemap_update_page(struct address_space *mapping,
-			       struct page *page, uint32_t from, uint32_t to)
+			       struct page *page, uint32_t from, uint32_t to,
+			       bool inv_held)
 {
-	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) &&
-		   !sim_lock_held(&mapping->invalidate_lock);
+	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) && !inv_held;
 	struct core_fs *fs = mapping->host->fs;
 	int error = 0;
 
+	SIM_BUG_ON(inv_held != sim_lock_held(&mapping->invalidate_lock));
 	if (inv)
 		filemap_invalidate_lock_shared(mapping, "filemap_update_page");
 	lock_page(page, "filemap_update_page");
@@ -312,9 +316,11 @@ static int filemap_update_page(struct address_space *mapping,
 	return error;
 }
 
-/* filemap_get_page -- a referenced page of index, uptodate over [from, to). */
+/* filemap_get_page -- a referenced page of index, uptodate over [from, to);
+ * inv_held: the caller holds invalidate_lock shared. */
 int filemap_get_page(struct address_space *mapping, uint64_t index,
-			    uint32_t from, uint32_t to, struct page **pagep)
+		     uint32_t from, uint32_t to, bool inv_held,
+		     struct page **pagep)
 {
 	struct core_fs *fs = mapping->host->fs;
 
@@ -323,7 +329,8 @@ int filemap_get_page(struct address_space *mapping, uint64_t index,
 		int error;
 
 		if (!page) {
-			error = filemap_create_page(mapping, index, &page);
+			error = filemap_create_page(mapping, index, inv_held,
+						    &page);
 			if (error == -EAGAIN)
 				continue;
 			if (error)
@@ -337,7 +344,8 @@ int filemap_get_page(struct address_space *mapping, uint64_t index,
 			*pagep = page;
 			return 0;
 		}
-		error = filemap_update_page(mapping, page, from, to);
+		error = filemap_update_page(mapping, page, from, to,
+					    inv_held);
 		if (!error) {
 			*pagep = page;
 			return 0;
@@ -411,7 +419,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		if (n > inode->i_size - p)
 			n = inode->i_size - p;
 		error = filemap_get_page(mapping, index, offset,
-					 offset + (uint32_t)n, &page);
+					 offset + (uint32_t)n, over_copy, &page);
 		if (error) {
 			ret = done ? (ssize_t)done : error;
 			goto out;
@@ -616,14 +624,18 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 
 /* ---- Writeback ---------------------------------------------------------------- */
 
-/* write_one_page -- writepage of a locked dirty page: its dirty blocks to
- * the device, then clean.  Unlocks the page. */
+/* write_one_page -- writepage of a locked dirty page of the cache: its
+ * dirty blocks to the device, then clean.  Unlocks the page. */
 int write_one_page(struct page *page)
 {
-	struct inode *inode = page->mapping->host;
-	struct core_fs *fs = inode->fs;
+	struct inode *inode;
+	struct core_fs *fs;
 	int64_t blks[32];
 
+	SIM_BUG_ON(!sim_lock_held_excl(&page->lock));
+	SIM_BUG_ON(!page->mapping || !(page->flags & PG_dirty));
+	inode = page->mapping->host;
+	fs = inode->fs;
 	page_touch(page, false);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;

@@ -42,6 +42,10 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
  * end.  Each page is locked while it goes, so a reader holding the page
  * lock finishes first; a reader that has not yet created its page is not
  * stopped by anything here: that is Race 1.
+ *
+ * Called under i_rwsem held exclusive, or on an inode being evicted
+ * (I_FREEING: nobody else can reach it), or by the explorer once every
+ * thread has finished (core_writeback_evict), as mm/truncate.c requires.
  */
 void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 				uint64_t lend)
@@ -53,6 +57,8 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	const struct xa *xa = &mapping->i_pages;
 	struct page *page;
 
+	SIM_BUG_ON(sim_tid() >= 0 && !mapping->host->freeing &&
+		   !sim_lock_held_excl(&mapping->host->i_rwsem));
 	if (lend == UINT64_MAX) {
 		end = UINT64_MAX >> PAGE_SHIFT;
 		partial_end = 0;
@@ -143,13 +149,16 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 }
 
 /* truncate_pagecache_range -- unmap, drop the pages, unmap again (a fault
- * may have mapped a page between the two, as the kernel's comment says). */
+ * may have mapped a page between the two, as the kernel's comment says).
+ * i_rwsem held exclusive (punch, truncate, direct write, the S_DAX
+ * switch, clone's destination). */
 void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
 			      uint64_t lend)
 {
 	struct address_space *mapping = inode->i_mapping;
 	uint64_t end = lend == UINT64_MAX ? UINT64_MAX : lend + 1;
 
+	SIM_BUG_ON(!sim_lock_held_excl(&inode->i_rwsem));
 	unmap_mapping_range(mapping, lstart, end);
 	truncate_inode_pages_range(mapping, lstart, lend);
 	unmap_mapping_range(mapping, lstart, end);
