@@ -299,6 +299,42 @@ START_TEST(pagecache_check_catches_corruption)
 }
 END_TEST
 
+/* Preconditions are asserted, not branched on: a caller that breaks one is
+ * a BUG (sim_guard catches it, as the engine's set-up and final checks
+ * do). */
+static void write_unlocked(void *arg)
+{
+	write_one_page(arg);
+}
+
+static void truncate_unlocked(void *arg)
+{
+	truncate_pagecache_range(arg, 0, UINT64_MAX);
+}
+
+START_TEST(preconditions_asserted)
+{
+	struct core_fs *fs = mkfs(4096, 0, 0);
+	struct inode *b = core_fs_inode(fs, 1);
+	unsigned char in[100] = { 1 };
+	struct page *page;
+
+	ck_assert_int_eq(core_write(b, 0, sizeof(in), in), (int)sizeof(in));
+	page = xa_load(&b->i_mapping->i_pages, 0);
+	ck_assert(page && (page->flags & PG_dirty));
+	ck_assert(!sim_guard(sim, write_unlocked, page));
+	ck_assert_ptr_nonnull(strstr(sim_abort_reason(sim),
+				     "!sim_lock_held_excl(&page->lock)"));
+	ck_assert(!sim_guard(sim, truncate_unlocked, b));
+	ck_assert_ptr_nonnull(strstr(sim_abort_reason(sim),
+				     "!sim_lock_held_excl(&inode->i_rwsem)"));
+	/* Nothing was done: the page is still there, dirty. */
+	ck_assert_ptr_eq(xa_load(&b->i_mapping->i_pages, 0), page);
+	ck_assert(page->flags & PG_dirty);
+	teardown();
+}
+END_TEST
+
 START_TEST(partial_page_race_before_and_after_fix)
 {
 	/* Jan Kara's partial page (seeds/004): with 1 KiB blocks, the read
@@ -326,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, punch_hole_frees_blocks_and_zeroes);
 	tcase_add_test(tc, enospc_and_efbig);
 	tcase_add_test(tc, pagecache_check_catches_corruption);
+	tcase_add_test(tc, preconditions_asserted);
 	tcase_add_test(tc, partial_page_race_before_and_after_fix);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
