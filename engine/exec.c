@@ -694,7 +694,15 @@ static void run_op(struct exec *e, int tid, int opi)
 				     op->kind == SCEN_OP_CLONE))
 		observe(e, &e->seen[tid], buf, (size_t)len);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
-	if (res < 0 && -res != op->expect_error)
+	/* may_fail: an error that only some schedules give (never together
+	 * with expect_error) is no finding; any other still is */
+	if (res < 0 && -res != op->expect_error && op->nmay_fail &&
+	    !scen_op_may_fail(op, (int)-res))
+		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+			    "returned -%s (may_fail allows -%s%s)",
+			    errname((int)-res), errname(op->may_fail[0]),
+			    op->nmay_fail > 1 ? " and others" : "");
+	else if (res < 0 && -res != op->expect_error && !op->nmay_fail)
 		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "returned -%s%s%s", errname((int)-res),
 			    op->expect_error ? ", expected -" : " (no error expected)",

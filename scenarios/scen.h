@@ -25,6 +25,7 @@
 /* The most one operation moves: longer reads and writes are cut to it
  * (the kernel caps one call at MAX_RW_COUNT, about 2 GiB). */
 #define SCEN_MAX_IO (64u << 20)
+#define SCEN_MAX_MAY_FAIL 8	/* errors in one operation's may_fail: */
 
 /* A source position, 1-based, for messages about a scenario. */
 struct scen_pos {
@@ -98,7 +99,20 @@ struct scen_op {
 	bool longterm;			/* pin */
 	bool on;			/* set_dax */
 	int expect_error;		/* errno value (EOPNOTSUPP...), 0 if none */
+	/* may_fail: errors the operation may return in some schedules (it may
+	 * also succeed); never together with expect_error */
+	int nmay_fail;
+	int may_fail[SCEN_MAX_MAY_FAIL];	/* errno values */
 };
+
+/* scen_op_may_fail -- whether err (a positive errno) is in op's may_fail */
+static inline bool scen_op_may_fail(const struct scen_op *op, int err)
+{
+	for (int i = 0; i < op->nmay_fail; i++)
+		if (op->may_fail[i] == err)
+			return true;
+	return false;
+}
 
 struct scen_file {
 	char name[SCEN_NAME_MAX];

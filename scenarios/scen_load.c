@@ -61,18 +61,18 @@ struct ld {
 /* clang-format off */
 enum arg {
 	A_FILE, A_SRC, A_DST, A_MAP, A_PIN, A_OFFSET, A_LEN, A_SIZE, A_AS,
-	A_LONGTERM, A_ON, A_INTO, A_EXPECT, A__COUNT
+	A_LONGTERM, A_ON, A_INTO, A_EXPECT, A_MAY_FAIL, A__COUNT
 };
 static const char *const arg_names[A__COUNT] = {
 	"file", "src", "dst", "map", "pin", "offset", "len", "size", "as",
-	"longterm", "on", "into", "expect_error",
+	"longterm", "on", "into", "expect_error", "may_fail",
 };
 /* clang-format on */
 
 #define B(a) (1u << (a))
 #define RANGE (B(A_OFFSET) | B(A_LEN))
 static const struct {
-	unsigned required, optional; /* expect_error is always optional */
+	unsigned required, optional; /* expect_error, may_fail: always */
 } op_args[SCEN_OP__COUNT] = {
 	[SCEN_OP_READ] = { B(A_FILE) | RANGE, B(A_INTO) },
 	[SCEN_OP_WRITE] = { B(A_FILE) | RANGE, 0 },
@@ -352,9 +352,52 @@ static int parse_into(struct ld *l, const yaml_node_t *n, struct scen_op *op)
 	return scen_get_u64(l->err, v[1], &op->into_offset);
 }
 
-/* parse_arg -- (internal) one argument of an operation */
-static int parse_arg(struct ld *l, int a, const yaml_node_t *n, int t, int o)
+/*
+ * parse_may_fail -- (internal) may_fail: [EFAULT, ENOSPC], the errors an
+ * operation may return in some schedules.  A list of known errno names, at
+ * least one, each once; not with expect_error (an error that always comes
+ * is expect_error's, one that may come is may_fail's: both at once would
+ * say neither).
+ */
+static int parse_may_fail(struct ld *l, const yaml_node_t *n,
+			  const yaml_node_t *expect, struct scen_op *op)
 {
+	yaml_node_t *it;
+	char g[64];
+	int count = scen_seq(l->err, &l->doc, n, "may_fail", SCEN_MAX_MAY_FAIL);
+
+	if (count < 0)
+		return -1;
+	if (count == 0)
+		return scen_fail(l->err, n,
+				 "may_fail needs at least one error name, as "
+				 "in may_fail: [EFAULT]");
+	if (expect)
+		return scen_fail(l->err, n,
+				 "may_fail and expect_error together: "
+				 "expect_error is an error that always comes, "
+				 "may_fail errors that may; use one");
+	FOR_ITEMS (l, n, it) {
+		int e = scen_lookup(
+			l->err, it, "error name", scen_errno_names, scen_nerrno,
+			"expected an errno name such as EFAULT or ENOSPC");
+
+		if (e < 0)
+			return -1;
+		e = scen_errno_value(scen_errno_names[e]);
+		if (scen_op_may_fail(op, e))
+			return scen_fail(l->err, it,
+					 "error %s is listed twice in may_fail",
+					 scen_got(it, g, sizeof(g)));
+		op->may_fail[op->nmay_fail++] = e;
+	}
+	return 0;
+}
+
+/* parse_arg -- (internal) one argument of an operation */
+static int parse_arg(struct ld *l, int a, yaml_node_t **v, int t, int o)
+{
+	const yaml_node_t *n = v[a];
 	struct scen_op *op = &l->s->threads[t].ops[o];
 	int e;
 
@@ -372,6 +415,7 @@ static int parse_arg(struct ld *l, int a, const yaml_node_t *n, int t, int o)
 	case A_LONGTERM: return scen_get_bool(l->err, n, &op->longterm);
 	case A_ON: return scen_get_bool(l->err, n, &op->on);
 	case A_INTO: return parse_into(l, n, op);
+	case A_MAY_FAIL: return parse_may_fail(l, n, v[A_EXPECT], op);
 	default: /* A_EXPECT */
 		e = scen_lookup(
 			l->err, n, "error name", scen_errno_names, scen_nerrno,
@@ -424,7 +468,8 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 				.pin = -1,
 				.into_map = -1,
 				.name = -1 };
-	allowed = op_args[k].required | op_args[k].optional | B(A_EXPECT);
+	allowed = op_args[k].required | op_args[k].optional | B(A_EXPECT) |
+		  B(A_MAY_FAIL);
 	if (val->type != YAML_MAPPING_NODE)
 		return scen_fail(l->err, val,
 				 "expected the arguments of %s as a mapping "
@@ -440,7 +485,7 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 			return scen_fail(l->err, val, "'%s' is required by %s",
 					 arg_names[a], scen_op_names[k]);
 	for (int a = 0; a < A__COUNT; a++)
-		if (v[a] && parse_arg(l, a, v[a], t, o) < 0)
+		if (v[a] && parse_arg(l, a, v, t, o) < 0)
 			return -1;
 	return 0;
 }

@@ -400,7 +400,7 @@ START_TEST(test_unknown_key)
 	/* a valid argument of another operation is still not one of read's */
 	expect_error(T1("read: {file: a, offset: 0, len: 1, size: 3}"), 9, 44,
 		     "unknown key 'size' in read (expected one of: file, "
-		     "offset, len, into, expect_error)");
+		     "offset, len, into, expect_error, may_fail)");
 	expect_error(HEAD "storage: {blocks: 1, blocks: 2}\n", 6, 22,
 		     "duplicate key 'blocks' in storage");
 }
@@ -531,6 +531,49 @@ START_TEST(test_bad_operation)
 		     9, 58, "unknown error name 'nope' (expected an errno");
 	expect_error(T1("set_dax: {file: a, on: 1}"), 9, 32,
 		     "expected true or false, got '1'");
+}
+END_TEST
+
+START_TEST(test_may_fail)
+{
+	struct scen_error e;
+	struct scen *s = scen_load(
+		write_scen(T1("load: {map: m, offset: 0, len: 8, "
+			      "may_fail: [EFAULT, ENOSPC]}") "      - "
+			   "mmap: {file: a, as: m, offset: 0, len: 4096}\n"),
+		&vocab, &e);
+
+	ck_assert_msg(s, "%d:%d: %s", e.pos.line, e.pos.col, e.msg);
+	ck_assert_int_eq(s->threads[0].ops[0].nmay_fail, 2);
+	ck_assert_int_eq(s->threads[0].ops[0].may_fail[0], EFAULT);
+	ck_assert_int_eq(s->threads[0].ops[0].may_fail[1], ENOSPC);
+	ck_assert(scen_op_may_fail(&s->threads[0].ops[0], ENOSPC));
+	ck_assert(!scen_op_may_fail(&s->threads[0].ops[0], EINVAL));
+	ck_assert_int_eq(s->threads[0].ops[0].expect_error, 0);
+	ck_assert_int_eq(s->threads[0].ops[1].nmay_fail, 0);
+	scen_free(s);
+
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"may_fail: [EFALT]}"),
+		     9, 55, "unknown error name 'EFALT' (did you mean "
+		     "'EFAULT'?)");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"may_fail: [EFAULT, nope]}"),
+		     9, 63, "unknown error name 'nope' (expected an errno");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"may_fail: EFAULT}"),
+		     9, 54, "expected a sequence for may_fail");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, may_fail: []}"),
+		     9, 54, "may_fail needs at least one error name");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"may_fail: [EFAULT, EFAULT]}"),
+		     9, 63, "error 'EFAULT' is listed twice in may_fail");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"expect_error: EIO, may_fail: [EFAULT]}"),
+		     9, 73, "may_fail and expect_error together");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, "
+			"may_fial: [EFAULT]}"),
+		     9, 44, "did you mean 'may_fail'?");
 }
 END_TEST
 
@@ -787,6 +830,7 @@ static Suite *scen_suite(void)
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_missing_key);
 	tcase_add_test(tc, test_bad_operation);
+	tcase_add_test(tc, test_may_fail);
 	tcase_add_test(tc, test_bad_interleave);
 	tcase_add_test(tc, test_bad_point);
 	tcase_add_test(tc, test_unknown_fix_kernel_kind);
