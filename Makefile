@@ -38,7 +38,7 @@ CHECKLIBS := $(shell pkg-config --libs check)
 # the ones before it in this list, never one after it.  Each is found by
 # directory; every layer but cli/ goes into liblockstep.a, which the
 # binary, the tests and the benchmark all link.
-LAYERS    := pmem sim checkers core scenarios oracle report engine campaign
+LAYERS    := pmem sim checkers core scenarios oracle gen report engine campaign
 LIB_SRCS  := $(foreach d,$(LAYERS),$(wildcard $(d)/*.c))
 CLI_SRCS  := $(wildcard cli/*.c)
 TEST_SRCS := $(wildcard tests/test_*.c)

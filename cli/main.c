@@ -13,6 +13,7 @@
 #include "campaign/campaign.h"
 #include "engine/exec.h"
 #include "engine/explore.h"
+#include "gen/gen.h"
 #include "core/core.h"
 #include "report/report.h"
 #include "scenarios/scen.h"
@@ -41,6 +42,9 @@ static const char usage_text[] =
 	"  merge DIR...      join campaign results (shards) into one summary\n"
 	"  bisect --good REV --bad REV FILE...\n"
 	"                    the commit of lockstep's history that broke them\n"
+	"  gen --seed N --count K --kernel VER --out DIR\n"
+	"                    write K generated programs (valid scenarios that\n"
+	"                    run clean on a model that agrees with Linux)\n"
 	"  (lockstep COMMAND --help for each command's options)\n"
 	"\n"
 	"options (run, replay):\n"
@@ -334,6 +338,8 @@ int main(int argc, char **argv)
 		return minimize_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return merge_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gen"))
+		return gen_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bisect"))
 		return bisect_main(argc - 1, argv + 1);
 	fprintf(stderr, "lockstep: unknown command '%s' (lockstep --help)\n", cmd);

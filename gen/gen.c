@@ -1,0 +1,852 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gen/gen.c -- random but valid programs for the model (docs/gen.md).
+ *
+ * In the spirit of syzkaller's program generator, for this model's
+ * operations: a program is chosen in two passes.
+ *
+ *  1. Structure.  Storage (block size 1024, 2048 or 4096), 1-3 files
+ *     (sizes of whole pages mostly, sometimes ending inside a page; DAX per
+ *     file), 2-4 threads of 2-6 operations.  Ranges are biased towards one
+ *     hot file and one hot page so that threads collide, and each
+ *     operation kind has a weight.  Maps belong to the thread whose mmap
+ *     made them; a pin opens a section of that thread (dma_write, load,
+ *     store) that ends with its unpin, before the thread's end, so no
+ *     thread holds a pin across a lock a punch or truncate could hold
+ *     while waiting for that pin (the long-term-reference problem, a real
+ *     deadlock, is not what a generated program is for).  A direct write
+ *     to a page-cache file is generated only when no other thread dirties
+ *     that file's pages (a buffered write or store racing a direct write
+ *     is the kernel's own documented corruption, dio_warn_stale_pagecache).
+ *  2. Marks.  With the whole program known: which errors each operation
+ *     may return in some schedules (may_fail) and which it returns in all
+ *     (expect_error), following Linux 5.15 (KERNEL-NOTES.md, "Edge
+ *     cases"); then the device size (tight: ENOSPC possible, and marked).
+ *
+ * Determinism: the PRNG is xoshiro256** seeded by splitmix64 from (seed,
+ * index) only; the text is built from the structure in order.
+ */
+#include "gen/gen.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "scenarios/scen.h"
+
+#define GEN_PAGE 4096u
+#define MAXF 3
+#define MAXT 4
+#define MAXOPS 24
+#define MAXMAPS (MAXT * MAXOPS)
+
+/* may_fail bits */
+enum { MF_EFAULT = 1, MF_ENOSPC = 2, MF_EINVAL = 4, MF_EOPNOTSUPP = 8 };
+
+struct gop {
+	enum scen_op_kind kind;
+	int file, file2, map, pin, into_map;
+	uint64_t off, len, size, into_off;
+	bool longterm, on;
+	unsigned may;			/* MF_* */
+	const char *expect;		/* expect_error, or NULL */
+};
+
+struct gmap {
+	int file, thread;
+	uint64_t off, len;
+	bool alive;
+};
+
+struct gpin {
+	int map, thread, op;
+	uint64_t off, len;
+};
+
+struct g {
+	uint64_t s[4];
+	uint32_t fixes;
+	unsigned bs;
+	int nfiles;
+	uint64_t size[MAXF];
+	bool dax[MAXF], may_switch[MAXF];
+	int dio_owner[MAXF];
+	unsigned dirtiers[MAXF];	/* threads that dirty its page cache */
+	int nthreads;
+	int nops[MAXT];
+	struct gop ops[MAXT][MAXOPS];
+	int nmaps, npins;
+	struct gmap maps[MAXMAPS];
+	struct gpin pins[MAXMAPS];
+	int hot_file;
+	uint64_t hot_off;
+	bool tight;
+	uint64_t blocks;
+};
+
+/* ---- PRNG --------------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/* next -- xoshiro256** */
+static uint64_t next(struct g *g)
+{
+	uint64_t *s = g->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+/* rnd -- uniform in [0, n), 0 for n == 0 */
+static uint64_t rnd(struct g *g, uint64_t n)
+{
+	return n ? next(g) % n : 0;
+}
+
+static bool chance(struct g *g, unsigned pct)
+{
+	return rnd(g, 100) < pct;
+}
+
+static void seed(struct g *g, uint64_t s, uint64_t index)
+{
+	uint64_t x = s ^ 0x6c6f636b73746570ull;	/* "lockstep" */
+
+	x = splitmix64(&x) ^ index;
+	for (int i = 0; i < 4; i++)
+		g->s[i] = splitmix64(&x);
+}
+
+/* ---- Facts about the files ---------------------------------------------- */
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+/* dax_possible: the file may be S_DAX at some point of some schedule;
+ * dax_certain: it is S_DAX throughout (DAX needs blocks of a page). */
+static bool dax_possible(const struct g *g, int f)
+{
+	return g->bs == GEN_PAGE && (g->dax[f] || g->may_switch[f]);
+}
+
+static bool dax_certain(const struct g *g, int f)
+{
+	return g->bs == GEN_PAGE && g->dax[f] && !g->may_switch[f];
+}
+
+/* may_dirty -- thread t may dirty f's page cache (no other thread writes
+ * it directly); records it */
+static bool may_dirty(struct g *g, int t, int f)
+{
+	if (!dax_certain(g, f) && g->dio_owner[f] >= 0 && g->dio_owner[f] != t)
+		return false;
+	g->dirtiers[f] |= 1u << t;
+	return true;
+}
+
+static bool may_dio_write(struct g *g, int t, int f)
+{
+	if (dax_certain(g, f))
+		return true;
+	if ((g->dio_owner[f] >= 0 && g->dio_owner[f] != t) ||
+	    (g->dirtiers[f] & ~(1u << t)))
+		return false;
+	g->dio_owner[f] = t;
+	return true;
+}
+
+/* pick_file -- the hot file, often */
+static int pick_file(struct g *g)
+{
+	return chance(g, 60) ? g->hot_file : (int)rnd(g, (uint64_t)g->nfiles);
+}
+
+/* pick_range -- [off, off+len) of file f, multiples of align, len at
+ * most maxlen; near the hot page often; sometimes past EOF */
+static void pick_range(struct g *g, int f, uint64_t align, uint64_t maxlen,
+		       uint64_t *off, uint64_t *len)
+{
+	uint64_t span = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE);
+
+	if (chance(g, 10))
+		span += GEN_PAGE;
+	if (f == g->hot_file && chance(g, 60)) {
+		uint64_t o = g->hot_off;
+		uint64_t j = align * rnd(g, GEN_PAGE / align + 1);
+
+		*off = chance(g, 50) || o < j ? o + j : o - j;
+		*off -= *off % align;
+		if (*off >= span)
+			*off = span - align;
+	} else {
+		*off = align * rnd(g, span / align);
+	}
+	*len = align * (1 + rnd(g, maxlen / align));
+}
+
+/* ---- Structure ------------------------------------------------------------ */
+
+static struct gop *add(struct g *g, int t, enum scen_op_kind k)
+{
+	struct gop *op = &g->ops[t][g->nops[t]++];
+
+	*op = (struct gop){ .kind = k, .file = -1, .file2 = -1, .map = -1,
+			    .pin = -1, .into_map = -1 };
+	return op;
+}
+
+/* live_map -- a live map of thread t (of file f, or any when f < 0),
+ * with at least one accessible byte; -1 if none */
+static int live_map(struct g *g, int t, int f)
+{
+	int c[MAXMAPS], n = 0;
+
+	for (int m = 0; m < g->nmaps; m++)
+		if (g->maps[m].alive && g->maps[m].thread == t &&
+		    (f < 0 || g->maps[m].file == f) &&
+		    g->maps[m].off < g->size[g->maps[m].file])
+			c[n++] = m;
+	return n ? c[rnd(g, (uint64_t)n)] : -1;
+}
+
+/* gen_mmap -- a new map of file f (page aligned, within its pages) */
+static int gen_mmap(struct g *g, int t, int f)
+{
+	uint64_t pages = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE) /
+			 GEN_PAGE;
+	struct gop *op;
+	struct gmap *m;
+
+	if (g->nmaps == MAXMAPS || g->nops[t] >= MAXOPS - 2)
+		return -1;
+	m = &g->maps[g->nmaps];
+	m->file = f;
+	m->thread = t;
+	m->off = GEN_PAGE * rnd(g, pages);
+	m->len = GEN_PAGE * (1 + rnd(g, pages - m->off / GEN_PAGE));
+	m->alive = true;
+	op = add(g, t, SCEN_OP_MMAP);
+	op->file = f;
+	op->map = g->nmaps;
+	op->off = m->off;
+	op->len = m->len;
+	return g->nmaps++;
+}
+
+/* acc_end -- the end (map offset) of map m's bytes below its file's EOF */
+static uint64_t acc_end(const struct g *g, int m)
+{
+	const struct gmap *mp = &g->maps[m];
+	uint64_t end = g->size[mp->file] - mp->off;
+
+	return end < mp->len ? end : mp->len;
+}
+
+/* gen_access -- load or store on map m: 8-byte words, in the file */
+static void gen_access(struct g *g, int t, int m, bool store)
+{
+	static const uint64_t lens[] = { 8, 64, 512, 4096, 8192 };
+	uint64_t end = acc_end(g, m), len = lens[rnd(g, 5)], off;
+	struct gop *op;
+
+	if (store && !may_dirty(g, t, g->maps[m].file))
+		store = false;
+	off = 8 * rnd(g, end / 8);
+	if (chance(g, 50) && g->maps[m].file == g->hot_file &&
+	    g->hot_off >= g->maps[m].off && g->hot_off - g->maps[m].off < end)
+		off = g->hot_off - g->maps[m].off;
+	if (len > end - off)
+		len = end - off;
+	if (len < 8)
+		return;
+	op = add(g, t, store ? SCEN_OP_STORE : SCEN_OP_LOAD);
+	op->map = m;
+	op->off = off;
+	op->len = len;
+}
+
+/* gen_into -- an into: buffer for a read or direct I/O of len bytes on
+ * file f: a live map of thread t of another file, with room; for direct
+ * I/O 512-aligned.  Returns false if none. */
+static bool gen_into(struct g *g, int t, int f, bool dio, bool dirty,
+		     struct gop *op)
+{
+	for (int tries = 0; tries < 4; tries++) {
+		int m = live_map(g, t, -1);
+		uint64_t end, align = dio ? 512 : 8;
+
+		if (m < 0 || g->maps[m].file == f)
+			continue;
+		end = acc_end(g, m);
+		if (end < op->len)
+			continue;
+		if (dirty && !may_dirty(g, t, g->maps[m].file))
+			return false;
+		op->into_map = m;
+		op->into_off = align * rnd(g, (end - op->len) / align + 1);
+		return true;
+	}
+	return false;
+}
+
+/* gen_pin -- a pin of map m and its section, ending in its unpin */
+static void gen_pin(struct g *g, int t, int m)
+{
+	struct gmap *mp = &g->maps[m];
+	uint64_t end = acc_end(g, m) / GEN_PAGE * GEN_PAGE;
+	struct gop *op;
+	int p, n;
+
+	if (!end || g->nops[t] >= MAXOPS - 6 || !may_dirty(g, t, mp->file))
+		return;
+	p = g->npins++;
+	op = add(g, t, SCEN_OP_PIN);
+	op->map = m;
+	op->pin = p;
+	op->off = GEN_PAGE * rnd(g, end / GEN_PAGE);
+	op->len = GEN_PAGE * (1 + rnd(g, 2));
+	if (op->len > end - op->off)
+		op->len = end - op->off;
+	op->longterm = chance(g, 30);
+	g->pins[p] = (struct gpin){ m, t, g->nops[t] - 1, op->off, op->len };
+	/* a long-term pin of a DAX page is refused (4.15): no section */
+	if (op->longterm && (g->fixes & FIX(FIX_LONGTERM_PIN_REJECT)) &&
+	    dax_certain(g, mp->file)) {
+		op->expect = "EOPNOTSUPP";
+		return;
+	}
+	n = (int)rnd(g, 3);
+	for (int i = 0; i < n; i++) {
+		if (chance(g, 50)) {
+			op = add(g, t, SCEN_OP_DMA_WRITE);
+			op->pin = p;
+		} else {
+			gen_access(g, t, m, chance(g, 50));
+		}
+	}
+	op = add(g, t, SCEN_OP_UNPIN);
+	op->pin = p;
+}
+
+/* weights of the operations a thread starts outside a pin section */
+static const struct {
+	enum scen_op_kind k;
+	unsigned w;
+} weights[] = {
+	{ SCEN_OP_READ, 10 },	   { SCEN_OP_WRITE, 9 },
+	{ SCEN_OP_DIO_READ, 6 },   { SCEN_OP_DIO_WRITE, 6 },
+	{ SCEN_OP_PUNCH_HOLE, 9 }, { SCEN_OP_TRUNCATE, 5 },
+	{ SCEN_OP_READAHEAD, 5 },  { SCEN_OP_MMAP, 3 },
+	{ SCEN_OP_LOAD, 8 },	   { SCEN_OP_STORE, 7 },
+	{ SCEN_OP_MUNMAP, 2 },	   { SCEN_OP_PIN, 6 },
+	{ SCEN_OP_SET_DAX, 2 },	   { SCEN_OP_STATX, 2 },
+	{ SCEN_OP_EVICT, 3 },	   { SCEN_OP_FSYNC, 4 },
+	{ SCEN_OP_CLONE, 3 },
+};
+
+static enum scen_op_kind pick_kind(struct g *g)
+{
+	unsigned total = 0, r;
+
+	for (size_t i = 0; i < sizeof(weights) / sizeof(weights[0]); i++)
+		total += weights[i].w;
+	r = (unsigned)rnd(g, total);
+	for (size_t i = 0;; i++) {
+		if (r < weights[i].w)
+			return weights[i].k;
+		r -= weights[i].w;
+	}
+}
+
+/* gen_clone -- src and dst of a clone: two files neither of which can
+ * be S_DAX (XFS before 5.19 refuses reflink on DAX files: EINVAL, which
+ * this model does not return), block-aligned within src's size */
+static void gen_clone(struct g *g, int t)
+{
+	int src = pick_file(g), dst = (int)rnd(g, (uint64_t)g->nfiles);
+	uint64_t blocks;
+	struct gop *op;
+
+	if (src == dst)
+		dst = (dst + 1) % g->nfiles;
+	if (src == dst || dax_possible(g, src) || dax_possible(g, dst))
+		return;
+	blocks = g->size[src] / g->bs;
+	if (!blocks)
+		return;
+	op = add(g, t, SCEN_OP_CLONE);
+	op->file = src;
+	op->file2 = dst;
+	op->off = g->bs * rnd(g, blocks);
+	op->len = g->bs * (1 + rnd(g, (8192 / g->bs < blocks - op->off / g->bs ?
+					       8192 / g->bs :
+					       blocks - op->off / g->bs)));
+}
+
+static void gen_one(struct g *g, int t, enum scen_op_kind k)
+{
+	int f = pick_file(g), m;
+	struct gop *op;
+	uint64_t align;
+
+	switch (k) {
+	case SCEN_OP_READ:
+	case SCEN_OP_WRITE:
+	case SCEN_OP_READAHEAD:
+	case SCEN_OP_PUNCH_HOLE:
+		if (k == SCEN_OP_WRITE && !may_dirty(g, t, f))
+			k = SCEN_OP_READ;
+		op = add(g, t, k);
+		op->file = f;
+		align = chance(g, 70) ? g->bs : 512;
+		pick_range(g, f, align, 8192, &op->off, &op->len);
+		if (k == SCEN_OP_READ && chance(g, 25))
+			gen_into(g, t, f, false, true, op);
+		break;
+	case SCEN_OP_DIO_READ:
+	case SCEN_OP_DIO_WRITE:
+		if (k == SCEN_OP_DIO_WRITE && !may_dio_write(g, t, f))
+			k = SCEN_OP_DIO_READ;
+		op = add(g, t, k);
+		op->file = f;
+		/* Linux: the device's logical block size (512 on pmem) */
+		align = chance(g, 75) ? g->bs : 512;
+		pick_range(g, f, align, 8192, &op->off, &op->len);
+		if (chance(g, 30))
+			gen_into(g, t, f, true, k == SCEN_OP_DIO_READ, op);
+		break;
+	case SCEN_OP_TRUNCATE: {
+		uint64_t top = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE);
+
+		op = add(g, t, k);
+		op->file = f;
+		op->size = chance(g, 30) ? 0 :
+			   chance(g, 20) ? top + GEN_PAGE :
+					   g->bs * rnd(g, top / g->bs);
+		break;
+	}
+	case SCEN_OP_MMAP:
+		gen_mmap(g, t, f);
+		break;
+	case SCEN_OP_LOAD:
+	case SCEN_OP_STORE:
+	case SCEN_OP_PIN:
+		m = live_map(g, t, chance(g, 70) ? f : -1);
+		if (m < 0)
+			m = gen_mmap(g, t, f);
+		if (m < 0)
+			break;
+		if (k == SCEN_OP_PIN)
+			gen_pin(g, t, m);
+		else
+			gen_access(g, t, m, k == SCEN_OP_STORE);
+		break;
+	case SCEN_OP_MUNMAP:
+		m = live_map(g, t, -1);
+		if (m < 0)
+			break;
+		op = add(g, t, k);
+		op->map = m;
+		g->maps[m].alive = false;
+		break;
+	case SCEN_OP_SET_DAX:
+		if (!g->may_switch[f])
+			break;
+		op = add(g, t, k);
+		op->file = f;
+		op->on = !g->dax[f] || chance(g, 30);
+		break;
+	case SCEN_OP_STATX:
+	case SCEN_OP_EVICT:
+	case SCEN_OP_FSYNC:
+		op = add(g, t, k);
+		op->file = f;
+		break;
+	case SCEN_OP_CLONE:
+		gen_clone(g, t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void gen_structure(struct g *g)
+{
+	static const unsigned bss[] = { 1024, 2048, 4096, 4096 };
+
+	g->bs = bss[rnd(g, 4)];
+	g->nfiles = 1 + (int)rnd(g, 3);
+	for (int f = 0; f < g->nfiles; f++) {
+		uint64_t pages = 1 + rnd(g, 4);
+
+		g->size[f] = pages * GEN_PAGE;
+		if (g->bs < GEN_PAGE && chance(g, 25))
+			g->size[f] -= g->bs * (1 + rnd(g, GEN_PAGE / g->bs - 1));
+		g->dax[f] = chance(g, 50);
+		g->may_switch[f] = chance(g, 15);
+		g->dio_owner[f] = -1;
+	}
+	g->hot_file = (int)rnd(g, (uint64_t)g->nfiles);
+	g->hot_off = GEN_PAGE * rnd(g, round_up(g->size[g->hot_file], GEN_PAGE) /
+					       GEN_PAGE);
+	g->nthreads = 2 + (int)rnd(g, 3);
+	for (int t = 0; t < g->nthreads; t++) {
+		int want = 2 + (int)rnd(g, 5);
+
+		/* the first thread often punches or truncates the hot file:
+		 * the collision the bundled races are made of */
+		if (t == 0 && chance(g, 50)) {
+			gen_one(g, t, chance(g, 70) ? SCEN_OP_PUNCH_HOLE :
+						      SCEN_OP_TRUNCATE);
+		}
+		for (int guard = 0; g->nops[t] < want && guard < 64; guard++)
+			if (g->nops[t] < MAXOPS - 8)
+				gen_one(g, t, pick_kind(g));
+		for (int m = 0; m < g->nmaps; m++)
+			if (g->maps[m].alive && g->maps[m].thread == t &&
+			    g->nops[t] < MAXOPS && chance(g, 50)) {
+				struct gop *op = add(g, t, SCEN_OP_MUNMAP);
+
+				op->map = m;
+				g->maps[m].alive = false;
+			}
+		if (!g->nops[t])
+			add(g, t, SCEN_OP_STATX)->file = g->hot_file;
+	}
+}
+
+/* ---- Marks ---------------------------------------------------------------- */
+
+/* shrink_at -- the smallest size a truncate of f can have set when op i
+ * of thread t runs: any other thread's, or an earlier one of t's own */
+static uint64_t shrink_at(const struct g *g, int t, int i, int f)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (int u = 0; u < g->nthreads; u++)
+		for (int j = 0; j < (u == t ? i : g->nops[u]); j++) {
+			const struct gop *op = &g->ops[u][j];
+
+			if (op->kind == SCEN_OP_TRUNCATE && op->file == f &&
+			    op->size < min)
+				min = op->size;
+		}
+	return min;
+}
+
+static void gen_marks(struct g *g)
+{
+	uint64_t ext[MAXF], need = 0, total = 0;
+
+	for (int f = 0; f < g->nfiles; f++)
+		ext[f] = round_up(g->size[f], GEN_PAGE);
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			uint64_t end = op->off + op->len;
+
+			switch (op->kind) {
+			case SCEN_OP_TRUNCATE:
+				end = op->size;
+				break;
+			case SCEN_OP_WRITE:
+			case SCEN_OP_DIO_WRITE:
+				break;
+			case SCEN_OP_CLONE:
+				if (end > ext[op->file2])
+					ext[op->file2] = round_up(end, GEN_PAGE);
+				continue;
+			default:
+				continue;
+			}
+			if (end > ext[op->file])
+				ext[op->file] = round_up(end, GEN_PAGE);
+		}
+	for (int f = 0; f < g->nfiles; f++) {
+		need += round_up(g->size[f], g->bs) / g->bs;
+		total += ext[f] / g->bs;
+	}
+	g->tight = chance(g, 20);
+	g->blocks = g->tight ? need + rnd(g, 3) : 2 * total + 16;
+	if (!g->blocks)
+		g->blocks = 1;
+
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			const struct gmap *m = op->map >= 0 ? &g->maps[op->map] : NULL;
+			unsigned alloc = g->tight ? MF_ENOSPC : 0;
+
+			/* an access past a size a truncate may set: SIGBUS */
+			if (m && op->kind != SCEN_OP_MMAP &&
+			    op->kind != SCEN_OP_MUNMAP &&
+			    m->off + op->off + op->len > shrink_at(g, t, i, m->file))
+				op->may |= MF_EFAULT;
+			if (op->into_map >= 0) {
+				const struct gmap *im = &g->maps[op->into_map];
+
+				if (im->off + op->into_off + op->len >
+				    shrink_at(g, t, i, im->file))
+					op->may |= MF_EFAULT;
+				/* a fault that cannot allocate: SIGBUS */
+				if (g->tight)
+					op->may |= MF_EFAULT | MF_ENOSPC;
+			}
+			switch (op->kind) {
+			case SCEN_OP_WRITE:
+			case SCEN_OP_DIO_WRITE:
+			case SCEN_OP_FSYNC:
+				op->may |= alloc;
+				break;
+			case SCEN_OP_STORE:
+				if (g->tight)
+					op->may |= MF_EFAULT | MF_ENOSPC;
+				break;
+			case SCEN_OP_PIN:
+				if (g->tight)
+					op->may |= MF_EFAULT | MF_ENOSPC;
+				if (op->longterm && !op->expect &&
+				    (g->fixes & FIX(FIX_LONGTERM_PIN_REJECT)) &&
+				    dax_possible(g, m->file))
+					op->may |= MF_EOPNOTSUPP;
+				if (op->expect)
+					op->may = 0;
+				break;
+			case SCEN_OP_DMA_WRITE:
+			case SCEN_OP_UNPIN: {
+				const struct gpin *p = &g->pins[op->pin];
+
+				/* the model: a pin that failed is EFAULT */
+				if (g->ops[p->thread][p->op].may)
+					op->may |= MF_EFAULT;
+				break;
+			}
+			case SCEN_OP_CLONE:
+				op->may |= alloc;
+				if (op->off + op->len > shrink_at(g, t, i, op->file))
+					op->may |= MF_EINVAL;
+				break;
+			case SCEN_OP_SET_DAX:
+				/* before 5.8 XFS refused DAX on small blocks */
+				if (!(g->fixes & FIX(FIX_DAX_SWITCH_ON_EVICT)) &&
+				    g->bs != GEN_PAGE)
+					op->expect = "EINVAL";
+				break;
+			default:
+				break;
+			}
+		}
+}
+
+/* ---- Text ------------------------------------------------------------------ */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		char *np = realloc(b->p, b->cap * 2 + (size_t)n);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+static const char *fname(int f)
+{
+	static const char *const n[MAXF] = { "a", "b", "c" };
+
+	return n[f];
+}
+
+static void put_op(struct buf *b, const struct gop *op)
+{
+	const char *k = scen_op_names[op->kind];
+
+	put(b, "      - %s: {", k);
+	switch (op->kind) {
+	case SCEN_OP_READ:
+	case SCEN_OP_WRITE:
+	case SCEN_OP_DIO_READ:
+	case SCEN_OP_DIO_WRITE:
+	case SCEN_OP_PUNCH_HOLE:
+	case SCEN_OP_READAHEAD:
+		put(b, "file: %s, offset: %llu, len: %llu", fname(op->file),
+		    (unsigned long long)op->off, (unsigned long long)op->len);
+		if (op->into_map >= 0)
+			put(b, ", into: {map: m%d, offset: %llu}", op->into_map,
+			    (unsigned long long)op->into_off);
+		break;
+	case SCEN_OP_TRUNCATE:
+		put(b, "file: %s, size: %llu", fname(op->file),
+		    (unsigned long long)op->size);
+		break;
+	case SCEN_OP_MMAP:
+		put(b, "file: %s, as: m%d, offset: %llu, len: %llu",
+		    fname(op->file), op->map, (unsigned long long)op->off,
+		    (unsigned long long)op->len);
+		break;
+	case SCEN_OP_LOAD:
+	case SCEN_OP_STORE:
+		put(b, "map: m%d, offset: %llu, len: %llu", op->map,
+		    (unsigned long long)op->off, (unsigned long long)op->len);
+		break;
+	case SCEN_OP_MUNMAP:
+		put(b, "map: m%d", op->map);
+		break;
+	case SCEN_OP_PIN:
+		put(b, "map: m%d, offset: %llu, len: %llu, as: p%d%s", op->map,
+		    (unsigned long long)op->off, (unsigned long long)op->len,
+		    op->pin, op->longterm ? ", longterm: true" : "");
+		break;
+	case SCEN_OP_DMA_WRITE:
+	case SCEN_OP_UNPIN:
+		put(b, "pin: p%d", op->pin);
+		break;
+	case SCEN_OP_SET_DAX:
+		put(b, "file: %s, on: %s", fname(op->file),
+		    op->on ? "true" : "false");
+		break;
+	case SCEN_OP_CLONE:
+		put(b, "src: %s, dst: %s, offset: %llu, len: %llu",
+		    fname(op->file), fname(op->file2),
+		    (unsigned long long)op->off, (unsigned long long)op->len);
+		break;
+	default:
+		put(b, "file: %s", fname(op->file));
+		break;
+	}
+	if (op->expect)
+		put(b, ", expect_error: %s", op->expect);
+	if (op->may) {
+		static const char *const names[] = { "EFAULT", "ENOSPC",
+						     "EINVAL", "EOPNOTSUPP" };
+		const char *sep = "";
+
+		put(b, ", may_fail: [");
+		for (int i = 0; i < 4; i++)
+			if (op->may & (1u << i)) {
+				put(b, "%s%s", sep, names[i]);
+				sep = ", ";
+			}
+		put(b, "]");
+	}
+	put(b, "}\n");
+}
+
+int gen_program(const struct gen_options *o, char **text, char *name,
+		char *err, size_t errlen)
+{
+	struct g *g;
+	struct buf b = { 0 };
+	uint64_t schedules = o->schedules ? o->schedules : 200;
+
+	*text = NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (core_kernel_fixes(o->kernel, &g->fixes) < 0) {
+		snprintf(err, errlen, "unknown kernel '%s' (lockstep list "
+			 "prints the presets)", o->kernel);
+		free(g);
+		return -1;
+	}
+	seed(g, o->seed, o->index);
+	gen_structure(g);
+	gen_marks(g);
+
+	snprintf(name, SCEN_NAME_MAX, "gen-%llu-%llu",
+		 (unsigned long long)o->seed, (unsigned long long)o->index);
+	b.cap = 4096;
+	b.p = malloc(b.cap);
+	if (!b.p) {
+		free(g);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	b.p[0] = 0;
+	put(&b, "lockstep: 1\nname: %s\n", name);
+	put(&b, "description: |\n"
+		"  Generated by lockstep gen (seed %llu, index %llu, kernel %s):\n"
+		"  %d threads on %d file%s, %u-byte blocks%s.  On a model that\n"
+		"  agrees with Linux it runs clean; errors that depend on the\n"
+		"  schedule are marked may_fail.\n",
+	    (unsigned long long)o->seed, (unsigned long long)o->index,
+	    o->kernel, g->nthreads, g->nfiles, g->nfiles > 1 ? "s" : "",
+	    g->bs, g->tight ? ", a nearly full device" : "");
+	put(&b, "kernel: %s\n", o->kernel);
+	put(&b, "storage: {block_size: %u, blocks: %llu}\n", g->bs,
+	    (unsigned long long)g->blocks);
+	put(&b, "files:\n");
+	for (int f = 0; f < g->nfiles; f++)
+		put(&b, "  - {name: %s, size: %llu, dax: %s}\n", fname(f),
+		    (unsigned long long)g->size[f], g->dax[f] ? "true" : "false");
+	put(&b, "threads:\n");
+	for (int t = 0; t < g->nthreads; t++) {
+		put(&b, "  - name: t%d\n    ops:\n", t);
+		for (int i = 0; i < g->nops[t]; i++)
+			put_op(&b, &g->ops[t][i]);
+	}
+	put(&b, "explore: {strategy: pct, depth: 3, schedules: %llu, seed: 1}\n",
+	    (unsigned long long)schedules);
+	put(&b, "expect:\n  violations: []\n");
+	free(g);
+	if (b.oom) {
+		free(b.p);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*text = b.p;
+	return 0;
+}
