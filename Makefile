@@ -26,7 +26,7 @@ endif
 
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-.PHONY: all check demo bench deps format format-check clean unit scenarios FORCE
+.PHONY: all check demo bench soak deps format format-check clean unit scenarios FORCE
 
 ifeq ($(DEPS_OK),yes)
 
@@ -82,6 +82,12 @@ check: $(BIN) $(TESTS)
 unit: $(TESTS)
 	@for t in $(TESTS); do $$t || exit 1; done
 
+# make soak: 2,000 generated programs at the newest preset; every finding
+# is a false one (docs/gen.md).  SOAK_N, SOAK_SEED, SOAK_KERNEL override.
+soak: $(BIN)
+	@sh tests/soak.sh $(BIN) $(or $(SOAK_N),2000) $(or $(SOAK_SEED),1) \
+		$(or $(SOAK_KERNEL),v5.15) 30
+
 demo: $(BIN)
 	@$(BIN) run --summary scenarios/*.yaml; test $$? -le 1
 
@@ -99,13 +105,13 @@ else
 ifeq ($(DEPS_TRIED),yes)
 # deps ran and pkg-config still cannot find a library: say which, once,
 # rather than calling make again for ever.
-all check demo bench unit:
+all check demo bench soak unit:
 	@echo "lockstep: pkg-config still cannot find: $$(for p in $(PKGS); do \
 		pkg-config --exists $$p || printf '%s ' $$p; done)" >&2
 	@echo "  (installed, but no .pc file? check PKG_CONFIG_PATH)" >&2
 	@exit 1
 else
-all check demo bench unit: deps
+all check demo bench soak unit: deps
 	@$(MAKE) --no-print-directory DEPS_TRIED=yes $@
 endif
 

@@ -287,28 +287,41 @@ static void gen_access(struct g *g, int t, int m, bool store)
 	op->len = len;
 }
 
-/* gen_into -- an into: buffer for a read or direct I/O of len bytes on
- * file f: a live map of thread t of another file, with room; for direct
- * I/O 512-aligned.  Returns false if none. */
-static bool gen_into(struct g *g, int t, int f, bool dio, bool dirty,
-		     struct gop *op)
+/* gen_into -- the map for an into: buffer of an operation on file f: a
+ * live map of thread t of another file (made now if there is none), with
+ * accessible bytes; -1 if none can be had */
+static int gen_into(struct g *g, int t, int f, bool dirty)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		int m = live_map(g, t, -1);
-		uint64_t end, align = dio ? 512 : 8;
+	int m = -1, other = (f + 1 + (int)rnd(g, (uint64_t)g->nfiles - 1)) %
+			    g->nfiles;
 
-		if (m < 0 || g->maps[m].file == f)
-			continue;
-		end = acc_end(g, m);
-		if (end < op->len)
-			continue;
-		if (dirty && !may_dirty(g, t, g->maps[m].file))
-			return false;
-		op->into_map = m;
-		op->into_off = align * rnd(g, (end - op->len) / align + 1);
-		return true;
+	if (g->nfiles < 2)
+		return -1;
+	for (int tries = 0; tries < 4 && m < 0; tries++) {
+		m = live_map(g, t, other);
+		if (m >= 0 && g->maps[m].file == f)
+			m = -1;
 	}
-	return false;
+	if (m < 0)
+		m = gen_mmap(g, t, other);
+	if (m < 0 || acc_end(g, m) < 8 ||
+	    (dirty && !may_dirty(g, t, g->maps[m].file)))
+		return -1;
+	return m;
+}
+
+/* set_into -- op's into: map m at an offset with room for op->len (cut
+ * to fit), 512-aligned for direct I/O */
+static void set_into(struct g *g, struct gop *op, int m, bool dio)
+{
+	uint64_t end = acc_end(g, m), align = dio ? 512 : 8;
+
+	if (end < align)
+		return;
+	if (op->len > end)
+		op->len = end / align * align;
+	op->into_map = m;
+	op->into_off = align * rnd(g, (end - op->len) / align + 1);
 }
 
 /* gen_pin -- a pin of map m and its section, ending in its unpin */
@@ -418,24 +431,28 @@ static void gen_one(struct g *g, int t, enum scen_op_kind k)
 	case SCEN_OP_PUNCH_HOLE:
 		if (k == SCEN_OP_WRITE && !may_dirty(g, t, f))
 			k = SCEN_OP_READ;
+		m = k == SCEN_OP_READ && chance(g, 30) ?
+			    gen_into(g, t, f, true) : -1;
 		op = add(g, t, k);
 		op->file = f;
 		align = chance(g, 70) ? g->bs : 512;
 		pick_range(g, f, align, 8192, &op->off, &op->len);
-		if (k == SCEN_OP_READ && chance(g, 25))
-			gen_into(g, t, f, false, true, op);
+		if (m >= 0)
+			set_into(g, op, m, false);
 		break;
 	case SCEN_OP_DIO_READ:
 	case SCEN_OP_DIO_WRITE:
 		if (k == SCEN_OP_DIO_WRITE && !may_dio_write(g, t, f))
 			k = SCEN_OP_DIO_READ;
+		m = chance(g, 30) ? gen_into(g, t, f, k == SCEN_OP_DIO_READ) :
+				    -1;
 		op = add(g, t, k);
 		op->file = f;
 		/* Linux: the device's logical block size (512 on pmem) */
 		align = chance(g, 75) ? g->bs : 512;
 		pick_range(g, f, align, 8192, &op->off, &op->len);
-		if (chance(g, 30))
-			gen_into(g, t, f, true, k == SCEN_OP_DIO_READ, op);
+		if (m >= 0)
+			set_into(g, op, m, true);
 		break;
 	case SCEN_OP_TRUNCATE: {
 		uint64_t top = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE);
