@@ -201,40 +201,43 @@ START_TEST(test_open_in_use)
 	char dir[] = "/tmp/lockstep-pmem-XXXXXX";
 	char path[64], err[256] = "";
 	struct pmem_dev *d;
-	int pipefd[2], status;
+	int up[2], down[2], status;	/* child -> parent, parent -> child */
 	char c;
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/pool", dir);
-	ck_assert_int_eq(pipe(pipefd), 0);
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		/* Another process holds the pool until told to stop. */
 		d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
-		if (write(pipefd[1], d ? "y" : "n", 1) != 1 ||
-		    read(pipefd[0], &c, 1) != 1)
+		if (write(up[1], d ? "y" : "n", 1) != 1 ||
+		    read(down[0], &c, 1) != 1)
 			_exit(2);
 		pmem_dev_close(d);
 		_exit(d ? 0 : 1);
 	}
-	ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
+	ck_assert_int_eq(read(up[0], &c, 1), 1);
 	ck_assert_int_eq(c, 'y');
 	errno = 0;
 	d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
 	ck_assert_ptr_null(d);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_msg(strstr(err, "in use by another lockstep"), "'%s'", err);
-	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	ck_assert_int_eq(write(down[1], "x", 1), 1);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	/* Released with the other process: ours now. */
 	d = pmem_dev_open(path, 1024, 16, err, sizeof(err));
 	ck_assert_msg(d != NULL, "%s", err);
 	pmem_dev_close(d);
-	close(pipefd[0]);
-	close(pipefd[1]);
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(down[i]);
+	}
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
