@@ -357,6 +357,9 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
 			      uint64_t lend);
 void inode_dio_wait(struct inode *inode);
+/* drop the clean pages of page indexes [start, end]: -EBUSY if one is dirty */
+int invalidate_inode_pages2_range(struct address_space *mapping,
+				  uint64_t start, uint64_t end);
 
 /* core/dax.c */
 struct dax_page *dax_page(struct core_fs *fs, uint64_t blk);

@@ -173,7 +173,16 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	sim_down_write(&inode->i_rwsem, "ext4_dio_write_iter");
 	dio_begin(inode);
 	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
-	truncate_pagecache_range(inode, pos, pos + len - 1);
+	/* iomap_dio_rw: whole pages, whatever the block size; the pages
+	 * were just written back.  A page dirtied since (a store through a
+	 * mapping) stays: the kernel then returns -ENOTBLK and the write
+	 * falls back to buffered I/O; the model goes on with the direct
+	 * write, and the second invalidation below warns as the kernel's
+	 * does (dio_warn_stale_pagecache). */
+	if (len)
+		invalidate_inode_pages2_range(inode->i_mapping,
+					      pos >> PAGE_SHIFT,
+					      (pos + len - 1) >> PAGE_SHIFT);
 	if (into_map >= 0 && len) {
 		error = pin_buffer(inode, into_map, into_off, len, &pin);
 		if (error)

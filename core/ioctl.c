@@ -287,7 +287,21 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	}
 	filemap_write_and_wait_range(src->i_mapping, offset, offset + len - 1);
 	filemap_write_and_wait_range(dst->i_mapping, offset, offset + len - 1);
-	truncate_pagecache_range(dst, offset, offset + len - 1);
+	/* xfs_reflink_remap_prep -> xfs_flush_unmap_range: dst's flush and
+	 * unmap are rounded out to whole pages (max(block size, page size)),
+	 * so with blocks smaller than a page no page is left half zeroed:
+	 * the pages go and are read again from the remapped blocks.  (XFS's
+	 * extension of the range from EOF when dst's offset is past it is
+	 * not modelled: the range must lie within src, and dst's pages past
+	 * its EOF hold nothing but zeros.) */
+	{
+		uint64_t start = offset & ~(uint64_t)(PAGE_SIZE - 1);
+		uint64_t end = ((offset + len + PAGE_SIZE - 1) &
+				~(uint64_t)(PAGE_SIZE - 1)) - 1;
+
+		filemap_write_and_wait_range(dst->i_mapping, start, end);
+		truncate_pagecache_range(dst, start, end);
+	}
 	for (uint64_t off = 0; off < len; off += fs->block_size) {
 		uint64_t lblk = (offset + off) >> fs->blkbits;
 		int64_t sblk = core_map_block(src, lblk), dblk;

@@ -148,6 +148,67 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 	sim_up_read(&mapping->i_mmap_rwsem, "unmap_mapping_range");
 }
 
+/*
+ * invalidate_inode_pages2_range -- drop the clean pages of page indexes
+ * [start, end] (inclusive) from the cache, whole pages whatever the block
+ * size (mm/truncate.c): each page locked, unmapped from user space when the
+ * file is mapped (unmap_mapping_pages, the rest of the range at the first
+ * page), and deleted unless it is dirty (invalidate_complete_page2 fails
+ * on a dirty page: -EBUSY, the page stays).  Nothing is zeroed: a page is
+ * dropped and read again, never half cleared.
+ */
+int invalidate_inode_pages2_range(struct address_space *mapping,
+				  uint64_t start, uint64_t end)
+{
+	const struct xa *xa = &mapping->i_pages;
+	bool told = false, did_range_unmap = false;
+	int ret = 0;
+
+	for (uint64_t index = start; index <= end; index++) {
+		struct page *page;
+
+		if (!told)
+			slots_touch(mapping, false);	/* the scan */
+		told = true;
+		if ((index >> XA_SHIFT) >= xa->nroot)
+			break;
+		if (!xa->root[index >> XA_SHIFT]) {
+			index |= XA_LEAF - 1;
+			continue;
+		}
+		page = scan_get_page(mapping, index);
+		if (!page)
+			continue;
+		told = false;		/* points ahead: announce it again */
+		lock_page(page, "invalidate_inode_pages2_range");
+		page_touch(page, false);
+		if (page->mapping != mapping) {
+			unlock_page(page, "invalidate_inode_pages2_range");
+			put_page(page);
+			continue;
+		}
+		/* page_mapped: the model keeps no mapcount for page cache
+		 * pages; unmapping a page nobody maps changes nothing. */
+		if (!did_range_unmap) {
+			unmap_mapping_range(mapping, index << PAGE_SHIFT,
+					    end == UINT64_MAX >> PAGE_SHIFT ?
+					    UINT64_MAX : (end + 1) << PAGE_SHIFT);
+			did_range_unmap = true;
+		} else {
+			unmap_mapping_range(mapping, index << PAGE_SHIFT,
+					    (index + 1) << PAGE_SHIFT);
+		}
+		page_touch(page, false);
+		if (page->flags & PG_dirty)
+			ret = -EBUSY;	/* invalidate_complete_page2 */
+		else
+			delete_from_page_cache(page);
+		unlock_page(page, "invalidate_inode_pages2_range");
+		put_page(page);
+	}
+	return ret;
+}
+
 /* truncate_pagecache_range -- unmap, drop the pages, unmap again (a fault
  * may have mapped a page between the two, as the kernel's comment says).
  * i_rwsem held exclusive (punch, truncate, direct write, the S_DAX
