@@ -210,6 +210,18 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	}
 	if (pin)
 		core_unpin(fs, pin);
+	/*
+	 * iomap_dio_complete: invalidate the range again once the data is
+	 * on the device (kiocb_invalidate_post_direct_write in later
+	 * kernels), so a clean page that a racing read, fault or readahead
+	 * cached meanwhile from the old blocks cannot outlive the write.  A
+	 * page dirtied meanwhile stays: dio_warn_stale_pagecache, and the
+	 * stale page is real.
+	 */
+	if (done)
+		invalidate_inode_pages2_range(inode->i_mapping,
+					      pos >> PAGE_SHIFT,
+					      (pos + done - 1) >> PAGE_SHIFT);
 out:
 	dio_end(inode);
 	sim_up_write(&inode->i_rwsem, "ext4_dio_write_iter");
