@@ -313,6 +313,10 @@ void xa_store(struct xa *xa, uint64_t index, void *entry);
 int64_t core_map_block(struct inode *inode, uint64_t lblk);	/* -1: hole */
 int64_t core_alloc_block(struct inode *inode, uint64_t lblk);	/* -ENOSPC */
 void core_unmap_block(struct inode *inode, uint64_t lblk);
+/* The alignment rule of O_DIRECT on a non-DAX file: the device's logical
+ * block size (bdev_logical_block_size: 512 on pmem), not the file
+ * system's block size. */
+#define CORE_DIO_ALIGN 512u
 
 /* The page cache (core/filemap.c) */
 struct page *find_get_page(struct address_space *mapping, uint64_t index);

@@ -85,9 +85,16 @@ static int pin_buffer(struct inode *inode, int map, uint64_t off, uint64_t len,
 }
 
 /*
- * core_dio_read -- ext4_dio_read_iter: i_rwsem shared, inode_dio_begin,
- * dirty pages of the range written back, then for each block: map it,
- * read it to the buffer (or the pinned pages).
+ * core_dio_read -- ext4_file_read_iter: an S_DAX file goes to
+ * dax_iomap_rw before any direct-I/O check (no alignment rule there);
+ * otherwise ext4_dio_read_iter: i_rwsem shared, inode_dio_begin, dirty
+ * pages of the range written back, then for each block: map it, read it
+ * to the buffer (or the pinned pages).
+ *
+ * Alignment: iomap_dio_bio_iter refuses a mapped extent whose position,
+ * length or user buffer is not aligned to the device's logical block
+ * size (EINVAL); holes need none.  The model decides that before any
+ * I/O, from the block map under i_rwsem.
  */
 ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		      void *buf, int into_map, uint64_t into_off)
@@ -95,14 +102,29 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	struct core_fs *fs = inode->fs;
 	unsigned char *out = buf;
 	struct gup_pin *pin = NULL;
-	uint64_t done = 0, size;
+	uint64_t done = 0, size, end;
 	int error = 0;
 
-	if ((pos | len) & (fs->block_size - 1))
-		return -EINVAL;		/* O_DIRECT alignment */
-	if (IS_DAX(inode, "ext4_file_read_iter"))
-		return dax_iomap_read(inode, pos, len, buf, into_map, into_off);
+	if (IS_DAX(inode, "ext4_file_read_iter")) {
+		ssize_t ret = dax_iomap_read(inode, pos, len, buf, into_map,
+					     into_off);
+
+		if (ret != -EAGAIN)
+			return ret;	/* -EAGAIN: S_DAX went off meanwhile */
+	}
 	sim_down_read(&inode->i_rwsem, "ext4_dio_read_iter");
+	isize_touch(inode, false);
+	size = inode->i_size;
+	end = pos >= size ? pos : len > size - pos ? size : pos + len;
+	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1)) {
+		for (uint64_t p = pos; p < end;
+		     p = ((p >> fs->blkbits) + 1) << fs->blkbits) {
+			if (core_map_block(inode, p >> fs->blkbits) >= 0) {
+				error = -EINVAL;
+				goto unlock;
+			}
+		}
+	}
 	dio_begin(inode);
 	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
 	/* bio_iov_iter_get_pages: the user pages, pinned for the I/O */
@@ -111,15 +133,14 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (error)
 			goto out;
 	}
-	isize_touch(inode, false);
-	size = inode->i_size;
-	while (pos + done < size && done < len) {
+	while (pos + done < end) {
 		uint64_t p = pos + done;
-		uint64_t n = fs->block_size;
+		uint32_t in = (uint32_t)(p & (fs->block_size - 1));
+		uint64_t n = fs->block_size - in;
 		int64_t blk = core_map_block(inode, p >> fs->blkbits);
 
-		if (n > size - p)
-			n = size - p;
+		if (n > end - p)
+			n = end - p;
 		/* The I/O to pinned pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "iomap_dio_actor",
@@ -127,7 +148,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			dev_read(fs, (uint64_t)blk, 0, out + done, (uint32_t)n);
+			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
 		if (pin)
 			core_pin_io(fs, pin, done, out + done, n, false);
 		done += n;
@@ -139,14 +160,24 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	}
 out:
 	dio_end(inode);
+unlock:
 	sim_up_read(&inode->i_rwsem, "ext4_dio_read_iter");
 	return done ? (ssize_t)done : error;
 }
 
 /*
- * core_dio_write -- ext4_dio_write_iter: i_rwsem exclusive,
- * inode_dio_begin, the cache over the range written back and dropped
- * (invalidate_inode_pages2_range), blocks allocated, the data written.
+ * core_dio_write -- an S_DAX file goes to dax_iomap_rw first (no
+ * alignment rule); otherwise the range and the user buffer must be
+ * aligned to the device's logical block size (XFS xfs_file_dio_write:
+ * bt_logical_sectormask; ext4 gets the same EINVAL from
+ * iomap_dio_bio_iter), then ext4_dio_write_iter -> iomap_dio_rw:
+ * i_rwsem exclusive, inode_dio_begin, the cache over the range written
+ * back and its pages dropped (invalidate_inode_pages2_range), each block
+ * mapped -- a hole allocated, its bytes outside the write zeroed
+ * (iomap_dio_zero) -- and the data written.  At completion
+ * (iomap_dio_complete -> ->end_io, xfs_dio_write_end_io /
+ * ext4_dio_write_end_io) i_size is extended; then the range is
+ * invalidated again.
  */
 ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 		       void *buf, int into_map, uint64_t into_off)
@@ -154,22 +185,26 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	struct core_fs *fs = inode->fs;
 	unsigned char *in = buf;
 	struct gup_pin *pin = NULL;
-	uint64_t done = 0;
+	uint64_t done = 0, size;
 	int error = 0;
 
-	if ((pos | len) & (fs->block_size - 1))
-		return -EINVAL;
 	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
-		return -EFBIG;
+		return -EFBIG;		/* generic_write_checks */
 	if (IS_DAX(inode, "ext4_file_write_iter")) {
+		ssize_t ret;
+
 		if (into_map >= 0 && len) {
 			error = core_access(fs, into_map, into_off, len, buf,
 					    false, "copy_from_user");
 			if (error)
 				return error;
 		}
-		return dax_iomap_write(inode, pos, len, buf);
+		ret = dax_iomap_write(inode, pos, len, buf);
+		if (ret != -EAGAIN)
+			return ret;	/* -EAGAIN: S_DAX went off meanwhile */
 	}
+	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1))
+		return -EINVAL;
 	sim_down_write(&inode->i_rwsem, "ext4_dio_write_iter");
 	dio_begin(inode);
 	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
@@ -188,28 +223,44 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 		if (error)
 			goto out;
 	}
+	isize_touch(inode, false);
+	size = inode->i_size;
 	while (done < len) {
 		uint64_t p = pos + done;
-		int64_t blk = core_alloc_block(inode, p >> fs->blkbits);
+		uint64_t lblk = p >> fs->blkbits;
+		uint32_t off = (uint32_t)(p & (fs->block_size - 1));
+		uint64_t n = fs->block_size - off;
+		bool fresh = core_map_block(inode, lblk) < 0;
+		int64_t blk = core_alloc_block(inode, lblk);
 
 		if (blk < 0) {
 			error = (int)blk;
 			break;
 		}
+		if (n > len - done)
+			n = len - done;
 		/* The I/O from pinned pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
-		sim_point_obj("block_mapped", "iomap_dio_actor",
+		sim_point_obj("block_mapped", "iomap_dio_bio_iter",
 			      pin ? NULL : inode->name, NULL);
 		if (pin)
-			core_pin_io(fs, pin, done, in + done, fs->block_size, true);
-		dev_write(fs, (uint64_t)blk, 0, in + done, fs->block_size);
-		done += fs->block_size;
-		isize_touch(inode, false);
-		if (p + fs->block_size > inode->i_size)
-			core_i_size_write(inode, p + fs->block_size);
+			core_pin_io(fs, pin, done, in + done, n, true);
+		/* iomap_dio_zero: a new block's bytes around the write, and
+		 * the tail of a block the write extends past EOF */
+		if (fresh && off)
+			dev_zero(fs, (uint64_t)blk, 0, off);
+		dev_write(fs, (uint64_t)blk, off, in + done, (uint32_t)n);
+		if (off + n < fs->block_size && (fresh || p + n >= size))
+			dev_zero(fs, (uint64_t)blk, off + (uint32_t)n,
+				 fs->block_size - off - (uint32_t)n);
+		done += n;
 	}
 	if (pin)
 		core_unpin(fs, pin);
+	/* ->end_io: i_size (xfs_dio_write_end_io) */
+	isize_touch(inode, false);
+	if (pos + done > inode->i_size)
+		core_i_size_write(inode, pos + done);
 	/*
 	 * iomap_dio_complete: invalidate the range again once the data is
 	 * on the device (kiocb_invalidate_post_direct_write in later
