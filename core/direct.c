@@ -85,23 +85,54 @@ static int pin_buffer(struct inode *inode, int map, uint64_t off, uint64_t len,
 }
 
 /*
+ * dio_read_extent -- internal: the length from file byte p (below end)
+ * that one iomap covers: a run of holes, or of
+ * blocks contiguous on the device.  *blkp: the first device block, -1
+ * for a hole.
+ */
+static uint64_t dio_read_extent(struct inode *inode, uint64_t p, uint64_t end,
+				int64_t *blkp)
+{
+	struct core_fs *fs = inode->fs;
+	uint64_t lblk = p >> fs->blkbits;
+	int64_t blk = core_map_block(inode, lblk);
+	uint64_t n = ((lblk + 1) << fs->blkbits) - p;
+
+	*blkp = blk;
+	while (p + n < end) {
+		int64_t next = core_map_block(inode, ++lblk);
+
+		if (blk < 0 ? next >= 0 :
+		    next != blk + (int64_t)(lblk - (p >> fs->blkbits)))
+			break;
+		n += fs->block_size;
+	}
+	return n > end - p ? end - p : n;
+}
+
+/*
  * core_dio_read -- ext4_file_read_iter: an S_DAX file goes to
  * dax_iomap_rw before any direct-I/O check (no alignment rule there);
- * otherwise ext4_dio_read_iter: i_rwsem shared, inode_dio_begin, dirty
- * pages of the range written back, then for each block: map it, read it
- * to the buffer (or the pinned pages).
+ * otherwise ext4_dio_read_iter -> iomap_dio_rw: i_rwsem shared, and a
+ * read at or past EOF returns 0 before any I/O or pinning (iomap_dio_rw:
+ * pos >= i_size).  Then the dirty pages of the range are written back
+ * and each extent is read: a hole's zeros copied to the user
+ * (iomap_dio_hole_iter), a mapped extent's buffer pages pinned for that
+ * extent only (iomap_dio_bio_iter: bio_iov_iter_get_pages), read into,
+ * and released (bio_release_pages).
  *
  * Alignment: iomap_dio_bio_iter refuses a mapped extent whose position,
  * length or user buffer is not aligned to the device's logical block
  * size (EINVAL); holes need none.  The model decides that before any
- * I/O, from the block map under i_rwsem.
+ * I/O, from the block map under i_rwsem.  A pin or copy that faults part
+ * way returns the bytes read before it (the kernel's ext4 and XFS return
+ * -EFAULT then, with those bytes in the buffer all the same).
  */
 ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		      void *buf, int into_map, uint64_t into_off)
 {
 	struct core_fs *fs = inode->fs;
 	unsigned char *out = buf;
-	struct gup_pin *pin = NULL;
 	uint64_t done = 0, size, end;
 	int error = 0;
 
@@ -115,7 +146,9 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	sim_down_read(&inode->i_rwsem, "ext4_dio_read_iter");
 	isize_touch(inode, false);
 	size = inode->i_size;
-	end = pos >= size ? pos : len > size - pos ? size : pos + len;
+	if (!len || pos >= size)
+		goto unlock;		/* iomap_dio_rw: nothing to read */
+	end = len > size - pos ? size : pos + len;
 	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1)) {
 		for (uint64_t p = pos; p < end;
 		     p = ((p >> fs->blkbits) + 1) << fs->blkbits) {
@@ -127,38 +160,58 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	}
 	dio_begin(inode);
 	filemap_write_and_wait_range(inode->i_mapping, pos, pos + len - 1);
-	/* bio_iov_iter_get_pages: the user pages, pinned for the I/O */
-	if (into_map >= 0 && len) {
-		error = pin_buffer(inode, into_map, into_off, len, &pin);
-		if (error)
-			goto out;
-	}
 	while (pos + done < end) {
 		uint64_t p = pos + done;
-		uint32_t in = (uint32_t)(p & (fs->block_size - 1));
-		uint64_t n = fs->block_size - in;
-		int64_t blk = core_map_block(inode, p >> fs->blkbits);
+		int64_t blk;
+		uint64_t n = dio_read_extent(inode, p, end, &blk);
+		struct gup_pin *pin = NULL;
 
-		if (n > end - p)
-			n = end - p;
-		/* The I/O to pinned pages touches another file's memory:
+		/* The I/O to user pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
-		sim_point_obj("block_mapped", "iomap_dio_actor",
-			      pin ? NULL : inode->name, NULL);
-		if (blk < 0)
+		sim_point_obj("block_mapped", "iomap_dio_iter",
+			      into_map >= 0 ? NULL : inode->name, NULL);
+		if (blk < 0) {
+			/* iomap_dio_hole_iter: iov_iter_zero */
 			memset(out + done, 0, n);
-		else
-			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
-		if (pin)
-			core_pin_io(fs, pin, done, out + done, n, false);
+			if (into_map >= 0) {
+				error = copy_to_user_map(fs, into_map,
+							 into_off + done,
+							 out + done, n,
+							 "iomap_dio_hole_iter");
+				if (error)
+					break;
+			}
+			done += n;
+			continue;
+		}
+		/* bio_iov_iter_get_pages: this extent's user pages */
+		if (into_map >= 0) {
+			error = pin_buffer(inode, into_map, into_off + done, n,
+					   &pin);
+			if (error)
+				break;
+		}
+		for (uint64_t k = 0; k < n;) {
+			uint64_t q = p + k;
+			uint32_t in = (uint32_t)(q & (fs->block_size - 1));
+			uint64_t c = fs->block_size - in;
+
+			if (c > n - k)
+				c = n - k;
+			dev_read(fs, (uint64_t)blk +
+				 ((q >> fs->blkbits) - (p >> fs->blkbits)),
+				 in, out + done + k, (uint32_t)c);
+			k += c;
+		}
+		if (pin) {
+			core_pin_io(fs, pin, 0, out + done, n, false);
+			/* pinned pages of another file: no scope */
+			sim_point_obj("io_done", "iomap_dio_bio_end_io", NULL,
+				      NULL);
+			core_unpin(fs, pin);	/* bio_release_pages */
+		}
 		done += n;
 	}
-	if (pin) {
-		/* pinned pages of another file: no scope */
-		sim_point_obj("io_done", "iomap_dio_bio_end_io", NULL, NULL);
-		core_unpin(fs, pin);	/* bio_release_pages */
-	}
-out:
 	dio_end(inode);
 unlock:
 	sim_up_read(&inode->i_rwsem, "ext4_dio_read_iter");
