@@ -149,6 +149,10 @@ struct inode {
 	uint64_t i_size;
 	struct sim_var i_size_var;
 	struct xa i_blocks;		/* file block -> device block + 1 */
+	struct xa i_unwritten;		/* file block -> non-NULL: allocated
+					 * for a direct write in flight, reads
+					 * as zeros (an unwritten extent);
+					 * made on first use (core/direct.c) */
 	struct address_space i_data;
 	struct address_space *i_mapping;
 };
@@ -313,6 +317,11 @@ void xa_store(struct xa *xa, uint64_t index, void *entry);
 int64_t core_map_block(struct inode *inode, uint64_t lblk);	/* -1: hole */
 int64_t core_alloc_block(struct inode *inode, uint64_t lblk);	/* -ENOSPC */
 void core_unmap_block(struct inode *inode, uint64_t lblk);
+/* Unwritten extents (core/direct.c): the device block of file block lblk
+ * as a read sees it, -1 for a hole or an unwritten block (zeros). */
+bool core_block_unwritten(struct inode *inode, uint64_t lblk);
+int64_t core_map_block_read(struct inode *inode, uint64_t lblk);
+
 /* The alignment rule of O_DIRECT on a non-DAX file: the device's logical
  * block size (bdev_logical_block_size: 512 on pmem), not the file
  * system's block size. */

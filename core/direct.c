@@ -84,9 +84,57 @@ static int pin_buffer(struct inode *inode, int map, uint64_t off, uint64_t len,
 	return error;
 }
 
+/* ---- Unwritten extents ------------------------------------------------------ */
+
+/*
+ * A block a direct write allocates is unwritten until the write completes
+ * (XFS and ext4 alike: xfs_iomap_write_direct / ext4_iomap_alloc with
+ * EXT4_GET_BLOCKS_IO_CREATE_EXT), so a read that maps it meanwhile reads
+ * zeros, never what the device block held for its previous owner.  The
+ * flag is part of the block's map entry: it is announced as the entry
+ * ("bmap", as core/inode.c does) and owned by the block (it counts as
+ * mapped for core_check_blocks).
+ */
+static void uw_touch(const struct inode *inode, uint64_t lblk, bool write)
+{
+	sim_touch("bmap", NULL, SIM_TOUCH_IDX(inode->index, lblk), write);
+}
+
+bool core_block_unwritten(struct inode *inode, uint64_t lblk)
+{
+	uw_touch(inode, lblk, false);
+	return inode->i_unwritten.root &&
+	       xa_load(&inode->i_unwritten, lblk) != NULL;
+}
+
+static void set_unwritten(struct inode *inode, uint64_t lblk, bool on)
+{
+	struct xa *xa = &inode->i_unwritten;
+
+	uw_touch(inode, lblk, true);
+	if (!xa->root) {
+		if (!on)
+			return;
+		xa->nroot = ((CORE_MAXBYTES >> inode->fs->blkbits) >> XA_SHIFT) + 1;
+		xa->root = sim_alloc(xa->nroot * sizeof(void *));
+	}
+	xa_store(xa, lblk, on ? (void *)1 : NULL);
+}
+
+/* core_map_block_read -- the block a read may read: an unwritten one
+ * reads as a hole (iomap type IOMAP_UNWRITTEN, buffer_unwritten). */
+int64_t core_map_block_read(struct inode *inode, uint64_t lblk)
+{
+	int64_t blk = core_map_block(inode, lblk);
+
+	if (blk >= 0 && core_block_unwritten(inode, lblk))
+		return -1;
+	return blk;
+}
+
 /*
  * dio_read_extent -- internal: the length from file byte p (below end)
- * that one iomap covers: a run of holes, or of
+ * that one iomap covers: a run of holes (or unwritten blocks), or of
  * blocks contiguous on the device.  *blkp: the first device block, -1
  * for a hole.
  */
@@ -95,12 +143,12 @@ static uint64_t dio_read_extent(struct inode *inode, uint64_t p, uint64_t end,
 {
 	struct core_fs *fs = inode->fs;
 	uint64_t lblk = p >> fs->blkbits;
-	int64_t blk = core_map_block(inode, lblk);
+	int64_t blk = core_map_block_read(inode, lblk);
 	uint64_t n = ((lblk + 1) << fs->blkbits) - p;
 
 	*blkp = blk;
 	while (p + n < end) {
-		int64_t next = core_map_block(inode, ++lblk);
+		int64_t next = core_map_block_read(inode, ++lblk);
 
 		if (blk < 0 ? next >= 0 :
 		    next != blk + (int64_t)(lblk - (p >> fs->blkbits)))
@@ -152,7 +200,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1)) {
 		for (uint64_t p = pos; p < end;
 		     p = ((p >> fs->blkbits) + 1) << fs->blkbits) {
-			if (core_map_block(inode, p >> fs->blkbits) >= 0) {
+			if (core_map_block_read(inode, p >> fs->blkbits) >= 0) {
 				error = -EINVAL;
 				goto unlock;
 			}
@@ -226,10 +274,11 @@ unlock:
  * iomap_dio_bio_iter), then ext4_dio_write_iter -> iomap_dio_rw:
  * i_rwsem exclusive, inode_dio_begin, the cache over the range written
  * back and its pages dropped (invalidate_inode_pages2_range), each block
- * mapped -- a hole allocated, its bytes outside the write zeroed
- * (iomap_dio_zero) -- and the data written.  At completion
+ * mapped -- a hole allocated as an unwritten block, its bytes outside the
+ * write zeroed (iomap_dio_zero) -- and the data written.  At completion
  * (iomap_dio_complete -> ->end_io, xfs_dio_write_end_io /
- * ext4_dio_write_end_io) i_size is extended; then the range is
+ * ext4_dio_write_end_io) the blocks are converted to written
+ * (xfs_iomap_write_unwritten) and i_size extended; then the range is
  * invalidated again.
  */
 ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
@@ -292,6 +341,8 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 		}
 		if (n > len - done)
 			n = len - done;
+		if (fresh)
+			set_unwritten(inode, lblk, true);
 		/* The I/O from pinned pages touches another file's memory:
 		 * no scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "iomap_dio_bio_iter",
@@ -310,7 +361,12 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	}
 	if (pin)
 		core_unpin(fs, pin);
-	/* ->end_io: i_size (xfs_dio_write_end_io) */
+	/* ->end_io: the unwritten blocks the write covered become written,
+	 * then i_size (xfs_dio_write_end_io) */
+	for (uint64_t p = pos & ~(uint64_t)(fs->block_size - 1); p < pos + done;
+	     p += fs->block_size)
+		if (core_block_unwritten(inode, p >> fs->blkbits))
+			set_unwritten(inode, p >> fs->blkbits, false);
 	isize_touch(inode, false);
 	if (pos + done > inode->i_size)
 		core_i_size_write(inode, pos + done);
@@ -320,7 +376,8 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	 * kernels), so a clean page that a racing read, fault or readahead
 	 * cached meanwhile from the old blocks cannot outlive the write.  A
 	 * page dirtied meanwhile stays: dio_warn_stale_pagecache, and the
-	 * stale page is real.
+	 * stale page is real.  After ->end_io, so a racing read caches
+	 * zeros of an unwritten block only to see them dropped.
 	 */
 	if (done)
 		invalidate_inode_pages2_range(inode->i_mapping,

@@ -223,7 +223,10 @@ int readpage(struct page *page)
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 
-		blks[b] = (missing & (1u << b)) ? core_map_block(inode, lblk) : -1;
+		/* an unwritten block (a direct write in flight) reads as
+		 * zeros: core_map_block_read */
+		blks[b] = (missing & (1u << b)) ?
+				  core_map_block_read(inode, lblk) : -1;
 	}
 	sim_point_obj("block_mapped", "readpage", inode->name, NULL);
 	page_touch(page, true);
