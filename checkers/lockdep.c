@@ -10,8 +10,8 @@
  *    rank, or a second lock of one ranked class without a subclass, breaks
  *    the order the core documents: a lock-order finding naming both locks
  *    and where they were taken, once per pair (a proposed fix the core
- *    carries may do it on purpose).  This check stays on with
- *    opts.no_lockdep.
+ *    carries may do it on purpose).  This check stays on without the
+ *    graph (lockdep_attach(s, false), exec option no_lockdep).
  *
  * 2. The dependency graph, across all executions of a struct sim.  Built
  *    as lockdep builds it (Documentation/locking/lockdep-design.rst):
@@ -80,10 +80,15 @@
  * One report per distinct cycle per struct sim: its signature hashes the
  * nodes, dependency types and functions of the cycle's edges, in any
  * rotation.
+ *
+ * Who calls it: the scheduler, as an observer (sim/observe.h) registered
+ * by lockdep_attach (checkers/checkers.h); the hooks below are called on
+ * the running thread of an execution.  It keeps its own list of what each
+ * thread holds (locks and references, with their contexts) and its own
+ * per-object records; from sim/ it reads only the public API (the held
+ * locks for the rank check, the event log for contexts).
  */
-#define LOCKDEP_INTERNAL
-#include "checkers/lockdep.h"
-#include "sim/sim_impl.h"
+#include "checkers/lockdep_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,28 +98,9 @@
 #define LD_OBJ_CHUNK 256
 #define LD_MAX_OBJS (1u << 16)	/* records kept across executions */
 
-/* ---- Memory and hashing -------------------------------------------------- */
+/* ---- Memory -------------------------------------------------------------- */
 
-static void *ld_malloc(size_t n)
-{
-	return malloc(n);
-}
-
-static void *ld_realloc(void *p, size_t old, size_t n, bool defer)
-{
-	(void)old, (void)defer;
-	return realloc(p, n);
-}
-
-static void ld_free(void *p, size_t n, bool defer)
-{
-	(void)n, (void)defer;
-	free(p);
-}
-
-static struct ck_malloc ld_allocator = { ld_malloc, ld_realloc, ld_free };
-
-/* xalloc -- internal: like the rest of sim/, out of memory is fatal. */
+/* xrealloc -- internal: like the rest of sim/, out of memory is fatal. */
 static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
@@ -123,56 +109,9 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-/* ld_hash_u64 -- one splitmix64 step over h and v. */
-uint64_t ld_hash_u64(uint64_t h, uint64_t v)
+bool ld_report_once(struct lockdep *ld, uint64_t sig)
 {
-	uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* ld_hash_str -- FNV-1a of str, mixed into h; NULL hashes as "?". */
-uint64_t ld_hash_str(uint64_t h, const char *str)
-{
-	uint64_t f = 0xcbf29ce484222325ull;
-
-	for (const char *p = str ? str : "?"; *p; p++)
-		f = (f ^ (unsigned char)*p) * 0x100000001b3ull;
-	return ld_hash_u64(h, f);
-}
-
-/* Sets of 64-bit hashes: ck_hs in direct mode, the hash is the key (never
- * NULL nor ~0, ck_hs's empty and tombstone markers). */
-static unsigned long key_hash(const void *k, unsigned long seed)
-{
-	return (unsigned long)ld_hash_u64(seed, (uintptr_t)k);
-}
-
-static void set_init(ck_hs_t *hs)
-{
-	if (!ck_hs_init(hs, CK_HS_MODE_SPMC | CK_HS_MODE_DIRECT, key_hash,
-			NULL, &ld_allocator, 64, 0x6c6f636b))
-		abort();
-}
-
-/* set_add -- internal: add h; true if it was not there. */
-static bool set_add(ck_hs_t *hs, uint64_t h)
-{
-	void *k = (void *)(uintptr_t)((h & ~(1ull << 63)) | (1ull << 62));
-	unsigned long hv = ck_hs_hash(hs, k);
-
-	if (ck_hs_get(hs, hv, k))
-		return false;
-	if (!ck_hs_put(hs, hv, k))
-		abort();
-	return true;
-}
-
-bool ld_report_once(struct ld_state *ld, uint64_t sig)
-{
-	return set_add(&ld->reported, sig);
+	return checkers_set_add(&ld->reported, sig);
 }
 
 /* ---- The graphs ---------------------------------------------------------- */
@@ -181,7 +120,7 @@ static unsigned long node_hash(const void *obj, unsigned long seed)
 {
 	const struct ld_node *n = obj;
 
-	return (unsigned long)ld_hash_u64(seed, n->hash);
+	return (unsigned long)checkers_hash_u64(seed, n->hash);
 }
 
 static bool node_cmp(const void *a, const void *b)
@@ -200,9 +139,9 @@ static struct ld_graph *graph_new(bool inst)
 		abort();
 	g->inst = inst;
 	if (!ck_hs_init(&g->nodes, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
-			node_hash, node_cmp, &ld_allocator, 64, 0x6e6f6465))
+			node_hash, node_cmp, &checkers_hs_allocator, 64, 0x6e6f6465))
 		abort();
-	set_init(&g->edges);
+	checkers_set_init(&g->edges);
 	return g;
 }
 
@@ -236,7 +175,7 @@ static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
 	probe.name[len] = 0;
 	probe.kind = (uint8_t)kind;
 	probe.sub = (uint8_t)sub;
-	probe.hash = ld_hash_u64(ld_hash_str(kind, probe.name), (uint64_t)sub);
+	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name), (uint64_t)sub);
 	hv = ck_hs_hash(&g->nodes, &probe);
 	n = ck_hs_get(&g->nodes, hv, &probe);
 	if (n)
@@ -268,7 +207,7 @@ uint32_t ld_node_find(struct ld_graph *g, enum ld_kind kind, const char *name,
 	snprintf(probe.name, sizeof(probe.name), "%s", name);
 	probe.kind = (uint8_t)kind;
 	probe.sub = (uint8_t)sub;
-	probe.hash = ld_hash_u64(ld_hash_str(kind, probe.name), (uint64_t)sub);
+	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name), (uint64_t)sub);
 	n = ck_hs_get(&g->nodes, ck_hs_hash(&g->nodes, &probe), &probe);
 	return n ? n->index : LD_NONE;
 }
@@ -407,7 +346,7 @@ static unsigned long obj_hash(const void *obj, unsigned long seed)
 {
 	const struct ld_obj *o = obj;
 
-	return (unsigned long)ld_hash_u64(seed, (uintptr_t)o->obj);
+	return (unsigned long)checkers_hash_u64(seed, (uintptr_t)o->obj);
 }
 
 static bool obj_cmp(const void *a, const void *b)
@@ -417,43 +356,39 @@ static bool obj_cmp(const void *a, const void *b)
 	return x->obj == y->obj;
 }
 
-/* ld_state -- the checkers' state of s, made on first use.  The
- * environment knobs LOCKSTEP_NO_LOCKDEP=1 and LOCKSTEP_NO_RACE=1 turn a
- * checker off like opts.no_lockdep and opts.no_race (for measuring). */
-struct ld_state *ld_state(struct sim *s)
+/* state_init -- internal: an empty graph, nothing reported yet. */
+static void state_init(struct lockdep *ld)
 {
-	struct ld_state *ld = s->lockdep;
-	const char *env;
-
-	if (ld)
-		return ld;
-	ld = calloc(1, sizeof(*ld));
-	if (!ld)
-		abort();
-	ld->no_lockdep = s->opt.no_lockdep;
-	ld->no_race = s->opt.no_race;
-	env = getenv("LOCKSTEP_NO_LOCKDEP");
-	if (env && *env == '1')
-		ld->no_lockdep = true;
-	env = getenv("LOCKSTEP_NO_RACE");
-	if (env && *env == '1')
-		ld->no_race = true;
 	if (!ck_hs_init(&ld->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
-			obj_hash, obj_cmp, &ld_allocator, 256, 0x6f626a73))
+			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
+			0x6f626a73))
 		abort();
-	set_init(&ld->chains);
-	set_init(&ld->reported);
+	checkers_set_init(&ld->chains);
+	checkers_set_init(&ld->reported);
 	ld->cls = graph_new(false);
 	ld->inst = graph_new(true);
-	s->lockdep = ld;
-	return ld;
 }
 
-/* ld_obj_get -- the record of a lock, reference or wait queue, with its
- * hold counts and clocks of this execution; an object re-initialised in
- * place (a new id) starts afresh. */
-struct ld_obj *ld_obj_get(struct ld_state *ld, const void *obj, uint32_t id,
-			  enum ld_kind kind)
+/* state_fini -- internal: free what state_init and the executions made. */
+static void state_fini(struct lockdep *ld)
+{
+	graph_free(ld->cls);
+	graph_free(ld->inst);
+	ck_hs_destroy(&ld->objs);
+	ck_hs_destroy(&ld->chains);
+	ck_hs_destroy(&ld->reported);
+	for (uint32_t i = 0; i < ld->nchunks; i++)
+		free(ld->chunk[i]);
+	free(ld->chunk);
+	ld->chunk = NULL;
+	ld->nchunks = ld->nobjs = 0;
+}
+
+/* ld_obj_get -- internal: the record of a lock or reference, with its
+ * hold counts of this execution; an object re-initialised in place (a
+ * new id) starts afresh. */
+static struct ld_obj *ld_obj_get(struct lockdep *ld, const void *obj,
+				 uint32_t id, enum ld_kind kind)
 {
 	struct ld_obj probe = { .obj = obj }, *o;
 	unsigned long hv = ck_hs_hash(&ld->objs, &probe);
@@ -485,19 +420,14 @@ struct ld_obj *ld_obj_get(struct ld_state *ld, const void *obj, uint32_t id,
 	}
 	if (o->gen != ld->gen) {
 		memset(o->hold, 0, sizeof(o->hold));
-		if (o->released) {
-			memset(o->vc_w, 0, sizeof(o->vc_w));
-			memset(o->vc_r, 0, sizeof(o->vc_r));
-			o->released = false;
-		}
 		o->gen = ld->gen;
 	}
 	return o;
 }
 
-void lockdep_exec_begin(struct sim *s)
+static void ld_exec_begin(void *ctx, struct sim *s)
 {
-	struct ld_state *ld = ld_state(s);
+	struct lockdep *ld = ctx;
 
 	/* A run whose objects keep new addresses would grow without end:
 	 * start the records afresh now and then. */
@@ -505,85 +435,47 @@ void lockdep_exec_begin(struct sim *s)
 		ck_hs_reset(&ld->objs);
 		ld->nobjs = 0;
 	}
-	ld->scan = 0;
-	for (int i = 0; i < s->n; i++) {
+	do
+		ld->gen++;
+	while (ld->gen == 0);
+	for (int i = 0; i < sim_nthreads(s); i++) {
 		struct ld_thread *t = &ld->t[i];
 
 		t->nheld = 0;
 		t->overflow = false;
 		t->pending.obj = NULL;
-		t->op_ev = t->point_ev = -1;
-		t->ref_wait = NULL;
 	}
-	race_exec_begin(s, ld);
 }
 
-void lockdep_exec_end(struct sim *s)
+static void ld_reset(void *ctx, struct sim *s)
 {
+	struct lockdep *ld = ctx;
+
 	(void)s;
+	state_fini(ld);
+	state_init(ld);
 }
 
-void lockdep_destroy(struct sim *s)
+static void ld_destroy(void *ctx, struct sim *s)
 {
-	struct ld_state *ld = s->lockdep;
+	struct lockdep *ld = ctx;
 
-	if (!ld)
-		return;
-	graph_free(ld->cls);
-	graph_free(ld->inst);
-	ck_hs_destroy(&ld->objs);
-	ck_hs_destroy(&ld->chains);
-	ck_hs_destroy(&ld->reported);
-	for (uint32_t i = 0; i < ld->nchunks; i++)
-		free(ld->chunk[i]);
-	free(ld->chunk);
+	(void)s;
+	state_fini(ld);
 	free(ld);
-	s->lockdep = NULL;
 }
 
 /* ---- Contexts ------------------------------------------------------------ */
 
-void ld_scan(struct sim *s, struct ld_state *ld)
-{
-	for (; ld->scan < s->nev; ld->scan++) {
-		const struct sim_event *ev = &s->ev[ld->scan];
-		struct ld_thread *t = &ld->t[ev->tid % SIM_MAX_THREADS];
-
-		switch (ev->kind) {
-		case SIM_EV_OP_BEGIN:
-			t->op_ev = (int32_t)ld->scan;
-			t->point_ev = -1;
-			break;
-		case SIM_EV_OP_END:
-			t->op_ev = t->point_ev = -1;
-			break;
-		case SIM_EV_POINT:
-			t->point_ev = (int32_t)ld->scan;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
+/* ev_what -- internal: what event i of the log names, or NULL. */
 static const char *ev_what(const struct sim *s, int32_t i)
 {
-	if (i < 0 || (uint32_t)i >= s->nev || !s->ev[i].what)
+	uint32_t n;
+	const struct sim_event *ev = sim_events(s, &n);
+
+	if (i < 0 || (uint32_t)i >= n || !ev[i].what)
 		return NULL;
-	return s->ev[i].what;
-}
-
-void ld_context(const struct sim *s, int32_t op_ev, int32_t point_ev,
-		char *buf, size_t len)
-{
-	const char *op = ev_what(s, op_ev), *point = ev_what(s, point_ev);
-	int n = 0;
-
-	buf[0] = 0;
-	if (op)
-		n = snprintf(buf, len, ", during %s", op);
-	if (point && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, ", after %s", point);
+	return ev[i].what;
 }
 
 static void ctx_fill(struct ld_ctx *c, const struct sim *s, int tid,
@@ -595,7 +487,7 @@ static void ctx_fill(struct ld_ctx *c, const struct sim *s, int tid,
 		 h->ref ? ((const struct sim_ref *)h->obj)->name :
 			  ((const struct sim_lock *)h->obj)->name);
 	c->fn = h->fn;
-	c->exec = s->exec_index;
+	c->exec = sim_exec_index(s);
 	c->tid = (uint8_t)tid;
 	c->sub = h->sub;
 	snprintf(c->op, sizeof(c->op), "%s", op ? op : "");
@@ -605,7 +497,7 @@ static void ctx_fill(struct ld_ctx *c, const struct sim *s, int tid,
 /* ---- Dependencies -------------------------------------------------------- */
 
 /* add_dep -- internal: the edge h -> l in graph g; checked if new. */
-static void add_dep(struct sim *s, struct ld_state *ld, struct ld_graph *g,
+static void add_dep(struct sim *s, struct lockdep *ld, struct ld_graph *g,
 		    int tid, const struct ld_held *h, const struct ld_held *l,
 		    int amode)
 {
@@ -619,10 +511,10 @@ static void add_dep(struct sim *s, struct ld_state *ld, struct ld_graph *g,
 	uint64_t key;
 	int n;
 
-	key = ld_hash_u64(ld_hash_u64(e.from, e.to),
+	key = checkers_hash_u64(checkers_hash_u64(e.from, e.to),
 			  (uint64_t)e.hmode << 24 | (uint64_t)e.amode << 16 |
 			  (uint64_t)e.hsub << 8 | e.asub);
-	if (!set_add(&g->edges, key))
+	if (!checkers_set_add(&g->edges, key))
 		return;
 	ctx_fill(&e.held, s, tid, h);
 	ctx_fill(&e.taken, s, tid, l);
@@ -634,21 +526,21 @@ static void add_dep(struct sim *s, struct ld_state *ld, struct ld_graph *g,
 }
 
 /* add_deps -- internal: thread tid, holding what it holds, waits for l. */
-static void add_deps(struct sim *s, struct ld_state *ld, int tid,
+static void add_deps(struct sim *s, struct lockdep *ld, int tid,
 		     const struct ld_held *l, int amode)
 {
 	const struct ld_thread *t = &ld->t[tid];
-	uint64_t chain = ld_hash_u64(l->cnode, (uint64_t)l->inode << 8 |
+	uint64_t chain = checkers_hash_u64(l->cnode, (uint64_t)l->inode << 8 |
 				     (uint64_t)amode << 4 | l->sub);
 
 	if (!t->nheld)
 		return;
 	for (int i = 0; i < t->nheld; i++)
-		chain = ld_hash_u64(chain, (uint64_t)t->held[i].cnode << 32 ^
+		chain = checkers_hash_u64(chain, (uint64_t)t->held[i].cnode << 32 ^
 				    (uint64_t)t->held[i].inode << 8 ^
 				    (uint64_t)t->held[i].hmode << 4 ^
 				    t->held[i].sub);
-	if (!set_add(&ld->chains, chain))
+	if (!checkers_set_add(&ld->chains, chain))
 		return;
 	for (int i = 0; i < t->nheld; i++) {
 		add_dep(s, ld, ld->cls, tid, &t->held[i], l, amode);
@@ -657,7 +549,7 @@ static void add_deps(struct sim *s, struct ld_state *ld, int tid,
 }
 
 /* lock_nodes -- internal: the graph nodes of lock l taken with 'sub'. */
-static void lock_nodes(struct ld_state *ld, struct ld_obj *o,
+static void lock_nodes(struct lockdep *ld, struct ld_obj *o,
 		       const struct sim_lock *l, int sub)
 {
 	/* records outlive executions: check what they cached, once */
@@ -680,7 +572,7 @@ static void lock_nodes(struct ld_state *ld, struct ld_obj *o,
 }
 
 /* ref_nodes -- internal: a reference's class is its name up to '('. */
-static void ref_nodes(struct ld_state *ld, struct ld_obj *o,
+static void ref_nodes(struct lockdep *ld, struct ld_obj *o,
 		      const struct sim_ref *r)
 {
 	if (o->nodes_gen != ld->gen) {
@@ -730,7 +622,7 @@ static struct ld_obj *held_pop(struct ld_thread *t, const void *obj)
 	return NULL;
 }
 
-static void mark_writer(struct ld_state *ld, const struct ld_held *h,
+static void mark_writer(struct lockdep *ld, const struct ld_held *h,
 			const char *fn)
 {
 	struct ld_node *c = ld->cls->node[h->cnode];
@@ -752,15 +644,16 @@ static void mark_writer(struct ld_state *ld, const struct ld_held *h,
  * against the kernel's order looks like.  The execution goes on, so the
  * graph can show the cycle it makes, if any.
  */
-static void rank_violation(struct sim *s, struct ld_state *ld, int tid,
+static void rank_violation(struct sim *s, struct lockdep *ld, int tid,
 			   const struct sim_lock *l, const char *fn,
 			   const struct sim_lock *h, const char *hfn)
 {
-	uint64_t sig = ld_hash_str(ld_hash_str(ld_hash_str(ld_hash_str(
-				   0x72616e6bull, l->cls->name), h->cls->name),
-				   fn), hfn);
-	struct sim_report r = { .kind = SIM_REPORT_LOCK_ORDER, .signature = sig };
+	uint64_t sig = checkers_hash_str(0x72616e6bull, l->cls->name);
+	struct sim_report r = { .kind = SIM_REPORT_LOCK_ORDER };
 
+	sig = checkers_hash_str(sig, h->cls->name);
+	sig = checkers_hash_str(sig, fn);
+	r.signature = sig = checkers_hash_str(sig, hfn);
 	if (!ld_report_once(ld, sig))
 		return;
 	snprintf(r.what, sizeof(r.what), "%s taken while holding %s, against "
@@ -776,31 +669,55 @@ static void rank_violation(struct sim *s, struct ld_state *ld, int tid,
 	sim_add_report(s, &r);
 }
 
-void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
-		     int mode, int subclass, const char *fn)
+/* rank_check -- internal: l against the ranked locks tid holds (the
+ * scheduler's list: where each was taken). */
+static void rank_check(struct sim *s, struct lockdep *ld, int tid,
+		       const struct sim_lock *l, int subclass, const char *fn)
 {
-	const struct sim_thread *st = &s->t[tid];
-	struct ld_state *ld;
+	const struct sim_lock *held[SIM_MAX_HELD];
+	int n;
+
+	if (!l->cls->rank)
+		return;
+	n = sim_thread_held(s, tid, held, SIM_MAX_HELD);
+	for (int i = 0; i < n; i++) {
+		const struct sim_lock *h = held[i];
+
+		if (!h->cls->rank)
+			continue;
+		if (h->cls->rank > l->cls->rank ||
+		    (h->cls == l->cls && !subclass))
+			rank_violation(s, ld, tid, l, fn, h,
+				       sim_thread_held_at(s, tid, i));
+	}
+}
+
+/* ld_acquire_rank -- the observer without the graph: the rank only. */
+static void ld_acquire_rank(void *ctx, struct sim *s, int tid,
+			    const struct sim_lock *l, int mode, int subclass,
+			    const char *fn)
+{
+	(void)mode;
+	rank_check(s, ctx, tid, l, subclass, fn);
+}
+
+/* at -- internal: where thread tid is now, for a hold's context. */
+static void at(const struct sim *s, int tid, struct ld_held *h)
+{
+	sim_thread_at(s, tid, &h->op_ev, &h->point_ev);
+}
+
+static void ld_acquire(void *ctx, struct sim *s, int tid,
+		       const struct sim_lock *l, int mode, int subclass,
+		       const char *fn)
+{
+	struct lockdep *ld = ctx;
 	struct ld_thread *t;
 	struct ld_held *p;
 	int amode = mode == SIM_EXCL ? LD_A_EXCL :
 		    mode == SIM_SHARED ? LD_A_READ : LD_A_RREAD;
 
-	ld = ld_state(s);
-	if (l->cls->rank) {
-		for (int i = 0; i < st->nheld; i++) {
-			const struct sim_lock *h = st->held[i].lock;
-
-			if (!h->cls->rank)
-				continue;
-			if (h->cls->rank > l->cls->rank ||
-			    (h->cls == l->cls && !subclass))
-				rank_violation(s, ld, tid, l, fn, h,
-					       st->held[i].fn);
-		}
-	}
-	if (ld->no_lockdep && ld->no_race)
-		return;
+	rank_check(s, ld, tid, l, subclass, fn);
 	t = &ld->t[tid];
 	p = &t->pending;
 	*p = (struct ld_held){
@@ -811,45 +728,35 @@ void lockdep_acquire(struct sim *s, int tid, const struct sim_lock *l,
 				 LD_MAX_SUB - 1 : subclass),
 		.fn = fn, .op_ev = -1, .point_ev = -1,
 	};
-	if (ld->no_lockdep)
-		return;
 	lock_nodes(ld, p->o, l, p->sub);
 	p->cnode = p->o->cnode;
 	p->inode = p->o->inode;
-	ld_scan(s, ld);
-	p->op_ev = t->op_ev;
-	p->point_ev = t->point_ev;
+	at(s, tid, p);
 	if (amode == LD_A_EXCL && l->kind == SIM_RWSEM)
 		mark_writer(ld, p, fn);
 	add_deps(s, ld, tid, p, amode);
 }
 
-void lockdep_acquired(struct sim *s, int tid, const struct sim_lock *l,
-		      int mode, const char *fn)
+static void ld_acquired(void *ctx, struct sim *s, int tid,
+			const struct sim_lock *l, int mode, const char *fn)
 {
-	struct ld_state *ld = s->lockdep;
-	struct ld_thread *t;
+	struct lockdep *ld = ctx;
+	struct ld_thread *t = &ld->t[tid];
 
-	(void)fn;
-	if (!ld || (ld->no_lockdep && ld->no_race))
-		return;
-	t = &ld->t[tid];
-	if (t->pending.obj != l)	/* not via lockdep_acquire: a test */
+	(void)s, (void)mode, (void)fn;
+	if (t->pending.obj != l)	/* not after ld_acquire: a test */
 		return;
 	held_push(t, &t->pending);
 	t->pending.obj = NULL;
-	race_acquire(ld, tid, t->pending.o, mode);
 }
 
-void lockdep_acquire_try(struct sim *s, int tid, const struct sim_lock *l,
-			 int mode, const char *fn)
+static void ld_acquire_try(void *ctx, struct sim *s, int tid,
+			   const struct sim_lock *l, int mode, const char *fn)
 {
-	struct ld_state *ld = ld_state(s);
+	struct lockdep *ld = ctx;
 	struct ld_thread *t = &ld->t[tid];
 	struct ld_held h;
 
-	if (ld->no_lockdep && ld->no_race)
-		return;
 	/* A trylock cannot deadlock: no dependency on the lock (lockdep),
 	 * but what the thread takes while holding it depends on it. */
 	h = (struct ld_held){
@@ -858,36 +765,26 @@ void lockdep_acquire_try(struct sim *s, int tid, const struct sim_lock *l,
 		.hmode = mode == SIM_EXCL ? LD_H_EXCL : LD_H_SHARED,
 		.fn = fn, .op_ev = -1, .point_ev = -1,
 	};
-	if (!ld->no_lockdep) {
-		lock_nodes(ld, h.o, l, 0);
-		h.cnode = h.o->cnode;
-		h.inode = h.o->inode;
-		ld_scan(s, ld);
-		h.op_ev = t->op_ev;
-		h.point_ev = t->point_ev;
-	}
+	lock_nodes(ld, h.o, l, 0);
+	h.cnode = h.o->cnode;
+	h.inode = h.o->inode;
+	at(s, tid, &h);
 	held_push(t, &h);
-	race_acquire(ld, tid, h.o, mode);
 }
 
-void lockdep_release(struct sim *s, int tid, const struct sim_lock *l,
-		     int mode)
+static void ld_release(void *ctx, struct sim *s, int tid,
+		       const struct sim_lock *l, int mode)
 {
-	struct ld_state *ld = s->lockdep;
-	struct ld_obj *o;
+	struct lockdep *ld = ctx;
 
-	if (!ld || (ld->no_lockdep && ld->no_race))
-		return;
-	o = held_pop(&ld->t[tid], l);
-	if (!o)
-		o = ld_obj_get(ld, l, l->id, LD_LOCK);
-	race_release(ld, tid, o, mode);
+	(void)s, (void)mode;
+	held_pop(&ld->t[tid], l);
 }
 
-void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
-		     const char *fn)
+static void ld_ref_get(void *ctx, struct sim *s, int tid,
+		       const struct sim_ref *r, const char *fn)
 {
-	struct ld_state *ld = ld_state(s);
+	struct lockdep *ld = ctx;
 	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
 	struct ld_thread *t = &ld->t[tid];
 	struct ld_held h;
@@ -900,25 +797,21 @@ void lockdep_ref_get(struct sim *s, int tid, const struct sim_ref *r,
 		.hmode = LD_H_SHARED, .ref = true, .fn = fn,
 		.op_ev = -1, .point_ev = -1,
 	};
-	if (!ld->no_lockdep) {
-		ref_nodes(ld, o, r);
-		h.cnode = o->cnode;
-		h.inode = o->inode;
-		ld_scan(s, ld);
-		h.op_ev = t->op_ev;
-		h.point_ev = t->point_ev;
-	}
+	ref_nodes(ld, o, r);
+	h.cnode = o->cnode;
+	h.inode = o->inode;
+	at(s, tid, &h);
 	held_push(t, &h);
 }
 
-void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
-		     const char *fn)
+static void ld_ref_put(void *ctx, struct sim *s, int tid,
+		       const struct sim_ref *r, const char *fn)
 {
-	struct ld_state *ld = ld_state(s);
+	struct lockdep *ld = ctx;
 	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
 	int holder = -1;
 
-	(void)fn;
+	(void)s, (void)fn;
 	/* Dropped by a holder, or on behalf of one (the lowest): the hold
 	 * ends there. */
 	if (o->hold[tid])
@@ -928,99 +821,65 @@ void lockdep_ref_put(struct sim *s, int tid, const struct sim_ref *r,
 			holder = i;
 	if (holder >= 0 && --o->hold[holder] == 0)
 		held_pop(&ld->t[holder], r);
-	/* the put releases to whoever sees the count at zero */
-	if (!ld->no_race)
-		race_release(ld, tid, ld_obj_get(ld, &r->wq, 0, LD_WAITQ),
-			     SIM_EXCL);
 }
 
-void lockdep_ref_wait(struct sim *s, int tid, const struct sim_ref *r,
-		      const char *fn)
+static void ld_ref_wait(void *ctx, struct sim *s, int tid,
+			const struct sim_ref *r, const char *fn)
 {
-	struct ld_state *ld = ld_state(s);
-	struct ld_thread *t = &ld->t[tid];
-	struct ld_obj *o;
+	struct lockdep *ld = ctx;
+	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
 	struct ld_held w;
 
-	t->ref_wait = r;
-	if (ld->no_lockdep)
-		return;
-	o = ld_obj_get(ld, r, r->id, LD_REF);
 	ref_nodes(ld, o, r);
-	ld_scan(s, ld);
 	w = (struct ld_held){
 		.obj = r, .o = o, .cnode = o->cnode, .inode = o->inode,
 		.hmode = LD_H_EXCL, .ref = true, .fn = fn,
-		.op_ev = t->op_ev, .point_ev = t->point_ev,
 	};
+	at(s, tid, &w);
 	mark_writer(ld, &w, fn);
 	add_deps(s, ld, tid, &w, LD_A_EXCL);
 }
 
-void lockdep_wake(struct sim *s, int tid, const struct sim_waitq *wq)
+/* ---- The observer --------------------------------------------------------- */
+
+/* The graph: every lock and reference event (wait queues and fields are
+ * not its business). */
+const struct sim_observer lockdep_observer = {
+	.name = "lockdep",
+	.exec_begin = ld_exec_begin,
+	.reset = ld_reset,
+	.destroy = ld_destroy,
+	.acquire = ld_acquire,
+	.acquired = ld_acquired,
+	.acquire_try = ld_acquire_try,
+	.release = ld_release,
+	.ref_get = ld_ref_get,
+	.ref_put = ld_ref_put,
+	.ref_wait = ld_ref_wait,
+};
+
+/* Without the graph: the rank check on each acquisition, nothing else. */
+static const struct sim_observer lockdep_rank_observer = {
+	.name = "lockdep (rank only)",
+	.reset = ld_reset,
+	.destroy = ld_destroy,
+	.acquire = ld_acquire_rank,
+};
+
+struct lockdep *lockdep_attach(struct sim *s, bool graph)
 {
-	struct ld_state *ld = ld_state(s);
+	struct lockdep *ld = calloc(1, sizeof(*ld));
+	const char *env = getenv("LOCKSTEP_NO_LOCKDEP");
 
-	/* The sleepers acquire it when their wait returns (lockdep_waited),
-	 * and so does a thread whose condition already holds. */
-	if (!ld->no_race)
-		race_release(ld, tid, ld_obj_get(ld, wq, 0, LD_WAITQ),
-			     SIM_EXCL);
-}
-
-void lockdep_waited(struct sim *s, int tid, const struct sim_waitq *wq)
-{
-	struct ld_state *ld = ld_state(s);
-
-	if (ld->no_race)
-		return;
-	race_acquire(ld, tid, ld_obj_get(ld, wq, 0, LD_WAITQ), SIM_SHARED);
-}
-
-/* ---- For the deadlock report --------------------------------------------- */
-
-const struct sim_ref *lockdep_ref_waited(const struct sim *s, int tid)
-{
-	const struct ld_state *ld = s->lockdep;
-	const struct sim_ref *r;
-
-	if (!ld || tid < 0 || tid >= SIM_MAX_THREADS)
+	if (!ld)
+		abort();
+	ld->graph = graph && !(env && *env == '1');
+	state_init(ld);
+	if (sim_observe(s, ld->graph ? &lockdep_observer :
+				       &lockdep_rank_observer, ld) < 0) {
+		state_fini(ld);
+		free(ld);
 		return NULL;
-	r = ld->t[tid].ref_wait;
-	return r && s->t[tid].wait_q == &r->wq ? r : NULL;
-}
-
-int lockdep_ref_holders(const struct sim *s, const struct sim_ref *r,
-			int *counts)
-{
-	struct ld_state *ld = s->lockdep;
-	struct ld_obj probe = { .obj = r }, *o = NULL;
-	int known = 0;
-
-	if (ld)
-		o = ck_hs_get(&ld->objs, ck_hs_hash(&ld->objs, &probe), &probe);
-	if (o && (o->id != r->id || o->kind != LD_REF || o->gen != ld->gen))
-		o = NULL;
-	for (int i = 0; i < SIM_MAX_THREADS; i++) {
-		counts[i] = o ? o->hold[i] : 0;
-		known += counts[i];
 	}
-	return r->count > known ? r->count - known : 0;
-}
-
-int lockdep_refs_held(const struct sim *s, int tid,
-		      const struct sim_ref **refs, const char **fn, int max)
-{
-	const struct ld_state *ld = s->lockdep;
-	int n = 0;
-
-	if (!ld || tid < 0 || tid >= SIM_MAX_THREADS)
-		return 0;
-	for (int i = 0; i < ld->t[tid].nheld && n < max; i++) {
-		if (!ld->t[tid].held[i].ref)
-			continue;
-		refs[n] = ld->t[tid].held[i].obj;
-		fn[n++] = ld->t[tid].held[i].fn;
-	}
-	return n;
+	return ld;
 }

@@ -7,9 +7,7 @@
  * possible unsafe locking scenario -- once per distinct cycle, with the
  * earlier executions its edges come from (sim_report.prior).
  */
-#define LOCKDEP_INTERNAL
-#include "checkers/lockdep.h"
-#include "sim/sim_impl.h"
+#include "checkers/lockdep_impl.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,14 +92,14 @@ static void ctx_print(struct sbuf *b, const struct ld_ctx *c, bool tid)
 
 static uint64_t edge_sig(const struct ld_graph *g, const struct ld_edge *e)
 {
-	uint64_t h = ld_hash_str(0, g->node[e->from]->name);
+	uint64_t h = checkers_hash_str(0, g->node[e->from]->name);
 
-	h = ld_hash_u64(h, g->node[e->from]->sub);
-	h = ld_hash_str(h, g->node[e->to]->name);
-	h = ld_hash_u64(h, g->node[e->to]->sub);
-	h = ld_hash_u64(h, (uint64_t)e->hmode << 8 | e->amode);
-	h = ld_hash_str(h, e->held.fn);
-	return ld_hash_str(h, e->taken.fn);
+	h = checkers_hash_u64(h, g->node[e->from]->sub);
+	h = checkers_hash_str(h, g->node[e->to]->name);
+	h = checkers_hash_u64(h, g->node[e->to]->sub);
+	h = checkers_hash_u64(h, (uint64_t)e->hmode << 8 | e->amode);
+	h = checkers_hash_str(h, e->held.fn);
+	return checkers_hash_str(h, e->taken.fn);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -150,7 +148,7 @@ static void add_prior(struct sim_report *r, uint64_t x, uint64_t current)
 	r->nprior++;
 }
 
-void ld_report_cycle(struct sim *s, struct ld_state *ld,
+void ld_report_cycle(struct sim *s, struct lockdep *ld,
 			 struct ld_graph *g, uint32_t ei, const uint32_t *path,
 			 int n, const void *held_obj, const void *new_obj)
 {
@@ -175,9 +173,9 @@ void ld_report_cycle(struct sim *s, struct ld_state *ld,
 	for (int i = 0; i < len; i++)
 		sigs[i] = edge_sig(g, cyc[i]);
 	qsort(sigs, (size_t)len, sizeof(sigs[0]), cmp_u64);
-	sig = ld_hash_u64(g->inst ? 0x696e7374 : 0x636c6173, (uint64_t)len);
+	sig = checkers_hash_u64(g->inst ? 0x696e7374 : 0x636c6173, (uint64_t)len);
 	for (int i = 0; i < len; i++)
-		sig = ld_hash_u64(sig, sigs[i]);
+		sig = checkers_hash_u64(sig, sigs[i]);
 	if (!ld_report_once(ld, sig))
 		return;
 	rep.signature = sig;

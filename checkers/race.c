@@ -4,8 +4,8 @@
  * (Flanagan and Freund, PLDI 2009) over the simulator's synchronisation.
  *
  * Each thread of an execution has a vector clock C_t; each lock, wait
- * queue and reference (their records in checkers/lockdep.c) the clocks of the
- * releases others may acquire.  Happens-before is:
+ * queue and reference (a record of this file's, found by address) the
+ * clocks of the releases others may acquire.  Happens-before is:
  *
  *   set-up        -> everything: clocks start at zero and a field's shadow
  *                    is reset by its first access of the execution;
@@ -34,11 +34,15 @@
  * Accesses outside an execution (set-up, the final checks) are not
  * checked: nothing runs concurrently then.  Accesses are not scheduling
  * points: races are found from the ordering, whatever the interleaving.
- * Each is logged (SIM_EV_ACCESS), checker on or off, for sim/dfs.c.
+ *
+ * Who calls it: the scheduler, as an observer (sim/observe.h) registered
+ * by race_attach (checkers/checkers.h).  Its state is its own: the clocks,
+ * per-object records, and what each thread holds (locks and references,
+ * for the report), kept as the lock-order checker keeps them but apart
+ * from it; a field's shadow lives in the field (struct sim_var.shadow).
  */
-#define LOCKDEP_INTERNAL
-#include "checkers/lockdep.h"
-#include "sim/sim_impl.h"
+#include "checkers/checkers.h"
+#include "checkers/hash.h"
 
 #include <ck_pr.h>
 #include <stdio.h>
@@ -51,28 +55,178 @@ _Static_assert(SIM_MAX_THREADS <= 16, "epochs keep the thread in 4 bits");
 #define E_TID(e) ((int)((e) & 15u))
 #define R_SHARED UINT32_MAX		/* the reads are in rvc[] */
 
+#define RACE_MAX_HELD 128	/* locks and references held at once */
+#define RACE_OBJ_CHUNK 256
+#define RACE_MAX_OBJS (1u << 16)	/* records kept across executions */
+
+typedef uint32_t race_vc[SIM_MAX_THREADS];	/* a vector clock */
+
+enum race_kind { RACE_LOCK, RACE_REF, RACE_WAITQ };
+
+/*
+ * A lock, reference or wait queue, found by address (lookups only: no
+ * decision or report depends on the address).  Records outlive
+ * executions (the arena hands the same addresses out again); what they
+ * hold belongs to execution 'gen' only, and to the object of that id.
+ */
+struct race_obj {
+	const void *obj;
+	uint32_t id;
+	uint32_t gen;			/* the execution of hold[] and clocks */
+	uint8_t kind;			/* enum race_kind */
+	bool released;			/* vc_w or vc_r is not empty */
+	uint16_t hold[SIM_MAX_THREADS];	/* refs: references per thread */
+	race_vc vc_w;			/* exclusive releases, puts, wakes */
+	race_vc vc_r;			/* shared releases */
+};
+
+/* One lock or reference a thread holds, and where it took it. */
+struct race_held {
+	const void *obj;
+	struct race_obj *o;
+	bool excl;
+	bool ref;
+	const char *fn;
+};
+
+struct race_thread {
+	int nheld;
+	struct race_held held[RACE_MAX_HELD];
+	race_vc vc;			/* happens-before clock */
+};
+
+/* A field's shadow, kept in struct sim_var.shadow: FastTrack's, valid in
+ * execution 'gen' only; epochs are clock << 4 | thread, 0: none. */
+struct race_shadow {
+	uint32_t gen;
+	uint32_t w;			/* the last write */
+	uint32_t r;			/* the last read, or ~0: see rvc */
+	bool raced;			/* reported: not checked further */
+	uint32_t w_seq;			/* sim_now() at the write */
+	const char *w_fn;
+	uint32_t rvc[SIM_MAX_THREADS];	/* concurrent reads: clock per thread */
+	uint32_t r_seq[SIM_MAX_THREADS];
+	const char *r_fn[SIM_MAX_THREADS];
+};
+
+_Static_assert(sizeof(struct race_shadow) <=
+	       sizeof(((struct sim_var *)0)->shadow),
+	       "struct sim_var's shadow holds the race checker's");
+
+struct race {
+	uint32_t gen;			/* execution generation */
+	struct race_thread t[SIM_MAX_THREADS];
+	ck_hs_t objs;
+	struct race_obj **chunk;
+	uint32_t nchunks, nobjs;
+	ck_hs_t reported;		/* signatures reported */
+};
+
 /* Execution generations, one per execution of any struct sim: a field's
- * shadow and a record's clocks (struct ld_obj) are valid in one only. */
+ * shadow is valid in one only, whichever struct sim it was checked in. */
 static uint32_t race_gen;
 
-void race_exec_begin(struct sim *s, struct ld_state *ld)
+/* ---- Records ------------------------------------------------------------- */
+
+static unsigned long obj_hash(const void *obj, unsigned long seed)
 {
-	do
-		ld->gen = ck_pr_faa_32(&race_gen, 1) + 1;
-	while (ld->gen == 0);
-	for (int i = 0; i < s->n; i++) {
-		memset(ld->t[i].vc, 0, sizeof(ld->t[i].vc));
-		ld->t[i].vc[i] = 1;
-	}
+	const struct race_obj *o = obj;
+
+	return (unsigned long)checkers_hash_u64(seed, (uintptr_t)o->obj);
 }
 
-/* race_acquire -- thread tid acquires o: exclusively (a writer, mode
- * SIM_EXCL) it joins every release, shared it joins the exclusive ones. */
-void race_acquire(struct ld_state *ld, int tid, struct ld_obj *o, int mode)
+static bool obj_cmp(const void *a, const void *b)
 {
-	uint32_t *c = ld->t[tid].vc;
+	const struct race_obj *x = a, *y = b;
 
-	if (ld->no_race || !o->released)
+	return x->obj == y->obj;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* obj_get -- internal: the record of a lock, reference or wait queue, with
+ * its hold counts and clocks of this execution; an object re-initialised
+ * in place (a new id) starts afresh. */
+static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
+				enum race_kind kind)
+{
+	struct race_obj probe = { .obj = obj }, *o;
+	unsigned long hv = ck_hs_hash(&rc->objs, &probe);
+
+	o = ck_hs_get(&rc->objs, hv, &probe);
+	if (!o) {
+		if (rc->nobjs == rc->nchunks * RACE_OBJ_CHUNK) {
+			rc->chunk = xrealloc(rc->chunk, (rc->nchunks + 1) *
+					     sizeof(*rc->chunk));
+			rc->chunk[rc->nchunks++] = xrealloc(NULL,
+				RACE_OBJ_CHUNK * sizeof(struct race_obj));
+		}
+		o = &rc->chunk[rc->nobjs / RACE_OBJ_CHUNK]
+			      [rc->nobjs % RACE_OBJ_CHUNK];
+		rc->nobjs++;
+		memset(o, 0, sizeof(*o));
+		o->obj = obj;
+		o->id = id;
+		o->kind = (uint8_t)kind;
+		if (!ck_hs_put(&rc->objs, hv, o))
+			abort();
+	}
+	if (o->id != id || o->kind != kind) {
+		o->id = id;
+		o->kind = (uint8_t)kind;
+		o->gen = 0;
+	}
+	if (o->gen != rc->gen) {
+		memset(o->hold, 0, sizeof(o->hold));
+		if (o->released) {
+			memset(o->vc_w, 0, sizeof(o->vc_w));
+			memset(o->vc_r, 0, sizeof(o->vc_r));
+			o->released = false;
+		}
+		o->gen = rc->gen;
+	}
+	return o;
+}
+
+static void held_push(struct race_thread *t, const struct race_held *h)
+{
+	if (t->nheld < RACE_MAX_HELD)
+		t->held[t->nheld++] = *h;
+}
+
+/* held_pop -- internal: drop the latest hold of obj; its record or NULL. */
+static struct race_obj *held_pop(struct race_thread *t, const void *obj)
+{
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		if (t->held[i].obj == obj) {
+			struct race_obj *o = t->held[i].o;
+
+			memmove(&t->held[i], &t->held[i + 1],
+				(size_t)(t->nheld - i - 1) *
+					sizeof(t->held[0]));
+			t->nheld--;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* ---- Happens-before ------------------------------------------------------ */
+
+/* vc_acquire -- internal: thread tid acquires o: exclusively (a writer,
+ * mode SIM_EXCL) it joins every release, shared it joins the exclusive
+ * ones. */
+static void vc_acquire(struct race *rc, int tid, struct race_obj *o, int mode)
+{
+	uint32_t *c = rc->t[tid].vc;
+
+	if (!o->released)
 		return;
 	for (int u = 0; u < SIM_MAX_THREADS; u++) {
 		if (c[u] < o->vc_w[u])
@@ -82,15 +236,13 @@ void race_acquire(struct ld_state *ld, int tid, struct ld_obj *o, int mode)
 	}
 }
 
-/* race_release -- thread tid releases o: SIM_EXCL for an exclusive
- * release, a put or a wake-up (every later acquirer joins it), otherwise
- * shared, an up_read (only later writers join it). */
-void race_release(struct ld_state *ld, int tid, struct ld_obj *o, int mode)
+/* vc_release -- internal: thread tid releases o: SIM_EXCL for an
+ * exclusive release, a put or a wake-up (every later acquirer joins it),
+ * otherwise shared, an up_read (only later writers join it). */
+static void vc_release(struct race *rc, int tid, struct race_obj *o, int mode)
 {
-	uint32_t *c = ld->t[tid].vc, *to = mode == SIM_EXCL ? o->vc_w : o->vc_r;
+	uint32_t *c = rc->t[tid].vc, *to = mode == SIM_EXCL ? o->vc_w : o->vc_r;
 
-	if (ld->no_race)
-		return;
 	for (int u = 0; u < SIM_MAX_THREADS; u++)
 		if (to[u] < c[u])
 			to[u] = c[u];
@@ -98,41 +250,122 @@ void race_release(struct ld_state *ld, int tid, struct ld_obj *o, int mode)
 	c[tid]++;
 }
 
-void sim_var_init(struct sim_var *v, const char *name)
+/* ---- The hooks ----------------------------------------------------------- */
+
+static void rc_exec_begin(void *ctx, struct sim *s)
 {
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->id = ++sim_next_lock_id;
+	struct race *rc = ctx;
+
+	/* A run whose objects keep new addresses would grow without end:
+	 * start the records afresh now and then. */
+	if (rc->nobjs > RACE_MAX_OBJS) {
+		ck_hs_reset(&rc->objs);
+		rc->nobjs = 0;
+	}
+	do
+		rc->gen = ck_pr_faa_32(&race_gen, 1) + 1;
+	while (rc->gen == 0);
+	for (int i = 0; i < sim_nthreads(s); i++) {
+		struct race_thread *t = &rc->t[i];
+
+		t->nheld = 0;
+		memset(t->vc, 0, sizeof(t->vc));
+		t->vc[i] = 1;
+	}
 }
 
-/*
- * checking -- internal: an access to v by the running thread: logged (a
- * SIM_EV_ACCESS of a field, arg 0 for a read and 2 for a write: the
- * systematic search, sim/dfs.c, orders two steps that touch one field, one
- * of them writing it), and the checker's state if it is checked.
- */
-static struct ld_state *checking(struct sim_var *v, bool write, const char *fn,
-				 struct sim **sp, int *tidp)
+static void rc_acquired(void *ctx, struct sim *s, int tid,
+			const struct sim_lock *l, int mode, const char *fn)
 {
-	struct sim *s = sim_current_sim;
-	struct ld_state *ld;
+	struct race *rc = ctx;
+	struct race_held h = {
+		.obj = l, .o = obj_get(rc, l, l->id, RACE_LOCK),
+		.excl = mode == SIM_EXCL, .fn = fn,
+	};
 
-	*sp = s;
-	*tidp = sim_current_tid;
-	if (!s || !s->in_exec || *tidp < 0)
-		return NULL;
-	sim_log(s, *tidp, SIM_EV_ACCESS, 0, v->name, fn, write ? 2 : 0);
-	ld = s->lockdep;
-	return !ld || ld->no_race ? NULL : ld;
+	(void)s;
+	held_push(&rc->t[tid], &h);
+	vc_acquire(rc, tid, h.o, mode);
 }
 
-static void shadow_fresh(const struct ld_state *ld, struct sim_var *v)
+static void rc_release(void *ctx, struct sim *s, int tid,
+		       const struct sim_lock *l, int mode)
 {
-	if (v->gen == ld->gen)
-		return;
-	v->gen = ld->gen;
-	v->w = v->r = 0;
-	v->raced = false;
+	struct race *rc = ctx;
+	struct race_obj *o = held_pop(&rc->t[tid], l);
+
+	(void)s;
+	if (!o)
+		o = obj_get(rc, l, l->id, RACE_LOCK);
+	vc_release(rc, tid, o, mode);
+}
+
+static void rc_ref_get(void *ctx, struct sim *s, int tid,
+		       const struct sim_ref *r, const char *fn)
+{
+	struct race *rc = ctx;
+	struct race_obj *o = obj_get(rc, r, r->id, RACE_REF);
+	struct race_held h = { .obj = r, .o = o, .ref = true, .fn = fn };
+
+	(void)s;
+	if (!o->hold[tid]++)
+		held_push(&rc->t[tid], &h);
+}
+
+static void rc_ref_put(void *ctx, struct sim *s, int tid,
+		       const struct sim_ref *r, const char *fn)
+{
+	struct race *rc = ctx;
+	struct race_obj *o = obj_get(rc, r, r->id, RACE_REF);
+	int holder = -1;
+
+	(void)s, (void)fn;
+	/* Dropped by a holder, or on behalf of one (the lowest). */
+	if (o->hold[tid])
+		holder = tid;
+	for (int i = 0; holder < 0 && i < SIM_MAX_THREADS; i++)
+		if (o->hold[i])
+			holder = i;
+	if (holder >= 0 && --o->hold[holder] == 0)
+		held_pop(&rc->t[holder], r);
+	/* the put releases to whoever sees the count at zero */
+	vc_release(rc, tid, obj_get(rc, &r->wq, 0, RACE_WAITQ), SIM_EXCL);
+}
+
+static void rc_wake(void *ctx, struct sim *s, int tid,
+		    const struct sim_waitq *wq)
+{
+	struct race *rc = ctx;
+
+	(void)s;
+	/* The sleepers acquire it when their wait returns (rc_waited), and
+	 * so does a thread whose condition already holds. */
+	vc_release(rc, tid, obj_get(rc, wq, 0, RACE_WAITQ), SIM_EXCL);
+}
+
+static void rc_waited(void *ctx, struct sim *s, int tid,
+		      const struct sim_waitq *wq)
+{
+	struct race *rc = ctx;
+
+	(void)s;
+	vc_acquire(rc, tid, obj_get(rc, wq, 0, RACE_WAITQ), SIM_SHARED);
+}
+
+/* ---- Fields -------------------------------------------------------------- */
+
+/* shadow -- internal: v's shadow, reset by its first access of the
+ * execution. */
+static struct race_shadow *shadow(const struct race *rc, struct sim_var *v)
+{
+	struct race_shadow *sh = (struct race_shadow *)&v->shadow;
+
+	if (sh->gen != rc->gen) {
+		sh->gen = rc->gen;
+		sh->w = sh->r = 0;
+		sh->raced = false;
+	}
+	return sh;
 }
 
 /* context_at -- internal: the operation and point thread tid was at when
@@ -140,10 +373,12 @@ static void shadow_fresh(const struct ld_state *ld, struct sim_var *v)
 static void context_at(const struct sim *s, int tid, uint32_t seq, char *buf,
 		       size_t len)
 {
+	uint32_t nev;
+	const struct sim_event *evs = sim_events(s, &nev);
 	int32_t op = -1, point = -1;
 
-	for (int32_t i = (int32_t)s->nev - 1; i >= 0; i--) {
-		const struct sim_event *ev = &s->ev[i];
+	for (int32_t i = (int32_t)nev - 1; i >= 0; i--) {
+		const struct sim_event *ev = &evs[i];
 
 		if (ev->seq >= seq || ev->tid != tid)
 			continue;
@@ -157,7 +392,7 @@ static void context_at(const struct sim *s, int tid, uint32_t seq, char *buf,
 			break;
 		}
 	}
-	ld_context(s, op, point, buf, len);
+	sim_context(s, op, point, buf, len);
 }
 
 /* field_hash -- internal: the field without its instance, "i_size(a)" as
@@ -171,45 +406,47 @@ static uint64_t field_hash(const char *name)
 	paren = strchr(cls, '(');
 	if (paren)
 		*paren = 0;
-	return ld_hash_str(0x72616365, cls);
+	return checkers_hash_str(0x72616365, cls);
 }
 
 /*
  * report -- internal: thread tid's access (write or not, in fn) races with
  * thread u's earlier access (u_write, in u_fn, before event u_seq).
  */
-static void report(struct sim *s, struct ld_state *ld, struct sim_var *v,
-		   int tid, bool write, const char *fn, int u, bool u_write,
-		   const char *u_fn, uint32_t u_seq)
+static void report(struct sim *s, struct race *rc, struct sim_var *v,
+		   struct race_shadow *sh, int tid, bool write, const char *fn,
+		   int u, bool u_write, const char *u_fn, uint32_t u_seq)
 {
 	struct sim_report rep = { .kind = SIM_REPORT_DATA_RACE };
-	const struct ld_thread *t = &ld->t[tid];
-	uint64_t a = ld_hash_str(write, fn), b = ld_hash_str(u_write, u_fn);
+	const struct race_thread *t = &rc->t[tid];
+	uint64_t a = checkers_hash_str(write, fn);
+	uint64_t b = checkers_hash_str(u_write, u_fn);
+	int32_t op_ev, point_ev;
 	char ctx[160];
 	size_t off;
 
-	v->raced = true;
-	rep.signature = ld_hash_u64(ld_hash_u64(field_hash(v->name),
-						a < b ? a : b), a < b ? b : a);
-	if (!ld_report_once(ld, rep.signature))
+	sh->raced = true;
+	rep.signature = checkers_hash_u64(checkers_hash_u64(
+			field_hash(v->name), a < b ? a : b), a < b ? b : a);
+	if (!checkers_set_add(&rc->reported, rep.signature))
 		return;
 	snprintf(rep.what, sizeof(rep.what), "data race on %s: %s in %s "
 		 "(thread %d) and %s in %s (thread %d)", v->name,
 		 u_write ? "write" : "read", u_fn ? u_fn : "?", u,
 		 write ? "write" : "read", fn ? fn : "?", tid);
-	ld_scan(s, ld);
-	ld_context(s, t->op_ev, t->point_ev, ctx, sizeof(ctx));
+	sim_thread_at(s, tid, &op_ev, &point_ev);
+	sim_context(s, op_ev, point_ev, ctx, sizeof(ctx));
 	off = (size_t)snprintf(rep.detail, sizeof(rep.detail),
 			       "thread %d %s %s in %s%s\n    ", tid,
 			       write ? "writes" : "reads", v->name,
 			       fn ? fn : "?", ctx);
 	for (int i = 0; i < t->nheld && off < sizeof(rep.detail); i++) {
-		const struct ld_held *h = &t->held[i];
+		const struct race_held *h = &t->held[i];
 		const struct sim_ref *r = h->obj;
 		const struct sim_lock *l = h->obj;
 		const char *how = h->ref ? "reference, " :
 				  l->kind == SIM_MUTEX ? "" :
-				  h->hmode == LD_H_EXCL ? "write, " : "read, ";
+				  h->excl ? "write, " : "read, ";
 
 		off += (size_t)snprintf(rep.detail + off,
 					sizeof(rep.detail) - off,
@@ -234,83 +471,144 @@ static void report(struct sim *s, struct ld_state *ld, struct sim_var *v,
 	sim_add_report(s, &rep);
 }
 
-void sim_var_read(struct sim_var *v, const char *fn)
+static void rc_var_read(void *ctx, struct sim *s, int tid, struct sim_var *v,
+			const char *fn)
 {
-	struct sim *s;
-	struct ld_state *ld;
-	const uint32_t *c;
-	uint32_t e;
-	int tid;
+	struct race *rc = ctx;
+	struct race_shadow *sh = shadow(rc, v);
+	const uint32_t *c = rc->t[tid].vc;
+	uint32_t e = EPOCH(c[tid], tid);
 
-	ld = checking(v, false, fn, &s, &tid);
-	if (!ld)
-		return;
-	shadow_fresh(ld, v);
-	c = ld->t[tid].vc;
-	e = EPOCH(c[tid], tid);
-	if (v->raced || v->r == e ||
-	    (v->r == R_SHARED && v->rvc[tid] == c[tid]))
+	if (sh->raced || sh->r == e ||
+	    (sh->r == R_SHARED && sh->rvc[tid] == c[tid]))
 		return;
 	/* write-read */
-	if (v->w && E_CLOCK(v->w) > c[E_TID(v->w)]) {
-		report(s, ld, v, tid, false, fn, E_TID(v->w), true, v->w_fn,
-		       v->w_seq);
+	if (sh->w && E_CLOCK(sh->w) > c[E_TID(sh->w)]) {
+		report(s, rc, v, sh, tid, false, fn, E_TID(sh->w), true,
+		       sh->w_fn, sh->w_seq);
 		return;
 	}
-	if (v->r == R_SHARED) {
-		v->rvc[tid] = c[tid];
-	} else if (!v->r || E_CLOCK(v->r) <= c[E_TID(v->r)]) {
-		v->r = e;			/* the reads stay ordered */
+	if (sh->r == R_SHARED) {
+		sh->rvc[tid] = c[tid];
+	} else if (!sh->r || E_CLOCK(sh->r) <= c[E_TID(sh->r)]) {
+		sh->r = e;			/* the reads stay ordered */
 	} else {
-		int u = E_TID(v->r);		/* two concurrent reads */
+		int u = E_TID(sh->r);		/* two concurrent reads */
 
-		memset(v->rvc, 0, sizeof(v->rvc));
-		v->rvc[u] = E_CLOCK(v->r);
-		v->rvc[tid] = c[tid];
-		v->r = R_SHARED;
+		memset(sh->rvc, 0, sizeof(sh->rvc));
+		sh->rvc[u] = E_CLOCK(sh->r);
+		sh->rvc[tid] = c[tid];
+		sh->r = R_SHARED;
 	}
-	v->r_fn[tid] = fn;
-	v->r_seq[tid] = s->seq;
+	sh->r_fn[tid] = fn;
+	sh->r_seq[tid] = sim_now();
 }
 
-void sim_var_write(struct sim_var *v, const char *fn)
+static void rc_var_write(void *ctx, struct sim *s, int tid, struct sim_var *v,
+			 const char *fn)
 {
-	struct sim *s;
-	struct ld_state *ld;
-	const uint32_t *c;
-	uint32_t e;
-	int tid;
+	struct race *rc = ctx;
+	struct race_shadow *sh = shadow(rc, v);
+	const uint32_t *c = rc->t[tid].vc;
+	uint32_t e = EPOCH(c[tid], tid);
 
-	ld = checking(v, true, fn, &s, &tid);
-	if (!ld)
-		return;
-	shadow_fresh(ld, v);
-	c = ld->t[tid].vc;
-	e = EPOCH(c[tid], tid);
-	if (v->raced || v->w == e)
+	if (sh->raced || sh->w == e)
 		return;
 	/* write-write */
-	if (v->w && E_CLOCK(v->w) > c[E_TID(v->w)]) {
-		report(s, ld, v, tid, true, fn, E_TID(v->w), true, v->w_fn,
-		       v->w_seq);
+	if (sh->w && E_CLOCK(sh->w) > c[E_TID(sh->w)]) {
+		report(s, rc, v, sh, tid, true, fn, E_TID(sh->w), true,
+		       sh->w_fn, sh->w_seq);
 		return;
 	}
 	/* read-write */
-	if (v->r == R_SHARED) {
+	if (sh->r == R_SHARED) {
 		for (int u = 0; u < SIM_MAX_THREADS; u++) {
-			if (v->rvc[u] > c[u]) {
-				report(s, ld, v, tid, true, fn, u, false,
-				       v->r_fn[u], v->r_seq[u]);
+			if (sh->rvc[u] > c[u]) {
+				report(s, rc, v, sh, tid, true, fn, u, false,
+				       sh->r_fn[u], sh->r_seq[u]);
 				return;
 			}
 		}
-		v->r = 0;
-	} else if (v->r && E_CLOCK(v->r) > c[E_TID(v->r)]) {
-		report(s, ld, v, tid, true, fn, E_TID(v->r), false,
-		       v->r_fn[E_TID(v->r)], v->r_seq[E_TID(v->r)]);
+		sh->r = 0;
+	} else if (sh->r && E_CLOCK(sh->r) > c[E_TID(sh->r)]) {
+		report(s, rc, v, sh, tid, true, fn, E_TID(sh->r), false,
+		       sh->r_fn[E_TID(sh->r)], sh->r_seq[E_TID(sh->r)]);
 		return;
 	}
-	v->w = e;
-	v->w_fn = fn;
-	v->w_seq = s->seq;
+	sh->w = e;
+	sh->w_fn = fn;
+	sh->w_seq = sim_now();
+}
+
+/* ---- The observer --------------------------------------------------------- */
+
+static void state_init(struct race *rc)
+{
+	if (!ck_hs_init(&rc->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
+			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
+			0x6f626a73))
+		abort();
+	checkers_set_init(&rc->reported);
+}
+
+static void state_fini(struct race *rc)
+{
+	ck_hs_destroy(&rc->objs);
+	ck_hs_destroy(&rc->reported);
+	for (uint32_t i = 0; i < rc->nchunks; i++)
+		free(rc->chunk[i]);
+	free(rc->chunk);
+	rc->chunk = NULL;
+	rc->nchunks = rc->nobjs = 0;
+}
+
+static void rc_reset(void *ctx, struct sim *s)
+{
+	(void)s;
+	state_fini(ctx);
+	state_init(ctx);
+}
+
+static void rc_destroy(void *ctx, struct sim *s)
+{
+	(void)s;
+	state_fini(ctx);
+	free(ctx);
+}
+
+/* Locks as acquired (whether the acquirer had to wait does not matter to
+ * happens-before), references, wake-ups and fields. */
+const struct sim_observer race_observer = {
+	.name = "race",
+	.exec_begin = rc_exec_begin,
+	.reset = rc_reset,
+	.destroy = rc_destroy,
+	.acquired = rc_acquired,
+	.acquire_try = rc_acquired,
+	.release = rc_release,
+	.ref_get = rc_ref_get,
+	.ref_put = rc_ref_put,
+	.wake = rc_wake,
+	.waited = rc_waited,
+	.var_read = rc_var_read,
+	.var_write = rc_var_write,
+};
+
+struct race *race_attach(struct sim *s)
+{
+	const char *env = getenv("LOCKSTEP_NO_RACE");
+	struct race *rc;
+
+	if (env && *env == '1')
+		return NULL;
+	rc = calloc(1, sizeof(*rc));
+	if (!rc)
+		abort();
+	state_init(rc);
+	if (sim_observe(s, &race_observer, rc) < 0) {
+		state_fini(rc);
+		free(rc);
+		return NULL;
+	}
+	return rc;
 }

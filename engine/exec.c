@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkers/checkers.h"
 #include "core/core.h"
 #include "oracle/stamp.h"
 #include "pmem/dev.h"
@@ -782,9 +783,7 @@ static void initial_content(void *buf, int index, uint64_t pos, uint64_t len)
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen)
 {
-	struct sim_options so = { .cpu = -1, .log_events = opt->log_events,
-				  .no_lockdep = opt->no_lockdep,
-				  .no_race = opt->no_race };
+	struct sim_options so = { .cpu = -1, .log_events = opt->log_events };
 	struct exec *e;
 	uint32_t id = 1;
 
@@ -811,6 +810,11 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		free(e);
 		return NULL;
 	}
+	/* The checkers observe the scheduler; the rank check of the lock
+	 * order stays on without the graph. */
+	lockdep_attach(e->sim, !opt->no_lockdep);
+	if (!opt->no_race)
+		race_attach(e->sim);
 	for (int t = 0; t < sc->nthreads; t++) {
 		e->th[t] = (struct exec_thread){ e, t };
 		e->args[t] = &e->th[t];

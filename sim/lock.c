@@ -16,15 +16,19 @@
  * Outside an execution (set-up and final checks on the explorer thread)
  * the same calls are plain state changes: no contention is possible.
  *
- * The checkers (checkers/lockdep.h) see every operation of an execution: an
- * acquisition before it may block (the dependency is added even if the
- * thread never gets the lock) and again once granted (held from then on,
- * and ordered after the releases it acquires); a release before the lock
- * is handed on; a wake-up before the sleepers run, and the end of each
- * wait; references' gets, puts and waits for zero.
+ * The observers (sim/observe.h) see every operation of an execution: an
+ * acquisition before it may block (a lock-order checker adds the
+ * dependency even if the thread never gets the lock) and again once
+ * granted; a release before the lock is handed on; a wake-up before the
+ * sleepers run, and the end of each wait; references' gets, puts and
+ * waits for zero; every access to a shared field (struct sim_var).  This
+ * file calls them through SIM_OBSERVE only, and knows no checker.
+ *
+ * References are counted here per thread as well (struct sim_ref_hold),
+ * for the deadlock report of sim/sim.c: who holds how many references on
+ * the one a thread waits for, and where each thread took its own.
  */
 #include "sim/sim_impl.h"
-#include "checkers/lockdep.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -161,7 +165,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		take(l, me < 0 ? 0 : me, mode);
 		return;
 	}
-	lockdep_acquire(s, me, l, mode, subclass, fn);
+	SIM_OBSERVE(s, acquire, s, me, l, mode, subclass, fn);
 	scope(s, me, l, fn);
 	sim_schedule(s, me);
 	if (can_take(l, mode)) {
@@ -187,7 +191,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		t->granted = NULL;
 	}
 	held_push(s, me, l, mode, fn);
-	lockdep_acquired(s, me, l, mode, fn);
+	SIM_OBSERVE(s, acquired, s, me, l, mode, fn);
 	l->taken_at = fn;
 	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
 }
@@ -211,7 +215,7 @@ static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
 		sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 1);
 		return false;
 	}
-	lockdep_acquire_try(s, me, l, mode, fn);
+	SIM_OBSERVE(s, acquire_try, s, me, l, mode, fn);
 	take(l, me, mode);
 	held_push(s, me, l, mode, fn);
 	l->taken_at = fn;
@@ -246,7 +250,7 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 		l->owner = -1;
 	}
 	held_pop(s, me, l);
-	lockdep_release(s, me, l, mode);
+	SIM_OBSERVE(s, release, s, me, l, mode);
 	sim_log(s, me, SIM_EV_RELEASE, mode, l->name, fn, (int32_t)l->kind);
 	grant(s, l);
 	scope(s, me, l, fn);
@@ -345,7 +349,7 @@ void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
 		sim_log(s, me, SIM_EV_ACCESS, 0, wq->name, fn, 1);
 		sim_schedule(s, me);
 	}
-	lockdep_waited(s, me, wq);
+	SIM_OBSERVE(s, waited, s, me, wq);
 }
 
 void sim_wake_all(struct sim_waitq *wq)
@@ -355,7 +359,7 @@ void sim_wake_all(struct sim_waitq *wq)
 
 	if (!active(&s, &me))
 		return;
-	lockdep_wake(s, me, wq);
+	SIM_OBSERVE(s, wake, s, me, wq);
 	if (!wq->sleepers)
 		return;
 	for (uint32_t m = wq->sleepers; m; m &= m - 1) {
@@ -383,34 +387,69 @@ void sim_ref_init(struct sim_ref *r, const char *name)
 	sim_waitq_init(&r->wq, r->name);
 }
 
+/* ref_hold -- internal: thread t's count of references on r, or NULL. */
+static struct sim_ref_hold *ref_hold(struct sim_thread *t,
+				     const struct sim_ref *r)
+{
+	for (int i = 0; i < t->nrefs; i++)
+		if (t->refs[i].ref == r)
+			return &t->refs[i];
+	return NULL;
+}
+
 void sim_ref_get(struct sim_ref *r, const char *fn)
 {
 	struct sim *s;
+	struct sim_thread *t;
+	struct sim_ref_hold *h;
 	int me;
 
 	r->count++;
 	if (!active(&s, &me))
 		return;
 	r->holders |= 1u << me;
-	lockdep_ref_get(s, me, r, fn);
+	t = &s->t[me];
+	h = ref_hold(t, r);
+	if (h)
+		h->count++;
+	else if (t->nrefs < SIM_MAX_REFS)
+		t->refs[t->nrefs++] = (struct sim_ref_hold){ r, fn, 1 };
+	SIM_OBSERVE(s, ref_get, s, me, r, fn);
 	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, 1);
 }
 
 void sim_ref_put(struct sim_ref *r, const char *fn)
 {
 	struct sim *s;
+	struct sim_thread *t;
+	struct sim_ref_hold *h;
 	int me;
 
 	SIM_BUG_ON(r->count <= 0);
 	r->count--;
 	if (!active(&s, &me))
 		return;
-	lockdep_ref_put(s, me, r, fn);
+	/* Dropped by a holder, or on behalf of one (the lowest): the hold
+	 * ends there. */
+	t = &s->t[me];
+	h = ref_hold(t, r);
+	for (int k = 0; !h && k < s->n; k++) {
+		t = &s->t[k];
+		h = ref_hold(t, r);
+	}
+	if (h && --h->count == 0) {
+		int i = (int)(h - t->refs);
+
+		memmove(&t->refs[i], &t->refs[i + 1],
+			(size_t)(t->nrefs - i - 1) * sizeof(t->refs[0]));
+		t->nrefs--;
+	}
+	SIM_OBSERVE(s, ref_put, s, me, r, fn);
 	/* The put that drops the count to zero is ordered after every
 	 * earlier put (atomic_dec_and_test is fully ordered): whoever
 	 * then frees the object sees what the other holders did. */
 	if (!r->count) {
-		lockdep_waited(s, me, &r->wq);
+		SIM_OBSERVE(s, waited, s, me, &r->wq);
 		r->holders = 0;
 	}
 	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, -1);
@@ -423,7 +462,47 @@ void sim_ref_wait_zero(struct sim_ref *r, const char *fn)
 	struct sim *s;
 	int me;
 
-	if (active(&s, &me))
-		lockdep_ref_wait(s, me, r, fn);
+	if (active(&s, &me)) {
+		s->t[me].wait_ref = r;
+		SIM_OBSERVE(s, ref_wait, s, me, r, fn);
+	}
 	sim_wait_event(&r->wq, ref_idle, r, fn);
+}
+
+/* ---- Fields -------------------------------------------------------------- */
+
+void sim_var_init(struct sim_var *v, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->id = ++sim_next_lock_id;
+}
+
+/*
+ * An access to v by the running thread is logged (a SIM_EV_ACCESS of a
+ * field, arg 0 for a read and 2 for a write: the systematic search,
+ * sim/dfs.c, orders two steps that touch one field, one of them writing
+ * it), then published.  Not a scheduling point.  Outside an execution
+ * (set-up, final checks) neither: nothing runs concurrently then.
+ */
+void sim_var_read(struct sim_var *v, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me))
+		return;
+	sim_log(s, me, SIM_EV_ACCESS, 0, v->name, fn, 0);
+	SIM_OBSERVE(s, var_read, s, me, v, fn);
+}
+
+void sim_var_write(struct sim_var *v, const char *fn)
+{
+	struct sim *s;
+	int me;
+
+	if (!active(&s, &me))
+		return;
+	sim_log(s, me, SIM_EV_ACCESS, 0, v->name, fn, 2);
+	SIM_OBSERVE(s, var_write, s, me, v, fn);
 }

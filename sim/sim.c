@@ -24,9 +24,13 @@
  * core to its worker loop; the last one wakes the explorer.  The core holds
  * no real locks and allocates from the execution's arena, so unwinding it
  * leaks nothing.
+ *
+ * The checkers are observers (sim/observe.h): sim_execute tells them when
+ * an execution begins and ends, sim/lock.c what happens in it.  This file
+ * knows none of them; the deadlock report below uses only the scheduler's
+ * own state (locks' owners and queues, the references each thread counts).
  */
 #include "sim/sim_impl.h"
-#include "checkers/lockdep.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -190,6 +194,33 @@ static int directed(struct sim *s, uint32_t runnable)
 	return -1;
 }
 
+/* ref_waited -- internal: the reference blocked thread i waits to see
+ * drop to zero, or NULL (a lock or a plain wait queue). */
+static const struct sim_ref *ref_waited(const struct sim *s, int i)
+{
+	const struct sim_ref *r = s->t[i].wait_ref;
+
+	return r && s->t[i].wait_q == &r->wq ? r : NULL;
+}
+
+/* ref_holders -- internal: how many references on r each thread holds
+ * (counts[SIM_MAX_THREADS]); returns those taken outside the execution
+ * (set-up), which nobody will drop. */
+static int ref_holders(const struct sim *s, const struct sim_ref *r,
+		       int *counts)
+{
+	int known = 0;
+
+	for (int k = 0; k < SIM_MAX_THREADS; k++) {
+		counts[k] = 0;
+		for (int j = 0; k < s->n && j < s->t[k].nrefs; j++)
+			if (s->t[k].refs[j].ref == r)
+				counts[k] = s->t[k].refs[j].count;
+		known += counts[k];
+	}
+	return r->count > known ? r->count - known : 0;
+}
+
 /* wait_for -- internal: the threads blocked thread i waits for: a lock's
  * holders and the waiters queued before it (a queued writer blocks the
  * readers behind it), a reference's holders; a plain wait queue names
@@ -208,10 +239,10 @@ static uint32_t wait_for(const struct sim *s, int i)
 		m |= l->reader_mask;
 		for (int k = 0; k < l->nwait && l->wait[k].tid != i; k++)
 			m |= 1u << l->wait[k].tid;
-	} else if ((r = lockdep_ref_waited(s, i))) {
+	} else if ((r = ref_waited(s, i))) {
 		int counts[SIM_MAX_THREADS];
 
-		lockdep_ref_holders(s, r, counts);
+		ref_holders(s, r, counts);
 		for (int k = 0; k < SIM_MAX_THREADS; k++)
 			if (counts[k])
 				m |= 1u << k;
@@ -325,9 +356,7 @@ static _Noreturn void deadlock(struct sim *s)
 	}
 	for (int i = 0; i < s->n; i++) {
 		const struct sim_thread *t = &s->t[i];
-		const struct sim_ref *refs[8], *r;
-		const char *fns[8];
-		int nrefs;
+		const struct sim_ref *r;
 
 		if (t->state != SIM_T_BLOCKED)
 			continue;
@@ -341,9 +370,9 @@ static _Noreturn void deadlock(struct sim *s)
 			if (off < sizeof(buf))
 				off += holder_list(s, l, i, buf + off,
 						   sizeof(buf) - off);
-		} else if ((r = lockdep_ref_waited(s, i))) {
+		} else if ((r = ref_waited(s, i))) {
 			int counts[SIM_MAX_THREADS], n = 0;
-			int setup = lockdep_ref_holders(s, r, counts);
+			int setup = ref_holders(s, r, counts);
 
 			OUT(" to drop to zero");
 			for (int k = 0; k < SIM_MAX_THREADS; k++)
@@ -364,10 +393,10 @@ static _Noreturn void deadlock(struct sim *s)
 			    t->held[k].lock->name,
 			    mode_tag(t->held[k].lock, t->held[k].mode),
 			    t->held[k].fn ? t->held[k].fn : "?");
-		nrefs = lockdep_refs_held(s, i, refs, fns, 8);
-		for (int k = 0; k < nrefs; k++)
+		for (int k = 0; k < t->nrefs && k < 8; k++)
 			OUT("\n        holds a reference on %s, taken in %s",
-			    refs[k]->name, fns[k] ? fns[k] : "?");
+			    t->refs[k].ref->name,
+			    t->refs[k].fn ? t->refs[k].fn : "?");
 	}
 #undef OUT
 	sim_abort_exec(s, SIM_ABORT_DEADLOCK, "%s", buf);
@@ -539,7 +568,7 @@ void sim_destroy(struct sim *s)
 		go_wake(&s->t[i].go);
 		pthread_join(s->t[i].pt, NULL);
 	}
-	lockdep_destroy(s);
+	SIM_OBSERVE(s, destroy, s);
 	for (int i = 0; i < s->npoints; i++)
 		free(s->points[i].full);
 	sim_arena_reset(&s->arena);
@@ -569,7 +598,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 	s->nev = 0;
 	s->ndec = 0;
 	s->nreports = 0;
-	lockdep_exec_begin(s);
+	SIM_OBSERVE(s, exec_begin, s);
 	for (int i = 0; i < s->n; i++) {
 		struct sim_thread *t = &s->t[i];
 
@@ -582,6 +611,9 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->nheld = 0;
 		t->op = NULL;
 		t->exact = false;
+		t->op_ev = t->point_ev = -1;
+		t->wait_ref = NULL;
+		t->nrefs = 0;
 	}
 	if (st && st->begin)
 		st->begin(st, s->exec_index);
@@ -602,7 +634,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 			s->t[i].state = SIM_T_DONE;
 	}
 	s->in_exec = false;
-	lockdep_exec_end(s);
+	SIM_OBSERVE(s, exec_end, s);
 	if (st && st->end)
 		st->end(st, s->nsteps_exec);
 	s->exec_index++;
@@ -675,6 +707,8 @@ void sim_point(const char *point, const char *fn)
 		return;
 	full = s->t[me].op ? point_name(s, s->t[me].op, point) : point;
 	sim_log(s, me, SIM_EV_POINT, 0, full, fn, 0);
+	if (s->opt.log_events)
+		s->t[me].point_ev = (int32_t)s->nev - 1;
 	if (s->stepi < s->nsteps && s->steps[s->stepi].tid == me &&
 	    s->steps[s->stepi].until && !strcmp(s->steps[s->stepi].until, full))
 		s->stepi++;
@@ -738,8 +772,12 @@ void sim_op_begin(const char *op, const char *text)
 	struct sim *s = sim_current_sim;
 
 	if (s && s->in_exec && sim_current_tid >= 0) {
-		s->t[sim_current_tid].op = op;
+		struct sim_thread *t = &s->t[sim_current_tid];
+
+		t->op = op;
 		sim_log(s, sim_current_tid, SIM_EV_OP_BEGIN, 0, text, NULL, 0);
+		t->op_ev = s->opt.log_events ? (int32_t)s->nev - 1 : -1;
+		t->point_ev = -1;
 	}
 }
 
@@ -747,8 +785,12 @@ void sim_op_end(const char *text, int result)
 {
 	struct sim *s = sim_current_sim;
 
-	if (s && s->in_exec && sim_current_tid >= 0)
+	if (s && s->in_exec && sim_current_tid >= 0) {
 		sim_log(s, sim_current_tid, SIM_EV_OP_END, 0, text, NULL, result);
+		if (s->opt.log_events)
+			s->t[sim_current_tid].op_ev =
+				s->t[sim_current_tid].point_ev = -1;
+	}
 }
 
 void sim_note(const char *text)
@@ -869,7 +911,46 @@ const char *sim_thread_held_at(const struct sim *s, int tid, int i)
 
 void sim_reset_checkers(struct sim *s)
 {
-	lockdep_destroy(s);	/* made again on first use */
+	SIM_OBSERVE(s, reset, s);
+}
+
+int sim_observe(struct sim *s, const struct sim_observer *ops, void *ctx)
+{
+	if (s->nobs == SIM_MAX_OBSERVERS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	s->obs[s->nobs].ops = ops;
+	s->obs[s->nobs++].ctx = ctx;
+	return 0;
+}
+
+void sim_thread_at(const struct sim *s, int tid, int32_t *op_ev,
+		   int32_t *point_ev)
+{
+	*op_ev = s->t[tid].op_ev;
+	*point_ev = s->t[tid].point_ev;
+}
+
+/* ev_what -- internal: what event i names, or NULL. */
+static const char *ev_what(const struct sim *s, int32_t i)
+{
+	if (i < 0 || (uint32_t)i >= s->nev || !s->ev[i].what)
+		return NULL;
+	return s->ev[i].what;
+}
+
+void sim_context(const struct sim *s, int32_t op_ev, int32_t point_ev,
+		 char *buf, size_t len)
+{
+	const char *op = ev_what(s, op_ev), *point = ev_what(s, point_ev);
+	int n = 0;
+
+	buf[0] = 0;
+	if (op)
+		n = snprintf(buf, len, ", during %s", op);
+	if (point && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", after %s", point);
 }
 
 int sim_reports(const struct sim *s, const struct sim_report **out)

@@ -12,7 +12,9 @@
  * and reused by every execution of a run.
  *
  * Owns: struct sim, its worker threads, the locks' wait queues, the event
- * log of the current execution and the per-execution arena.
+ * log of the current execution, the per-execution arena, and the list of
+ * observers (sim/observe.h: the checkers) it publishes its events to.
+ * Knows no checker: they register with it.
  *
  * Concurrency: a struct sim is used by one explorer (the thread that calls
  * sim_execute) and by its workers, never two at a time, which is the whole
@@ -35,6 +37,7 @@
 #include <stdint.h>
 
 #define SIM_MAX_THREADS 16
+#define SIM_MAX_HELD 32		/* locks one thread holds at once */
 #define SIM_NAME_MAX 48
 
 struct sim;
@@ -43,7 +46,7 @@ struct sim_strategy;
 /* ---- Lock classes and locks ------------------------------------------- */
 
 /*
- * A lock class, as lockdep has them: one per kind of lock in the core
+ * A lock class, as the kernel's lock validator has them: one per kind of lock in the core
  * ("i_rwsem", "invalidate_lock", "page lock").  Static and immutable; 'rank'
  * is the class's place in the core's lock order (core/lockorder.h), checked
  * at run time.
@@ -88,11 +91,12 @@ struct sim_waitq {
 /*
  * A counted reference that others may wait to see drop to zero: the pins
  * get_user_pages takes on a page, that break-layouts waits for.  The
- * checker treats a reference like a shared hold of a lock and a wait for
- * zero like an exclusive acquisition, so a thread that waits for
- * references while holding a lock their holders need is a cycle even in a
- * schedule that did not deadlock (what lockdep's cross-release tried).
- * A reference may be dropped by a thread other than the one that took it.
+ * lock-order checker treats a reference like a shared hold of a lock and
+ * a wait for zero like an exclusive acquisition, so a thread that waits
+ * for references while holding a lock their holders need is a cycle even
+ * in a schedule that did not deadlock (what the kernel's cross-release
+ * tried).  A reference may be dropped by a thread other than the one that
+ * took it; sim/ counts who holds how many, for the deadlock report.
  */
 struct sim_ref {
 	char name[SIM_NAME_MAX];
@@ -103,27 +107,26 @@ struct sim_ref {
 };
 
 /*
- * A shared field the data-race checker watches (S_DAX, i_size, the
- * address space operations, page flags read without the lock).  Accesses
+ * A shared field whose accesses are published to the observers
+ * (sim/observe.h): the data-race checker watches S_DAX, i_size, the
+ * address space operations, page flags read without the lock.  Accesses
  * are ordered by happens-before over the simulator's synchronisation
  * (locks, references, wait queues, thread start).  Name it "field(instance)"
  * ("i_size(a)"): a race is one finding whatever the instance.  Fixed size:
  * it is embedded in the core's structures.
  */
+#define SIM_VAR_SHADOW_WORDS 36
 struct sim_var {
 	char name[SIM_NAME_MAX];
 	uint32_t id;
-	/* FastTrack shadow (checkers/race.c), valid in execution 'gen' only;
-	 * epochs are clock << 4 | thread, 0: none */
-	uint32_t gen;
-	uint32_t w;			/* the last write */
-	uint32_t r;			/* the last read, or ~0: see rvc */
-	bool raced;			/* reported: not checked further */
-	uint32_t w_seq;			/* sim_now() at the write */
-	const char *w_fn;
-	uint32_t rvc[SIM_MAX_THREADS];	/* concurrent reads: clock per thread */
-	uint32_t r_seq[SIM_MAX_THREADS];
-	const char *r_fn[SIM_MAX_THREADS];
+	/* The field's shadow state, for the one observer that keeps per
+	 * field state (checkers/race.c): zeroed by sim_var_init(), never
+	 * read by sim/.  In the field, not in a table, so that an access
+	 * costs no lookup. */
+	union {
+		uint64_t u64[SIM_VAR_SHADOW_WORDS];
+		void *p;
+	} shadow;
 };
 
 /* ---- Events -------------------------------------------------------------- */
@@ -185,17 +188,15 @@ struct sim_options {
 	int cpu;			/* CPU to pin to; -1: the current one */
 	uint64_t max_steps;		/* livelock limit per execution */
 	bool log_events;		/* keep the event log (reports need it) */
-	/* The checkers off (or LOCKSTEP_NO_LOCKDEP=1, LOCKSTEP_NO_RACE=1 in
-	 * the environment); the rank check of core/lockorder.h stays on. */
-	bool no_lockdep;		/* the lock dependency graph */
-	bool no_race;			/* the data-race checker */
 };
 
 /*
- * What the checkers of sim/ (lock order, data races) found in the last
- * execution.  The lock dependency graph lives across the executions of a
- * struct sim, so a report may combine edges from several executions; each
- * distinct cycle or race (by signature) is reported once per struct sim.
+ * What the checkers observing a struct sim (sim/observe.h: lock order,
+ * data races) found in the last execution.  The lock dependency graph
+ * lives across the executions of a struct sim, so a report may combine
+ * edges from several executions; each distinct cycle or race (by
+ * signature) is reported once per struct sim.  A struct sim has no
+ * checker until one is registered (checkers/checkers.h).
  */
 enum sim_report_kind { SIM_REPORT_LOCK_ORDER, SIM_REPORT_DATA_RACE };
 
@@ -354,7 +355,7 @@ const char *sim_step_note(const struct sim *s, int step);
 /* The checkers' reports from the last execution. */
 int sim_reports(const struct sim *s, const struct sim_report **out);
 /* Forget the checkers' state (the dependency graph, what was reported):
- * between executions only. */
+ * the observers' reset hooks; between executions only. */
 void sim_reset_checkers(struct sim *s);
 
 /*

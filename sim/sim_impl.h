@@ -8,10 +8,11 @@
 #include <setjmp.h>
 #include <pthread.h>
 
+#include "sim/observe.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
-#define SIM_MAX_HELD 32		/* locks one thread holds at once */
+#define SIM_MAX_REFS 128	/* references one thread holds at once */
 #define SIM_MAX_POINTS 256	/* distinct "op.point" names */
 
 struct sim_point_name {
@@ -33,6 +34,14 @@ struct sim_held {
 	uint8_t mode;
 };
 
+/* The references one thread holds (sim_ref_get), for the deadlock report:
+ * its first get of each, and how many it holds. */
+struct sim_ref_hold {
+	const struct sim_ref *ref;
+	const char *fn;			/* where it took the first */
+	int count;
+};
+
 struct sim_thread {
 	uint32_t go;			/* futex word: 1 = run */
 	struct sim *sim;
@@ -50,6 +59,13 @@ struct sim_thread {
 	bool exact;			/* sim_exact(): points without scope */
 	int nheld;
 	struct sim_held held[SIM_MAX_HELD];
+	int32_t op_ev, point_ev;	/* sim_thread_at() */
+	/* References: what the thread holds (kept after it finishes, until
+	 * the next execution), and the one it waits for, if any.  Beyond
+	 * SIM_MAX_REFS distinct ones, the others are not counted. */
+	const struct sim_ref *wait_ref;
+	int nrefs;
+	struct sim_ref_hold refs[SIM_MAX_REFS];
 	sigjmp_buf jb;			/* the worker loop, for unwinding */
 };
 
@@ -92,14 +108,28 @@ struct sim {
 	int npoints;
 	struct sim_point_name points[SIM_MAX_POINTS];
 
-	/* the checkers (checkers/lockdep.c, checkers/race.c) */
-	void *lockdep;			/* their state, across executions */
+	/* the observers (sim/observe.h), in registration order */
+	int nobs;
+	struct {
+		const struct sim_observer *ops;
+		void *ctx;
+	} obs[SIM_MAX_OBSERVERS];
 	int nreports;
 	struct sim_report reports[8];	/* found in this execution */
 };
 
-/* sim_add_report -- internal: a checker's finding in this execution. */
-void sim_add_report(struct sim *s, const struct sim_report *r);
+/*
+ * SIM_OBSERVE -- internal: call hook CB of every observer that has it, in
+ * registration order, with the arguments after the context: a loop over
+ * a short array, an indirect call per observer that has the hook.
+ */
+#define SIM_OBSERVE(s, CB, ...)                                            \
+	do {                                                               \
+		for (int o_ = 0; o_ < (s)->nobs; o_++)                     \
+			if ((s)->obs[o_].ops->CB)                          \
+				(s)->obs[o_].ops->CB((s)->obs[o_].ctx,     \
+						     __VA_ARGS__);         \
+	} while (0)
 
 extern struct sim *sim_current_sim;
 extern __thread int sim_current_tid;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/test_lockdep.c -- Check suite for the checkers of sim/: the lock
+ * tests/test_lockdep.c -- Check suite for the checkers that observe sim/: the
  * dependency graph (checkers/lockdep.c), the deadlock report (sim/sim.c) and
  * the data-race checker (checkers/race.c).
  *
@@ -20,12 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checkers/lockdep.h"
+#include "checkers/checkers.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXL 8
+
+/* The checkers of the test's sim (new_sim), for the RAW_ hooks; rc is
+ * NULL with LOCKSTEP_NO_RACE=1. */
+static struct lockdep *ld;
+static struct race *rc;
 
 /* ---- The lock programs --------------------------------------------------- */
 
@@ -128,11 +133,19 @@ static void interpret(struct sim *s, int tid, void *arg)
 			break;
 		case RAW_ACQ:
 			sim_point("raw", in->fn);
-			lockdep_acquire(s, sim_tid(), l, in->arg, 0, in->fn);
-			lockdep_acquired(s, sim_tid(), l, in->arg, in->fn);
+			lockdep_observer.acquire(ld, s, sim_tid(), l, in->arg,
+						 0, in->fn);
+			lockdep_observer.acquired(ld, s, sim_tid(), l, in->arg,
+						  in->fn);
+			if (rc)
+				race_observer.acquired(rc, s, sim_tid(), l,
+						       in->arg, in->fn);
 			break;
 		case RAW_REL:
-			lockdep_release(s, sim_tid(), l, in->arg);
+			lockdep_observer.release(ld, s, sim_tid(), l, in->arg);
+			if (rc)
+				race_observer.release(rc, s, sim_tid(), l,
+						      in->arg);
 			break;
 		case END:
 			break;
@@ -150,6 +163,9 @@ static struct sim *new_sim(int n)
 	struct sim *s = sim_create(n, &o);
 
 	ck_assert_ptr_nonnull(s);
+	ld = lockdep_attach(s, true);
+	ck_assert_ptr_nonnull(ld);
+	rc = race_attach(s);
 	nreps = 0;
 	return s;
 }
@@ -1130,10 +1146,11 @@ END_TEST
 
 START_TEST(checkers_off)
 {
-	struct sim_options o = { .cpu = -1, .log_events = true,
-				 .no_lockdep = true, .no_race = true };
+	struct sim_options o = { .cpu = -1, .log_events = true };
 	struct sim *s = sim_create(2, &o);
 
+	/* what exec_new registers with no_lockdep and no_race */
+	ck_assert_ptr_nonnull(lockdep_attach(s, false));
 	nreps = 0;
 	run_many(s, &abba, 5, 50);
 	run_many(s, &ww, 5, 5);
