@@ -156,7 +156,7 @@ struct strat_dfs {
  */
 #define OBJ_WRITE 1u
 
-/* SIM_EV_ACCESS arg: what the event is (sim/sim.c, sim/lock.c, checkers/race.c) */
+/* SIM_EV_ACCESS arg: what the event is (sim/sim.c, sim/lock.c) */
 #define ACC_READ 0		/* a field read */
 #define ACC_SCOPE 1		/* the scope of the point that follows */
 #define ACC_WRITE 2		/* a field written */
