@@ -105,7 +105,7 @@ static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		abort();
+		sim_oom("the lock dependency graph");
 	return p;
 }
 
@@ -136,11 +136,11 @@ static struct ld_graph *graph_new(bool inst)
 	struct ld_graph *g = calloc(1, sizeof(*g));
 
 	if (!g)
-		abort();
+		sim_oom("the lock dependency graph");
 	g->inst = inst;
 	if (!ck_hs_init(&g->nodes, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
 			node_hash, node_cmp, &checkers_hs_allocator, 64, 0x6e6f6465))
-		abort();
+		sim_oom("the lock dependency graph");
 	checkers_set_init(&g->edges);
 	return g;
 }
@@ -182,7 +182,7 @@ static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
 		return n->index;
 	n = malloc(sizeof(*n));
 	if (!n)
-		abort();
+		sim_oom("the lock dependency graph");
 	*n = probe;
 	n->index = g->nnodes;
 	n->first = n->last = LD_NONE;
@@ -194,7 +194,7 @@ static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
 	}
 	g->node[g->nnodes++] = n;
 	if (!ck_hs_put(&g->nodes, hv, n))
-		abort();
+		sim_oom("the lock dependency graph");
 	return n->index;
 }
 
@@ -362,7 +362,7 @@ static void state_init(struct lockdep *ld)
 	if (!ck_hs_init(&ld->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
 			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
 			0x6f626a73))
-		abort();
+		sim_oom("the lock dependency graph");
 	checkers_set_init(&ld->chains);
 	checkers_set_init(&ld->reported);
 	ld->cls = graph_new(false);
@@ -410,7 +410,7 @@ static struct ld_obj *ld_obj_get(struct lockdep *ld, const void *obj,
 		o->kind = (uint8_t)kind;
 		o->cnode = o->inode = LD_NONE;
 		if (!ck_hs_put(&ld->objs, hv, o))
-			abort();
+			sim_oom("the lock dependency graph");
 	}
 	if (o->id != id || o->kind != kind) {
 		o->id = id;
@@ -872,7 +872,7 @@ struct lockdep *lockdep_attach(struct sim *s, bool graph)
 	const char *env = getenv("LOCKSTEP_NO_LOCKDEP");
 
 	if (!ld)
-		abort();
+		sim_oom("the lock dependency graph");
 	ld->graph = graph && !(env && *env == '1');
 	state_init(ld);
 	if (sim_observe(s, ld->graph ? &lockdep_observer :

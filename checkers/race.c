@@ -146,7 +146,7 @@ static void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		abort();
+		sim_oom("the data-race checker");
 	return p;
 }
 
@@ -175,7 +175,7 @@ static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
 		o->id = id;
 		o->kind = (uint8_t)kind;
 		if (!ck_hs_put(&rc->objs, hv, o))
-			abort();
+			sim_oom("the data-race checker");
 	}
 	if (o->id != id || o->kind != kind) {
 		o->id = id;
@@ -547,7 +547,7 @@ static void state_init(struct race *rc)
 	if (!ck_hs_init(&rc->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
 			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
 			0x6f626a73))
-		abort();
+		sim_oom("the data-race checker");
 	checkers_set_init(&rc->reported);
 }
 
@@ -603,7 +603,7 @@ struct race *race_attach(struct sim *s)
 		return NULL;
 	rc = calloc(1, sizeof(*rc));
 	if (!rc)
-		abort();
+		sim_oom("the data-race checker");
 	state_init(rc);
 	if (sim_observe(s, &race_observer, rc) < 0) {
 		state_fini(rc);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim/arena.c -- the per-execution arena and fatal signals.
+ * sim/arena.c -- the per-execution arena, running out of memory, and fatal
+ * signals.
  *
  * The core allocates everything an execution creates (inodes, pages, their
  * data) from the arena, so an execution unwound half-way by a deadlock or a
@@ -21,6 +22,13 @@ struct sim_arena_chunk {
 	_Alignas(16) unsigned char mem[];
 };
 
+/* sim_oom -- see sim.h. */
+_Noreturn void sim_oom(const char *what)
+{
+	fprintf(stderr, "lockstep: out of memory (%s)\n", what);
+	exit(3);
+}
+
 void *sim_arena_alloc(struct sim_arena *a, size_t size)
 {
 	struct sim_arena_chunk *c = a->head;
@@ -30,10 +38,8 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 		size_t sz = size > CHUNK ? size : CHUNK;
 
 		c = malloc(sizeof(*c) + sz);
-		if (!c) {
-			fprintf(stderr, "lockstep: out of memory\n");
-			exit(3);
-		}
+		if (!c)
+			sim_oom("the execution's arena");
 		c->next = a->head;
 		c->used = 0;
 		c->size = sz;

@@ -33,7 +33,17 @@
 #include <stdio.h>
 #include <string.h>
 
-uint32_t sim_next_lock_id;
+/* next_id -- internal: a simulated address for a new lock, reference or
+ * field: its creation order within the current simulator's execution
+ * (sim_new_arena starts it again), never a real address.  Objects made
+ * outside any simulator (a unit test's) count on their own. */
+static uint32_t next_id(void)
+{
+	static uint32_t outside;
+	struct sim *s = sim_current_sim;
+
+	return s ? ++s->next_id : ++outside;
+}
 
 void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
 		   enum sim_lock_kind kind, const char *instance)
@@ -42,9 +52,7 @@ void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
 	l->cls = cls;
 	l->kind = kind;
 	l->owner = -1;
-	/* A simulated address: creation order within the process's current
-	 * execution, never a real address. */
-	l->id = ++sim_next_lock_id;
+	l->id = next_id();
 	if (instance && *instance)
 		snprintf(l->name, sizeof(l->name), "%s(%s)", cls->name, instance);
 	else
@@ -383,7 +391,7 @@ void sim_ref_init(struct sim_ref *r, const char *name)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->id = ++sim_next_lock_id;
+	r->id = next_id();
 	sim_waitq_init(&r->wq, r->name);
 }
 
@@ -475,7 +483,7 @@ void sim_var_init(struct sim_var *v, const char *name)
 {
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->id = ++sim_next_lock_id;
+	v->id = next_id();
 }
 
 /*

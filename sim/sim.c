@@ -96,7 +96,7 @@ void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
 		s->cap_ev = s->cap_ev ? 2 * s->cap_ev : 256;
 		s->ev = realloc(s->ev, s->cap_ev * sizeof(*s->ev));
 		if (!s->ev)
-			abort();
+			sim_oom("the event log");
 	}
 	s->ev[s->nev++] = (struct sim_event){
 		.seq = seq, .tid = (uint8_t)tid, .kind = (uint8_t)kind,
@@ -110,7 +110,7 @@ static void record_decision(struct sim *s, int tid)
 		s->cap_dec = s->cap_dec ? 2 * s->cap_dec : 256;
 		s->dec = realloc(s->dec, s->cap_dec);
 		if (!s->dec)
-			abort();
+			sim_oom("the decision log");
 	}
 	s->dec[s->ndec++] = (uint8_t)tid;
 }
@@ -648,7 +648,7 @@ void sim_new_arena(struct sim *s)
 	sim_arena_reset(&s->prev_arena);
 	s->prev_arena = s->arena;
 	memset(&s->arena, 0, sizeof(s->arena));
-	sim_next_lock_id = 0;
+	s->next_id = 0;
 	sim_current_sim = s;
 }
 

@@ -403,4 +403,12 @@ void sim_new_arena(struct sim *s);
  */
 bool sim_guard(struct sim *s, void (*fn)(void *), void *arg);
 
+/*
+ * sim_oom -- lockstep itself ran out of memory (what: the structure that
+ * could not grow): "lockstep: out of memory (what)" on stderr and exit 3,
+ * an internal error (SPEC.md 8), never a finding.  Every allocation
+ * outside the arena that cannot fail gracefully ends here.
+ */
+_Noreturn void sim_oom(const char *what);
+
 #endif

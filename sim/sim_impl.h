@@ -104,6 +104,7 @@ struct sim {
 	uint32_t ndec, cap_dec;
 
 	struct sim_arena arena, prev_arena;
+	uint32_t next_id;		/* ids of this execution's objects */
 	uint64_t handoffs;
 	int npoints;
 	struct sim_point_name points[SIM_MAX_POINTS];
@@ -133,7 +134,6 @@ struct sim {
 
 extern struct sim *sim_current_sim;
 extern __thread int sim_current_tid;
-extern uint32_t sim_next_lock_id;
 
 bool sim_scope_exact(struct sim *s, int me, const char *fn);
 void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
