@@ -95,7 +95,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LD_OBJ_CHUNK 256
 #define LD_MAX_OBJS (1u << 16)	/* records kept across executions */
 
 /* ---- Memory -------------------------------------------------------------- */
@@ -342,27 +341,11 @@ static int search(struct ld_graph *g, const struct ld_edge *e, uint32_t *path)
 
 /* ---- State --------------------------------------------------------------- */
 
-static unsigned long obj_hash(const void *obj, unsigned long seed)
-{
-	const struct ld_obj *o = obj;
-
-	return (unsigned long)checkers_hash_u64(seed, (uintptr_t)o->obj);
-}
-
-static bool obj_cmp(const void *a, const void *b)
-{
-	const struct ld_obj *x = a, *y = b;
-
-	return x->obj == y->obj;
-}
-
 /* state_init -- internal: an empty graph, nothing reported yet. */
 static void state_init(struct lockdep *ld)
 {
-	if (!ck_hs_init(&ld->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
-			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
-			0x6f626a73))
-		sim_oom("the lock dependency graph");
+	objtab_init(&ld->objs, sizeof(struct ld_obj),
+		    "the lock dependency graph");
 	checkers_set_init(&ld->chains);
 	checkers_set_init(&ld->reported);
 	ld->cls = graph_new(false);
@@ -374,14 +357,9 @@ static void state_fini(struct lockdep *ld)
 {
 	graph_free(ld->cls);
 	graph_free(ld->inst);
-	ck_hs_destroy(&ld->objs);
+	objtab_fini(&ld->objs);
 	ck_hs_destroy(&ld->chains);
 	ck_hs_destroy(&ld->reported);
-	for (uint32_t i = 0; i < ld->nchunks; i++)
-		free(ld->chunk[i]);
-	free(ld->chunk);
-	ld->chunk = NULL;
-	ld->nchunks = ld->nobjs = 0;
 }
 
 /* ld_obj_get -- internal: the record of a lock or reference, with its
@@ -390,27 +368,13 @@ static void state_fini(struct lockdep *ld)
 static struct ld_obj *ld_obj_get(struct lockdep *ld, const void *obj,
 				 uint32_t id, enum ld_kind kind)
 {
-	struct ld_obj probe = { .obj = obj }, *o;
-	unsigned long hv = ck_hs_hash(&ld->objs, &probe);
+	bool fresh;
+	struct ld_obj *o = objtab_get(&ld->objs, obj, &fresh);
 
-	o = ck_hs_get(&ld->objs, hv, &probe);
-	if (!o) {
-		if (ld->nobjs == ld->nchunks * LD_OBJ_CHUNK) {
-			ld->chunk = xrealloc(ld->chunk, (ld->nchunks + 1) *
-					     sizeof(*ld->chunk));
-			ld->chunk[ld->nchunks++] = xrealloc(NULL,
-				LD_OBJ_CHUNK * sizeof(struct ld_obj));
-		}
-		o = &ld->chunk[ld->nobjs / LD_OBJ_CHUNK]
-			      [ld->nobjs % LD_OBJ_CHUNK];
-		ld->nobjs++;
-		memset(o, 0, sizeof(*o));
-		o->obj = obj;
+	if (fresh) {
 		o->id = id;
 		o->kind = (uint8_t)kind;
 		o->cnode = o->inode = LD_NONE;
-		if (!ck_hs_put(&ld->objs, hv, o))
-			sim_oom("the lock dependency graph");
 	}
 	if (o->id != id || o->kind != kind) {
 		o->id = id;
@@ -431,10 +395,7 @@ static void ld_exec_begin(void *ctx, struct sim *s)
 
 	/* A run whose objects keep new addresses would grow without end:
 	 * start the records afresh now and then. */
-	if (ld->nobjs > LD_MAX_OBJS) {
-		ck_hs_reset(&ld->objs);
-		ld->nobjs = 0;
-	}
+	objtab_forget(&ld->objs, LD_MAX_OBJS);
 	do
 		ld->gen++;
 	while (ld->gen == 0);

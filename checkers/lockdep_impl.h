@@ -19,6 +19,7 @@
 
 #include "checkers/checkers.h"
 #include "checkers/hash.h"
+#include "checkers/objtab.h"
 #include "sim/observe.h"
 
 #define LD_NONE UINT32_MAX
@@ -84,7 +85,7 @@ enum ld_kind { LD_LOCK, LD_REF };
  * and name; hold counts belong to execution 'gen' only.
  */
 struct ld_obj {
-	const void *obj;
+	const void *obj;		/* first, as objtab.h asks */
 	const void *cls;		/* the lock class the nodes are of */
 	uint32_t id;			/* its id when the nodes were found */
 	uint32_t gen;			/* the execution of hold[] */
@@ -118,9 +119,7 @@ struct lockdep {
 	uint32_t gen;			/* execution generation, never 0 */
 	struct ld_thread t[SIM_MAX_THREADS];
 	/* the current execution's objects */
-	ck_hs_t objs;
-	struct ld_obj **chunk;
-	uint32_t nchunks, nobjs;
+	struct objtab objs;		/* struct ld_obj */
 	/* across executions */
 	struct ld_graph *cls, *inst;
 	ck_hs_t chains;			/* lockdep's chain cache */

@@ -43,6 +43,7 @@
  */
 #include "checkers/checkers.h"
 #include "checkers/hash.h"
+#include "checkers/objtab.h"
 
 #include <ck_pr.h>
 #include <stdio.h>
@@ -56,7 +57,6 @@ _Static_assert(SIM_MAX_THREADS <= 16, "epochs keep the thread in 4 bits");
 #define R_SHARED UINT32_MAX		/* the reads are in rvc[] */
 
 #define RACE_MAX_HELD 128	/* locks and references held at once */
-#define RACE_OBJ_CHUNK 256
 #define RACE_MAX_OBJS (1u << 16)	/* records kept across executions */
 
 typedef uint32_t race_vc[SIM_MAX_THREADS];	/* a vector clock */
@@ -70,7 +70,7 @@ enum race_kind { RACE_LOCK, RACE_REF, RACE_WAITQ };
  * hold belongs to execution 'gen' only, and to the object of that id.
  */
 struct race_obj {
-	const void *obj;
+	const void *obj;		/* first, as objtab.h asks */
 	uint32_t id;
 	uint32_t gen;			/* the execution of hold[] and clocks */
 	uint8_t kind;			/* enum race_kind */
@@ -116,9 +116,7 @@ _Static_assert(sizeof(struct race_shadow) <=
 struct race {
 	uint32_t gen;			/* execution generation */
 	struct race_thread t[SIM_MAX_THREADS];
-	ck_hs_t objs;
-	struct race_obj **chunk;
-	uint32_t nchunks, nobjs;
+	struct objtab objs;		/* struct race_obj */
 	ck_hs_t reported;		/* signatures reported */
 };
 
@@ -128,54 +126,18 @@ static uint32_t race_gen;
 
 /* ---- Records ------------------------------------------------------------- */
 
-static unsigned long obj_hash(const void *obj, unsigned long seed)
-{
-	const struct race_obj *o = obj;
-
-	return (unsigned long)checkers_hash_u64(seed, (uintptr_t)o->obj);
-}
-
-static bool obj_cmp(const void *a, const void *b)
-{
-	const struct race_obj *x = a, *y = b;
-
-	return x->obj == y->obj;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		sim_oom("the data-race checker");
-	return p;
-}
-
 /* obj_get -- internal: the record of a lock, reference or wait queue, with
  * its hold counts and clocks of this execution; an object re-initialised
  * in place (a new id) starts afresh. */
 static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
 				enum race_kind kind)
 {
-	struct race_obj probe = { .obj = obj }, *o;
-	unsigned long hv = ck_hs_hash(&rc->objs, &probe);
+	bool fresh;
+	struct race_obj *o = objtab_get(&rc->objs, obj, &fresh);
 
-	o = ck_hs_get(&rc->objs, hv, &probe);
-	if (!o) {
-		if (rc->nobjs == rc->nchunks * RACE_OBJ_CHUNK) {
-			rc->chunk = xrealloc(rc->chunk, (rc->nchunks + 1) *
-					     sizeof(*rc->chunk));
-			rc->chunk[rc->nchunks++] = xrealloc(NULL,
-				RACE_OBJ_CHUNK * sizeof(struct race_obj));
-		}
-		o = &rc->chunk[rc->nobjs / RACE_OBJ_CHUNK]
-			      [rc->nobjs % RACE_OBJ_CHUNK];
-		rc->nobjs++;
-		memset(o, 0, sizeof(*o));
-		o->obj = obj;
+	if (fresh) {
 		o->id = id;
 		o->kind = (uint8_t)kind;
-		if (!ck_hs_put(&rc->objs, hv, o))
-			sim_oom("the data-race checker");
 	}
 	if (o->id != id || o->kind != kind) {
 		o->id = id;
@@ -258,10 +220,7 @@ static void rc_exec_begin(void *ctx, struct sim *s)
 
 	/* A run whose objects keep new addresses would grow without end:
 	 * start the records afresh now and then. */
-	if (rc->nobjs > RACE_MAX_OBJS) {
-		ck_hs_reset(&rc->objs);
-		rc->nobjs = 0;
-	}
+	objtab_forget(&rc->objs, RACE_MAX_OBJS);
 	do
 		rc->gen = ck_pr_faa_32(&race_gen, 1) + 1;
 	while (rc->gen == 0);
@@ -544,22 +503,15 @@ static void rc_var_write(void *ctx, struct sim *s, int tid, struct sim_var *v,
 
 static void state_init(struct race *rc)
 {
-	if (!ck_hs_init(&rc->objs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
-			obj_hash, obj_cmp, &checkers_hs_allocator, 256,
-			0x6f626a73))
-		sim_oom("the data-race checker");
+	objtab_init(&rc->objs, sizeof(struct race_obj),
+		    "the data-race checker");
 	checkers_set_init(&rc->reported);
 }
 
 static void state_fini(struct race *rc)
 {
-	ck_hs_destroy(&rc->objs);
+	objtab_fini(&rc->objs);
 	ck_hs_destroy(&rc->reported);
-	for (uint32_t i = 0; i < rc->nchunks; i++)
-		free(rc->chunk[i]);
-	free(rc->chunk);
-	rc->chunk = NULL;
-	rc->nchunks = rc->nobjs = 0;
 }
 
 static void rc_reset(void *ctx, struct sim *s)
