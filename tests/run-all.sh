@@ -49,6 +49,9 @@ for s in tests/bad/*.yaml; do
 	fi
 done
 
+echo "== layers"
+sh tests/layers.sh && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
+
 sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
 
 echo "== campaigns: dfs, fuzz, crash, kill -9, shards, minimize, bisect"
