@@ -254,12 +254,12 @@ static int cmd_list(void)
 {
 	printf("operations and their named points:\n");
 	for (int k = 0; k < SCEN_OP__COUNT; k++) {
-		size_t l = strlen(scen_op_names[k]);
+		size_t l = strlen(scen_ops[k].name);
 		int shown = 0;
 
-		printf("  %s\n", scen_op_names[k]);
+		printf("  %s\n", scen_ops[k].name);
 		for (int i = 0; i < core_points_count(); i++) {
-			if (strncmp(core_points[i].name, scen_op_names[k], l) ||
+			if (strncmp(core_points[i].name, scen_ops[k].name, l) ||
 			    core_points[i].name[l] != '.')
 				continue;
 			printf("      %-30s %s\n", core_points[i].name,

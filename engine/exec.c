@@ -20,38 +20,11 @@
 #include <string.h>
 
 #include "checkers/checkers.h"
-#include "core/core.h"
-#include "oracle/stamp.h"
+#include "engine/exec_impl.h"
 #include "pmem/dev.h"
 
 _Static_assert(SCEN_MAX_STEPS <= SIM_MAX_STEPS,
 	       "every interleave: step fits the scheduler's");
-
-struct exec_thread {
-	struct exec *e;
-	int tid;
-};
-
-struct exec {
-	const struct scen *sc;
-	uint32_t fixes;
-	struct pmem_dev *dev;
-	struct sim *sim;
-	struct exec_thread th[SCEN_MAX_THREADS];
-	void *args[SCEN_MAX_THREADS];
-	uint32_t op_base[SCEN_MAX_THREADS];	/* op id of each thread's op 0 */
-	struct core_file_spec spec[SCEN_MAX_FILES];
-
-	/* the execution */
-	struct core_fs *fs;
-	struct hist hist[SCEN_MAX_FILES];
-	struct gup_pin **pins;			/* by the scenario's pin index */
-	int cur_op[SCEN_MAX_THREADS];
-	uint64_t seen[SCEN_MAX_THREADS];	/* exec_result.outcome's parts */
-	bool want_outcome;
-	volatile int *null_page;		/* test_crash's target: NULL */
-	struct exec_result res;
-};
 
 /* ---- Vocabulary -------------------------------------------------------------- */
 
@@ -194,12 +167,10 @@ struct scen *exec_trace_load(const char *cmd, const char *path,
 
 /* ---- Findings ----------------------------------------------------------------- */
 
-static void add_finding(struct exec *e, enum scen_violation kind, int tid,
-			int op, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void add_finding(struct exec *e, enum scen_violation kind, int tid,
-			int op, const char *what, const char *fmt, ...)
+/* exec_finding -- a finding of the execution, if its kind is checked and
+ * the first of its kind. */
+void exec_finding(struct exec *e, enum scen_violation kind, int tid, int op,
+		  const char *what, const char *fmt, ...)
 {
 	struct exec_result *r = &e->res;
 	struct finding *f;
@@ -267,7 +238,7 @@ static void describe_word(const struct exec *e, uint64_t w, char *buf,
 {
 	const struct scen *sc = e->sc;
 	unsigned file = stamp_file(w);
-	char op[128];
+	char op[128];			/* "read(a, 0, 8) by reader" */
 	int tid, opi;
 
 	if (!w) {
@@ -282,10 +253,7 @@ static void describe_word(const struct exec *e, uint64_t w, char *buf,
 	if (stamp_op(w) == 0) {
 		snprintf(op, sizeof(op), "its initial content");
 	} else if (op_by_id(e, stamp_op(w), &tid, &opi)) {
-		char d[96];
-
-		scen_op_describe(sc, &sc->threads[tid].ops[opi], d, sizeof(d));
-		snprintf(op, sizeof(op), "%s by %s", d, sc->threads[tid].name);
+		scen_op_by(sc, tid, opi, op, sizeof(op));
 	} else {
 		snprintf(op, sizeof(op), "operation #%u", stamp_op(w));
 	}
@@ -293,28 +261,28 @@ static void describe_word(const struct exec *e, uint64_t w, char *buf,
 		 (unsigned long long)stamp_word(w) * 8, op);
 }
 
-/* map_target -- internal: the file and file offset behind a map offset. */
-static int map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
+/* exec_map_target -- the file and file offset behind a map offset. */
+int exec_map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
 {
 	return core_map_file(e->fs, map, off, foff);
 }
 
 /*
- * hist_touch -- internal: the instant just taken (sim_now()) is the start
+ * exec_hist_touch -- the instant just taken (sim_now()) is the start
  * or end of an interval of file's history (-1: of any file's, where the
  * file is not known yet): a write's, or a read's to be checked against it.
  * The oracles' verdicts depend on the order of such instants, a read's
  * against a write's and two writes', and on nothing else of the order of
  * operations: announced to the systematic search.
  */
-static void hist_touch(int file, bool write)
+void exec_hist_touch(int file, bool write)
 {
 	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file, write);
 }
 
-/* observe -- internal: n bytes seen, into a part of the execution's
+/* exec_observe -- n bytes seen, into a part of the execution's
  * outcome (FNV-1a over 8-byte words), if the engine keeps one. */
-static void observe(const struct exec *e, uint64_t *h, const void *p, size_t n)
+void exec_observe(const struct exec *e, uint64_t *h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	uint64_t w;
@@ -329,73 +297,46 @@ static void observe(const struct exec *e, uint64_t *h, const void *p, size_t n)
 		*h = (*h ^ *b) * 1099511628211ull;
 }
 
-/* hist_close -- internal: entry 'slot' of file's history ends now. */
-static void hist_close(struct exec *e, int file, uint32_t slot)
+/* exec_hist_close -- entry 'slot' of file's history ends now. */
+void exec_hist_close(struct exec *e, int file, uint32_t slot)
 {
-	hist_touch(file, true);
+	exec_hist_touch(file, true);
 	hist_end(&e->hist[file], slot, sim_now());
 }
 
 /* hist_open_touch -- internal: the instant an operation starts (rs), for
- * each history it will write or check a read against (every history when
- * that is a mapping's file, not mapped yet). */
-static void hist_open_touch(struct exec *e, const struct scen_op *op)
+ * each history it will write or check a read against (its descriptor's
+ * hist; every history when that is a mapping's file, not mapped yet). */
+static void hist_open_touch(struct exec *e, const struct scen_op *op,
+			    unsigned hist)
 {
 	const struct scen *sc = e->sc;
 	uint64_t off;		/* a map index is mapped once, to one file */
 
-	switch (op->kind) {
-	case SCEN_OP_READ:
-	case SCEN_OP_DIO_READ:
-		hist_touch(op->file, false);
-		if (op->into_map >= 0)
-			hist_touch(map_target(e, op->into_map, 0, &off), true);
-		break;
-	case SCEN_OP_WRITE:
-	case SCEN_OP_DIO_WRITE:
-	case SCEN_OP_PUNCH_HOLE:
-	case SCEN_OP_TRUNCATE:
-		hist_touch(op->file, true);
-		break;
-	case SCEN_OP_LOAD:
-		hist_touch(map_target(e, op->map, 0, &off), false);
-		break;
-	case SCEN_OP_STORE:
-		hist_touch(map_target(e, op->map, 0, &off), true);
-		break;
-	case SCEN_OP_DMA_WRITE:
-		hist_touch(map_target(e, sc->pins[op->pin].map, 0, &off), true);
-		break;
-	case SCEN_OP_CLONE:
-		hist_touch(op->file, false);
-		hist_touch(op->file2, true);
-		break;
-	default:
-		break;			/* no history: mmap, fsync, set_dax... */
-	}
+	if (hist & (EXEC_H_FILE_R | EXEC_H_FILE_W))
+		exec_hist_touch(op->file, hist & EXEC_H_FILE_W);
+	if ((hist & EXEC_H_INTO_W) && op->into_map >= 0)
+		exec_hist_touch(exec_map_target(e, op->into_map, 0, &off), true);
+	if (hist & (EXEC_H_MAP_R | EXEC_H_MAP_W))
+		exec_hist_touch(exec_map_target(e, op->map, 0, &off),
+				hist & EXEC_H_MAP_W);
+	if (hist & EXEC_H_PIN_W)
+		exec_hist_touch(exec_map_target(e, sc->pins[op->pin].map, 0, &off),
+				true);
+	if (hist & EXEC_H_FILE2_W)
+		exec_hist_touch(op->file2, true);
 }
 
-/*
- * op_exact -- internal: whether the core's code for op announces all it
- * touches (sim_exact).  Every operation's does; an operation added to
- * the core without its sim_touch calls must be left out here, and its
- * points must then name their scope.
- */
-static bool op_exact(const struct scen_op *op)
-{
-	return op->kind != SCEN_OP_TEST_CRASH;
-}
-
-/* check_read -- internal: the data oracle on bytes a read returned. */
-static void check_read(struct exec *e, enum scen_violation kind, int file,
-		       const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
-		       uint32_t re, int tid, int op, const char *what,
-		       const char *when)
+/* exec_check_read -- the data oracle on bytes a read returned. */
+void exec_check_read(struct exec *e, enum scen_violation kind, int file,
+		     const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
+		     uint32_t re, int tid, int op, const char *what,
+		     const char *when)
 {
 	struct stamp_bad bad;
 	char got[192], want[192];
 
-	hist_touch(file, false);	/* re */
+	exec_hist_touch(file, false);	/* re */
 	if (hist_check(&e->hist[file], buf, pos, n, rs, re, &bad))
 		return;
 	describe_word(e, bad.got, got, sizeof(got));
@@ -403,12 +344,10 @@ static void check_read(struct exec *e, enum scen_violation kind, int file,
 		int t, o;
 
 		if (op_by_id(e, bad.want_op, &t, &o)) {
-			char d[96];
+			char by[sizeof(want)];
 
-			scen_op_describe(e->sc, &e->sc->threads[t].ops[o], d,
-					 sizeof(d));
-			snprintf(want, sizeof(want), "zeros, from %s by %s", d,
-				 e->sc->threads[t].name);
+			snprintf(want, sizeof(want), "zeros, from %s",
+				 scen_op_by(e->sc, t, o, by, sizeof(by)));
 		} else {
 			snprintf(want, sizeof(want), "zeros");
 		}
@@ -417,7 +356,7 @@ static void check_read(struct exec *e, enum scen_violation kind, int file,
 	} else {
 		describe_word(e, bad.want, want, sizeof(want));
 	}
-	add_finding(e, kind, tid, op, what,
+	exec_finding(e, kind, tid, op, what,
 		    "at offset %llu of %s, a word the file did not hold %s:\n"
 		    "    got      %s\n"
 		    "    expected %s",
@@ -445,280 +384,74 @@ static const char *errname(int err)
 	}
 }
 
-/* stamped -- internal: a buffer of op 'id's data for file at pos. */
-static unsigned char *stamped(unsigned file, uint32_t id, uint64_t pos,
-			      uint64_t len)
-{
-	unsigned char *buf = sim_alloc(len ? len : 1);
-
-	stamp_fill(buf, file, id, pos, len);
-	return buf;
-}
-
-/* dma_write -- internal: a device writes stamped data through a pin, page
- * by page; the history of the pinned file gets only what still lands in
- * it (a page truncated away, or a freed block, is written all the same,
- * into whatever it now is). */
-static void dma_write(struct exec *e, struct gup_pin *pin, int map_file,
-		      uint64_t file_off, uint32_t id, uint32_t rs)
-{
-	uint64_t len = core_pin_len(pin);
-	unsigned char *buf = stamped((unsigned)map_file, id, file_off, len);
-	struct hist *h = &e->hist[map_file];
-
-	for (uint64_t off = 0; off < len;) {
-		uint64_t n = PAGE_SIZE - ((file_off + off) & (PAGE_SIZE - 1));
-
-		if (n > len - off)
-			n = len - off;
-		if (core_pin_owned(e->fs, pin, off)) {
-			uint32_t slot = hist_begin(h, id, HIST_WRITE, file_off + off,
-						   file_off + off + n, rs);
-
-			core_pin_io(e->fs, pin, off, buf + off, n, false);
-			hist_close(e, map_file, slot);
-		} else {
-			core_pin_io(e->fs, pin, off, buf + off, n, false);
-		}
-		off += n;
-	}
-}
-
-/* run_op -- internal: one operation of thread tid, with its oracles. */
+/* run_op -- internal: one operation of thread tid, by its handler
+ * (exec_ops[], ops.c), then the oracles on its result. */
 static void run_op(struct exec *e, int tid, int opi)
 {
 	const struct scen *sc = e->sc;
 	const struct scen_op *op = &sc->threads[tid].ops[opi];
-	uint32_t id = e->op_base[tid] + (uint32_t)opi;
-	struct inode *inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL;
-	struct inode *inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) : NULL;
-	struct hist *h = op->file >= 0 ? &e->hist[op->file] : NULL;
-	char desc[128], what[192];
-	uint32_t rs, slot = 0;
-	long long res = 0;
-	unsigned char *buf = NULL;
-	uint64_t len = op->len > SCEN_MAX_IO ? SCEN_MAX_IO : op->len;
-	uint64_t foff = 0;
-	int xf = -1;
+	const struct exec_op *x = &exec_ops[op->kind];
+	char desc[SCEN_OP_DESC_MAX], what[sizeof(e->res.find[0].what)];
+	struct op_run r = {
+		.op = op, .tid = tid, .opi = opi,
+		.id = e->op_base[tid] + (uint32_t)opi,
+		.len = op->len > SCEN_MAX_IO ? SCEN_MAX_IO : op->len,
+		.inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL,
+		.inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) : NULL,
+		.what = what,
+	};
+	struct inode *held = x->no_ref ? NULL : r.inode;
+	long long res;
 	char msg[256];
 
 	scen_op_describe(sc, op, desc, sizeof(desc));
 	snprintf(what, sizeof(what), "%s by %s", desc, sc->threads[tid].name);
 	e->cur_op[tid] = opi;
-	sim_op_begin(scen_op_names[op->kind], sim_strdup(desc));
-	rs = sim_now();
-	hist_open_touch(e, op);
-	sim_exact(op_exact(op));
+	sim_op_begin(scen_ops[op->kind].name, sim_strdup(desc));
+	r.rs = sim_now();
+	hist_open_touch(e, op, x->hist);
+	sim_exact(x->exact);
 	/* The operation holds the file open, as a file descriptor would;
 	 * an inode marked for eviction goes at the last one's iput. */
-	if (op->kind == SCEN_OP_EVICT)
-		inode = NULL;
-	if (inode)
-		core_iget(inode);
-	if (inode2)
-		core_iget(inode2);
-	switch (op->kind) {
-	case SCEN_OP_READ:
-	case SCEN_OP_DIO_READ:
-		buf = sim_alloc(len ? len : 1);
-		/* With into, what was read is written to the mapped file as
-		 * it goes: a copy whose bytes are the buffer's, each filled
-		 * before it is stored there, so the entry is in the history
-		 * from the start, for readers of that file. */
-		if (op->into_map >= 0)
-			xf = map_target(e, op->into_map, op->into_offset, &foff);
-		if (xf >= 0)
-			slot = hist_copy(&e->hist[xf], id, foff, foff + len, buf,
-					 rs, HIST_OPEN);
-		if (op->kind == SCEN_OP_READ)
-			res = core_read_to(inode, op->offset, len, buf,
-					   op->into_map, op->into_offset);
-		else
-			res = core_dio_read(inode, op->offset, len, buf,
-					    op->into_map, op->into_offset);
-		if (res > 0)
-			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
-				   (uint64_t)res, rs, sim_now(), tid, opi, what,
-				   "while the read ran");
-		if (xf >= 0) {
-			hist_trim(&e->hist[xf], slot,
-				  foff + (res > 0 ? (uint64_t)res : 0));
-			hist_close(e, xf, slot);
-		}
-		break;
-	case SCEN_OP_WRITE:
-	case SCEN_OP_DIO_WRITE:
-		if (op->into_map >= 0) {
-			/* the data is what the mapping holds, in the buffer
-			 * before it reaches the file */
-			buf = sim_alloc(len ? len : 1);
-			slot = hist_copy(h, id, op->offset, op->offset + len, buf,
-					 rs, HIST_OPEN);
-			res = core_dio_write(inode, op->offset, len, buf,
-					     op->into_map, op->into_offset);
-			hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
-			hist_close(e, op->file, slot);
-			break;
-		}
-		buf = stamped((unsigned)op->file, id, op->offset, len);
-		slot = hist_begin(h, id, HIST_WRITE, op->offset, op->offset + len, rs);
-		if (op->kind == SCEN_OP_WRITE)
-			res = core_write(inode, op->offset, len, buf);
-		else
-			res = core_dio_write(inode, op->offset, len, buf, -1, 0);
-		hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
-		hist_close(e, op->file, slot);
-		break;
-	case SCEN_OP_PUNCH_HOLE:
-	case SCEN_OP_TRUNCATE:
-		if (op->kind == SCEN_OP_PUNCH_HOLE)
-			slot = hist_begin(h, id, HIST_ZERO, op->offset,
-					  op->offset + op->len, rs);
-		else
-			slot = hist_begin(h, id, HIST_ZERO, op->size, UINT64_MAX, rs);
-		res = op->kind == SCEN_OP_PUNCH_HOLE ?
-			      core_punch_hole(inode, op->offset, op->len) :
-			      core_truncate(inode, op->size);
-		if (res < 0)
-			hist_trim(h, slot, 0);
-		hist_close(e, op->file, slot);
-		break;
-	case SCEN_OP_READAHEAD:
-		res = core_readahead(inode, op->offset, op->len);
-		break;
-	case SCEN_OP_MMAP:
-		res = core_mmap(e->fs, op->name, inode, op->offset, op->len);
-		break;
-	case SCEN_OP_LOAD:
-		buf = sim_alloc(len ? len : 1);
-		xf = map_target(e, op->map, op->offset, &foff);
-		res = core_access(e->fs, op->map, op->offset, len, buf, false,
-				  "load");
-		if (res == 0 && xf >= 0 && len)
-			check_read(e, SCEN_V_STALE_READ, xf, buf, foff, len, rs,
-				   sim_now(), tid, opi, what, "while the load ran");
-		break;
-	case SCEN_OP_STORE:
-		xf = map_target(e, op->map, op->offset, &foff);
-		if (xf < 0) {
-			res = -EFAULT;
-			break;
-		}
-	{
-		uint64_t stored;
-
-		buf = stamped((unsigned)xf, id, foff, len);
-		slot = hist_begin(&e->hist[xf], id, HIST_WRITE, foff, foff + len, rs);
-		res = core_access_done(e->fs, op->map, op->offset, len, buf,
-				       true, "store", &stored);
-		/* A store that faults part way (SIGBUS past EOF) has
-		 * written the bytes before the fault: those stay. */
-		if (res < 0)
-			hist_trim(&e->hist[xf], slot, foff + stored);
-		hist_close(e, xf, slot);
-		break;
-	}
-	case SCEN_OP_MUNMAP:
-		res = core_munmap(e->fs, op->map);
-		break;
-	case SCEN_OP_PIN:
-		e->pins[op->name] = core_pin_alloc();
-		res = core_pin(e->fs, op->map, op->offset, len, op->longterm,
-			       e->pins[op->name]);
-		if (res < 0)
-			e->pins[op->name] = NULL;
-		break;
-	case SCEN_OP_DMA_WRITE:
-	case SCEN_OP_UNPIN: {
-		struct gup_pin *pin = e->pins[op->pin];
-		const struct scen_pin *sp = &sc->pins[op->pin];
-
-		if (!pin) {
-			res = -EFAULT;		/* never pinned, or it failed */
-			break;
-		}
-		if (op->kind == SCEN_OP_UNPIN) {
-			core_unpin(e->fs, pin);
-			break;
-		}
-		xf = map_target(e, sp->map, sc->threads[sp->thread].ops[sp->op].offset,
-				&foff);
-		dma_write(e, pin, xf, foff, id, rs);
-		break;
-	}
-	case SCEN_OP_SET_DAX:
-		res = core_set_dax(inode, op->on);
-		break;
-	case SCEN_OP_STATX:
-		res = core_statx_dax(inode);
-		observe(e, &e->seen[tid], &res, sizeof(res));
-		sim_note(res ? "STATX_ATTR_DAX set" : "STATX_ATTR_DAX clear");
-		res = 0;
-		break;
-	case SCEN_OP_EVICT:
-		res = core_evict(core_fs_inode(e->fs, op->file));
-		break;
-	case SCEN_OP_FSYNC:
-		res = core_fsync(inode);
-		break;
-	case SCEN_OP_CLONE:
-		buf = sim_alloc(len ? len : 1);
-		slot = hist_copy(&e->hist[op->file2], id, op->offset,
-				 op->offset + len, buf, rs, HIST_OPEN);
-		res = core_clone(inode, inode2, op->offset, len, buf);
-		if (res == 0)
-			check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
-				   len, rs, sim_now(), tid, opi, what,
-				   "while the clone ran");
-		else
-			hist_trim(&e->hist[op->file2], slot, op->offset);
-		hist_close(e, op->file2, slot);
-		break;
-	case SCEN_OP_TEST_CRASH:
-		/* a crash inside the execution, on purpose (tests only) */
-		*(volatile int *)e->null_page = 1;
-		break;
-	default:
-		SIM_BUG_ON(1);
-	}
-	if (inode2)
-		core_iput(inode2);
-	if (inode)
-		core_iput(inode);
+	if (held)
+		core_iget(held);
+	if (r.inode2)
+		core_iget(r.inode2);
+	res = x->run(e, &r);
+	if (r.inode2)
+		core_iput(r.inode2);
+	if (held)
+		core_iput(held);
 	sim_exact(false);
-	observe(e, &e->seen[tid], &res, sizeof(res));
+	exec_observe(e, &e->seen[tid], &res, sizeof(res));
 	/* what came back: a read's res bytes, a load's or clone's all */
-	if (buf && res >= 0 && (op->kind == SCEN_OP_READ ||
-				op->kind == SCEN_OP_DIO_READ))
-		observe(e, &e->seen[tid], buf, (size_t)res);
-	else if (buf && res == 0 && (op->kind == SCEN_OP_LOAD ||
-				     op->kind == SCEN_OP_CLONE))
-		observe(e, &e->seen[tid], buf, (size_t)len);
+	if (r.saw)
+		exec_observe(e, &e->seen[tid], r.saw, (size_t)r.nsaw);
 	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
 	/* may_fail: an error that only some schedules give (never together
 	 * with expect_error) is no finding; any other still is */
 	if (res < 0 && -res != op->expect_error && op->nmay_fail &&
 	    !scen_op_may_fail(op, (int)-res))
-		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "returned -%s (may_fail allows -%s%s)",
 			    errname((int)-res), errname(op->may_fail[0]),
 			    op->nmay_fail > 1 ? " and others" : "");
 	else if (res < 0 && -res != op->expect_error && !op->nmay_fail)
-		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "returned -%s%s%s", errname((int)-res),
 			    op->expect_error ? ", expected -" : " (no error expected)",
 			    op->expect_error ? errname(op->expect_error) : "");
 	else if (res >= 0 && op->expect_error)
-		add_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
+		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
 			    "succeeded, expected -%s", errname(op->expect_error));
 	/* Block accounting after every operation. */
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
-		add_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
+		exec_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
 			    msg);
 	/* The page cache's invariants: a failure is the model's bug, a
 	 * crash as a BUG() in the core is. */
 	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
-		add_finding(e, SCEN_V_CRASH, tid, opi, what, "after it: %s", msg);
+		exec_finding(e, SCEN_V_CRASH, tid, opi, what, "after it: %s", msg);
 }
 
 static void thread_main(struct sim *s, int tid, void *arg)
@@ -750,24 +483,24 @@ static void final_checks(void *arg)
 			 "page cache", sc->files[f].name);
 		n = core_read(inode, 0, size, buf);
 		if (n > 0)
-			check_read(e, SCEN_V_STALE_READ, f, buf, 0, (uint64_t)n,
+			exec_check_read(e, SCEN_V_STALE_READ, f, buf, 0, (uint64_t)n,
 				   now, now, -1, -1, what,
 				   "once every operation had finished");
 
 		core_writeback_evict(inode);
 		core_read_device(inode, size, buf);
-		observe(e, &e->res.outcome, &size, sizeof(size));
-		observe(e, &e->res.outcome, buf, size);
+		exec_observe(e, &e->res.outcome, &size, sizeof(size));
+		exec_observe(e, &e->res.outcome, buf, size);
 		snprintf(what, sizeof(what), "%s, read back from the device "
 			 "after writeback and eviction", sc->files[f].name);
-		check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
+		exec_check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
 			   what, "once every operation had finished");
 	}
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
-		add_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
+		exec_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
 			    "block accounting at the end", "%s", msg);
 	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
-		add_finding(e, SCEN_V_CRASH, -1, -1, "the page cache at the end",
+		exec_finding(e, SCEN_V_CRASH, -1, -1, "the page cache at the end",
 			    "%s", msg);
 }
 
@@ -780,6 +513,11 @@ static void initial_content(void *buf, int index, uint64_t pos, uint64_t len)
 	stamp_fill(buf, (unsigned)index, 0, pos, len);
 }
 
+bool exec_op_modelled(int k)
+{
+	return k >= 0 && k < SCEN_OP__COUNT && exec_ops[k].run;
+}
+
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen)
 {
@@ -787,6 +525,15 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	struct exec *e;
 	uint32_t id = 1;
 
+	for (int t = 0; t < sc->nthreads; t++)
+		for (int o = 0; o < sc->threads[t].nops; o++)
+			if (!exec_op_modelled(sc->threads[t].ops[o].kind)) {
+				snprintf(err, errlen, "operation %s is not "
+					 "modelled by this build",
+					 scen_ops[sc->threads[t].ops[o].kind].name);
+				errno = ENOSYS;
+				return NULL;
+			}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -866,15 +613,14 @@ static void core_reports(void *ctx, int kind, const char *what,
 	char w[192];
 
 	if (tid >= 0) {
-		char d[128];
+		char by[sizeof(w)];
 
-		scen_op_describe(e->sc, &e->sc->threads[tid].ops[op], d, sizeof(d));
-		snprintf(w, sizeof(w), "%s, in %s by %s", what, d,
-			 e->sc->threads[tid].name);
+		snprintf(w, sizeof(w), "%s, in %s", what,
+			 scen_op_by(e->sc, tid, op, by, sizeof(by)));
 	} else {
 		snprintf(w, sizeof(w), "%s", what);
 	}
-	add_finding(e, (enum scen_violation)kind, tid, op, w, "%s", detail);
+	exec_finding(e, (enum scen_violation)kind, tid, op, w, "%s", detail);
 }
 
 static void setup(void *arg)
@@ -917,7 +663,7 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	}
 	if (!sim_guard(e->sim, setup, e) || !e->fs) {
 		r->abort = SIM_ABORT_CRASH;
-		add_finding(e, SCEN_V_CRASH, -1, -1, "setting up the files",
+		exec_finding(e, SCEN_V_CRASH, -1, -1, "setting up the files",
 			    "%s", e->fs ? sim_abort_reason(e->sim) :
 			    "the files do not fit on the device (ENOSPC)");
 		return r;
@@ -932,8 +678,8 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 			       sc->nsteps);
 	r->steps = sim_steps(e->sim);
 	r->outcome = e->want_outcome ? 14695981039346656037ull : 0;
-	observe(e, &r->outcome, &r->abort, sizeof(r->abort));
-	observe(e, &r->outcome, e->seen, (size_t)sc->nthreads * sizeof(e->seen[0]));
+	exec_observe(e, &r->outcome, &r->abort, sizeof(r->abort));
+	exec_observe(e, &r->outcome, e->seen, (size_t)sc->nthreads * sizeof(e->seen[0]));
 	{
 		const struct sim_report *rep;
 		int nrep = sim_reports(e->sim, &rep);
@@ -945,7 +691,7 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 			name_threads(e, rep[i].detail, detail, sizeof(detail));
 			int before = r->nfind;
 
-			add_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
+			exec_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
 					       SCEN_V_LOCK_ORDER : SCEN_V_DATA_RACE,
 				    -1, -1, what, "%s", detail);
 			if (r->nfind > before) {
@@ -959,20 +705,20 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	switch (r->abort) {
 	case SIM_OK:
 		if (!sim_guard(e->sim, final_checks, e))
-			add_finding(e, SCEN_V_CRASH, -1, -1, "the final checks",
+			exec_finding(e, SCEN_V_CRASH, -1, -1, "the final checks",
 				    "%s", sim_abort_reason(e->sim));
 		break;
 	case SIM_ABORT_DEADLOCK: {
 		char detail[1024];
 
 		name_threads(e, sim_abort_reason(e->sim), detail, sizeof(detail));
-		add_finding(e, SCEN_V_DEADLOCK, -1, -1, "no thread can run", "%s",
+		exec_finding(e, SCEN_V_DEADLOCK, -1, -1, "no thread can run", "%s",
 			    detail);
 		break;
 	}
 	case SIM_ABORT_CRASH:
 	case SIM_ABORT_LIMIT:
-		add_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",
+		exec_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",
 			    "%s", sim_abort_reason(e->sim));
 		break;
 	case SIM_ABORT_REPLAY:

@@ -50,6 +50,11 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen);
 void exec_free(struct exec *e);
 
+/* exec_op_modelled -- whether this build runs operation kind k: it has a
+ * handler (engine/ops.c's exec_ops[]).  exec_new refuses a scenario with
+ * one it does not. */
+bool exec_op_modelled(int k);
+
 /* exec_calibrate -- k for PCT: the scheduling points of the non-preemptive
  * schedule, measured on one execution that leaves no trace in the
  * checkers' state. */

@@ -727,7 +727,7 @@ static const char *fname(int f)
 
 static void put_op(struct buf *b, const struct gop *op)
 {
-	const char *k = scen_op_names[op->kind];
+	const char *k = scen_ops[op->kind].name;
 
 	put(b, "      - %s: {", k);
 	switch (op->kind) {

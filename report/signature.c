@@ -38,10 +38,10 @@ static uint32_t ops_named(const char *text)
 	uint32_t m = 0;
 
 	for (int k = 0; k < SCEN_OP__COUNT; k++) {
-		size_t l = strlen(scen_op_names[k]);
+		size_t l = strlen(scen_ops[k].name);
 
-		for (const char *p = strstr(text, scen_op_names[k]); p;
-		     p = strstr(p + 1, scen_op_names[k])) {
+		for (const char *p = strstr(text, scen_ops[k].name); p;
+		     p = strstr(p + 1, scen_ops[k].name)) {
 			if (p[l] != '(')
 				continue;
 			if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))

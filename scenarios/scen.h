@@ -63,8 +63,28 @@ enum scen_op_kind {
 	SCEN_OP__COUNT
 };
 
-/* The YAML name of each operation ("read", "punch_hole", ...). */
-extern const char *const scen_op_names[SCEN_OP__COUNT];
+/* An operation's arguments (SPEC.md 3), as bits in its descriptor's sets;
+ * expect_error and may_fail are every operation's. */
+enum scen_arg {
+	SCEN_ARG_FILE, SCEN_ARG_SRC, SCEN_ARG_DST, SCEN_ARG_MAP, SCEN_ARG_PIN,
+	SCEN_ARG_OFFSET, SCEN_ARG_LEN, SCEN_ARG_SIZE, SCEN_ARG_AS,
+	SCEN_ARG_LONGTERM, SCEN_ARG_ON, SCEN_ARG_INTO, SCEN_ARG_EXPECT,
+	SCEN_ARG_MAY_FAIL, SCEN_ARG__COUNT
+};
+#define SCEN_ARG(a) (1u << SCEN_ARG_##a)
+
+/*
+ * What a scenario may say about an operation: its YAML name ("read",
+ * "punch_hole", ...) and its arguments.  One descriptor per operation
+ * (scenarios/scen_ops.c); the engine's handler (engine/ops.c) and the
+ * core's points for it (core/fixes.c) are keyed by the same kind.
+ */
+struct scen_op_info {
+	const char *name;
+	unsigned required, optional;	/* SCEN_ARG() bits */
+	bool as_pin;			/* its 'as' names a pin, not a map */
+};
+extern const struct scen_op_info scen_ops[SCEN_OP__COUNT];
 
 /*
  * One operation.  Which fields are meaningful depends on kind (SPEC.md 3):
@@ -235,9 +255,14 @@ struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
 		       struct scen_error *err);
 void scen_free(struct scen *s);
 
-/* scen_op_describe -- "read(a, 4096, 4096)" into buf; returns buf. */
+/* scen_op_describe -- "read(a, 4096, 4096)" into buf; returns buf.
+ * SCEN_OP_DESC_MAX holds any description the reports show whole. */
+#define SCEN_OP_DESC_MAX 128
 char *scen_op_describe(const struct scen *s, const struct scen_op *op,
 		       char *buf, unsigned len);
+/* scen_op_by -- "read(a, 4096, 4096) by reader": thread tid's operation
+ * op and whose it is (the 'what' of a finding); returns buf. */
+char *scen_op_by(const struct scen *s, int tid, int op, char *buf, size_t len);
 
 /* scen_point_op -- the operation kind a point name "op.point" belongs to,
  * or -1.  The list of valid points is the core's (core_point_valid). */

@@ -57,44 +57,22 @@ struct ld {
 	struct ref refs[MAX_NAMED * 2]; /* at most two per operation */
 };
 
-/* Operation arguments, and which operation takes which (SPEC.md 3). */
+/* The arguments' YAML names; which operation takes which is its
+ * descriptor's (scen_ops[], scen_ops.c). */
 /* clang-format off */
-enum arg {
-	A_FILE, A_SRC, A_DST, A_MAP, A_PIN, A_OFFSET, A_LEN, A_SIZE, A_AS,
-	A_LONGTERM, A_ON, A_INTO, A_EXPECT, A_MAY_FAIL, A__COUNT
-};
-static const char *const arg_names[A__COUNT] = {
+static const char *const arg_names[SCEN_ARG__COUNT] = {
 	"file", "src", "dst", "map", "pin", "offset", "len", "size", "as",
 	"longterm", "on", "into", "expect_error", "may_fail",
 };
 /* clang-format on */
 
-#define B(a) (1u << (a))
-#define RANGE (B(A_OFFSET) | B(A_LEN))
-static const struct {
-	unsigned required, optional; /* expect_error, may_fail: always */
-} op_args[SCEN_OP__COUNT] = {
-	[SCEN_OP_READ] = { B(A_FILE) | RANGE, B(A_INTO) },
-	[SCEN_OP_WRITE] = { B(A_FILE) | RANGE, 0 },
-	[SCEN_OP_DIO_READ] = { B(A_FILE) | RANGE, B(A_INTO) },
-	[SCEN_OP_DIO_WRITE] = { B(A_FILE) | RANGE, B(A_INTO) },
-	[SCEN_OP_PUNCH_HOLE] = { B(A_FILE) | RANGE, 0 },
-	[SCEN_OP_TRUNCATE] = { B(A_FILE) | B(A_SIZE), 0 },
-	[SCEN_OP_READAHEAD] = { B(A_FILE) | RANGE, 0 },
-	[SCEN_OP_MMAP] = { B(A_FILE) | B(A_AS) | RANGE, 0 },
-	[SCEN_OP_LOAD] = { B(A_MAP) | RANGE, 0 },
-	[SCEN_OP_STORE] = { B(A_MAP) | RANGE, 0 },
-	[SCEN_OP_MUNMAP] = { B(A_MAP), 0 },
-	[SCEN_OP_PIN] = { B(A_MAP) | RANGE | B(A_AS), B(A_LONGTERM) },
-	[SCEN_OP_DMA_WRITE] = { B(A_PIN), 0 },
-	[SCEN_OP_UNPIN] = { B(A_PIN), 0 },
-	[SCEN_OP_SET_DAX] = { B(A_FILE) | B(A_ON), 0 },
-	[SCEN_OP_STATX] = { B(A_FILE), 0 },
-	[SCEN_OP_EVICT] = { B(A_FILE), 0 },
-	[SCEN_OP_FSYNC] = { B(A_FILE), 0 },
-	[SCEN_OP_CLONE] = { B(A_SRC) | B(A_DST) | RANGE, 0 },
-	[SCEN_OP_TEST_CRASH] = { 0, 0 },
-};
+/* op_names -- (internal) the operations' names, for lookups; returns names */
+static const char **op_names(const char *names[SCEN_OP__COUNT])
+{
+	for (int k = 0; k < SCEN_OP__COUNT; k++)
+		names[k] = scen_ops[k].name;
+	return names;
+}
 
 /* node -- (internal) a node of the document by index (never NULL for the
  * indexes libyaml stores in sequences and mappings) */
@@ -402,21 +380,21 @@ static int parse_arg(struct ld *l, int a, yaml_node_t **v, int t, int o)
 	int e;
 
 	switch (a) {
-	case A_FILE:
-	case A_SRC: return ref_file(l, n, &op->file);
-	case A_DST: return ref_file(l, n, &op->file2);
-	case A_MAP: return add_ref(l, n, false, &op->map);
-	case A_PIN: return add_ref(l, n, true, &op->pin);
-	case A_OFFSET: return scen_get_u64(l->err, n, &op->offset);
-	case A_LEN: return scen_get_u64(l->err, n, &op->len);
-	case A_SIZE: return scen_get_u64(l->err, n, &op->size);
-	case A_AS:
-		return define(l, n, op->kind == SCEN_OP_PIN, t, o, &op->name);
-	case A_LONGTERM: return scen_get_bool(l->err, n, &op->longterm);
-	case A_ON: return scen_get_bool(l->err, n, &op->on);
-	case A_INTO: return parse_into(l, n, op);
-	case A_MAY_FAIL: return parse_may_fail(l, n, v[A_EXPECT], op);
-	default: /* A_EXPECT */
+	case SCEN_ARG_FILE:
+	case SCEN_ARG_SRC: return ref_file(l, n, &op->file);
+	case SCEN_ARG_DST: return ref_file(l, n, &op->file2);
+	case SCEN_ARG_MAP: return add_ref(l, n, false, &op->map);
+	case SCEN_ARG_PIN: return add_ref(l, n, true, &op->pin);
+	case SCEN_ARG_OFFSET: return scen_get_u64(l->err, n, &op->offset);
+	case SCEN_ARG_LEN: return scen_get_u64(l->err, n, &op->len);
+	case SCEN_ARG_SIZE: return scen_get_u64(l->err, n, &op->size);
+	case SCEN_ARG_AS:
+		return define(l, n, scen_ops[op->kind].as_pin, t, o, &op->name);
+	case SCEN_ARG_LONGTERM: return scen_get_bool(l->err, n, &op->longterm);
+	case SCEN_ARG_ON: return scen_get_bool(l->err, n, &op->on);
+	case SCEN_ARG_INTO: return parse_into(l, n, op);
+	case SCEN_ARG_MAY_FAIL: return parse_may_fail(l, n, v[SCEN_ARG_EXPECT], op);
+	default: /* SCEN_ARG_EXPECT */
 		e = scen_lookup(
 			l->err, n, "error name", scen_errno_names, scen_nerrno,
 			"expected an errno name such as EINVAL or EBUSY");
@@ -431,9 +409,11 @@ static int parse_arg(struct ld *l, int a, yaml_node_t **v, int t, int o)
 static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 {
 	struct scen_op *op = &l->s->threads[t].ops[o];
-	yaml_node_t *key, *val, *v[A__COUNT];
+	yaml_node_t *key, *val, *v[SCEN_ARG__COUNT];
 	yaml_node_pair_t *pairs;
 	unsigned allowed;
+	const char *names[SCEN_OP__COUNT];
+	const struct scen_op_info *d;
 	char g[64];
 	int k;
 
@@ -456,8 +436,8 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 	}
 	key = node(l, pairs[0].key);
 	val = node(l, pairs[0].value);
-	k = scen_lookup(l->err, key, "operation", scen_op_names, SCEN_OP__COUNT,
-			NULL);
+	k = scen_lookup(l->err, key, "operation", op_names(names),
+			SCEN_OP__COUNT, NULL);
 	if (k < 0)
 		return -1;
 	*op = (struct scen_op){ .kind = k,
@@ -468,23 +448,23 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 				.pin = -1,
 				.into_map = -1,
 				.name = -1 };
-	allowed = op_args[k].required | op_args[k].optional | B(A_EXPECT) |
-		  B(A_MAY_FAIL);
+	d = &scen_ops[k];
+	allowed = d->required | d->optional | SCEN_ARG(EXPECT) |
+		  SCEN_ARG(MAY_FAIL);
 	if (val->type != YAML_MAPPING_NODE)
 		return scen_fail(l->err, val,
 				 "expected the arguments of %s as a mapping "
 				 "such as {%s: ...}, got %s",
-				 scen_op_names[k],
-				 arg_names[__builtin_ctz(op_args[k].required)],
+				 d->name, arg_names[__builtin_ctz(d->required)],
 				 scen_got(val, g, sizeof(g)));
-	if (scen_fields(l->err, &l->doc, val, scen_op_names[k], arg_names,
-			A__COUNT, allowed, v) < 0)
+	if (scen_fields(l->err, &l->doc, val, d->name, arg_names,
+			SCEN_ARG__COUNT, allowed, v) < 0)
 		return -1;
-	for (int a = 0; a < A__COUNT; a++)
-		if ((op_args[k].required & B(a)) && !v[a])
+	for (int a = 0; a < SCEN_ARG__COUNT; a++)
+		if ((d->required & (1u << a)) && !v[a])
 			return scen_fail(l->err, val, "'%s' is required by %s",
-					 arg_names[a], scen_op_names[k]);
-	for (int a = 0; a < A__COUNT; a++)
+					 arg_names[a], d->name);
+	for (int a = 0; a < SCEN_ARG__COUNT; a++)
 		if (v[a] && parse_arg(l, a, v, t, o) < 0)
 			return -1;
 	return 0;
@@ -582,6 +562,7 @@ static int parse_point(struct ld *l, const yaml_node_t *n, const char *pt,
 {
 	struct scen_thread *th = &l->s->threads[st->thread];
 	char hint[64] = "", opname[SCEN_NAME_MAX];
+	const char *names[SCEN_OP__COUNT];
 	struct scen_pos pos = scen_pos_of(n);
 	const char *dot = strchr(pt, '.');
 	int k, i;
@@ -602,12 +583,12 @@ static int parse_point(struct ld *l, const yaml_node_t *n, const char *pt,
 				"expected OP.POINT after 'until', such as "
 				"punch_hole.pages_truncated, got '%s'",
 				pt);
-		i = scen_nearest(opname, scen_op_names, SCEN_OP__COUNT);
+		i = scen_nearest(opname, op_names(names), SCEN_OP__COUNT);
 		if (i >= 0)
 			return scen_fail_pos(l->err, pos,
 					     "unknown operation '%s' in point "
 					     "'%s' (did you mean '%s'?)",
-					     opname, pt, scen_op_names[i]);
+					     opname, pt, scen_ops[i].name);
 		return scen_fail_pos(l->err, pos,
 				     "unknown operation '%s' in point '%s'",
 				     opname, pt);
@@ -630,7 +611,7 @@ static int parse_point(struct ld *l, const yaml_node_t *n, const char *pt,
 		return scen_fail_pos(
 			l->err, pos,
 			"thread '%s' has no %s operation to reach '%s'",
-			th->name, scen_op_names[k], pt);
+			th->name, scen_ops[k].name, pt);
 	st->op = k;
 	strcpy(st->point, pt);
 	return 0;

@@ -2,9 +2,9 @@
 /*
  * scenarios/scen_util.c -- the scenario vocabulary and the YAML access layer.
  *
- * The vocabulary: the names of operations, violation kinds, strategies and
- * errno values (for expect_error), scen_op_describe(), scen_point_op() and
- * scen_violations_format().
+ * The vocabulary: the names of violation kinds, strategies and errno
+ * values (for expect_error), and scen_violations_format().  The
+ * operations' names and arguments are scen_ops.c's.
  *
  * The YAML access layer, for scen_load.c: reading a file into a libyaml
  * document (one document, at most SCEN_FILE_MAX bytes, hashed), typed
@@ -27,29 +27,6 @@
 
 
 #define SCEN_FILE_MAX (1 << 20)
-
-const char *const scen_op_names[SCEN_OP__COUNT] = {
-	[SCEN_OP_READ] = "read",
-	[SCEN_OP_WRITE] = "write",
-	[SCEN_OP_DIO_READ] = "dio_read",
-	[SCEN_OP_DIO_WRITE] = "dio_write",
-	[SCEN_OP_PUNCH_HOLE] = "punch_hole",
-	[SCEN_OP_TRUNCATE] = "truncate",
-	[SCEN_OP_READAHEAD] = "readahead",
-	[SCEN_OP_MMAP] = "mmap",
-	[SCEN_OP_LOAD] = "load",
-	[SCEN_OP_STORE] = "store",
-	[SCEN_OP_MUNMAP] = "munmap",
-	[SCEN_OP_PIN] = "pin",
-	[SCEN_OP_DMA_WRITE] = "dma_write",
-	[SCEN_OP_UNPIN] = "unpin",
-	[SCEN_OP_SET_DAX] = "set_dax",
-	[SCEN_OP_STATX] = "statx",
-	[SCEN_OP_EVICT] = "evict",
-	[SCEN_OP_FSYNC] = "fsync",
-	[SCEN_OP_CLONE] = "clone",
-	[SCEN_OP_TEST_CRASH] = "test_crash",
-};
 
 /* clang-format off */
 const char *const scen_violation_names[SCEN_V__COUNT] = {
@@ -262,123 +239,6 @@ static uint64_t fnv1a(const void *buf, size_t len)
 		h *= 0x100000001b3ull;
 	}
 	return h;
-}
-
-/*
- * scen_point_op -- the operation kind of a point "op.point": the part
- * before the first '.' must be an operation name and the part after it
- * non-empty.  Whether the point itself exists is the core's business.
- */
-int scen_point_op(const char *point)
-{
-	const char *dot;
-
-	if (!point)
-		return -1;
-	dot = strchr(point, '.');
-	if (!dot || dot[1] == '\0')
-		return -1;
-	for (int k = 0; k < SCEN_OP__COUNT; k++) {
-		size_t n = strlen(scen_op_names[k]);
-
-		if ((size_t)(dot - point) == n &&
-		    strncmp(point, scen_op_names[k], n) == 0)
-			return k;
-	}
-	return -1;
-}
-
-/* ref_name -- (internal) the name of a file, map or pin, "?" if out of range */
-static const char *ref_name(const struct scen *s, int kind, int i)
-{
-	if (!s || i < 0)
-		return "?";
-	switch (kind) {
-	case 0: return i < s->nfiles ? s->files[i].name : "?";
-	case 1: return i < s->nmaps ? s->maps[i].name : "?";
-	default: return i < s->npins ? s->pins[i].name : "?";
-	}
-}
-
-/*
- * scen_op_describe -- one line for reports and traces, in the scenario's
- * own terms: "read(a, 4096, 4096)", "mmap(a, 0, 8192) as m",
- * "clone(a -> b, 0, 4096)".  Truncates to fit; returns buf.
- */
-char *scen_op_describe(const struct scen *s, const struct scen_op *op,
-		       char *buf, unsigned len)
-{
-	const char *name, *f, *m, *p;
-
-	if (!buf || len == 0)
-		return buf;
-	if (!op || (int)op->kind < 0 || op->kind >= SCEN_OP__COUNT) {
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	name = scen_op_names[op->kind];
-	f = ref_name(s, 0, op->file);
-	m = ref_name(s, 1, op->map);
-	p = ref_name(s, 2, op->pin);
-
-	switch (op->kind) {
-	case SCEN_OP_READ:
-	case SCEN_OP_DIO_READ:
-	case SCEN_OP_DIO_WRITE:
-		if (op->into_map >= 0) {
-			snprintf(buf, len,
-				 "%s(%s, %" PRIu64 ", %" PRIu64
-				 ", into %s+%" PRIu64 ")",
-				 name, f, op->offset, op->len,
-				 ref_name(s, 1, op->into_map), op->into_offset);
-			break;
-		}
-		/* fall through */
-	case SCEN_OP_WRITE:
-	case SCEN_OP_PUNCH_HOLE:
-	case SCEN_OP_READAHEAD:
-		snprintf(buf, len, "%s(%s, %" PRIu64 ", %" PRIu64 ")", name, f,
-			 op->offset, op->len);
-		break;
-	case SCEN_OP_TRUNCATE:
-		snprintf(buf, len, "%s(%s, %" PRIu64 ")", name, f, op->size);
-		break;
-	case SCEN_OP_MMAP:
-		snprintf(buf, len, "%s(%s, %" PRIu64 ", %" PRIu64 ") as %s",
-			 name, f, op->offset, op->len,
-			 ref_name(s, 1, op->name));
-		break;
-	case SCEN_OP_LOAD:
-	case SCEN_OP_STORE:
-		snprintf(buf, len, "%s(%s, %" PRIu64 ", %" PRIu64 ")", name, m,
-			 op->offset, op->len);
-		break;
-	case SCEN_OP_MUNMAP: snprintf(buf, len, "%s(%s)", name, m); break;
-	case SCEN_OP_PIN:
-		snprintf(buf, len, "%s(%s, %" PRIu64 ", %" PRIu64 "%s) as %s",
-			 name, m, op->offset, op->len,
-			 op->longterm ? ", longterm" : "",
-			 ref_name(s, 2, op->name));
-		break;
-	case SCEN_OP_DMA_WRITE:
-	case SCEN_OP_UNPIN: snprintf(buf, len, "%s(%s)", name, p); break;
-	case SCEN_OP_SET_DAX:
-		snprintf(buf, len, "%s(%s, %s)", name, f,
-			 op->on ? "on" : "off");
-		break;
-	case SCEN_OP_CLONE:
-		snprintf(buf, len, "%s(%s -> %s, %" PRIu64 ", %" PRIu64 ")",
-			 name, f, ref_name(s, 0, op->file2), op->offset,
-			 op->len);
-		break;
-	case SCEN_OP_TEST_CRASH:
-		snprintf(buf, len, "%s()", name);
-		break;
-	default: /* statx, evict, fsync */
-		snprintf(buf, len, "%s(%s)", name, f);
-		break;
-	}
-	return buf;
 }
 
 /* vfail -- (internal) record the first error, at pos; returns -1 */

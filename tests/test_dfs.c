@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "engine/exec.h"
 #include "scenarios/scen.h"
 #include "sim/sim.h"
@@ -92,6 +93,25 @@ static void own_reset_named(void *ctx)
 	sim_lock_init(&own[0], &own_class, SIM_MUTEX, "left");
 	sim_lock_init(&own[1], &own_class, SIM_MUTEX, "right");
 }
+
+/* Each operation is described once per layer, keyed by its kind: a
+ * descriptor (scenarios/) and a handler (engine/); the core's points are
+ * by the operation's name (dma_write and unpin pass none). */
+START_TEST(test_ops_complete)
+{
+	for (int k = 0; k < SCEN_OP__COUNT; k++) {
+		ck_assert_ptr_nonnull(scen_ops[k].name);
+		ck_assert_msg(exec_op_modelled(k), "%s has no handler",
+			      scen_ops[k].name);
+		for (int j = 0; j < k; j++)
+			ck_assert_str_ne(scen_ops[j].name, scen_ops[k].name);
+	}
+	for (int i = 0; i < core_points_count(); i++)
+		ck_assert_msg(scen_point_op(core_points[i].name) >= 0,
+			      "point %s of no operation", core_points[i].name);
+	ck_assert(!exec_op_modelled(SCEN_OP__COUNT));
+}
+END_TEST
 
 START_TEST(test_independent_one_schedule)
 {
@@ -358,6 +378,7 @@ static Suite *dfs_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_ops_complete);
 	tcase_add_test(tc, test_independent_one_schedule);
 	tcase_add_test(tc, test_lost_update_bound);
 	tcase_add_test(tc, test_every_order);

@@ -744,7 +744,7 @@ START_TEST(test_point_op_and_names)
 	ck_assert_int_eq(scen_point_op(""), -1);
 	ck_assert_int_eq(scen_point_op(NULL), -1);
 	for (int k = 0; k < SCEN_OP__COUNT; k++)
-		ck_assert_ptr_nonnull(scen_op_names[k]);
+		ck_assert_ptr_nonnull(scen_ops[k].name);
 	for (int k = 0; k < SCEN_V__COUNT; k++)
 		ck_assert_ptr_nonnull(scen_violation_names[k]);
 	ck_assert_str_eq(scen_strategy_names[SCEN_STRAT_DFS], "dfs");
