@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * engine/exec.c -- one execution: set up the files, run the threads' operations
- * under the scheduler, then apply the oracles (SPEC.md 4).
+ * under the scheduler (each by its handler, ops.c), then apply the oracles
+ * (SPEC.md 4) and collect the findings.
  *
- * The data oracles work on stamped data (oracle/stamp.h).  Each operation that
- * changes a file is entered in the file's history over its logical interval;
- * each read is checked against the history when it returns.  After all
- * threads finish, every file is read once through the page cache as it
- * stands (a stale page left behind is a stale-read) and once from the device
- * after writeback and eviction (lost-write), and the blocks are accounted
- * for (lost-block).
+ * The data oracles are oracle/oracle.h's: the handlers enter what each
+ * operation writes in the files' histories and have what it reads checked.
+ * After all threads finish, every file is read once through the page cache
+ * as it stands (a stale page left behind is a stale-read) and once from the
+ * device after writeback and eviction (lost-write), both judged by the
+ * oracle, and the blocks are accounted for (lost-block, core_check_blocks).
  */
 #include "engine/exec.h"
 
@@ -218,66 +218,10 @@ static void name_threads(const struct exec *e, const char *in, char *out,
 	out[o < len ? o : len - 1] = 0;
 }
 
-/* op_by_id -- internal: the thread and op an op id names; false for 0. */
-static bool op_by_id(const struct exec *e, uint32_t id, int *tid, int *op)
-{
-	for (int t = 0; t < e->sc->nthreads; t++) {
-		if (id >= e->op_base[t] &&
-		    id < e->op_base[t] + (uint32_t)e->sc->threads[t].nops) {
-			*tid = t;
-			*op = (int)(id - e->op_base[t]);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* describe_word -- internal: where a word came from, for a person. */
-static void describe_word(const struct exec *e, uint64_t w, char *buf,
-			  size_t len)
-{
-	const struct scen *sc = e->sc;
-	unsigned file = stamp_file(w);
-	char op[128];			/* "read(a, 0, 8) by reader" */
-	int tid, opi;
-
-	if (!w) {
-		snprintf(buf, len, "zeros");
-		return;
-	}
-	if (!(w & STAMP_VALID) || file >= (unsigned)sc->nfiles) {
-		snprintf(buf, len, "0x%016llx, not data any operation wrote",
-			 (unsigned long long)w);
-		return;
-	}
-	if (stamp_op(w) == 0) {
-		snprintf(op, sizeof(op), "its initial content");
-	} else if (op_by_id(e, stamp_op(w), &tid, &opi)) {
-		scen_op_by(sc, tid, opi, op, sizeof(op));
-	} else {
-		snprintf(op, sizeof(op), "operation #%u", stamp_op(w));
-	}
-	snprintf(buf, len, "file %s offset %llu, from %s", sc->files[file].name,
-		 (unsigned long long)stamp_word(w) * 8, op);
-}
-
 /* exec_map_target -- the file and file offset behind a map offset. */
 int exec_map_target(struct exec *e, int map, uint64_t off, uint64_t *foff)
 {
 	return core_map_file(e->fs, map, off, foff);
-}
-
-/*
- * exec_hist_touch -- the instant just taken (sim_now()) is the start
- * or end of an interval of file's history (-1: of any file's, where the
- * file is not known yet): a write's, or a read's to be checked against it.
- * The oracles' verdicts depend on the order of such instants, a read's
- * against a write's and two writes', and on nothing else of the order of
- * operations: announced to the systematic search.
- */
-void exec_hist_touch(int file, bool write)
-{
-	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file, write);
 }
 
 /* exec_observe -- n bytes seen, into a part of the execution's
@@ -297,13 +241,6 @@ void exec_observe(const struct exec *e, uint64_t *h, const void *p, size_t n)
 		*h = (*h ^ *b) * 1099511628211ull;
 }
 
-/* exec_hist_close -- entry 'slot' of file's history ends now. */
-void exec_hist_close(struct exec *e, int file, uint32_t slot)
-{
-	exec_hist_touch(file, true);
-	hist_end(&e->hist[file], slot, sim_now());
-}
-
 /* hist_open_touch -- internal: the instant an operation starts (rs), for
  * each history it will write or check a read against (its descriptor's
  * hist; every history when that is a mapping's file, not mapped yet). */
@@ -314,54 +251,31 @@ static void hist_open_touch(struct exec *e, const struct scen_op *op,
 	uint64_t off;		/* a map index is mapped once, to one file */
 
 	if (hist & (EXEC_H_FILE_R | EXEC_H_FILE_W))
-		exec_hist_touch(op->file, hist & EXEC_H_FILE_W);
+		oracle_touch(op->file, hist & EXEC_H_FILE_W);
 	if ((hist & EXEC_H_INTO_W) && op->into_map >= 0)
-		exec_hist_touch(exec_map_target(e, op->into_map, 0, &off), true);
+		oracle_touch(exec_map_target(e, op->into_map, 0, &off), true);
 	if (hist & (EXEC_H_MAP_R | EXEC_H_MAP_W))
-		exec_hist_touch(exec_map_target(e, op->map, 0, &off),
+		oracle_touch(exec_map_target(e, op->map, 0, &off),
 				hist & EXEC_H_MAP_W);
 	if (hist & EXEC_H_PIN_W)
-		exec_hist_touch(exec_map_target(e, sc->pins[op->pin].map, 0, &off),
+		oracle_touch(exec_map_target(e, sc->pins[op->pin].map, 0, &off),
 				true);
 	if (hist & EXEC_H_FILE2_W)
-		exec_hist_touch(op->file2, true);
+		oracle_touch(op->file2, true);
 }
 
-/* exec_check_read -- the data oracle on bytes a read returned. */
+/* exec_check_read -- the data oracle on bytes a read returned: a finding
+ * of 'kind' if they are not what the file held over [rs, re]. */
 void exec_check_read(struct exec *e, enum scen_violation kind, int file,
 		     const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
 		     uint32_t re, int tid, int op, const char *what,
 		     const char *when)
 {
-	struct stamp_bad bad;
-	char got[192], want[192];
+	char detail[sizeof(e->res.find[0].detail)];
 
-	exec_hist_touch(file, false);	/* re */
-	if (hist_check(&e->hist[file], buf, pos, n, rs, re, &bad))
-		return;
-	describe_word(e, bad.got, got, sizeof(got));
-	if (bad.want_zero && bad.want_op) {
-		int t, o;
-
-		if (op_by_id(e, bad.want_op, &t, &o)) {
-			char by[sizeof(want)];
-
-			snprintf(want, sizeof(want), "zeros, from %s",
-				 scen_op_by(e->sc, t, o, by, sizeof(by)));
-		} else {
-			snprintf(want, sizeof(want), "zeros");
-		}
-	} else if (bad.want_zero) {
-		snprintf(want, sizeof(want), "zeros (a hole)");
-	} else {
-		describe_word(e, bad.want, want, sizeof(want));
-	}
-	exec_finding(e, kind, tid, op, what,
-		    "at offset %llu of %s, a word the file did not hold %s:\n"
-		    "    got      %s\n"
-		    "    expected %s",
-		    (unsigned long long)(bad.offset & ~7ull),
-		    e->sc->files[file].name, when, got, want);
+	if (!oracle_check_read(e->oracle, file, buf, pos, n, rs, re, when,
+			       detail, sizeof(detail)))
+		exec_finding(e, kind, tid, op, what, "%s", detail);
 }
 
 /* ---- The threads -------------------------------------------------------------- */
@@ -394,7 +308,7 @@ static void run_op(struct exec *e, int tid, int opi)
 	char desc[SCEN_OP_DESC_MAX], what[sizeof(e->res.find[0].what)];
 	struct op_run r = {
 		.op = op, .tid = tid, .opi = opi,
-		.id = e->op_base[tid] + (uint32_t)opi,
+		.id = oracle_op_id(e->oracle, tid, opi),
 		.len = op->len > SCEN_MAX_IO ? SCEN_MAX_IO : op->len,
 		.inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL,
 		.inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) : NULL,
@@ -523,7 +437,6 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 {
 	struct sim_options so = { .cpu = -1, .log_events = opt->log_events };
 	struct exec *e;
-	uint32_t id = 1;
 
 	for (int t = 0; t < sc->nthreads; t++)
 		for (int o = 0; o < sc->threads[t].nops; o++)
@@ -535,7 +448,10 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 				return NULL;
 			}
 	e = calloc(1, sizeof(*e));
-	if (!e) {
+	if (e)
+		e->oracle = oracle_new(sc);
+	if (!e || !e->oracle) {
+		free(e);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -546,6 +462,7 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	if (!e->dev) {
 		int saved = errno;	/* EINVAL: the --pool given */
 
+		oracle_free(e->oracle);
 		free(e);
 		errno = saved;
 		return NULL;
@@ -554,6 +471,7 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	if (!e->sim) {
 		snprintf(err, errlen, "cannot create %d threads", sc->nthreads);
 		pmem_dev_close(e->dev);
+		oracle_free(e->oracle);
 		free(e);
 		return NULL;
 	}
@@ -565,8 +483,6 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	for (int t = 0; t < sc->nthreads; t++) {
 		e->th[t] = (struct exec_thread){ e, t };
 		e->args[t] = &e->th[t];
-		e->op_base[t] = id;
-		id += (uint32_t)sc->threads[t].nops;
 	}
 	for (int f = 0; f < sc->nfiles; f++)
 		e->spec[f] = (struct core_file_spec){
@@ -583,8 +499,7 @@ void exec_free(struct exec *e)
 		return;
 	sim_destroy(e->sim);
 	pmem_dev_close(e->dev);
-	for (int f = 0; f < SCEN_MAX_FILES; f++)
-		hist_free(&e->hist[f]);
+	oracle_free(e->oracle);
 	free(e);
 }
 
@@ -657,10 +572,7 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	for (int t = 0; e->want_outcome && t < sc->nthreads; t++)
 		e->seen[t] = 14695981039346656037ull;
 	sim_new_arena(e->sim);
-	for (int f = 0; f < sc->nfiles; f++) {
-		hist_free(&e->hist[f]);
-		hist_init(&e->hist[f], (unsigned)f, sc->files[f].size);
-	}
+	oracle_reset(e->oracle);
 	if (!sim_guard(e->sim, setup, e) || !e->fs) {
 		r->abort = SIM_ABORT_CRASH;
 		exec_finding(e, SCEN_V_CRASH, -1, -1, "setting up the files",

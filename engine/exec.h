@@ -4,7 +4,7 @@
  * with the oracles applied to what each execution did.
  *
  * Owns: struct exec (one per scenario run: the device, the simulator and
- * its threads, the per-file histories) and the findings of the last
+ * its threads, the data oracle: oracle/oracle.h) and the findings of the last
  * execution.  Single-threaded use: one explorer per struct exec.
  */
 #ifndef LOCKSTEP_ENGINE_EXEC_H

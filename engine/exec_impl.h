@@ -13,7 +13,7 @@
 
 #include "core/core.h"
 #include "engine/exec.h"
-#include "oracle/stamp.h"
+#include "oracle/oracle.h"
 
 struct exec_thread {
 	struct exec *e;
@@ -27,12 +27,11 @@ struct exec {
 	struct sim *sim;
 	struct exec_thread th[SCEN_MAX_THREADS];
 	void *args[SCEN_MAX_THREADS];
-	uint32_t op_base[SCEN_MAX_THREADS];	/* op id of each thread's op 0 */
 	struct core_file_spec spec[SCEN_MAX_FILES];
 
 	/* the execution */
 	struct core_fs *fs;
-	struct hist hist[SCEN_MAX_FILES];
+	struct oracle *oracle;			/* the files' histories */
 	struct gup_pin **pins;			/* by the scenario's pin index */
 	int cur_op[SCEN_MAX_THREADS];
 	uint64_t seen[SCEN_MAX_THREADS];	/* exec_result.outcome's parts */
@@ -90,8 +89,6 @@ void exec_finding(struct exec *e, enum scen_violation kind, int tid, int op,
 	__attribute__((format(printf, 6, 7)));
 void exec_observe(const struct exec *e, uint64_t *h, const void *p, size_t n);
 int exec_map_target(struct exec *e, int map, uint64_t off, uint64_t *foff);
-void exec_hist_touch(int file, bool write);
-void exec_hist_close(struct exec *e, int file, uint32_t slot);
 void exec_check_read(struct exec *e, enum scen_violation kind, int file,
 		     const void *buf, uint64_t pos, uint64_t n, uint32_t rs,
 		     uint32_t re, int tid, int op, const char *what,

@@ -51,8 +51,8 @@ static long long op_read(struct exec *e, struct op_run *r)
 	if (op->into_map >= 0)
 		xf = exec_map_target(e, op->into_map, op->into_offset, &foff);
 	if (xf >= 0)
-		slot = hist_copy(&e->hist[xf], r->id, foff, foff + r->len, buf,
-				 r->rs, HIST_OPEN);
+		slot = oracle_copy(e->oracle, xf, r->id, foff, foff + r->len, buf,
+				   r->rs);
 	if (op->kind == SCEN_OP_READ)
 		res = core_read_to(r->inode, op->offset, r->len, buf,
 				   op->into_map, op->into_offset);
@@ -64,9 +64,9 @@ static long long op_read(struct exec *e, struct op_run *r)
 				(uint64_t)res, r->rs, sim_now(), r->tid, r->opi,
 				r->what, "while the read ran");
 	if (xf >= 0) {
-		hist_trim(&e->hist[xf], slot,
-			  foff + (res > 0 ? (uint64_t)res : 0));
-		exec_hist_close(e, xf, slot);
+		oracle_trim(e->oracle, xf, slot,
+			    foff + (res > 0 ? (uint64_t)res : 0));
+		oracle_end(e->oracle, xf, slot);
 	}
 	if (res >= 0)
 		saw(r, buf, (uint64_t)res);
@@ -78,29 +78,30 @@ static long long op_read(struct exec *e, struct op_run *r)
 static long long op_write(struct exec *e, struct op_run *r)
 {
 	const struct scen_op *op = r->op;
-	struct hist *h = &e->hist[op->file];
+	int f = op->file;
 	unsigned char *buf;
 	uint32_t slot;
 	long long res;
 
 	if (op->into_map >= 0) {
 		buf = sim_alloc(r->len ? r->len : 1);
-		slot = hist_copy(h, r->id, op->offset, op->offset + r->len, buf,
-				 r->rs, HIST_OPEN);
+		slot = oracle_copy(e->oracle, f, r->id, op->offset,
+				   op->offset + r->len, buf, r->rs);
 		res = core_dio_write(r->inode, op->offset, r->len, buf,
 				     op->into_map, op->into_offset);
 	} else {
 		buf = stamped((unsigned)op->file, r->id, op->offset, r->len);
-		slot = hist_begin(h, r->id, HIST_WRITE, op->offset,
-				  op->offset + r->len, r->rs);
+		slot = oracle_begin(e->oracle, f, r->id, HIST_WRITE, op->offset,
+				    op->offset + r->len, r->rs);
 		if (op->kind == SCEN_OP_WRITE)
 			res = core_write(r->inode, op->offset, r->len, buf);
 		else
 			res = core_dio_write(r->inode, op->offset, r->len, buf,
 					     -1, 0);
 	}
-	hist_trim(h, slot, op->offset + (res > 0 ? (uint64_t)res : 0));
-	exec_hist_close(e, op->file, slot);
+	oracle_trim(e->oracle, f, slot,
+		    op->offset + (res > 0 ? (uint64_t)res : 0));
+	oracle_end(e->oracle, f, slot);
 	return res;
 }
 
@@ -109,22 +110,22 @@ static long long op_write(struct exec *e, struct op_run *r)
 static long long op_zero(struct exec *e, struct op_run *r)
 {
 	const struct scen_op *op = r->op;
-	struct hist *h = &e->hist[op->file];
+	int f = op->file;
 	bool punch = op->kind == SCEN_OP_PUNCH_HOLE;
 	uint32_t slot;
 	long long res;
 
 	if (punch)
-		slot = hist_begin(h, r->id, HIST_ZERO, op->offset,
-				  op->offset + op->len, r->rs);
+		slot = oracle_begin(e->oracle, f, r->id, HIST_ZERO, op->offset,
+				    op->offset + op->len, r->rs);
 	else
-		slot = hist_begin(h, r->id, HIST_ZERO, op->size, UINT64_MAX,
-				  r->rs);
+		slot = oracle_begin(e->oracle, f, r->id, HIST_ZERO, op->size,
+				    UINT64_MAX, r->rs);
 	res = punch ? core_punch_hole(r->inode, op->offset, op->len) :
 		      core_truncate(r->inode, op->size);
 	if (res < 0)
-		hist_trim(h, slot, 0);
-	exec_hist_close(e, op->file, slot);
+		oracle_trim(e->oracle, f, slot, 0);
+	oracle_end(e->oracle, f, slot);
 	return res;
 }
 
@@ -193,15 +194,15 @@ static long long op_access(struct exec *e, struct op_run *r)
 	if (xf < 0)
 		return -EFAULT;
 	buf = stamped((unsigned)xf, r->id, foff, r->len);
-	slot = hist_begin(&e->hist[xf], r->id, HIST_WRITE, foff, foff + r->len,
-			  r->rs);
+	slot = oracle_begin(e->oracle, xf, r->id, HIST_WRITE, foff,
+			    foff + r->len, r->rs);
 	res = core_access_done(e->fs, op->map, op->offset, r->len, buf, true,
 			       "store", &stored);
 	/* A store that faults part way (SIGBUS past EOF) has written the
 	 * bytes before the fault: those stay. */
 	if (res < 0)
-		hist_trim(&e->hist[xf], slot, foff + stored);
-	exec_hist_close(e, xf, slot);
+		oracle_trim(e->oracle, xf, slot, foff + stored);
+	oracle_end(e->oracle, xf, slot);
 	return res;
 }
 
@@ -214,7 +215,6 @@ static void dma_write(struct exec *e, struct gup_pin *pin, int map_file,
 {
 	uint64_t len = core_pin_len(pin);
 	unsigned char *buf = stamped((unsigned)map_file, id, file_off, len);
-	struct hist *h = &e->hist[map_file];
 
 	for (uint64_t off = 0; off < len;) {
 		uint64_t n = PAGE_SIZE - ((file_off + off) & (PAGE_SIZE - 1));
@@ -222,11 +222,12 @@ static void dma_write(struct exec *e, struct gup_pin *pin, int map_file,
 		if (n > len - off)
 			n = len - off;
 		if (core_pin_owned(e->fs, pin, off)) {
-			uint32_t slot = hist_begin(h, id, HIST_WRITE, file_off + off,
-						   file_off + off + n, rs);
+			uint32_t slot = oracle_begin(e->oracle, map_file, id,
+						     HIST_WRITE, file_off + off,
+						     file_off + off + n, rs);
 
 			core_pin_io(e->fs, pin, off, buf + off, n, false);
-			exec_hist_close(e, map_file, slot);
+			oracle_end(e->oracle, map_file, slot);
 		} else {
 			core_pin_io(e->fs, pin, off, buf + off, n, false);
 		}
@@ -274,20 +275,20 @@ static long long op_clone(struct exec *e, struct op_run *r)
 {
 	const struct scen_op *op = r->op;
 	unsigned char *buf = sim_alloc(r->len ? r->len : 1);
-	struct hist *h = &e->hist[op->file2];
+	int f2 = op->file2;
 	uint32_t slot;
 	long long res;
 
-	slot = hist_copy(h, r->id, op->offset, op->offset + r->len, buf, r->rs,
-			 HIST_OPEN);
+	slot = oracle_copy(e->oracle, f2, r->id, op->offset,
+			   op->offset + r->len, buf, r->rs);
 	res = core_clone(r->inode, r->inode2, op->offset, r->len, buf);
 	if (res == 0)
 		exec_check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
 				r->len, r->rs, sim_now(), r->tid, r->opi,
 				r->what, "while the clone ran");
 	else
-		hist_trim(h, slot, op->offset);
-	exec_hist_close(e, op->file2, slot);
+		oracle_trim(e->oracle, f2, slot, op->offset);
+	oracle_end(e->oracle, f2, slot);
 	if (res == 0)
 		saw(r, buf, r->len);
 	return res;

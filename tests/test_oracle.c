@@ -2,12 +2,14 @@
 /*
  * tests/test_oracle.c -- the data oracle (oracle/stamp.h): a stale word is
  * caught, a word from a write that overlaps the read is accepted, and the
- * per-byte rules hold for partial writes and other files' data.
+ * per-byte rules hold for partial writes and other files' data; and its
+ * verdict in a scenario's terms (oracle/oracle.h).
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle/oracle.h"
 #include "oracle/stamp.h"
 
 static struct hist h;
@@ -159,6 +161,48 @@ START_TEST(stale_word_is_not_mixed_from_bytes)
 }
 END_TEST
 
+/* A read of a's initial content after a punch of it ended: the verdict
+ * names the word read and the operation that zeroed it, as the scenario
+ * says them; the same bytes read while the punch ran are accepted. */
+START_TEST(oracle_names_operations)
+{
+	struct scen_error err;
+	struct scen *sc = scen_load("scenarios/punch-hole-vs-read.yaml", NULL,
+				    &err);
+	unsigned char buf[4096];
+	char detail[2048];
+	struct oracle *o;
+	uint32_t id, slot;
+
+	ck_assert_ptr_nonnull(sc);
+	o = oracle_new(sc);
+	ck_assert_ptr_nonnull(o);
+	oracle_reset(o);
+	/* puncher's op 0: ids go 1 (reader's read), 2 (puncher's punch) */
+	id = oracle_op_id(o, 1, 0);
+	ck_assert_uint_eq(id, 2);
+	/* Outside an execution there is no clock (sim_now() is 0, so the
+	 * punch "ends" at 0): what counts here is that it starts after the
+	 * initial content (1 > 0) and ends before the second read (0 < 2). */
+	slot = oracle_begin(o, 0, id, HIST_ZERO, 4096, 8192, 1);
+	oracle_end(o, 0, slot);
+	fill(buf, 0, 0, 4096, sizeof(buf));
+	ck_assert(oracle_check_read(o, 0, buf, 4096, sizeof(buf), 0, 0,
+				    "before it", detail, sizeof(detail)));
+	ck_assert(!oracle_check_read(o, 0, buf, 4096, sizeof(buf), 2, 2,
+				     "after it", detail, sizeof(detail)));
+	ck_assert_str_eq(detail,
+			 "at offset 4096 of a, a word the file did not hold "
+			 "after it:\n"
+			 "    got      file a offset 4096, from its initial "
+			 "content\n"
+			 "    expected zeros, from punch_hole(a, 4096, 4096) "
+			 "by puncher");
+	oracle_free(o);
+	scen_free(sc);
+}
+END_TEST
+
 START_TEST(stamps_decode)
 {
 	uint64_t s = stamp_make(5, 0x123456, 0xabcdef);
@@ -185,6 +229,7 @@ int main(void)
 	tcase_add_test(tc, foreign_data_is_stale);
 	tcase_add_test(tc, stale_word_is_not_mixed_from_bytes);
 	tcase_add_test(tc, stamps_decode);
+	tcase_add_test(tc, oracle_names_operations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
