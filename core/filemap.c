@@ -525,6 +525,11 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 			}
 			page->delay_blocks |= 1u << b;
 		}
+		/* __block_write_begin_int: a buffer of an uptodate page is
+		 * uptodate (block_invalidatepage may have cleared it while
+		 * the page stayed uptodate); it is never read again */
+		if (page->flags & PG_uptodate)
+			page->uptodate_blocks |= 1u << b;
 		if (page->uptodate_blocks & (1u << b))
 			continue;
 		if (from <= bfrom && to >= bto)
