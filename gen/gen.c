@@ -18,6 +18,9 @@
  *     to a page-cache file is generated only when no other thread dirties
  *     that file's pages (a buffered write or store racing a direct write
  *     is the kernel's own documented corruption, dio_warn_stale_pagecache).
+ *     Before invalidate-lock (5.15) no read(2) or readahead fills a page
+ *     cache another thread punches (Race 1, real there); and no write
+ *     through a mapping may land past EOF in the EOF page (gen_eof_writes).
  *  2. Marks.  With the whole program known: which errors each operation
  *     may return in some schedules (may_fail) and which it returns in all
  *     (expect_error), following Linux 5.15 (KERNEL-NOTES.md, "Edge
@@ -75,6 +78,8 @@ struct g {
 	bool dax[MAXF], may_switch[MAXF];
 	int dio_owner[MAXF];
 	unsigned dirtiers[MAXF];	/* threads that dirty its page cache */
+	unsigned punchers[MAXF];	/* threads that punch it */
+	unsigned fillers[MAXF];		/* threads that read(2) or readahead it */
 	int nthreads;
 	int nops[MAXT];
 	struct gop ops[MAXT][MAXOPS];
@@ -174,6 +179,26 @@ static bool may_dio_write(struct g *g, int t, int f)
 	    (g->dirtiers[f] & ~(1u << t)))
 		return false;
 	g->dio_owner[f] = t;
+	return true;
+}
+
+/* may_fill_or_punch -- without invalidate-lock (before 5.15) a read(2)
+ * or readahead that fills f's page cache while another thread punches f
+ * can cache a block the punch frees: the real stale-read of the seeds
+ * (Race 1), which the generator does not produce at such a kernel; only
+ * a file that is S_DAX throughout (no page cache) is exempt.  Records
+ * thread t as f's filler or puncher. */
+static bool may_fill_or_punch(struct g *g, int t, int f, bool punch)
+{
+	unsigned others = punch ? g->fillers[f] : g->punchers[f];
+
+	if (!(g->fixes & FIX(FIX_INVALIDATE_LOCK)) && !dax_certain(g, f) &&
+	    (others & ~(1u << t)))
+		return false;
+	if (punch)
+		g->punchers[f] |= 1u << t;
+	else
+		g->fillers[f] |= 1u << t;
 	return true;
 }
 
@@ -431,6 +456,9 @@ static void gen_one(struct g *g, int t, enum scen_op_kind k)
 	case SCEN_OP_PUNCH_HOLE:
 		if (k == SCEN_OP_WRITE && !may_dirty(g, t, f))
 			k = SCEN_OP_READ;
+		if (k != SCEN_OP_WRITE &&
+		    !may_fill_or_punch(g, t, f, k == SCEN_OP_PUNCH_HOLE))
+			break;
 		m = k == SCEN_OP_READ && chance(g, 30) ?
 			    gen_into(g, t, f, true) : -1;
 		op = add(g, t, k);
@@ -571,6 +599,78 @@ static uint64_t shrink_at(const struct g *g, int t, int i, int f)
 				min = op->size;
 		}
 	return min;
+}
+
+/* past_eof -- may bytes [lo, hi) of f, written through a mapping by op i
+ * of thread t, lie past EOF inside the page that holds EOF?  So they may
+ * when a truncate (another thread's, or an earlier one of t's) can set a
+ * size that is not a multiple of the page size below hi. */
+static bool past_eof(const struct g *g, int t, int i, int f, uint64_t lo,
+		     uint64_t hi)
+{
+	for (int u = 0; u < g->nthreads; u++)
+		for (int j = 0; j < (u == t ? i : g->nops[u]); j++) {
+			const struct gop *op = &g->ops[u][j];
+			uint64_t x = op->size;
+
+			if (op->kind == SCEN_OP_TRUNCATE && op->file == f &&
+			    x % GEN_PAGE && lo < round_up(x, GEN_PAGE) && x < hi)
+				return true;
+		}
+	return false;
+}
+
+/*
+ * gen_eof_writes -- no write through a mapping to bytes that may be past
+ * EOF in the page holding EOF.  Linux lets such a store (or DMA, or copy
+ * to the user) land in the page, but the bytes are not the file's: they
+ * are dropped at writeback (block_write_full_page, ext4_bio_write_page)
+ * and, in 5.8 to 5.15, show again if the file grows before that
+ * (truncate up only extends i_size; iomap_zero_range skips holes).  What
+ * a read returns then depends on writeback, not on the program, so the
+ * generator keeps away from it: a store becomes a load, a DMA a statx, an
+ * into: buffer is dropped.
+ */
+static void gen_eof_writes(struct g *g)
+{
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			const struct gmap *m;
+			uint64_t lo;
+
+			switch (op->kind) {
+			case SCEN_OP_STORE:
+				m = &g->maps[op->map];
+				lo = m->off + op->off;
+				if (past_eof(g, t, i, m->file, lo, lo + op->len))
+					op->kind = SCEN_OP_LOAD;
+				break;
+			case SCEN_OP_DMA_WRITE: {
+				const struct gpin *p = &g->pins[op->pin];
+
+				m = &g->maps[p->map];
+				lo = m->off + p->off;
+				if (past_eof(g, t, i, m->file, lo, lo + p->len)) {
+					op->kind = SCEN_OP_STATX;
+					op->file = m->file;
+					op->pin = -1;
+				}
+				break;
+			}
+			case SCEN_OP_READ:
+			case SCEN_OP_DIO_READ:
+				if (op->into_map < 0)
+					break;
+				m = &g->maps[op->into_map];
+				lo = m->off + op->into_off;
+				if (past_eof(g, t, i, m->file, lo, lo + op->len))
+					op->into_map = -1;
+				break;
+			default:
+				break;
+			}
+		}
 }
 
 static void gen_marks(struct g *g)
@@ -821,6 +921,7 @@ int gen_program(const struct gen_options *o, char **text, char *name,
 	}
 	seed(g, o->seed, o->index);
 	gen_structure(g);
+	gen_eof_writes(g);
 	gen_marks(g);
 
 	snprintf(name, SCEN_NAME_MAX, "gen-%llu-%llu",
