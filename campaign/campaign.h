@@ -12,7 +12,10 @@
  *                          presence means the files below are complete
  *   findings/ID.trace      the violating schedule (lockstep replay)
  *   findings/ID.txt, .json its report
+ *   findings/ID.perfetto.json, .html   its pictures (report/perfetto.c,
+ *                          report/html.c)
  *   findings/ID.min.trace  the minimized schedule, and .min.txt its report
+ *                          (.min.perfetto.json and .min.html its pictures)
  *   state/K-of-N.W         worker W of shard K/N: per slot, the next
  *                          execution and what has run
  *   coverage.K-of-N        interleaving coverage keys of the shard

@@ -300,7 +300,7 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 	struct exec_options eo = { .pool = W->cfg->pool, .log_events = true };
 	struct exec *e;
 	struct min_out mo;
-	char err[256], path[4096], txt[4096];
+	char err[256], path[4096], txt[4096], base[4096];
 
 	e = exec_new(W->cfg->sc[i], orig->fixes, &eo, err, sizeof(err));
 	if (!e)
@@ -317,7 +317,10 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 				  "min.trace");
 		camp_finding_path(txt, sizeof(txt), W->cfg->dir, m->id,
 				  "min.txt");
+		snprintf(base, sizeof(base), "%s/findings/%s.min", W->cfg->dir,
+			 m->id);
 		if (report_trace_write(path, &in) == 0 &&
+		    report_pictures_write(base, &in) == 0 &&
 		    write_report(txt, NULL, &in, NULL) == 0) {
 			m->minimized = true;
 			m->preemptions = mo.orig_preemptions;
@@ -341,7 +344,7 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 		.finding = fd, .sim = exec_sim(e),
 	};
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
-	char trace[4096], txt[4096], json[4096];
+	char trace[4096], txt[4096], json[4096], base[4096];
 	uint32_t ndec;
 	const uint8_t *d = sim_decisions(exec_sim(e), &ndec);
 	uint8_t *dec = malloc(ndec + 1);
@@ -373,7 +376,9 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	/* Claimed but not saved yet: if this process dies now, the
 	 * coordinator gives the signature back. */
 	ck_pr_store_64(&W->ws->saving_sig, sig);
+	snprintf(base, sizeof(base), "%s/findings/%s", cfg->dir, m.id);
 	if (report_trace_write(trace, &in) < 0 ||
+	    report_pictures_write(base, &in) < 0 ||
 	    write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr, "lockstep fuzz: cannot save finding %s under "

@@ -623,7 +623,8 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 	if (code != 2 && o->copy_to) {
 		char dir[4096], from[4096], to[4096];
 		static const char *const ext[] = { "trace", "txt", "json",
-			"min.trace", "min.txt", "meta" };
+			"perfetto.json", "html", "min.trace", "min.txt",
+			"min.perfetto.json", "min.html", "meta" };
 
 		snprintf(dir, sizeof(dir), "%s/findings", o->copy_to);
 		camp_mkdirs(dir);

@@ -58,7 +58,8 @@ static const char usage_text[] =
 	"                    LOCKSTEP_NO_POR=1)\n"
 	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
 	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
-	"  --out DIR         where traces go (default lockstep-out/)\n"
+	"  --out DIR         where traces and pictures go (default lockstep-out/;\n"
+	"                    replay: beside the trace)\n"
 	"  --json FILE       results as JSON\n"
 	"  --junit FILE      results as JUnit XML\n"
 	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"
@@ -299,7 +300,7 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_replay(int argc, char **argv)
 {
-	struct explore_opts o = { .out = "lockstep-out" };
+	struct explore_opts o = { 0 };	/* pictures beside the trace */
 	int first = parse_opts(argc, argv, &o);
 
 	if (first < 0)

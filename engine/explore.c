@@ -87,6 +87,27 @@ static void trace_path(const struct explore_opts *o, const struct scen *sc,
 		 scen_violation_names[kind]);
 }
 
+/*
+ * save_pictures -- internal: the finding's pictures beside its trace
+ * (TRACE without ".trace", then .perfetto.json and .html); a failure is
+ * said on stderr and changes nothing else.
+ */
+static void save_pictures(const char *trace, const struct report_in *in)
+{
+	char base[4096];
+	size_t l;
+	int err;
+
+	snprintf(base, sizeof(base), "%s", trace);
+	l = strlen(base);
+	if (l > 6 && !strcmp(base + l - 6, ".trace"))
+		base[l - 6] = 0;
+	err = report_pictures_write(base, in);
+	if (err)
+		fprintf(stderr, "lockstep: pictures of %s not saved: %s\n", trace,
+			strerror(-err));
+}
+
 static bool dfs_finished(const struct sim_strategy *st)
 {
 	struct sim_dfs_stats ds;
@@ -203,6 +224,8 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 			in.sched.execution = i;
 			trace_path(o, sc, fd->kind, path, sizeof(path));
 			werr = report_trace_write(path, &in);
+			if (!werr)
+				save_pictures(path, &in);
 			if (!o->quiet) {
 				report_text(stdout, &in);
 				if (werr)
@@ -423,6 +446,26 @@ void explore_replay_prior(struct exec *e, const struct scen *sc,
 	sim_strategy_destroy(st);
 }
 
+/* replay_pictures -- internal: a replayed finding's pictures, under --out
+ * when given, else beside the trace. */
+static void replay_pictures(const struct explore_opts *o, const char *trace,
+			    const struct report_in *in)
+{
+	char path[4096];
+	const char *name = strrchr(trace, '/');
+
+	if (!o->out) {
+		save_pictures(trace, in);
+		return;
+	}
+	if (mkdir(o->out, 0755) && errno != EEXIST) {
+		fprintf(stderr, "lockstep: --out %s: %s\n", o->out, strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o->out, name ? name + 1 : trace);
+	save_pictures(path, in);
+}
+
 int explore_replay(const struct explore_opts *o, const char *path)
 {
 	struct report_trace t;
@@ -476,6 +519,7 @@ int explore_replay(const struct explore_opts *o, const char *path)
 		if (r->find[f].kind != t.kind)
 			continue;
 		report_text(stdout, &in);
+		replay_pictures(o, path, &in);
 		code = 0;
 	}
 	if (code == 1)

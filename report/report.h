@@ -63,6 +63,27 @@ void report_json_finding(FILE *out, const struct report_in *in,
 void report_json_string(FILE *out, const char *s);
 void report_xml_escape(FILE *out, const char *s);	/* JUnit */
 
+/* ---- Pictures ------------------------------------------------------------ */
+
+/*
+ * report_perfetto -- the execution as Chrome trace-event JSON (the JSON
+ * Object Format that ui.perfetto.dev and chrome://tracing open): a track
+ * per scenario thread, a slice per operation with its lock holds and
+ * waits nested in it, an instant at each named point, flow arrows from a
+ * release to the waiter it hands the lock to and from a wake-up to the
+ * thread it wakes, and the finding as a marked instant with its text.
+ * Timestamps are the event log's sequence numbers (logical time, shown
+ * as microseconds), so the same schedule gives the same bytes.
+ */
+void report_perfetto(FILE *out, const struct report_in *in);
+/* report_html -- one self-contained HTML page (no script, nothing
+ * fetched): the column diagram of the text report, the operations the
+ * finding names highlighted, and the finding. */
+void report_html(FILE *out, const struct report_in *in);
+/* report_pictures_write -- BASE.perfetto.json and BASE.html, each
+ * written atomically.  0 or -errno. */
+int report_pictures_write(const char *base, const struct report_in *in);
+
 /* ---- Traces -------------------------------------------------------------- */
 
 struct report_trace {

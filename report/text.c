@@ -15,6 +15,7 @@
  *     * read.page_created
  */
 #include "report/report.h"
+#include "report/report_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,15 @@ const char *report_build(void)
 	return LOCKSTEP_VERSION;
 }
 
+/* report_result_text -- an operation's result as drawn (report_impl.h). */
+void report_result_text(int32_t res, char *buf, size_t len)
+{
+	if (res)
+		snprintf(buf, len, "= %d", res);
+	else
+		snprintf(buf, len, "= ok");
+}
+
 /* event_text -- internal: one event as its column shows it; "" to skip. */
 static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		       char *buf, size_t len, bool *skip_next)
@@ -45,10 +55,7 @@ static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		snprintf(buf, len, "%s", ev->what);
 		break;
 	case SIM_EV_OP_END:
-		if (ev->arg)
-			snprintf(buf, len, "= %d", ev->arg);
-		else
-			snprintf(buf, len, "= ok");
+		report_result_text(ev->arg, buf, len);
 		break;
 	case SIM_EV_POINT:
 		snprintf(buf, len, "  * %s", ev->what);
@@ -94,6 +101,20 @@ static void event_text(const struct sim_event *ev, const struct sim_event *next,
 	}
 }
 
+/* report_row -- the row event i makes (report_impl.h). */
+uint32_t report_row(const struct sim_event *ev, uint32_t n, uint32_t i,
+		    char *text, size_t len)
+{
+	uint32_t j = i + 1;
+	bool skip;
+
+	/* field accesses are not drawn: look past them */
+	while (j < n && ev[j].kind == SIM_EV_ACCESS)
+		j++;
+	event_text(&ev[i], j < n ? &ev[j] : NULL, text, len, &skip);
+	return skip ? j : i;
+}
+
 static void interleaving(FILE *out, const struct report_in *in)
 {
 	const struct scen *sc = in->sc;
@@ -120,20 +141,11 @@ static void interleaving(FILE *out, const struct report_in *in)
 	}
 	fputc('\n', out);
 	for (uint32_t i = 0; i < n; i++) {
-		bool skip;
+		uint32_t last = report_row(ev, n, i, text, sizeof(text));
 
-		uint32_t j = i + 1;
-
-		/* field accesses are not drawn: look past them */
-		while (j < n && ev[j].kind == SIM_EV_ACCESS)
-			j++;
-		event_text(&ev[i], j < n ? &ev[j] : NULL, text, sizeof(text),
-			   &skip);
-		if (skip)
-			i = j;
-		if (!text[0])
-			continue;
-		fprintf(out, "  %*s%s\n", w * ev[i].tid, "", text);
+		if (text[0])
+			fprintf(out, "  %*s%s\n", w * ev[i].tid, "", text);
+		i = last;
 	}
 }
 

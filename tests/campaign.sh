@@ -81,6 +81,18 @@ else
 	bad "fuzz (exit $rc, $missing expected violations missing, $dirty fixed scenarios not clean)"
 	tail -30 "$T/fuzz.txt"
 fi
+nopic=0
+for m in "$F"/findings/*.meta; do
+	[ -e "$m" ] || continue
+	b=${m%.meta}
+	[ -s "$b.perfetto.json" ] && [ -s "$b.html" ] || nopic=$((nopic + 1))
+	if [ -e "$b.min.trace" ]; then
+		[ -s "$b.min.perfetto.json" ] && [ -s "$b.min.html" ] || nopic=$((nopic + 1))
+	fi
+done
+[ "$(ls "$F"/findings/*.meta 2>/dev/null | wc -l)" -gt 0 ] && [ $nopic -eq 0 ] &&
+	ok "fuzz: every saved finding (and minimized one) has its pictures" ||
+	bad "fuzz: $nopic findings without a .perfetto.json and .html"
 [ $rc -eq 1 ] && echo "     (exit 1: a pre-fix scenario also showed violations its expect: does not list)" &&
 	grep -B1 'not expected' "$T/fuzz.txt" | head -10
 

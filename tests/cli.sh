@@ -35,6 +35,25 @@ else
 	bad "replay differs (exit $rc)"; diff "$T/run.txt" "$T/replay.txt" | head -20
 fi
 
+# Every finding has its pictures beside its trace, and replay draws the
+# same ones, byte for byte: beside the trace, or under --out.
+P=$T/o4/punch-hole-vs-read.stale-read
+if [ -s "$P.perfetto.json" ] && [ -s "$P.html" ]; then
+	cp "$P.perfetto.json" "$T/run.perfetto.json"; cp "$P.html" "$T/run.html"
+	rm -f "$P.perfetto.json" "$P.html"
+	"$BIN" replay "$P.trace" >/dev/null 2>&1
+	"$BIN" replay --out "$T/rp" "$P.trace" >/dev/null 2>&1
+	if cmp -s "$T/run.perfetto.json" "$P.perfetto.json" && cmp -s "$T/run.html" "$P.html" &&
+	   cmp -s "$T/run.perfetto.json" "$T/rp/punch-hole-vs-read.stale-read.perfetto.json" &&
+	   cmp -s "$T/run.html" "$T/rp/punch-hole-vs-read.stale-read.html"; then
+		ok "pictures beside the trace; replay draws the same bytes (beside it, and under --out)"
+	else
+		bad "replay's pictures differ from the run's"
+	fi
+else
+	bad "run saved no pictures beside $P.trace"
+fi
+
 # Two runs with one seed give the same JSON (and the same traces).
 for i in 1 2; do
 	rm -rf "$T/j"

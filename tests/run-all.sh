@@ -54,6 +54,9 @@ sh tests/layers.sh && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1
 
 sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
 
+echo "== a finding's HTML picture in headless Chromium (skipped without it)"
+sh tests/html.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
+
 echo "== campaigns: dfs, fuzz, crash, kill -9, shards, minimize, bisect"
 sh tests/campaign.sh "$BIN" "$out" bisect && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); fail=1; }
