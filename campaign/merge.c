@@ -19,8 +19,9 @@
  * Each scenario is judged against its expect: as `lockstep run` does: a
  * finding neither expected nor tolerated fails it, and so does an expected
  * violation that no execution found.  JUnit: a testcase per scenario, a
- * failure per unexpected finding and per missing expected violation; the
- * expected findings are listed in system-out.
+ * failure per unexpected finding (its body the text report) and per
+ * missing expected violation; the expected and tolerated findings are
+ * listed in system-out (report/junit.c writes the XML).
  */
 #include "campaign/fuzz.h"
 
@@ -56,6 +57,8 @@ struct summary {
 	uint64_t executions;
 	uint64_t pairs, preempt;
 	char shards[512];
+	double seconds;			/* the shards' campaign time, added up
+					 * from their timelines (JUnit) */
 	FILE *timeline;			/* JSON fragments, in memory */
 	char *tl_buf;
 	size_t tl_len;
@@ -201,6 +204,7 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 	const char *shard = strrchr(path, '.') + 1;
 	char line[256];
 	bool first = true;
+	double last = 0;
 
 	(void)arg;
 	if (!f)
@@ -219,6 +223,7 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 		if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64,
 			   &t, &e, &nf, &p, &q) != 5)
 			continue;
+		last = t;
 		fprintf(s->timeline, "%s{\"seconds\": %.1f, \"executions\""
 			": %" PRIu64 ", \"findings\": %u, \"pairs\": %"
 			PRIu64 ", \"preemption_pairs\": %" PRIu64 "}",
@@ -226,6 +231,7 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 		first = false;
 	}
 	fprintf(s->timeline, "]}");
+	s->seconds += last;
 	fclose(f);
 }
 
@@ -366,84 +372,129 @@ static void write_json(FILE *f, struct summary *s,
 	fprintf(f, "\n]}\n");
 }
 
-/* write_junit -- internal: a testcase per scenario, a failure per
- * unexpected finding.
+/* read_all -- internal: a file's text, malloc'd, or NULL. */
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = 0;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* write_junit -- internal: a testcase per scenario (report/junit.c), a
+ * failure per unexpected finding, its body the finding's text report
+ * (the race diagram and the finding, minimized when it was) and how to
+ * replay it, and one per expected violation not found; what was expected
+ * or tolerated in system-out.  A scenario's time is the campaign's time
+ * shared out by its executions: the workers run the scenarios in turn,
+ * so a scenario's own time is not measured.
  */
 static void write_junit(FILE *f, struct summary *s)
 {
-	int failures = 0;
-	char why[256];
+	int nf = s->nfind + SCEN_V__COUNT * s->nscen + 1;
+	struct report_junit_case *c = calloc((size_t)s->nscen + 1, sizeof(*c));
+	struct report_junit_failure *fail = calloc((size_t)nf, sizeof(*fail));
+	char (*msg)[256] = calloc((size_t)nf, sizeof(*msg));
+	char **body = calloc((size_t)nf, sizeof(*body));
+	char **out = calloc((size_t)s->nscen + 1, sizeof(*out));
+	int used = 0;
 
-	for (int i = 0; i < s->nscen; i++) {
-		struct sscen *sc = &s->scen[i];
-
-		for (int j = 0; j < s->nfind; j++)
-			failures += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
-				    !expected(sc, &s->find[j]);
-		failures += __builtin_popcount(sc->cs.expect & ~sc->found);
+	if (!c || !fail || !msg || !body || !out) {
+		fprintf(stderr, "lockstep: JUnit: out of memory\n");
+		goto done;
 	}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
-		   "<testsuite name=\"lockstep fuzz\" tests=\"%d\" failures=\"%d\">\n",
-		s->nscen, failures);
 	for (int i = 0; i < s->nscen; i++) {
 		struct sscen *sc = &s->scen[i];
 		uint32_t missing = sc->cs.expect & ~sc->found;
-		bool any_expected = false;
+		size_t len;
+		FILE *m = open_memstream(&out[i], &len);
 
-		judge(sc, why, sizeof(why));
-		fprintf(f, "  <testcase classname=\"lockstep.fuzz\" name=\"");
-		report_xml_escape(f, sc->cs.name);
-		fprintf(f, "\">\n");
+		c[i].classname = "lockstep.fuzz";
+		c[i].name = sc->cs.name;
+		c[i].seconds = s->executions ? s->seconds *
+			(double)sc->executions / (double)s->executions : 0;
+		c[i].fail = &fail[used];
 		for (int j = 0; j < s->nfind; j++) {
 			const struct sfind *fd = &s->find[j];
+			int k = kind_of(fd->m.kind);
 			char path[4096];
+			FILE *b;
+			size_t blen;
 
 			if (strcmp(fd->m.scenario, sc->cs.name))
 				continue;
 			if (expected(sc, fd)) {
-				any_expected = true;
+				if (m) {
+					fprintf(m, "%s %s: %s\n", k >= 0 &&
+						(sc->cs.expect & (1u << k)) ?
+						"expected" : "tolerated",
+						fd->m.kind, fd->m.what);
+				}
 				continue;
 			}
-			finding_file(path, sizeof(path), fd,
-				     fd->m.minimized ? "min.txt" : "txt");
-			fprintf(f, "    <failure type=\"");
-			report_xml_escape(f, fd->m.kind);
-			fprintf(f, "\" message=\"");
-			report_xml_escape(f, fd->m.kind);
-			fprintf(f, ": ");
-			report_xml_escape(f, fd->m.what);
-			fprintf(f, "\">report: ");
-			report_xml_escape(f, path);
-			finding_file(path, sizeof(path), fd,
-				     fd->m.minimized ? "min.trace" : "trace");
-			fprintf(f, "\nreplay: lockstep replay ");
-			report_xml_escape(f, path);
-			fprintf(f, "</failure>\n");
+			snprintf(msg[used], sizeof(msg[used]), "%s: %s",
+				 fd->m.kind, fd->m.what);
+			b = open_memstream(&body[used], &blen);
+			if (b) {
+				char *text;
+
+				finding_file(path, sizeof(path), fd,
+					     fd->m.minimized ? "min.txt" : "txt");
+				text = read_all(path);
+				if (text)
+					fprintf(b, "%s\n", text);
+				free(text);
+				fprintf(b, "report: %s\n", path);
+				finding_file(path, sizeof(path), fd,
+					     fd->m.minimized ? "min.trace" :
+							       "trace");
+				fprintf(b, "replay: lockstep replay %s\n", path);
+				fclose(b);
+			}
+			fail[used] = (struct report_junit_failure){ fd->m.kind,
+				msg[used], body[used] };
+			used++;
+			c[i].nfail++;
 		}
 		for (int k = 0; k < SCEN_V__COUNT; k++) {
 			if (!(missing & (1u << k)))
 				continue;
-			fprintf(f, "    <failure type=\"missing\" message=\"expected"
-				" %s, not found in %" PRIu64 " executions\"/>\n",
-				scen_violation_names[k], sc->executions);
+			snprintf(msg[used], sizeof(msg[used]), "expected %s, not "
+				 "found in %" PRIu64 " executions",
+				 scen_violation_names[k], sc->executions);
+			fail[used] = (struct report_junit_failure){ "missing",
+				msg[used], NULL };
+			used++;
+			c[i].nfail++;
 		}
-		if (any_expected) {
-			fprintf(f, "    <system-out>");
-			for (int j = 0; j < s->nfind; j++) {
-				const struct sfind *fd = &s->find[j];
-
-				if (strcmp(fd->m.scenario, sc->cs.name) ||
-				    !expected(sc, fd))
-					continue;
-				fprintf(f, "expected %s: ", fd->m.kind);
-				report_xml_escape(f, fd->m.what);
-				fprintf(f, "\n");
-			}
-			fprintf(f, "</system-out>\n");
-		}
-		fprintf(f, "  </testcase>\n");
+		if (m)
+			fclose(m);
+		c[i].out = out[i];
 	}
-	fprintf(f, "</testsuite>\n</testsuites>\n");
+	report_junit(f, "lockstep fuzz", s->seconds, c, s->nscen);
+done:
+	for (int i = 0; body && i < nf; i++)
+		free(body[i]);
+	for (int i = 0; out && i < s->nscen; i++)
+		free(out[i]);
+	free(out);
+	free(body);
+	free(msg);
+	free(fail);
+	free(c);
 }
 
 /* write_text -- internal: the table and the findings, for people. */

@@ -41,6 +41,10 @@ struct outcome {
 	char dfs[256];				/* dfs: how the search ended */
 	char *json;				/* findings, as a JSON array body */
 	size_t json_len;
+	/* JUnit (--junit): each kind's first finding, its text report and
+	 * trace, and its 'what' */
+	char *junit_body[SCEN_V__COUNT];
+	char junit_what[SCEN_V__COUNT][192];
 	double seconds;
 };
 
@@ -158,6 +162,26 @@ static void dfs_result(const struct sim_strategy *st, struct outcome *oc,
 			     extra);
 }
 
+/* junit_keep -- internal: a finding's text report and trace, for the
+ * body of its JUnit failure. */
+static void junit_keep(struct outcome *oc, const struct report_in *in,
+		       const char *trace)
+{
+	enum scen_violation k = in->finding->kind;
+	size_t len;
+	FILE *m = open_memstream(&oc->junit_body[k], &len);
+
+	snprintf(oc->junit_what[k], sizeof(oc->junit_what[k]), "%s",
+		 in->finding->what);
+	if (!m)
+		return;
+	report_text(m, in);
+	if (trace)
+		fprintf(m, "\ntrace: %s\nreplay: lockstep replay %s\n", trace,
+			trace);
+	fclose(m);
+}
+
 /* run_one -- internal: explore one loaded scenario. */
 static int run_one(const struct explore_opts *o, const struct scen *sc,
 		   struct outcome *oc)
@@ -235,6 +259,8 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 					printf("  trace: %s (lockstep replay %s)\n\n",
 					       path, path);
 			}
+			if (o->junit)
+				junit_keep(oc, &in, werr ? NULL : path);
 			if (ftell(json) > 0)
 				fputs(", ", json);
 			report_json_finding(json, &in, werr ? NULL : path);
@@ -300,34 +326,81 @@ static void write_json(const char *path, struct outcome *oc, int n)
 	fclose(f);
 }
 
+/* write_junit -- internal: a testcase per scenario (report/junit.c): a
+ * failure per kind found and not allowed, with its report, and per kind
+ * expected and not found; what was expected or tolerated in system-out. */
 static void write_junit(const char *path, struct outcome *oc, int n)
 {
 	FILE *f = fopen(path, "w");
-	int failures = 0;
+	struct report_junit_case *c = calloc((size_t)n + 1, sizeof(*c));
+	struct report_junit_failure (*fail)[SCEN_V__COUNT + 1] =
+		calloc((size_t)n + 1, sizeof(*fail));
+	char (*msg)[SCEN_V__COUNT][256] = calloc((size_t)n + 1, sizeof(*msg));
+	char **out = calloc((size_t)n + 1, sizeof(*out));
+	double seconds = 0;
 
-	if (!f) {
+	if (!f || !c || !fail || !msg || !out) {
 		fprintf(stderr, "lockstep: --junit %s: %s\n", path, strerror(errno));
-		return;
+		goto done;
 	}
-	for (int i = 0; i < n; i++)
-		failures += !oc[i].pass;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<testsuites>\n<testsuite name=\"lockstep\" tests=\"%d\" "
-		   "failures=\"%d\">\n", n, failures);
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "  <testcase classname=\"lockstep\" name=\"");
-		report_xml_escape(f, oc[i].sc->name);
-		fprintf(f, "\"");
-		if (oc[i].pass) {
-			fprintf(f, "/>\n");
-			continue;
+		const struct scen *sc = oc[i].sc;
+		size_t len;
+		FILE *m = open_memstream(&out[i], &len);
+
+		c[i].classname = "lockstep";
+		c[i].name = sc->name;
+		c[i].seconds = oc[i].seconds;
+		c[i].fail = fail[i];
+		seconds += oc[i].seconds;
+		for (int k = 0; k < SCEN_V__COUNT; k++) {
+			const char *kind = scen_violation_names[k];
+			struct report_junit_failure *x = &fail[i][c[i].nfail];
+			bool found = oc[i].found & (1u << k);
+
+			if (found && (sc->expect | sc->tolerate) & (1u << k)) {
+				if (m)
+					fprintf(m, "%s %s: %s\n",
+						sc->expect & (1u << k) ?
+						"expected" : "tolerated", kind,
+						oc[i].junit_what[k]);
+			} else if (found) {
+				snprintf(msg[i][k], sizeof(msg[i][k]), "%s: %s",
+					 kind, oc[i].junit_what[k]);
+				*x = (struct report_junit_failure){ kind,
+					msg[i][k], oc[i].junit_body[k] };
+				c[i].nfail++;
+			} else if (sc->expect & (1u << k)) {
+				snprintf(msg[i][k], sizeof(msg[i][k]), "expected "
+					 "%s, not found in %llu schedules", kind,
+					 (unsigned long long)oc[i].schedules_run);
+				*x = (struct report_junit_failure){ "missing",
+					msg[i][k], NULL };
+				c[i].nfail++;
+			}
 		}
-		fprintf(f, ">\n    <failure message=\"");
-		report_xml_escape(f, oc[i].why);
-		fprintf(f, "\"/>\n  </testcase>\n");
+		if (!oc[i].pass && !c[i].nfail) {
+			fail[i][0] = (struct report_junit_failure){ "lockstep",
+				oc[i].why, NULL };
+			c[i].nfail = 1;
+		}
+		if (m) {
+			if (oc[i].dfs[0])
+				fprintf(m, "%s\n", oc[i].dfs);
+			fclose(m);
+		}
+		c[i].out = out[i];
 	}
-	fprintf(f, "</testsuite>\n</testsuites>\n");
-	fclose(f);
+	report_junit(f, "lockstep", seconds, c, n);
+done:
+	if (f)
+		fclose(f);
+	for (int i = 0; out && i < n; i++)
+		free(out[i]);
+	free(out);
+	free(msg);
+	free(fail);
+	free(c);
 }
 
 int explore_files(const struct explore_opts *o, int n, char **files)
@@ -416,8 +489,11 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 			write_junit(o->junit, oc, n);
 		code = failed ? 1 : 0;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(oc[i].json);
+		for (int k = 0; k < SCEN_V__COUNT; k++)
+			free(oc[i].junit_body[k]);
+	}
 	for (int i = 0; i < nloaded; i++)
 		scen_free(sc[i]);
 	free(sc);

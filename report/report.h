@@ -63,6 +63,29 @@ void report_json_finding(FILE *out, const struct report_in *in,
 void report_json_string(FILE *out, const char *s);
 void report_xml_escape(FILE *out, const char *s);	/* JUnit */
 
+/* ---- JUnit (report/junit.c) ---------------------------------------------- */
+
+struct report_junit_failure {
+	const char *type;		/* a violation kind, or "missing" */
+	const char *message;		/* one line */
+	const char *body;		/* the text report and how to replay
+					 * it, or NULL */
+};
+
+struct report_junit_case {
+	const char *classname, *name;
+	double seconds;			/* wall-clock: shown, never decided on */
+	int nfail;
+	const struct report_junit_failure *fail;
+	const char *out;		/* system-out ("expected KIND: ...",
+					 * "tolerated KIND: ..."), or NULL */
+};
+
+/* report_junit -- the XML of one suite of n cases; time= attributes from
+ * 'seconds' and each case's. */
+void report_junit(FILE *f, const char *suite, double seconds,
+		  const struct report_junit_case *c, int n);
+
 /* ---- Pictures ------------------------------------------------------------ */
 
 /*

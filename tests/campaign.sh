@@ -81,6 +81,26 @@ else
 	bad "fuzz (exit $rc, $missing expected violations missing, $dirty fixed scenarios not clean)"
 	tail -30 "$T/fuzz.txt"
 fi
+# JUnit: times on every case and on the suite (never compared), what was
+# allowed in system-out as expected or tolerated, by the scenario's lists.
+badtol=0
+for s in dax-switch-vs-mmap read-into-mapping-lock-over-copy; do
+	tol=$(sed -n 's/^  tolerate: \[\(.*\)\]/\1/p' scenarios/$s.yaml | tr -d ' ' | tr , ' ')
+	sed -n "/<testcase [^>]*name=\"$s\"/,/<\/testcase>/p" "$T/fuzz.xml" > "$T/case.xml"
+	for k in $tol; do
+		grep -q "expected $k: " "$T/case.xml" && badtol=$((badtol + 1))
+	done
+done
+"$BIN" fuzz tests/scenarios/dfs/dfs-mmap-truncate.yaml --schedules 20 --time 60s \
+	--jobs 1 --out "$T/tol" >/dev/null 2>&1
+grep -q '<system-out>tolerated op-result: ' "$T/tol/junit.xml" || badtol=$((badtol + 1))
+if [ "$(grep -c '<testcase [^>]* time="[0-9.]*"' "$T/fuzz.xml")" -eq "$nscen" ] &&
+   grep -q '<testsuite name="lockstep fuzz" tests="[0-9]*" failures="[0-9]*" time="[0-9.]*">' "$T/fuzz.xml" &&
+   grep -q '<system-out>expected ' "$T/fuzz.xml" && [ $badtol -eq 0 ]; then
+	ok "fuzz JUnit: time on every case and the suite, tolerated kinds not called expected"
+else
+	bad "fuzz JUnit: times missing or a tolerated kind called expected ($badtol)"
+fi
 nopic=0
 for m in "$F"/findings/*.meta; do
 	[ -e "$m" ] || continue

@@ -54,6 +54,23 @@ else
 	bad "run saved no pictures beside $P.trace"
 fi
 
+# JUnit a CI page can show: the failure's body is the text report (the
+# race diagram and the finding), every case and suite has a time, and a
+# tolerated kind is called tolerated.  (The times are never compared.)
+"$BIN" run -q --out "$T/ju" --junit "$T/ju.xml" "$T/noexpect.yaml" \
+	tests/scenarios/dfs/dfs-mmap-truncate.yaml >/dev/null 2>&1
+if grep -q '<failure type="stale-read" message="stale-read: read(a, 4096, 4096) by reader">== punch-hole-vs-read: stale-read ==' "$T/ju.xml" &&
+   grep -q '^  reader  *puncher$' "$T/ju.xml" &&
+   grep -q '^replay: lockstep replay .*punch-hole-vs-read.stale-read.trace$' "$T/ju.xml" &&
+   grep -q '<testsuite name="lockstep" tests="2" failures="1" time="[0-9.]*">' "$T/ju.xml" &&
+   [ "$(grep -c '<testcase [^>]* time="[0-9.]*"' "$T/ju.xml")" -eq 2 ] &&
+   grep -q '<system-out>tolerated op-result: ' "$T/ju.xml" &&
+   ! grep -q 'expected op-result' "$T/ju.xml"; then
+	ok "JUnit: the failure's body is the report, times on cases and suite, tolerated called tolerated"
+else
+	bad "JUnit lacks the report body, the times or 'tolerated'"; head -20 "$T/ju.xml"
+fi
+
 # Two runs with one seed give the same JSON (and the same traces).
 for i in 1 2; do
 	rm -rf "$T/j"
