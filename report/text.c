@@ -35,7 +35,11 @@ const char *report_build(void)
 /* report_result_text -- an operation's result as drawn (report_impl.h). */
 void report_result_text(int32_t res, char *buf, size_t len)
 {
-	if (res)
+	const char *name = res < 0 ? scen_errno_name(-res) : NULL;
+
+	if (name)
+		snprintf(buf, len, "= -%s", name);
+	else if (res)
 		snprintf(buf, len, "= %d", res);
 	else
 		snprintf(buf, len, "= ok");

@@ -125,6 +125,9 @@ struct scen_op {
 	int may_fail[SCEN_MAX_MAY_FAIL];	/* errno values */
 };
 
+/* scen_errno_name -- the name of a positive errno value ("EFAULT"), or
+ * NULL when the scenario format has none. */
+const char *scen_errno_name(int err);
 /* scen_op_may_fail -- whether err (a positive errno) is in op's may_fail */
 static inline bool scen_op_may_fail(const struct scen_op *op, int err)
 {

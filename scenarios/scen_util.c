@@ -96,6 +96,16 @@ int scen_errno_value(const char *name)
 	return 0;
 }
 
+/* scen_errno_name -- "EFAULT" for EFAULT, or NULL for a value the format
+ * has no name for (the first name of two for one value: EAGAIN). */
+const char *scen_errno_name(int err)
+{
+	for (int i = 0; i < NERRNO; i++)
+		if (errno_values[i] == err)
+			return scen_errno_names[i];
+	return NULL;
+}
+
 /*
  * osa_distance -- (internal) edit distance counting an adjacent
  * transposition as one edit ("raed" -> "read" is 1), capped: words longer

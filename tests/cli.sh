@@ -71,6 +71,11 @@ else
 	bad "JUnit lacks the report body, the times or 'tolerated'"; head -20 "$T/ju.xml"
 fi
 
+# The diagram names an operation's error as the finding does.
+"$BIN" run --out "$T/en" tests/scenarios/dfs/dfs-mmap-truncate.yaml > "$T/en.txt" 2>&1
+grep -q '^  = -EFAULT$' "$T/en.txt" && ! grep -q '^ *= -14$' "$T/en.txt" &&
+	ok "the diagram says = -EFAULT, not = -14" || bad "the diagram's result is not an errno name"
+
 # Two runs with one seed give the same JSON (and the same traces).
 for i in 1 2; do
 	rm -rf "$T/j"
