@@ -24,9 +24,20 @@ else
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# The build's identity: git describe, and a hash of the sources that decide
+# how an execution runs (which decisions a trace's schedule takes, what the
+# checkers and oracles find).  Any edit to them changes the hash, committed or
+# not, so replay can tell that a trace comes from another build.  Not in
+# it: report/ (how findings are printed), gen/, campaign/ and cli/ (which
+# executions run, not what they do), tests, docs.  `make source-hash` prints
+# it, `make source-hash-inputs` the files it covers.
+SOURCE_DIRS  := pmem sim checkers core scenarios oracle engine
+SOURCE_FILES := $(sort $(wildcard $(foreach d,$(SOURCE_DIRS),$(d)/*.c $(d)/*.h)))
+SOURCE_HASH  := $(shell sha256sum $(SOURCE_FILES) | sha256sum | cut -c1-12)
+VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown) sources $(SOURCE_HASH)
 
-.PHONY: all check demo bench soak deps format format-check clean unit scenarios FORCE
+.PHONY: all check demo bench soak deps format format-check clean unit scenarios FORCE \
+	source-hash source-hash-inputs
 
 ifeq ($(DEPS_OK),yes)
 
@@ -116,6 +127,12 @@ all check demo bench soak unit: deps
 endif
 
 endif
+
+source-hash:
+	@echo '$(SOURCE_HASH)'
+
+source-hash-inputs:
+	@for f in $(SOURCE_FILES); do echo $$f; done
 
 # deps: install what pkg-config cannot find (Debian/Ubuntu: apt-get).
 deps:

@@ -311,8 +311,14 @@ static int setup(const struct fopts *o, int n, char **paths,
 			fprintf(stderr, "lockstep fuzz: %s: %s\n", sc->path, err);
 			code = 2;
 		}
+		if (strlen(sc->path) >= sizeof(cs->path)) {
+			fprintf(stderr, "lockstep fuzz: %s: path too long for a "
+				"campaign (at most %zu bytes)\n", sc->path,
+				sizeof(cs->path) - 1);
+			code = 2;
+		}
 		snprintf(cs->name, sizeof(cs->name), "%s", sc->name);
-		snprintf(cs->path, sizeof(cs->path), "%s", sc->path);
+		snprintf(cs->path, sizeof(cs->path), "%.255s", sc->path);
 		cs->hash = sc->hash;
 		cs->expect = sc->expect;
 		cs->tolerate = sc->tolerate;

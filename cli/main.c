@@ -72,6 +72,78 @@ static const char usage_text[] =
 	"\n"
 	"exit: 0 outcome as expected, 1 not, 2 bad input, 3 internal error\n";
 
+static const char run_help[] =
+	"usage: lockstep run [OPTIONS] FILE...\n"
+	"\n"
+	"Explore each scenario's schedules with its explore: settings (the\n"
+	"flags override them), print a report of the first finding of each\n"
+	"kind and save its trace under --out, and judge the outcome against\n"
+	"expect: (PASS or FAIL per scenario).\n"
+	"\n"
+	"options:\n"
+	"  --seed N          seed of the strategy (default: the scenario's)\n"
+	"  --schedules N     executions to explore (default: the scenario's)\n"
+	"  --strategy S      pct, random or dfs (systematic: every schedule\n"
+	"                    within --depth preemptions, partial-order reduced)\n"
+	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
+	"                    the largest dfs preemption bound (0 allowed)\n"
+	"  --no-por          dfs without partial-order reduction (also\n"
+	"                    LOCKSTEP_NO_POR=1)\n"
+	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
+	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
+	"  --out DIR         where traces go (default lockstep-out/)\n"
+	"  --json FILE       results as JSON\n"
+	"  --junit FILE      results as JUnit XML\n"
+	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"
+	"                    pool file lockstep made (or makes), devdax:DEVICE\n"
+	"                    (default $LOCKSTEP_POOL, else /dev/shm, else $TMPDIR)\n"
+	"  --summary         a table of the outcomes at the end\n"
+	"  -q, --quiet       no reports, only outcomes\n"
+	"  -v, --verbose     progress and timing on stderr\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"exit: 0 every outcome as expected, 1 not, 2 bad input, 3 internal error\n";
+
+static const char replay_help[] =
+	"usage: lockstep replay [OPTIONS] TRACE\n"
+	"\n"
+	"Run a recorded schedule again and print the same report.  A trace\n"
+	"carries its scenario's text, so it replays from any directory; a\n"
+	"trace from another build (lockstep --version) is replayed while its\n"
+	"decisions fit, and where they stop fitting the replay says which\n"
+	"decision, where each thread stands, and draws the execution up to\n"
+	"there.\n"
+	"\n"
+	"options:\n"
+	"  --scenario FILE   replay against FILE (an edited scenario) instead\n"
+	"                    of the trace's own copy\n"
+	"  --json FILE       the outcome as JSON (reproduced, the findings)\n"
+	"  --pool PATH       the pmem pool (as for run)\n"
+	"  --no-por          a dfs trace's prior executions without reduction\n"
+	"  -q, --quiet       no report, only the outcome on stderr\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"exit: 0 reproduced, 1 not reproduced, 2 bad trace or a trace that no\n"
+	"longer fits, 3 internal error\n";
+
+static const char lint_help[] =
+	"usage: lockstep lint [OPTIONS] FILE...\n"
+	"\n"
+	"Validate scenarios without running them: every error as\n"
+	"FILE:LINE:COL: error: MESSAGE.\n"
+	"\n"
+	"options:\n"
+	"  -q, --quiet       no 'ok' lines, only errors\n"
+	"  -h, --help        this text\n"
+	"\n"
+	"exit: 0 every file valid, 2 an error in one\n";
+
+static const char list_help[] =
+	"usage: lockstep list\n"
+	"\n"
+	"Print the operations and their named points, the fixes and the\n"
+	"kernel presets, as text (no options).\n";
+
 static int usage(FILE *out, int code)
 {
 	fputs(usage_text, out);
@@ -80,7 +152,7 @@ static int usage(FILE *out, int code)
 
 enum { OPT_SEED = 256, OPT_SCHEDULES, OPT_STRATEGY, OPT_DEPTH, OPT_FIXES,
        OPT_KERNEL, OPT_OUT, OPT_JSON, OPT_JUNIT, OPT_POOL, OPT_SUMMARY,
-       OPT_VERSION, OPT_NO_POR };
+       OPT_VERSION, OPT_NO_POR, OPT_SCENARIO };
 
 static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -95,6 +167,7 @@ static const struct option long_opts[] = {
 	{ "pool", required_argument, NULL, OPT_POOL },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "no-por", no_argument, NULL, OPT_NO_POR },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -116,9 +189,22 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
 	return 0;
 }
 
-/* parse_opts -- the common flags; returns the index of the first operand,
- * or -1 (message printed) on a usage error, -2 for --help/--version. */
-static int parse_opts(int argc, char **argv, struct explore_opts *o)
+/* The flags each command takes (a bit per option, by its enum value);
+ * any other is refused, so that no flag is accepted and ignored. */
+#define OB(x) (1ull << ((x) - OPT_SEED))
+#define OB_Q (1ull << 40)
+#define OB_V (1ull << 41)
+static const uint64_t run_flags = ~(OB(OPT_SCENARIO));
+static const uint64_t replay_flags = OB(OPT_SCENARIO) | OB(OPT_JSON) |
+				     OB(OPT_POOL) | OB(OPT_NO_POR) | OB_Q |
+				     OB(OPT_VERSION);
+static const uint64_t lint_flags = OB_Q | OB(OPT_VERSION);
+
+/* parse_opts -- the flags of 'cmd' (allowed: a mask of OB bits); returns
+ * the index of the first operand, or -1 (message printed) on a usage error,
+ * -2 for --help/--version. */
+static int parse_opts(int argc, char **argv, struct explore_opts *o,
+		      const char *cmd, uint64_t allowed, const char *help)
 {
 	int c;
 	uint64_t v;
@@ -126,6 +212,15 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qvh", long_opts, NULL)) != -1) {
+		uint64_t bit = c == 'q' ? OB_Q : c == 'v' ? OB_V :
+			       c >= OPT_SEED && c != '?' ? OB(c) : 0;
+
+		if (bit && !(allowed & bit)) {
+			fprintf(stderr, "lockstep %s: %s does not apply to %s "
+				"(lockstep %s --help)\n", cmd, argv[optind - 1],
+				cmd, cmd);
+			return -1;
+		}
 		switch (c) {
 		case OPT_SEED:
 			if (parse_u64("--seed", optarg, &o->seed))
@@ -190,6 +285,9 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 		case OPT_NO_POR:
 			o->no_por = true;
 			break;
+		case OPT_SCENARIO:
+			o->scenario = optarg;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -197,14 +295,15 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o)
 			o->verbose = true;
 			break;
 		case 'h':
-			usage(stdout, 0);
+			fputs(help, stdout);
 			return -2;
 		case OPT_VERSION:
 			printf("lockstep %s\n", LOCKSTEP_VERSION);
 			return -2;
 		default:
-			fprintf(stderr, "lockstep: unknown option '%s' "
-				"(lockstep --help)\n", argv[optind - 1]);
+			fprintf(stderr, "lockstep %s: unknown option '%s' "
+				"(lockstep %s --help)\n", cmd, argv[optind - 1],
+				cmd);
 			return -1;
 		}
 	}
@@ -220,7 +319,8 @@ static void print_scen_error(const struct scen_error *err)
 static int cmd_lint(int argc, char **argv)
 {
 	struct explore_opts o = { 0 };
-	int first = parse_opts(argc, argv, &o), bad = 0;
+	int first = parse_opts(argc, argv, &o, "lint", lint_flags, lint_help),
+	    bad = 0;
 
 	if (first < 0)
 		return first == -2 ? 0 : 2;
@@ -251,8 +351,17 @@ static int cmd_lint(int argc, char **argv)
 	return bad ? 2 : 0;
 }
 
-static int cmd_list(void)
+static int cmd_list(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(list_help, stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "lockstep list: takes no options or operands, "
+			"got '%s' (lockstep list --help)\n", argv[1]);
+		return 2;
+	}
 	printf("operations and their named points:\n");
 	for (int k = 0; k < SCEN_OP__COUNT; k++) {
 		size_t l = strlen(scen_ops[k].name);
@@ -287,7 +396,7 @@ static int cmd_list(void)
 static int cmd_run(int argc, char **argv)
 {
 	struct explore_opts o = { .out = "lockstep-out" };
-	int first = parse_opts(argc, argv, &o);
+	int first = parse_opts(argc, argv, &o, "run", run_flags, run_help);
 
 	if (first < 0)
 		return first == -2 ? 0 : 2;
@@ -301,7 +410,8 @@ static int cmd_run(int argc, char **argv)
 static int cmd_replay(int argc, char **argv)
 {
 	struct explore_opts o = { 0 };	/* pictures beside the trace */
-	int first = parse_opts(argc, argv, &o);
+	int first = parse_opts(argc, argv, &o, "replay", replay_flags,
+			       replay_help);
 
 	if (first < 0)
 		return first == -2 ? 0 : 2;
@@ -332,7 +442,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "lint"))
 		return cmd_lint(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
-		return cmd_list();
+		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fuzz"))
 		return fuzz_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "minimize"))

@@ -156,7 +156,12 @@ struct scen *exec_trace_load(const char *cmd, const char *path,
 		fprintf(stderr, "lockstep %s: %s\n", cmd, err);
 		return NULL;
 	}
-	sc = scen_load(t->scenario, &exec_vocab, &serr);
+	/* the trace's own copy of the scenario; older traces name a path */
+	if (t->text)
+		sc = scen_load_text(t->scenario, t->text, t->text_len,
+				    &exec_vocab, &serr);
+	else
+		sc = scen_load(t->scenario, &exec_vocab, &serr);
 	if (!sc) {
 		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file,
 			serr.pos.line, serr.pos.col, serr.msg);

@@ -542,6 +542,129 @@ static void replay_pictures(const struct explore_opts *o, const char *trace,
 	save_pictures(path, in);
 }
 
+/* thread_where -- internal: where thread t stood when the last execution
+ * stopped, from its event log (the threads themselves are unwound by
+ * then): its operation and its last drawn step. */
+static void thread_where(struct exec *e, const struct scen *sc, int t,
+			 char *buf, size_t len)
+{
+	uint32_t n;
+	const struct sim_event *ev = sim_events(exec_sim(e), &n);
+	const struct sim_event *last = NULL, *op = NULL;
+	int ended = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (ev[i].tid != t || ev[i].kind == SIM_EV_ACCESS)
+			continue;
+		last = &ev[i];
+		if (ev[i].kind == SIM_EV_OP_BEGIN)
+			op = &ev[i];
+		else if (ev[i].kind == SIM_EV_OP_END)
+			ended++, op = NULL;
+	}
+	if (!last)
+		snprintf(buf, len, "%s: not started", sc->threads[t].name);
+	else if (!op && ended >= sc->threads[t].nops)
+		snprintf(buf, len, "%s: had finished its %d operation%s",
+			 sc->threads[t].name, ended, ended == 1 ? "" : "s");
+	else if (!op)
+		snprintf(buf, len, "%s: between operations %d and %d",
+			 sc->threads[t].name, ended, ended + 1);
+	else if (last == op)
+		snprintf(buf, len, "%s: at the start of %s (operation %d)",
+			 sc->threads[t].name, op->what, ended + 1);
+	else if (last->kind == SIM_EV_POINT)
+		snprintf(buf, len, "%s: in %s (operation %d), at point %s "
+			 "(%s)", sc->threads[t].name, op->what, ended + 1,
+			 last->what, last->fn ? last->fn : "?");
+	else
+		snprintf(buf, len, "%s: in %s (operation %d), last step in %s "
+			 "on %s", sc->threads[t].name, op->what, ended + 1,
+			 last->fn ? last->fn : "?", last->what ? last->what :
+			 "?");
+}
+
+/* replay_diverged -- internal: where a replay stopped fitting, and the
+ * execution up to there. */
+static void replay_diverged(struct exec *e, const struct scen *sc,
+			    const struct report_trace *t, bool quiet)
+{
+	uint32_t taken;
+	char where[512];
+
+	(void)sim_decisions(exec_sim(e), &taken);
+	if (taken < t->ndec) {
+		int want = t->dec[taken];
+
+		fprintf(stderr, "lockstep replay: the trace no longer fits: "
+			"decision %u of %u runs %s next, which cannot run "
+			"here\n", taken, t->ndec, want < sc->nthreads ?
+			sc->threads[want].name : "a thread the scenario "
+			"does not have");
+	} else {
+		fprintf(stderr, "lockstep replay: the trace no longer fits: "
+			"its %u decisions are spent and the execution has a "
+			"choice to make\n", t->ndec);
+	}
+	fprintf(stderr, "  where the threads were:\n");
+	for (int i = 0; i < sc->nthreads; i++) {
+		thread_where(e, sc, i, where, sizeof(where));
+		fprintf(stderr, "    %s\n", where);
+	}
+	if (quiet)
+		return;
+	printf("== %s: replay stopped at decision %u ==\n", sc->name, taken);
+	report_interleaving(stdout, sc, exec_sim(e));
+	printf("\n");
+}
+
+/* replay_json -- internal: replay --json: the trace, whether it was
+ * reproduced, and the findings of the replayed execution. */
+static int replay_json(const char *file, const char *trace, const char *why,
+		       int code, struct exec *e, const struct scen *sc,
+		       const struct report_trace *t,
+		       const struct exec_result *r)
+{
+	FILE *f = fopen(file, "w");
+
+	if (!f) {
+		fprintf(stderr, "lockstep replay: --json %s: %s\n", file,
+			strerror(errno));
+		return 3;
+	}
+	fprintf(f, "{\"lockstep\": 1, \"build\": ");
+	report_json_string(f, report_build());
+	fprintf(f, ", \"trace\": ");
+	report_json_string(f, trace);
+	fprintf(f, ", \"trace_build\": ");
+	report_json_string(f, t->build);
+	fprintf(f, ", \"scenario\": ");
+	report_json_string(f, sc->name);
+	fprintf(f, ", \"violation\": ");
+	report_json_string(f, scen_violation_names[t->kind]);
+	fprintf(f, ", \"reproduced\": %s, \"why\": ", code == 0 ? "true" :
+		"false");
+	report_json_string(f, why);
+	fprintf(f, ", \"findings\": [");
+	for (int i = 0; r && i < r->nfind; i++) {
+		struct report_in in = {
+			.sc = sc, .fixes = t->fixes, .sched = t->sched,
+			.finding = &r->find[i], .sim = exec_sim(e),
+		};
+
+		if (i)
+			fputs(", ", f);
+		report_json_finding(f, &in, trace);
+	}
+	fprintf(f, "]}\n");
+	if (fclose(f)) {
+		fprintf(stderr, "lockstep replay: --json %s: %s\n", file,
+			strerror(errno));
+		return 3;
+	}
+	return code;
+}
+
 int explore_replay(const struct explore_opts *o, const char *path)
 {
 	struct report_trace t;
@@ -550,24 +673,48 @@ int explore_replay(const struct explore_opts *o, const char *path)
 	struct exec *e;
 	struct sim_strategy *st;
 	const struct exec_result *r;
-	char err[512];
+	char err[512], why[256] = "";
 	int code = 1;
 
-	sc = exec_trace_load("replay", path, &t);
-	if (!sc)
-		return 2;
-	if (sc->hash != t.hash) {
+	if (o->scenario) {
+		/* deliberately against another (an edited) scenario */
+		struct scen_error serr;
+
+		if (report_trace_read(path, &t, err, sizeof(err)) < 0) {
+			fprintf(stderr, "lockstep replay: %s\n", err);
+			return 2;
+		}
+		sc = scen_load(o->scenario, &exec_vocab, &serr);
+		if (!sc) {
+			fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file,
+				serr.pos.line, serr.pos.col, serr.msg);
+			report_trace_free(&t);
+			return 2;
+		}
+		if (sc->hash != t.hash)
+			fprintf(stderr, "lockstep replay: note: %s is not the "
+				"scenario the trace was recorded with (hash "
+				"%016llx, trace has %016llx)\n", o->scenario,
+				(unsigned long long)sc->hash,
+				(unsigned long long)t.hash);
+	} else {
+		sc = exec_trace_load("replay", path, &t);
+		if (!sc)
+			return 2;
+	}
+	if (!o->scenario && sc->hash != t.hash) {
 		fprintf(stderr, "lockstep replay: %s changed since the trace was "
 			"recorded (hash %016llx, trace has %016llx): run the "
-			"scenario again\n", t.scenario,
+			"scenario again, or replay against it deliberately "
+			"with --scenario\n", t.scenario,
 			(unsigned long long)sc->hash, (unsigned long long)t.hash);
 		scen_free(sc);
 		report_trace_free(&t);
 		return 2;
 	}
-	if (strcmp(t.build, report_build()))
+	if (!report_build_same(t.build))
 		fprintf(stderr, "lockstep replay: warning: trace recorded by build "
-			"%s, this is %s; replaying while the decisions fit\n",
+			"'%s', this is '%s'; replaying while the decisions fit\n",
 			t.build, report_build());
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
 	if (!e) {
@@ -582,8 +729,8 @@ int explore_replay(const struct explore_opts *o, const char *path)
 	st = sim_strategy_replay(t.dec, t.ndec);
 	r = exec_run(e, st, t.sched.execution);
 	if (r->abort == SIM_ABORT_REPLAY) {
-		fprintf(stderr, "lockstep replay: the trace no longer fits the "
-			"core: %s\n", sim_abort_reason(exec_sim(e)));
+		replay_diverged(e, sc, &t, o->quiet);
+		snprintf(why, sizeof(why), "the trace no longer fits");
 		code = 2;
 	}
 	for (int f = 0; code == 1 && f < r->nfind; f++) {
@@ -594,16 +741,37 @@ int explore_replay(const struct explore_opts *o, const char *path)
 
 		if (r->find[f].kind != t.kind)
 			continue;
-		report_text(stdout, &in);
+		if (!o->quiet)
+			report_text(stdout, &in);
 		replay_pictures(o, path, &in);
+		snprintf(why, sizeof(why), "%s reproduced",
+			 scen_violation_names[t.kind]);
 		code = 0;
 	}
-	if (code == 1)
-		fprintf(stderr, "lockstep replay: %s not reproduced\n",
-			scen_violation_names[t.kind]);
-	else if (code == 0 && !sim_strategy_replay_exact(st))
+	if (code == 1) {
+		char found[256];
+		uint32_t kinds = 0;
+
+		for (int f = 0; f < r->nfind; f++)
+			kinds |= 1u << r->find[f].kind;
+		scen_violations_format(kinds, found, sizeof(found));
+		snprintf(why, sizeof(why), "%s not reproduced",
+			 scen_violation_names[t.kind]);
+		fprintf(stderr, "lockstep replay: %s not reproduced: every "
+			"decision fit, and the execution found %s\n",
+			scen_violation_names[t.kind], kinds ? found : "nothing");
+		if (!o->quiet) {
+			printf("== %s: replay of a %s trace, not reproduced "
+			       "==\n", sc->name, scen_violation_names[t.kind]);
+			report_interleaving(stdout, sc, exec_sim(e));
+			printf("\n");
+		}
+	} else if (code == 0 && !sim_strategy_replay_exact(st)) {
 		fprintf(stderr, "lockstep replay: warning: not every recorded "
 			"decision was used\n");
+	}
+	if (o->json)
+		code = replay_json(o->json, path, why, code, e, sc, &t, r);
 	sim_strategy_destroy(st);
 	exec_free(e);
 	scen_free(sc);

@@ -22,6 +22,8 @@ struct explore_opts {
 	bool no_por;			/* dfs without partial-order reduction */
 	const char *fixes, *kernel;
 	const char *out, *json, *junit, *pool;
+	const char *scenario;		/* replay --scenario: instead of the
+					 * trace's own copy */
 	bool summary, quiet, verbose;
 };
 

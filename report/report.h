@@ -57,6 +57,10 @@ struct report_in {
 /* report_text -- the human report: header, the interleaving in columns,
  * the evidence. */
 void report_text(FILE *out, const struct report_in *in);
+/* report_interleaving -- the columns alone, of the last execution of sim
+ * (a replay that stopped fitting draws the execution up to there). */
+void report_interleaving(FILE *out, const struct scen *sc,
+			 const struct sim *sim);
 /* report_json_finding -- one finding as a JSON object (no newline). */
 void report_json_finding(FILE *out, const struct report_in *in,
 			 const char *trace_path);
@@ -110,8 +114,11 @@ int report_pictures_write(const char *base, const struct report_in *in);
 /* ---- Traces -------------------------------------------------------------- */
 
 struct report_trace {
-	char scenario[256];
+	char scenario[4096];		/* the path it was recorded from */
 	uint64_t hash;
+	char *text;			/* the scenario's bytes, or NULL (a trace
+					 * older than scenario-text:) */
+	size_t text_len;
 	char build[64];
 	uint32_t fixes;
 	struct report_sched sched;
@@ -134,7 +141,11 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		      size_t errlen);
 void report_trace_free(struct report_trace *t);
 
+/* report_build -- "DESCRIBE sources HASH": git describe of the build and
+ * a hash of the sources that decide behaviour (Makefile, SOURCE_DIRS). */
 const char *report_build(void);
+const char *report_build_sources(const char *build);
+bool report_build_same(const char *build);
 
 /* ---- Signatures ---------------------------------------------------------- */
 

@@ -45,6 +45,29 @@ void report_result_text(int32_t res, char *buf, size_t len)
 		snprintf(buf, len, "= ok");
 }
 
+/* report_build_sources -- the hash of the behaviour's sources in a build
+ * string ("03a51a8-dirty sources 394541c0c302"), or NULL (builds before
+ * the hash was recorded). */
+const char *report_build_sources(const char *build)
+{
+	const char *p = build ? strstr(build, " sources ") : NULL;
+
+	return p && p[9] ? p + 9 : NULL;
+}
+
+/* report_build_same -- whether a trace's build line names this build's
+ * behaviour: the same source hash when both have one, else the same
+ * string. */
+bool report_build_same(const char *build)
+{
+	const char *a = report_build_sources(build);
+	const char *b = report_build_sources(report_build());
+
+	if (a && b)
+		return !strcmp(a, b);
+	return !strcmp(build, report_build());
+}
+
 /* event_text -- internal: one event as its column shows it; "" to skip. */
 static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		       char *buf, size_t len, bool *skip_next)
@@ -151,6 +174,14 @@ static void interleaving(FILE *out, const struct report_in *in)
 			fprintf(out, "  %*s%s\n", w * ev[i].tid, "", text);
 		i = last;
 	}
+}
+
+void report_interleaving(FILE *out, const struct scen *sc,
+			 const struct sim *sim)
+{
+	struct report_in in = { .sc = sc, .sim = sim };
+
+	interleaving(out, &in);
 }
 
 void report_text(FILE *out, const struct report_in *in)

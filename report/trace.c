@@ -21,13 +21,21 @@
  *   violation: stale-read
  *   decisions: 12
  *   1 0 1 1 0 0 1 1 1 0 1 0
+ *   scenario-text: 1234              the scenario file's bytes follow,
+ *   lockstep: 1                      exactly 1234 of them (their FNV-1a is
+ *   name: ...                        scenario-hash), so that the trace
+ *                                    replays anywhere
  *
+ * The path after scenario: is escaped: a backslash as \\, a newline as
+ * \n, other control characters as \xHH; ordinary paths read as written.
+ * A trace without scenario-text: (older builds) replays from the path.
  * Written atomically: a temporary file in the same directory, fsync, then
  * rename, so a reader (or a campaign killed with SIGKILL) never sees half a
  * trace.
  */
 #include "report/report.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -53,6 +61,55 @@ int report_trace_write(const char *path, const struct report_in *in)
 				      in->finding->kind, dec, ndec);
 }
 
+/* path_escape -- internal: a path on one line (see the top) */
+static void path_escape(FILE *f, const char *p)
+{
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* path_unescape -- internal: the inverse, in place; -1 when malformed */
+static int path_unescape(char *p)
+{
+	char *o = p;
+
+	for (; *p; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		p++;
+		if (*p == '\\') {
+			*o++ = '\\';
+		} else if (*p == 'n') {
+			*o++ = '\n';
+		} else if (*p == 'x' && isxdigit((unsigned char)p[1]) &&
+			   isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], 0 };
+			long c = strtol(hex, NULL, 16);
+
+			if (!c)
+				return -1;
+			*o++ = (char)c;
+			p += 2;
+		} else {
+			return -1;
+		}
+	}
+	*o = 0;
+	return 0;
+}
+
 int report_trace_write_raw(const char *path, const struct scen *sc,
 			   uint32_t fixes, const struct report_sched *sched,
 			   enum scen_violation kind, const uint8_t *dec,
@@ -74,7 +131,9 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 		return err;
 	}
 	fprintf(f, "lockstep-trace 1\n");
-	fprintf(f, "scenario: %s\n", sc->path);
+	fprintf(f, "scenario: ");
+	path_escape(f, sc->path);
+	fprintf(f, "\n");
 	fprintf(f, "scenario-hash: %016" PRIx64 "\n", sc->hash);
 	fprintf(f, "build: %s\n", report_build());
 	fprintf(f, "fixes: %s\n", core_fixes_format(fixes, fx, sizeof(fx)));
@@ -96,6 +155,10 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 	for (uint32_t i = 0; i < ndec; i++)
 		fprintf(f, "%u%c", dec[i], (i + 1) % 32 == 0 || i + 1 == ndec ?
 					       '\n' : ' ');
+	if (sc->text) {
+		fprintf(f, "scenario-text: %zu\n", sc->text_len);
+		fwrite(sc->text, 1, sc->text_len, f);
+	}
 	if (fflush(f) || fsync(fd))
 		err = -errno;
 	if (fclose(f) && !err)
@@ -112,6 +175,44 @@ static int fail(char *err, size_t errlen, const char *path, int line,
 {
 	snprintf(err, errlen, "%s:%d: %s", path, line, msg);
 	return -1;
+}
+
+/* trace_fnv -- internal: FNV-1a of the bytes, as scenario-hash is */
+static uint64_t trace_fnv(const char *p, size_t n)
+{
+	uint64_t h = REPORT_FNV0;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* read_text -- internal: after the decisions, the optional
+ * "scenario-text: N" and its N bytes, which must hash to scenario-hash. */
+static int read_text(FILE *f, struct report_trace *t)
+{
+	char line[64];
+	unsigned long long n;
+	int c, end = 0;
+
+	while ((c = fgetc(f)) == '\n' || c == ' ')
+		;
+	if (c == EOF)
+		return 0;
+	ungetc(c, f);
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "scenario-text: %llu%n", &n, &end) != 1 ||
+	    line[end] != '\n' || n > (1u << 20))
+		return -1;
+	t->text = malloc(n ? n : 1);
+	if (!t->text || fread(t->text, 1, n, f) != n)
+		return -1;
+	t->text_len = n;
+	if (trace_fnv(t->text, n) != t->hash)
+		return -1;
+	return fgetc(f) == EOF ? 0 : -1;
 }
 
 int report_trace_read(const char *path, struct report_trace *t, char *err,
@@ -148,6 +249,12 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		while (*val == ' ')
 			val++;
 		if (!strcmp(line, "scenario")) {
+			if (strlen(val) >= sizeof(t->scenario) ||
+			    path_unescape(val)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad scenario path");
+			}
 			snprintf(t->scenario, sizeof(t->scenario), "%s", val);
 		} else if (!strcmp(line, "scenario-hash")) {
 			t->hash = strtoull(val, NULL, 16);
@@ -244,6 +351,13 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 			return fail(err, errlen, path, lineno, "unknown key");
 		}
 	}
+	if (have_dec && read_text(f, t) < 0) {
+		fclose(f);
+		report_trace_free(t);
+		return fail(err, errlen, path, lineno + 1,
+			    "bad scenario-text (its length, or bytes that do "
+			    "not match scenario-hash)");
+	}
 	fclose(f);
 	if (!have_dec || !t->scenario[0] || t->kind == SCEN_V__COUNT) {
 		report_trace_free(t);
@@ -256,4 +370,6 @@ void report_trace_free(struct report_trace *t)
 {
 	free(t->dec);
 	t->dec = NULL;
+	free(t->text);
+	t->text = NULL;
 }

@@ -34,7 +34,7 @@ struct scen_pos {
 };
 
 struct scen_error {
-	char file[256];
+	char file[4096];
 	struct scen_pos pos;
 	char msg[512];
 };
@@ -200,10 +200,12 @@ struct scen_explore {
 };
 
 struct scen {
-	char path[256];
+	char path[4096];
 	char name[SCEN_NAME_MAX];
 	char *description;		/* may be NULL */
 	uint64_t hash;			/* FNV-1a of the file's bytes */
+	char *text;			/* the file's bytes (traces carry them) */
+	size_t text_len;
 
 	/* kernel: "vX.Y" or "" when absent; fixes: the raw +/- list */
 	char kernel[16];
@@ -256,6 +258,13 @@ struct scen_vocab {
  */
 struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
 		       struct scen_error *err);
+/*
+ * scen_load_text -- the same, from the scenario's bytes (a trace's copy);
+ * 'path' names it in messages and reports.
+ */
+struct scen *scen_load_text(const char *path, const char *text, size_t len,
+			    const struct scen_vocab *vocab,
+			    struct scen_error *err);
 void scen_free(struct scen *s);
 
 /* scen_op_describe -- "read(a, 4096, 4096)" into buf; returns buf.

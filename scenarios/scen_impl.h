@@ -48,7 +48,7 @@ int scen_missing(struct scen_error *err, const yaml_node_t *map,
 int scen_seq(struct scen_error *err, yaml_document_t *doc, const yaml_node_t *n,
 	     const char *what, int max);
 int scen_yaml_load(const char *path, yaml_document_t *doc, uint64_t *hash,
-		   struct scen_error *err);
+		   char **text, size_t *len, struct scen_error *err);
 int scen_nearest(const char *word, const char *const *cands, int n);
 int scen_errno_value(const char *name);
 extern const char *const scen_errno_names[];

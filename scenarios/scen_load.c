@@ -837,9 +837,18 @@ static int parse_top(struct ld *l, const yaml_node_t *root)
 struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
 		       struct scen_error *err)
 {
+	return scen_load_text(path, NULL, 0, vocab, err);
+}
+
+/* scen_load_text -- the same, from the scenario's bytes (see scen.h) */
+struct scen *scen_load_text(const char *path, const char *text, size_t len,
+			    const struct scen_vocab *vocab,
+			    struct scen_error *err)
+{
 	struct scen_error dummy;
 	struct scen *s = NULL;
 	struct ld *l = NULL;
+	char *buf = NULL;
 	int rc = -1;
 
 	if (!err)
@@ -852,8 +861,14 @@ struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
 	}
 	l = calloc(1, sizeof(*l));
 	s = calloc(1, sizeof(*s));
-	if (!l || !s) {
+	if (text) {
+		buf = malloc(len ? len : 1);
+		if (buf)
+			memcpy(buf, text, len);
+	}
+	if (!l || !s || (text && !buf)) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		free(buf);
 		goto out;
 	}
 	l->s = s;
@@ -865,9 +880,14 @@ struct scen *scen_load(const char *path, const struct scen_vocab *vocab,
 	s->check = (1u << SCEN_V__COUNT) - 1;
 	s->explore = (struct scen_explore){ SCEN_STRAT_PCT, 3, 1000, 1 };
 
-	if (scen_yaml_load(path, &l->doc, &s->hash, err) == 0)
+	if (scen_yaml_load(path, &l->doc, &s->hash, &buf, &len, err) == 0)
 		rc = parse_top(l, yaml_document_get_root_node(&l->doc));
 	yaml_document_delete(&l->doc);
+	/* the bytes stay with the scenario: traces carry them */
+	s->text = buf ? realloc(buf, len ? len : 1) : NULL;
+	if (buf && !s->text)
+		s->text = buf;
+	s->text_len = len;
 out:
 	free(l);
 	if (rc < 0) {
@@ -883,5 +903,6 @@ void scen_free(struct scen *s)
 	if (!s)
 		return;
 	free(s->description);
+	free(s->text);
 	free(s);
 }

@@ -697,22 +697,27 @@ out:
 /*
  * scen_yaml_load -- read a scenario file and parse it into *doc, which the
  * caller deletes whatever the outcome; *hash is the FNV-1a of its bytes.
- * Errors without a position in the file (it cannot be opened or read) are
- * reported at line 0, column 0.
+ * When *text is not NULL it is the scenario's bytes (*len of them: a
+ * trace's copy) and path only names it; otherwise the file is read and
+ * its bytes are left in *text, *len (malloc'd, the caller frees them,
+ * whatever the outcome).  Errors without a position in the file (it cannot
+ * be opened or read) are reported at line 0, column 0.
  */
 int scen_yaml_load(const char *path, yaml_document_t *doc, uint64_t *hash,
-		   struct scen_error *err)
+		   char **text, size_t *len, struct scen_error *err)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc;
+	int rc = 0;
 
 	memset(doc, 0, sizeof(*doc));
-	rc = read_file(err, path, &buf, &len);
+	if (!*text)
+		rc = read_file(err, path, text, len);
+	else if (*len > SCEN_FILE_MAX)
+		rc = scen_fail_pos(err, (struct scen_pos){ 0, 0 },
+				   "file is too large (over %d bytes)",
+				   SCEN_FILE_MAX);
 	if (rc == 0) {
-		*hash = fnv1a(buf, len);
-		rc = load_doc(err, doc, buf, len);
+		*hash = fnv1a(*text, *len);
+		rc = load_doc(err, doc, *text, *len);
 	}
-	free(buf);
 	return rc;
 }

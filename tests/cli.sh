@@ -100,13 +100,96 @@ else
 	bad "undirected PCT run"
 fi
 
-# Changing the scenario invalidates its traces: exit 2, clearly.
+# A trace carries its scenario: editing the file does not touch it, and it
+# replays from any directory; --scenario replays against the edited file,
+# saying so.  A trace without the text (older builds) names a path, and a
+# changed scenario there is refused: exit 2, clearly.
 cp "$S" "$T/edit.yaml"
 "$BIN" run -q --out "$T/o5" "$T/edit.yaml" >/dev/null
 echo "# edited" >> "$T/edit.yaml"
-"$BIN" replay "$T/o5/punch-hole-vs-read.stale-read.trace" >/dev/null 2>"$T/err.txt"; rc=$?
+TR="$T/o5/punch-hole-vs-read.stale-read.trace"
+mkdir -p "$T/elsewhere"
+cp "$TR" "$T/elsewhere/t.trace"
+"$BIN" replay "$TR" >"$T/r1.txt" 2>&1; rc1=$?
+ABIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+(cd "$T/elsewhere" && "$ABIN" replay t.trace) >"$T/r2.txt" 2>&1; rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && cmp -s "$T/r1.txt" "$T/r2.txt" &&
+	grep -q "^scenario-text: " "$TR" &&
+	ok "a trace replays its own copy of the scenario, from another directory too" ||
+	bad "self-contained trace: exit $rc1 and $rc2"
+"$BIN" replay --scenario "$T/edit.yaml" "$TR" >/dev/null 2>"$T/err.txt"; rc=$?
+[ $rc -eq 0 ] && grep -q "is not the scenario the trace was recorded with" "$T/err.txt" &&
+	ok "replay --scenario replays against the edited file, saying so" ||
+	bad "replay --scenario exit $rc"
+sed '/^scenario-text:/,$d' "$TR" > "$T/old.trace"
+"$BIN" replay "$T/old.trace" >/dev/null 2>"$T/err.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "changed since the trace" "$T/err.txt" &&
-	ok "replay refuses a changed scenario (exit 2)" || bad "changed scenario replay exit $rc"
+	ok "an old trace (no scenario text) refuses a changed scenario (exit 2)" || bad "changed scenario replay exit $rc"
+
+# The scenario path is written escaped: a newline in it does not make a
+# line of the trace, and the trace still replays.
+NL="$T/new
+line"
+mkdir -p "$NL"
+cp "$S" "$NL/x.yaml"
+"$BIN" run -q --out "$T/o6" "$NL/x.yaml" >/dev/null
+TR6="$T/o6/punch-hole-vs-read.stale-read.trace"
+if grep -q '^scenario: .*new\\nline/x.yaml$' "$TR6" && ! grep -q '^line/x.yaml' "$TR6" &&
+   "$BIN" replay "$TR6" >/dev/null 2>&1; then
+	ok "a newline in the scenario path is escaped in the trace"
+else
+	bad "scenario path with a newline"
+fi
+
+# Each command's own --help; flags a command does not use are refused.
+hb=0
+for c in run replay lint list fuzz minimize merge gen bisect; do
+	"$BIN" $c --help > "$T/h.txt" 2>&1 && grep -q "^usage: lockstep $c" "$T/h.txt" || { hb=1; echo "  $c --help"; }
+done
+"$BIN" replay --seed 3 "$TR" >/dev/null 2>"$T/err.txt"; r1=$?
+"$BIN" list --json "$T/l.json" >/dev/null 2>&1; r2=$?
+"$BIN" replay -q --json "$T/r.json" "$TR" >/dev/null 2>&1; r3=$?
+[ $hb -eq 0 ] && [ $r1 -eq 2 ] && grep -q "does not apply to replay" "$T/err.txt" &&
+	[ $r2 -eq 2 ] && [ $r3 -eq 0 ] && grep -q '"reproduced": true' "$T/r.json" &&
+	ok "per-command --help; replay --seed and list --json refused, replay --json written" ||
+	bad "per-command help or flags: help $hb, replay --seed $r1, list --json $r2, replay --json $r3"
+
+# The build's identity covers the sources that decide behaviour: an edit
+# to core/ changes the hash (on a copy of those sources), an edit outside
+# them does not, and --version prints this tree's hash.
+H="$T/tree"
+rm -rf "$H"; mkdir -p "$H"
+cp Makefile "$H/"
+for f in $(MAKEFLAGS= make -s source-hash-inputs); do
+	mkdir -p "$H/$(dirname "$f")"; cp "$f" "$H/$f"
+done
+h0=$(MAKEFLAGS= make -s -C "$H" source-hash)
+mkdir -p "$H/docs"; echo "# note" > "$H/docs/x.md"
+h1=$(MAKEFLAGS= make -s -C "$H" source-hash)
+echo "/* an edit */" >> "$H/core/filemap.c"
+h2=$(MAKEFLAGS= make -s -C "$H" source-hash)
+if [ -n "$h0" ] && [ "$h0" = "$h1" ] && [ "$h1" != "$h2" ] &&
+   "$BIN" --version | grep -q " sources $(MAKEFLAGS= make -s source-hash)\$" &&
+   MAKEFLAGS= make -s source-hash-inputs | grep '^core/filemap.c$' >/dev/null; then
+	ok "an edit to core/ changes the source hash ($h0 -> $h2); --version prints it"
+else
+	bad "source hash: $h0 $h1 $h2, version $("$BIN" --version)"
+fi
+
+# A replay that stops fitting says where: a trace whose decisions are cut
+# to 5 runs out of them with a choice to make.
+"$BIN" run -q --out "$T/o7" scenarios/punch-hole-vs-fault.yaml >/dev/null
+awk '/^decisions:/ { print "decisions: 5"; getline; print $1, $2, $3, $4, $5; skip = 1; next }
+	/^scenario-text:/ { skip = 0 } !skip' \
+	"$T/o7/punch-hole-vs-fault.stale-read.trace" > "$T/cut.trace"
+"$BIN" replay "$T/cut.trace" >"$T/cut.txt" 2>"$T/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "decisions are spent" "$T/err.txt" &&
+	grep -q "where the threads were" "$T/err.txt" &&
+	grep -q "== punch-hole-vs-fault: replay stopped at decision 5 ==" "$T/cut.txt" &&
+	grep -q "punch_hole(a, 4096, 4096)" "$T/cut.txt" &&
+	ok "a replay that stops fitting names the decision, the threads' places, and draws the execution" ||
+	bad "replay divergence report (exit $rc)"
+
 
 # Bad input: an unknown key on line 7, a bad trace, bad flags, bad commands.
 cat > "$T/key7.yaml" <<'YAML'
