@@ -190,6 +190,8 @@ int camp_parse_shard(const char *s, int *k, int *n);
 struct camp_summary_opts {
 	const char *json, *junit, *text;	/* files to write, or NULL */
 	const char *copy_to;		/* merge --out: copy the findings */
+	bool check_shards;		/* merge: one campaign's shards, all */
+	bool partial;			/* merge --partial: whatever is given */
 	bool quiet;
 	double seconds;			/* this run's wall time, for rates */
 	uint64_t run_executions;	/* this run's executions */

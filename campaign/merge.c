@@ -59,6 +59,7 @@ struct summary {
 	char shards[512];
 	double seconds;			/* the shards' campaign time, added up
 					 * from their timelines (JUnit) */
+	const char *copy_to;		/* merge --out: findings named there */
 	FILE *timeline;			/* JSON fragments, in memory */
 	char *tl_buf;
 	size_t tl_len;
@@ -194,6 +195,25 @@ static void read_coverage(struct summary *s, const char *dir, const char *path,
 	fclose(f);
 }
 
+/* dir_shown -- internal: a campaign directory as the summary names it:
+ * with merge --out, by its last component only (nothing outside the
+ * output directory), else as given. */
+static const char *dir_shown(const struct summary *s, const char *dir,
+			     char *buf, size_t len)
+{
+	char *b;
+	size_t l;
+
+	if (!s->copy_to)
+		return dir;
+	snprintf(buf, len, "%s", dir);
+	l = strlen(buf);
+	while (l > 1 && buf[l - 1] == '/')
+		buf[--l] = 0;
+	b = strrchr(buf, '/');
+	return b ? b + 1 : buf;
+}
+
 /* read_timeline -- internal: coverage over time of one timeline.* file
  * (a shard), as JSON.
  */
@@ -202,7 +222,7 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 {
 	FILE *f = fopen(path, "r");
 	const char *shard = strrchr(path, '.') + 1;
-	char line[256];
+	char line[256], name[1024];
 	bool first = true;
 	double last = 0;
 
@@ -211,7 +231,7 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 		return;
 	fprintf(s->timeline, "%s\n    {\"dir\": ",
 		ftell(s->timeline) > 0 ? "," : "");
-	report_json_string(s->timeline, dir);
+	report_json_string(s->timeline, dir_shown(s, dir, name, sizeof(name)));
 	fprintf(s->timeline, ", \"shard\": ");
 	report_json_string(s->timeline, shard);
 	fprintf(s->timeline, ", \"samples\": [");
@@ -264,6 +284,20 @@ static void finding_file(char *buf, size_t len, const struct sfind *f,
 	camp_finding_path(buf, len, f->dir, f->m.id, ext);
 }
 
+/* shown_file -- internal: a finding's file as the summary names it: with
+ * merge --out, its copy, relative to that directory (findings/ID.EXT), so
+ * that the results refer to nothing outside it; else where it is. */
+static void shown_file(const struct summary *s, char *buf, size_t len,
+		       const struct sfind *f, const char *ext)
+{
+	if (s->copy_to)
+		camp_finding_path(buf, len, ".", f->m.id, ext);
+	else
+		finding_file(buf, len, f, ext);
+	if (s->copy_to && !strncmp(buf, "./", 2))
+		memmove(buf, buf + 2, strlen(buf + 2) + 1);
+}
+
 /* write_json -- internal: the summary as JSON. */
 static void write_json(FILE *f, struct summary *s,
 		       const struct camp_summary_opts *o, char **dirs, int n)
@@ -272,8 +306,10 @@ static void write_json(FILE *f, struct summary *s,
 	report_json_string(f, report_build());
 	fprintf(f, ",\n \"campaign\": {\"dirs\": [");
 	for (int i = 0; i < n; i++) {
+		char name[1024];
+
 		fprintf(f, "%s", i ? ", " : "");
-		report_json_string(f, dirs[i]);
+		report_json_string(f, dir_shown(s, dirs[i], name, sizeof(name)));
 	}
 	fprintf(f, "], \"shards\": ");
 	report_json_string(f, s->shards);
@@ -351,15 +387,15 @@ static void write_json(FILE *f, struct summary *s,
 				", \"min_steps\": %" PRIu64, fd->m.seconds,
 				fd->m.preemptions, fd->m.min_preemptions,
 				fd->m.steps, fd->m.min_steps);
-			finding_file(path, sizeof(path), fd, "trace");
+			shown_file(s, path, sizeof(path), fd, "trace");
 			fprintf(f, ", \"trace\": ");
 			report_json_string(f, path);
-			finding_file(path, sizeof(path), fd, "txt");
+			shown_file(s, path, sizeof(path), fd, "txt");
 			fprintf(f, ", \"report\": ");
 			report_json_string(f, path);
 			fprintf(f, ", \"min_trace\": ");
 			if (fd->m.minimized) {
-				finding_file(path, sizeof(path), fd, "min.trace");
+				shown_file(s, path, sizeof(path), fd, "min.trace");
 				report_json_string(f, path);
 			} else {
 				fprintf(f, "null");
@@ -457,10 +493,12 @@ static void write_junit(FILE *f, struct summary *s)
 				if (text)
 					fprintf(b, "%s\n", text);
 				free(text);
+				shown_file(s, path, sizeof(path), fd,
+					   fd->m.minimized ? "min.txt" : "txt");
 				fprintf(b, "report: %s\n", path);
-				finding_file(path, sizeof(path), fd,
-					     fd->m.minimized ? "min.trace" :
-							       "trace");
+				shown_file(s, path, sizeof(path), fd,
+					   fd->m.minimized ? "min.trace" :
+							     "trace");
 				fprintf(b, "replay: lockstep replay %s\n", path);
 				fclose(b);
 			}
@@ -547,7 +585,7 @@ static void write_text(FILE *f, struct summary *s,
 		const struct sfind *fd = &s->find[j];
 		char path[4096];
 
-		finding_file(path, sizeof(path), fd,
+		shown_file(s, path, sizeof(path), fd,
 			     fd->m.minimized ? "min.txt" : "txt");
 		fprintf(f, "  %-11s %s: %s\n", fd->m.kind, fd->m.scenario,
 			fd->m.what);
@@ -606,6 +644,99 @@ static int write_to(const char *path, struct summary *s,
 	return err;
 }
 
+#define CAMP_MAX_SHARDS 4096
+
+/* same_scenarios -- internal: two campaigns over the same scenarios
+ * (names and content hashes, in order). */
+static bool same_scenarios(const struct camp_conf *a, const struct camp_conf *b)
+{
+	if (a->nscen != b->nscen)
+		return false;
+	for (int i = 0; i < a->nscen; i++)
+		if (strcmp(a->scen[i].name, b->scen[i].name) ||
+		    a->scen[i].hash != b->scen[i].hash)
+			return false;
+	return true;
+}
+
+/*
+ * check_shards -- internal: merge joins the shards of one campaign: the
+ * same seed and scenarios, the same N, each K of 1..N exactly once.
+ * Anything else is refused (exit 2, saying why) unless --partial.
+ */
+static int check_shards(char **dirs, int ndirs)
+{
+	static struct camp_conf first, c;
+	int seen[CAMP_MAX_SHARDS + 1];
+	char err[512];
+	int missing = 0;
+
+	for (int d = 0; d < ndirs; d++) {
+		if (camp_conf_read(dirs[d], d ? &c : &first, err,
+				   sizeof(err)) < 0)
+			return 2;
+		if (!d) {
+			if (first.shard_n > CAMP_MAX_SHARDS) {
+				fprintf(stderr, "lockstep merge: %s: more than "
+					"%d shards\n", dirs[0], CAMP_MAX_SHARDS);
+				return 2;
+			}
+			for (int k = 0; k <= first.shard_n; k++)
+				seen[k] = -1;
+			seen[first.shard_k] = 0;
+			continue;
+		}
+		if (c.seed != first.seed) {
+			fprintf(stderr, "lockstep merge: %s has seed %" PRIu64
+				", %s seed %" PRIu64 ": shards of different "
+				"campaigns (--partial to merge anyway)\n",
+				dirs[0], first.seed, dirs[d], c.seed);
+			return 2;
+		}
+		if (!same_scenarios(&first, &c)) {
+			fprintf(stderr, "lockstep merge: %s and %s ran different "
+				"scenarios (or different versions of them): "
+				"shards of different campaigns (--partial to "
+				"merge anyway)\n", dirs[0], dirs[d]);
+			return 2;
+		}
+		if (c.shard_n != first.shard_n) {
+			fprintf(stderr, "lockstep merge: %s is shard %d/%d, %s "
+				"shard %d/%d: not one split (--partial to merge "
+				"anyway)\n", dirs[0], first.shard_k,
+				first.shard_n, dirs[d], c.shard_k, c.shard_n);
+			return 2;
+		}
+		if (seen[c.shard_k] >= 0) {
+			fprintf(stderr, "lockstep merge: shard %d/%d given twice "
+				"(%s and %s): its executions would count twice "
+				"(--partial to merge anyway)\n", c.shard_k,
+				c.shard_n, dirs[seen[c.shard_k]], dirs[d]);
+			return 2;
+		}
+		seen[c.shard_k] = d;
+	}
+	for (int k = 1; k <= first.shard_n; k++)
+		missing += seen[k] < 0;
+	if (missing) {
+		char list[256];
+		size_t off = 0;
+
+		list[0] = 0;
+		for (int k = 1; k <= first.shard_n && off < sizeof(list); k++)
+			if (seen[k] < 0)
+				off += (size_t)snprintf(list + off,
+					sizeof(list) - off, "%s%d", off ? ", " : "",
+					k);
+		fprintf(stderr, "lockstep merge: incomplete: %d of %d shards "
+			"given, shard%s %s/%d missing (--partial to merge "
+			"anyway)\n", first.shard_n - missing, first.shard_n,
+			missing == 1 ? "" : "s", list, first.shard_n);
+		return 2;
+	}
+	return 0;
+}
+
 /* camp_summary -- read, join, judge and write (campaign.h). */
 int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 {
@@ -617,6 +748,7 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 	if (!set)
 		return 3;
 	camp_set_init(set, 1u << 20);
+	s.copy_to = o->copy_to;
 	s.timeline = open_memstream(&s.tl_buf, &s.tl_len);
 	for (int d = 0; d < ndirs; d++) {
 		static struct camp_conf c;
@@ -641,6 +773,8 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 			s.nscen++;
 		}
 	}
+	if (code == 0 && o->check_shards && !o->partial)
+		code = check_shards(dirs, ndirs);
 	for (int d = 0; d < ndirs && code == 0; d++) {
 		read_each(&s, dirs[d], "findings/*.meta", read_finding, NULL);
 		read_each(&s, dirs[d], "state/*", read_state, NULL);
@@ -705,6 +839,10 @@ static const char merge_usage[] =
 	"\n"
 	"options:\n"
 	"  --out DIR       copy the findings there and write the summary files\n"
+	"                  (results.json, junit.xml, summary.txt), which name\n"
+	"                  the copies, relative to DIR: nothing outside it\n"
+	"  --partial       merge what is given: shards missing, given twice, or\n"
+	"                  of different seeds or scenarios (refused otherwise)\n"
 	"  --json FILE     the summary as JSON (default DIR/results.json with --out)\n"
 	"  --junit FILE    JUnit XML (default DIR/junit.xml with --out)\n"
 	"  -q, --quiet     no table on stdout\n"
@@ -720,10 +858,11 @@ int merge_main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "junit", required_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "partial", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct camp_summary_opts o = { 0 };
+	struct camp_summary_opts o = { .check_shards = true };
 	char json[4096], junit[4096], text[4096];
 	int c;
 
@@ -735,6 +874,7 @@ int merge_main(int argc, char **argv)
 		case 'j': o.json = optarg; break;
 		case 'u': o.junit = optarg; break;
 		case 'q': o.quiet = true; break;
+		case 'p': o.partial = true; break;
 		case 'h': fputs(merge_usage, stdout); return 0;
 		default:
 			fprintf(stderr, "lockstep merge: unknown option '%s' "

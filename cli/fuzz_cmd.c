@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +38,8 @@ static const char fuzz_usage[] =
 	"  --time D          how long (90s, 15m, 8h, 1h30m; default 60s)\n"
 	"  --jobs N          worker processes (default: the CPUs available)\n"
 	"  --out DIR         the campaign directory (default lockstep-out/fuzz)\n"
-	"  --resume          go on with the campaign in DIR\n"
+	"  --resume          go on with the campaign in DIR (its seed, shard,\n"
+	"                    strategies; another --seed or --shard is refused)\n"
 	"  --fresh           discard the campaign in DIR and start anew\n"
 	"  --shard K/N       run shard K of N: N jobs share a campaign (seed\n"
 	"                    space split; lockstep merge joins their DIRs)\n"
@@ -67,6 +69,7 @@ struct fopts {
 	int shard_k, shard_n, max_bound;
 	uint32_t strats;
 	bool resume, fresh, quiet;
+	bool have_seed, have_shard;
 };
 
 /* ---- Scenarios ------------------------------------------------------------ */
@@ -167,6 +170,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 					"K/N with 1 <= K <= N, got '%s'\n", optarg);
 				return -1;
 			}
+			o->have_shard = true;
 			break;
 		case O_SEED:
 		case O_SCHED:
@@ -181,7 +185,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 				return -1;
 			}
 			if (c == O_SEED)
-				o->seed = v;
+				o->seed = v, o->have_seed = true;
 			else if (c == O_SCHED)
 				o->schedules = v;
 			else if (c == O_MIN)
@@ -337,6 +341,20 @@ static int setup(const struct fopts *o, int n, char **paths,
 	free(files);
 	if (code)
 		return code;
+	if (o->resume && o->have_seed && o->seed != old.seed) {
+		fprintf(stderr, "lockstep fuzz: --resume: the campaign in %s "
+			"runs seed %" PRIu64 ", not %" PRIu64 ": leave --seed "
+			"out, or --fresh to start anew with it\n", o->out,
+			old.seed, o->seed);
+		return 2;
+	}
+	if (o->resume && o->have_shard && (o->shard_k != old.shard_k ||
+					   o->shard_n != old.shard_n)) {
+		fprintf(stderr, "lockstep fuzz: --resume: the campaign in %s "
+			"is shard %d/%d, not %d/%d\n", o->out, old.shard_k,
+			old.shard_n, o->shard_k, o->shard_n);
+		return 2;
+	}
 	if (o->resume) {
 		conf->seed = old.seed;
 		conf->jobs = old.jobs;

@@ -251,6 +251,38 @@ else
 	bad "shards (merge exit $rc, $per slots of 30)"; diff "$T/slots0" "$T/slots3" | head
 fi
 
+# merge joins one campaign's shards, all of them: an incomplete set, a shard
+# given twice and a shard of another seed are refused (exit 2, saying why)
+# unless --partial; with --out, the results name its own copies only.
+"$BIN" fuzz $SC $common --jobs 1 --shard 3/3 --seed 7 --out "$T/s3seed" > /dev/null 2>&1
+"$BIN" merge -q "$T/s1" "$T/s2" 2> "$T/m1.txt"; r1=$?
+"$BIN" merge -q "$T/s1" "$T/s2" "$T/s2" "$T/s3" 2> "$T/m2.txt"; r2=$?
+"$BIN" merge -q "$T/s1" "$T/s2" "$T/s3seed" 2> "$T/m3.txt"; r3=$?
+"$BIN" merge -q --partial "$T/s1" "$T/s2" > /dev/null 2>&1; r4=$?
+if [ $r1 -eq 2 ] && grep -q "incomplete: 2 of 3 shards given, shard 3/3 missing" "$T/m1.txt" &&
+   [ $r2 -eq 2 ] && grep -q "shard 2/3 given twice" "$T/m2.txt" &&
+   [ $r3 -eq 2 ] && grep -q "shards of different campaigns" "$T/m3.txt" &&
+   [ $r4 -le 1 ]; then
+	ok "merge refuses an incomplete set, a shard twice, another seed (exit 2); --partial merges"
+else
+	bad "merge refusals: $r1 $r2 $r3, --partial $r4"; cat "$T/m1.txt" "$T/m2.txt" "$T/m3.txt"
+fi
+"$BIN" merge -q --out "$T/merged" "$T/s1" "$T/s2" "$T/s3" > /dev/null 2>&1; rc=$?
+nf=$(ls "$T/merged/findings" 2>/dev/null | grep -c '\.trace$')
+if [ $rc -le 1 ] && [ "$nf" -gt 0 ] &&
+   ! grep -F "$T/s" "$T/merged/results.json" "$T/merged/summary.txt" "$T/merged/junit.xml" > /dev/null &&
+   grep -q '"trace": "findings/' "$T/merged/results.json"; then
+	ok "merge --out: results.json, summary.txt and junit.xml name only its own copies ($nf traces)"
+else
+	bad "merge --out names paths outside it (exit $rc)"; grep -F "$T/s" "$T/merged/"* | head -3
+fi
+
+# --resume goes on with the campaign's own seed: another is refused.
+"$BIN" fuzz $SC $common --jobs 1 --shard 1/3 --seed 9 --resume --out "$T/s1" > /dev/null 2> "$T/rs.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "runs seed 1, not 9" "$T/rs.txt" &&
+	ok "fuzz --resume with another --seed is refused (exit 2)" ||
+	bad "fuzz --resume --seed 9 (exit $rc)"
+
 # ---- help ---------------------------------------------------------------------
 
 for c in fuzz minimize merge bisect; do
