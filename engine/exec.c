@@ -95,9 +95,12 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 			     sc->kernel[0] ? sc->kernel : NULL;
 	uint32_t f = core_presets[core_npresets - 1].fixes;
 
+	char hint[64] = "";
+
 	if (kernel && core_kernel_fixes(kernel, &f) < 0) {
-		snprintf(err, errlen, "unknown kernel '%s' (lockstep list "
-			 "prints the presets)", kernel);
+		(void)vocab_kernel(kernel, hint);
+		snprintf(err, errlen, "unknown kernel '%s' (presets %s; "
+			 "lockstep list prints them)", kernel, hint);
 		return -1;
 	}
 	for (int i = 0; i < sc->nfix_edits; i++) {
@@ -130,8 +133,14 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 			}
 			fix = core_fix_lookup(tok);
 			if (fix < 0) {
-				snprintf(err, errlen, "--fixes: unknown fix "
-					 "'%s' (lockstep list prints them)", tok);
+				if (!vocab_fix(tok, hint) && hint[0])
+					snprintf(err, errlen, "--fixes: unknown "
+						 "fix '%s' (did you mean '%s'?)",
+						 tok, hint);
+				else
+					snprintf(err, errlen, "--fixes: unknown "
+						 "fix '%s' (lockstep list prints "
+						 "them)", tok);
 				return -1;
 			}
 			if (remove)

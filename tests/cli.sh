@@ -154,6 +154,12 @@ done
 	ok "per-command --help; replay --seed and list --json refused, replay --json written" ||
 	bad "per-command help or flags: help $hb, replay --seed $r1, list --json $r2, replay --json $r3"
 
+# A misspelt fix names the nearest one.
+"$BIN" run -q --fixes invalidate-lok "$S" >/dev/null 2>"$T/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "did you mean 'invalidate-lock'" "$T/err.txt" &&
+	ok "--fixes invalidate-lok: did you mean 'invalidate-lock' (exit 2)" ||
+	bad "--fixes did-you-mean (exit $rc)"
+
 # The build's identity covers the sources that decide behaviour: an edit
 # to core/ changes the hash (on a copy of those sources), an edit outside
 # them does not, and --version prints this tree's hash.
