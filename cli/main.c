@@ -91,7 +91,7 @@ static const char run_help[] =
 	"                    LOCKSTEP_NO_POR=1)\n"
 	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
 	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
-	"  --out DIR         where traces go (default lockstep-out/)\n"
+	"  --out DIR         where traces and pictures go (default lockstep-out/)\n"
 	"  --json FILE       results as JSON\n"
 	"  --junit FILE      results as JUnit XML\n"
 	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"
@@ -118,6 +118,8 @@ static const char replay_help[] =
 	"  --scenario FILE   replay against FILE (an edited scenario) instead\n"
 	"                    of the trace's own copy\n"
 	"  --json FILE       the outcome as JSON (reproduced, the findings)\n"
+	"  --out DIR         where the finding's pictures go (default: beside\n"
+	"                    the trace)\n"
 	"  --pool PATH       the pmem pool (as for run)\n"
 	"  --no-por          a dfs trace's prior executions without reduction\n"
 	"  -q, --quiet       no report, only the outcome on stderr\n"
@@ -196,8 +198,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
 #define OB_V (1ull << 41)
 static const uint64_t run_flags = ~(OB(OPT_SCENARIO));
 static const uint64_t replay_flags = OB(OPT_SCENARIO) | OB(OPT_JSON) |
-				     OB(OPT_POOL) | OB(OPT_NO_POR) | OB_Q |
-				     OB(OPT_VERSION);
+				     OB(OPT_OUT) | OB(OPT_POOL) |
+				     OB(OPT_NO_POR) | OB_Q | OB(OPT_VERSION);
 static const uint64_t lint_flags = OB_Q | OB(OPT_VERSION);
 
 /* parse_opts -- the flags of 'cmd' (allowed: a mask of OB bits); returns
