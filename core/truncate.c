@@ -11,8 +11,12 @@
 /*
  * truncate_inode_partial_page -- zero bytes [from, to) of a locked page
  * that stays in the cache, and invalidate the blocks entirely inside the
- * range (do_invalidatepage -> block_invalidatepage: the buffers are no
- * longer uptodate, mapped or dirty).  PG_uptodate is left as it is.
+ * range (do_invalidatepage -> block_invalidatepage -> discard_buffer: the
+ * buffers are no longer mapped, delayed or dirty).  discard_buffer keeps
+ * BH_Uptodate (BUFFER_FLAGS_DISCARD does not hold it): the buffer is
+ * uptodate and holds the zeros just written, so a later partial write of
+ * the block does not zero it again over what a store put there meanwhile.
+ * PG_uptodate is left as it is.
  */
 static void truncate_inode_partial_page(struct page *page, uint32_t from,
 					uint32_t to)
@@ -28,7 +32,6 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
 			/* ext4_da_invalidatepage: a delayed block's
 			 * reservation goes back */
 			da_release_blocks(page, 1u << b);
-			page->uptodate_blocks &= ~(1u << b);
 			page->dirty_blocks &= ~(1u << b);
 		}
 	}
