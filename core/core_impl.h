@@ -55,6 +55,7 @@ struct page {
  */
 struct dax_entry {
 	int64_t blk;			/* -1: empty (a hole being filled) */
+	bool zero;			/* a zero page entry (dax_load_hole) */
 	struct sim_lock lock;
 };
 

@@ -95,6 +95,14 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	if (blk == -ENOSPC) {
 		error = -ENOSPC;
 	} else {
+		/* dax_insert_entry: a block replacing the zero page entry
+		 * unmaps the zero page from every mapping of the file
+		 * (unmap_mapping_pages), so their next load faults and
+		 * sees the block. */
+		if (e->zero && blk >= 0)
+			unmap_mapping_range(mapping, pgoff << PAGE_SHIFT,
+					    (pgoff + 1) << PAGE_SHIFT);
+		e->zero = blk < 0;
 		e->blk = blk;
 		if (pte->page || pte->pfn >= 0) {
 			if (pte->page)
