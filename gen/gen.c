@@ -582,6 +582,65 @@ static void gen_structure(struct g *g)
 	}
 }
 
+/*
+ * gen_page_sizes -- a file that some thread maps and some thread truncates
+ * only gets sizes that are multiples of the page size: each truncate sets
+ * one, and each write, direct write or clone into it ends on one.  Else a
+ * store can land past EOF inside the last page (the size shrunk, then grew
+ * again to the middle of a page): such a store does not fault and its
+ * bytes are not the file's (mmap(2): "not written out to the file"), yet a
+ * truncate or write that grows the file exposes them or not depending on
+ * writeback (ext4 zeroes the page past i_size when it writes it back,
+ * mpage_submit_page; growing the size dirties the page's buffers,
+ * pagecache_isize_extended).  The schedule would choose the file's
+ * content, so a generated program does not go there.
+ */
+static void gen_page_sizes(struct g *g)
+{
+	bool mapped[MAXF] = { false }, truncated[MAXF] = { false };
+
+	for (int m = 0; m < g->nmaps; m++)
+		mapped[g->maps[m].file] = true;
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++)
+			if (g->ops[t][i].kind == SCEN_OP_TRUNCATE)
+				truncated[g->ops[t][i].file] = true;
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			int f = op->kind == SCEN_OP_CLONE ? op->file2 : op->file;
+			uint64_t end = op->off + op->len;
+
+			if (f < 0 || !mapped[f] || !truncated[f])
+				continue;
+			switch (op->kind) {
+			case SCEN_OP_TRUNCATE:
+				op->size &= ~(uint64_t)(GEN_PAGE - 1);
+				break;
+			case SCEN_OP_WRITE:
+			case SCEN_OP_DIO_WRITE:
+				/* a longer buffer than the into: map has: the
+				 * op's own data instead */
+				if (end & (GEN_PAGE - 1))
+					op->into_map = -1;
+				op->len = round_up(end, GEN_PAGE) - op->off;
+				break;
+			case SCEN_OP_CLONE:
+				/* within the source, else a read of it */
+				if (round_up(end, GEN_PAGE) <= g->size[op->file])
+					op->len = round_up(end, GEN_PAGE) - op->off;
+				else if ((end & ~(uint64_t)(GEN_PAGE - 1)) > op->off)
+					op->len = (end & ~(uint64_t)(GEN_PAGE - 1)) -
+						  op->off;
+				else if (end & (GEN_PAGE - 1))
+					op->kind = SCEN_OP_READ;
+				break;
+			default:
+				break;
+			}
+		}
+}
+
 /* ---- Marks ---------------------------------------------------------------- */
 
 /* shrink_at -- the smallest size a truncate of f can have set when op i
@@ -921,6 +980,7 @@ int gen_program(const struct gen_options *o, char **text, char *name,
 	}
 	seed(g, o->seed, o->index);
 	gen_structure(g);
+	gen_page_sizes(g);
 	gen_eof_writes(g);
 	gen_marks(g);
 
