@@ -173,6 +173,8 @@ int core_map_file(struct core_fs *fs, int map, uint64_t offset,
 struct gup_pin *core_pin_alloc(void);
 int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 	     bool longterm, struct gup_pin *pin);
+int core_pin_gup(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		 bool longterm, bool write, struct gup_pin *pin);
 void core_unpin(struct core_fs *fs, struct gup_pin *pin);
 /* A device's DMA through the pins: to_dev reads the pages, else writes. */
 void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,

@@ -73,12 +73,14 @@ static void dio_end(struct inode *inode)
 		sim_wake_all(&inode->dio_wq);
 }
 
-/* pin_buffer -- internal: get_user_pages on the user buffer. */
+/* pin_buffer -- internal: get_user_pages on the user buffer, with
+ * FOLL_WRITE for a read only (bio_iov_iter_get_pages): the buffer of a
+ * direct write is only read from. */
 static int pin_buffer(struct inode *inode, int map, uint64_t off, uint64_t len,
-		      struct gup_pin **pinp)
+		      bool write, struct gup_pin **pinp)
 {
 	struct gup_pin *pin = core_pin_alloc();
-	int error = core_pin(inode->fs, map, off, len, false, pin);
+	int error = core_pin_gup(inode->fs, map, off, len, false, write, pin);
 
 	*pinp = error ? NULL : pin;
 	return error;
@@ -235,7 +237,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 		/* bio_iov_iter_get_pages: this extent's user pages */
 		if (into_map >= 0) {
 			error = pin_buffer(inode, into_map, into_off + done, n,
-					   &pin);
+					   true, &pin);
 			if (error)
 				break;
 		}
@@ -321,7 +323,7 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 					      pos >> PAGE_SHIFT,
 					      (pos + len - 1) >> PAGE_SHIFT);
 	if (into_map >= 0 && len) {
-		error = pin_buffer(inode, into_map, into_off, len, &pin);
+		error = pin_buffer(inode, into_map, into_off, len, false, &pin);
 		if (error)
 			goto out;
 	}

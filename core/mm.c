@@ -438,6 +438,19 @@ uint64_t copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
 int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 	     bool longterm, struct gup_pin *pin)
 {
+	return core_pin_gup(fs, map, offset, len, longterm, true, pin);
+}
+
+/*
+ * core_pin_gup -- get_user_pages with FOLL_WRITE or without: a pin the
+ * device only reads from (the buffer of a direct write:
+ * bio_iov_iter_get_pages passes FOLL_WRITE for a READ only) faults a
+ * missing page in for read and takes what is mapped as it is, the zero
+ * page of a DAX hole included; no page_mkwrite, nothing dirtied.
+ */
+int core_pin_gup(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		 bool longterm, bool write, struct gup_pin *pin)
+{
 	struct vm_area_struct *vma;
 	uint64_t first = offset >> PAGE_SHIFT;
 	int error = 0;
@@ -471,13 +484,13 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 
 		/* follow_page_mask, else faultin_page */
 		pte_touch(vma, i, false);
-		while ((!pte->page && pte->pfn < 0) || !pte->write ||
-		       pte->pfn == DAX_ZERO_PFN) {
+		while ((!pte->page && pte->pfn == -1) ||
+		       (write && (!pte->write || pte->pfn == DAX_ZERO_PFN))) {
 			if (++tries > 64) {
 				error = -EFAULT;
 				break;
 			}
-			error = handle_mm_fault(vma, i, true);
+			error = handle_mm_fault(vma, i, write);
 			pte_touch(vma, i, false);
 			if (error)
 				break;
@@ -488,6 +501,8 @@ int core_pin(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 			get_page(pte->page);
 			sim_ref_get(&pte->page->pins, "get_user_pages");
 			pin->pages[k] = pte->page;
+		} else if (pte->pfn == DAX_ZERO_PFN) {
+			pin->pfns[k] = DAX_ZERO_PFN;	/* the zero page */
 		} else {
 			sim_ref_get(&dax_page(fs, (uint64_t)pte->pfn)->pins,
 				    "get_user_pages");
@@ -556,6 +571,10 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 		} else if (pin->pfns[k] >= 0) {
 			p = (unsigned char *)dev_addr(fs, (uint64_t)pin->pfns[k],
 						      !to_dev) + in;
+		} else if (pin->pfns[k] == DAX_ZERO_PFN && to_dev) {
+			memset(b + done, 0, c);	/* the zero page */
+			done += c;
+			continue;
 		} else {
 			done += c;	/* unpinned: nothing there */
 			continue;
