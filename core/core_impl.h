@@ -382,6 +382,8 @@ int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 		      struct sim_lock *fault_lock_held);
 void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 			      uint64_t end);
+void dax_invalidate_mapping_entry_sync(struct address_space *mapping,
+				       uint64_t index);
 ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		       void *buf, int into_map, uint64_t into_off);
 ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,

@@ -129,6 +129,31 @@ out:
 	return error;
 }
 
+/*
+ * dax_invalidate_mapping_entry_sync -- invalidate_inode_pages2_range's part
+ * for a DAX entry (invalidate_exceptional_entry2 -> __dax_invalidate_entry):
+ * wait for the entry's lock (get_unlocked_entry: a fault holding it
+ * finishes first) and remove it.  DAX entries are never dirty here (the
+ * model's stores are persistent when made), so each one goes.
+ */
+void dax_invalidate_mapping_entry_sync(struct address_space *mapping,
+				       uint64_t index)
+{
+	void *entry;
+	struct dax_entry *e;
+
+	slot_touch(mapping, index, false);
+	entry = xa_load(&mapping->i_pages, index);
+	if (!entry || !xa_is_dax(entry))
+		return;
+	e = xa_to_dax(entry);
+	sim_mutex_lock(&e->lock, "dax_invalidate_mapping_entry_sync");
+	slot_touch(mapping, index, true);
+	if (xa_load(&mapping->i_pages, index) == entry)
+		xa_store(&mapping->i_pages, index, NULL);
+	sim_mutex_unlock(&e->lock, "dax_invalidate_mapping_entry_sync");
+}
+
 /* dax_delete_mapping_range -- truncate's part for DAX: remove the entries
  * of pages [start, end), each under its entry lock. */
 void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
@@ -318,7 +343,11 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 			/* dax_iomap_iter, IOMAP_F_NEW: the zero page a load
 			 * of the hole mapped must go, so that the data
 			 * written is what the mapping sees
-			 * (invalidate_inode_pages2_range -> unmap). */
+			 * (invalidate_inode_pages2_range: the entry removed
+			 * once a fault holding it is done with it, then the
+			 * page tables unmapped). */
+			dax_invalidate_mapping_entry_sync(inode->i_mapping,
+							  p >> PAGE_SHIFT);
 			unmap_mapping_range(inode->i_mapping,
 					    p & ~(uint64_t)(PAGE_SIZE - 1),
 					    (p & ~(uint64_t)(PAGE_SIZE - 1)) +
