@@ -641,6 +641,44 @@ static void gen_page_sizes(struct g *g)
 		}
 }
 
+/*
+ * gen_clone_pins -- with blocks smaller than a page, a clone that does not
+ * cover whole pages of its destination is not generated when another
+ * thread pins pages of that destination (pin, dio_read into:): the
+ * destination's pages are dropped whole (XFS xfs_flush_unmap_range rounds
+ * to the page), and a device writing into a pinned page that was dropped
+ * writes a page that is no longer the file's, bytes outside the clone's
+ * range included: the data is lost, a real kernel behaviour (DMA into
+ * truncated page cache pages), not a fidelity question.  It becomes a
+ * read of the source.
+ */
+static void gen_clone_pins(struct g *g)
+{
+	if (g->bs >= GEN_PAGE)
+		return;
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			bool pinned = false;
+
+			if (op->kind != SCEN_OP_CLONE ||
+			    !((op->off | op->len) & (GEN_PAGE - 1)))
+				continue;
+			for (int u = 0; u < g->nthreads; u++)
+				for (int j = 0; u != t && j < g->nops[u]; j++) {
+					const struct gop *o = &g->ops[u][j];
+					int m = o->kind == SCEN_OP_PIN ? o->map :
+						o->kind == SCEN_OP_DIO_READ ?
+						o->into_map : -1;
+
+					if (m >= 0 && g->maps[m].file == op->file2)
+						pinned = true;
+				}
+			if (pinned)
+				op->kind = SCEN_OP_READ;
+		}
+}
+
 /* ---- Marks ---------------------------------------------------------------- */
 
 /* shrink_at -- the smallest size a truncate of f can have set when op i
@@ -982,6 +1020,7 @@ int gen_program(const struct gen_options *o, char **text, char *name,
 	gen_structure(g);
 	gen_page_sizes(g);
 	gen_eof_writes(g);
+	gen_clone_pins(g);
 	gen_marks(g);
 
 	snprintf(name, SCEN_NAME_MAX, "gen-%llu-%llu",
