@@ -25,6 +25,11 @@
 /* The most one operation moves: longer reads and writes are cut to it
  * (the kernel caps one call at MAX_RW_COUNT, about 2 GiB). */
 #define SCEN_MAX_IO (64u << 20)
+/* The memory one execution may need, as the loader counts it (scen_load.c,
+ * data_budget): every byte an operation moves is kept for the oracles, and
+ * each file is read whole, twice, at the end. */
+#define SCEN_MAX_DATA (256ull << 20)
+#define SCEN_MAX_DEPTH 32		/* nesting of YAML collections */
 #define SCEN_MAX_MAY_FAIL 8	/* errors in one operation's may_fail: */
 
 /* A source position, 1-based, for messages about a scenario. */

@@ -55,6 +55,8 @@ struct ld {
 	struct scen_pos map_pos[MAX_NAMED], pin_pos[MAX_NAMED];
 	int nrefs;
 	struct ref refs[MAX_NAMED * 2]; /* at most two per operation */
+	uint64_t data;			 /* data_budget: bytes moved so far */
+	uint64_t reach[SCEN_MAX_FILES];	 /* and each file's largest size */
 };
 
 /* The arguments' YAML names; which operation takes which is its
@@ -470,6 +472,71 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 	return 0;
 }
 
+static uint64_t cut(uint64_t x, uint64_t max)
+{
+	return x > max ? max : x;
+}
+
+/*
+ * data_budget -- (internal) the memory an execution needs, counted at
+ * each operation in file order, and the first one that takes it past
+ * SCEN_MAX_DATA refused.  What the engine keeps until the execution ends:
+ * each operation's buffer and the pages it brings in (its length, cut to
+ * SCEN_MAX_IO as the engine cuts it), and for each file, the final read
+ * through the page cache and from the device of everything up to the
+ * largest size it can reach (its size, or where a write, a truncate or a
+ * clone can extend it; never past s_maxbytes, SCEN_MAX_IO in the core).
+ * 16 threads of 64 reads of 2^64 bytes would need 64 GiB.
+ */
+static int data_budget(struct ld *l, const yaml_node_t *n,
+		       const struct scen_op *op)
+{
+	uint64_t total, end = cut(op->offset, SCEN_MAX_IO) +
+			      cut(op->len, SCEN_MAX_IO);
+	int grows = -1;
+
+	switch (op->kind) {
+	case SCEN_OP_WRITE:
+	case SCEN_OP_DIO_WRITE:
+		grows = op->file;
+		/* fall through */
+	case SCEN_OP_READ:
+	case SCEN_OP_DIO_READ:
+	case SCEN_OP_READAHEAD:
+	case SCEN_OP_LOAD:
+	case SCEN_OP_STORE:
+	case SCEN_OP_PIN:
+		l->data += cut(op->len, SCEN_MAX_IO);
+		break;
+	case SCEN_OP_CLONE:
+		l->data += cut(op->len, SCEN_MAX_IO);
+		grows = op->file2;
+		break;
+	case SCEN_OP_TRUNCATE:
+		grows = op->file;
+		end = cut(op->size, SCEN_MAX_IO);
+		break;
+	default:
+		break;
+	}
+	if (grows >= 0 && end > l->reach[grows])
+		l->reach[grows] = cut(end, SCEN_MAX_IO);
+	total = l->data;
+	for (int f = 0; f < l->s->nfiles; f++)
+		total += 2 * (l->reach[f] > l->s->files[f].size ?
+				      l->reach[f] : l->s->files[f].size);
+	if (total > SCEN_MAX_DATA)
+		return scen_fail(
+			l->err, n,
+			"this operation takes the memory one execution needs "
+			"to %" PRIu64 " MiB, past the limit of %llu MiB (every "
+			"byte an operation moves is kept until the execution "
+			"ends, and each file is read whole at the end): use "
+			"shorter lengths or smaller files",
+			(total + (1u << 20) - 1) >> 20, SCEN_MAX_DATA >> 20);
+	return 0;
+}
+
 /* parse_threads -- (internal) threads: [{name, ops: [...]}, ...] */
 static int parse_threads(struct ld *l, const yaml_node_t *n)
 {
@@ -508,7 +575,8 @@ static int parse_threads(struct ld *l, const yaml_node_t *n)
 			     SCEN_MAX_OPS) < 0)
 			return -1;
 		FOR_ITEMS (l, v[1], op) {
-			if (parse_op(l, op, s->nthreads, th->nops) < 0)
+			if (parse_op(l, op, s->nthreads, th->nops) < 0 ||
+			    data_budget(l, op, &th->ops[th->nops]) < 0)
 				return -1;
 			th->nops++;
 		}
