@@ -6,6 +6,13 @@
  * The core allocates everything an execution creates (inodes, pages, their
  * data) from the arena, so an execution unwound half-way by a deadlock or a
  * crash leaks nothing, and freeing it costs one free per 256 KiB chunk.
+ *
+ * An allocation larger than a chunk gets its own, from calloc: the pages
+ * of a large buffer cost memory only once written (a 64 MiB read of a
+ * 16 KiB file touches 16 KiB).  The loader bounds what an execution may
+ * need (SCEN_MAX_DATA); SIM_ARENA_BUDGET is the backstop behind it: an
+ * execution that allocates more stops the process with a message rather
+ * than meeting the OOM killer.
  */
 #include "sim/sim_impl.h"
 
@@ -34,15 +41,35 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 	struct sim_arena_chunk *c = a->head;
 
 	size = (size + 15) & ~(size_t)15;
+	if (size > SIM_ARENA_BUDGET - a->total) {
+		fprintf(stderr, "lockstep: an execution needs more than %zu "
+			"MiB of memory, past the arena's budget (the loader's "
+			"count, SCEN_MAX_DATA, missed it: a bug of lockstep)\n",
+			(size_t)SIM_ARENA_BUDGET >> 20);
+		exit(3);
+	}
+	a->total += size;
+	if (size > CHUNK) {
+		/* its own chunk, behind the head: the head keeps its room */
+		c = calloc(1, sizeof(*c) + size);
+		if (!c)
+			sim_oom("the execution's arena");
+		c->used = c->size = size;
+		if (a->head) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			a->head = c;
+		}
+		return c->mem;
+	}
 	if (!c || c->used + size > c->size) {
-		size_t sz = size > CHUNK ? size : CHUNK;
-
-		c = malloc(sizeof(*c) + sz);
+		c = malloc(sizeof(*c) + CHUNK);
 		if (!c)
 			sim_oom("the execution's arena");
 		c->next = a->head;
 		c->used = 0;
-		c->size = sz;
+		c->size = CHUNK;
 		a->head = c;
 	}
 	void *p = c->mem + c->used;
@@ -60,6 +87,7 @@ void sim_arena_reset(struct sim_arena *a)
 		a->head = c->next;
 		free(c);
 	}
+	a->total = 0;
 }
 
 /* ---- Fatal signals inside an execution ------------------------------------ */

@@ -14,6 +14,8 @@
 
 #define SIM_MAX_REFS 128	/* references one thread holds at once */
 #define SIM_MAX_POINTS 256	/* distinct "op.point" names */
+/* the most one execution's arena may hold (sim/arena.c) */
+#define SIM_ARENA_BUDGET ((size_t)1 << 30)
 
 struct sim_point_name {
 	const char *op, *point;		/* static strings of the core */
@@ -24,6 +26,7 @@ struct sim_point_name {
 struct sim_arena_chunk;
 struct sim_arena {
 	struct sim_arena_chunk *head;
+	size_t total;			/* bytes allocated, for the budget */
 };
 void *sim_arena_alloc(struct sim_arena *a, size_t size);
 void sim_arena_reset(struct sim_arena *a);
