@@ -113,6 +113,13 @@ int report_pictures_write(const char *base, const struct report_in *in);
 
 /* ---- Traces -------------------------------------------------------------- */
 
+/* What report_trace_read accepts: the bounds of a run (--depth 0..16, the
+ * step limit of one execution for PCT's k) and of a dfs replay, which runs
+ * every execution up to the last prior one. */
+#define REPORT_MAX_DEPTH 16
+#define REPORT_MAX_K (1u << 20)
+#define REPORT_MAX_DFS_PRIOR (1u << 20)
+
 struct report_trace {
 	char scenario[4096];		/* the path it was recorded from */
 	uint64_t hash;

@@ -215,12 +215,67 @@ static int read_text(FILE *f, struct report_trace *t)
 	return fgetc(f) == EOF ? 0 : -1;
 }
 
+/* unsigned_val -- (internal) val as a decimal number no larger than max;
+ * false for anything else (a sign, a letter, nothing, too large) */
+static bool unsigned_val(const char *val, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (*val < '0' || *val > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(val, &end, 10);
+	return !*end && !errno && *out <= max;
+}
+
+/*
+ * check_sched -- (internal) the schedule's fields against what a run can
+ * have written, before anything acts on them: a hand-edited trace must not
+ * make a replay run for ever (a dfs replay runs every execution up to the
+ * last prior one) or with a strategy nobody wrote.
+ */
+static int check_sched(const struct report_sched *rs, int *line,
+		       const int lines[2], char *msg, size_t len)
+{
+	static const char *const strategies[] = { "pct", "random", "dfs",
+						  "minimized" };
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(strategies) / sizeof(*strategies); i++)
+		known |= !strcmp(rs->strategy, strategies[i]);
+	if (!known) {
+		*line = lines[0];
+		snprintf(msg, len, "strategy '%s' is not one a run writes "
+			 "(pct, random or dfs)", rs->strategy);
+		return -1;
+	}
+	*line = lines[1];
+	for (int i = 0; i < rs->nprior; i++) {
+		if (rs->prior[i] >= rs->execution ||
+		    (i && rs->prior[i] <= rs->prior[i - 1])) {
+			snprintf(msg, len, "prior-executions must increase and "
+				 "come before execution %" PRIu64,
+				 rs->execution);
+			return -1;
+		}
+	}
+	if (rs->nprior && !strcmp(rs->strategy, "dfs") &&
+	    rs->prior[rs->nprior - 1] >= REPORT_MAX_DFS_PRIOR) {
+		snprintf(msg, len, "prior-executions %" PRIu64 ": a dfs replay "
+			 "runs every execution up to the last prior one, at "
+			 "most %u", rs->prior[rs->nprior - 1],
+			 REPORT_MAX_DFS_PRIOR);
+		return -1;
+	}
+	return 0;
+}
+
 int report_trace_read(const char *path, struct report_trace *t, char *err,
 		      size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[4096];
-	int lineno = 0;
+	char line[4096], msg[160];
+	int lineno = 0, lines[2] = { 0, 0 };	/* strategy, prior-executions */
 	bool have_dec = false;
 
 	memset(t, 0, sizeof(*t));
@@ -277,6 +332,7 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 					t->fixes |= FIX(fix);
 			}
 		} else if (!strcmp(line, "strategy")) {
+			lines[0] = lineno;
 			snprintf(t->sched.strategy, sizeof(t->sched.strategy),
 				 "%s", val);
 			/* before "minimized: yes", the strategy said so */
@@ -285,19 +341,39 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		} else if (!strcmp(line, "minimized")) {
 			t->sched.minimized = !strcmp(val, "yes");
 		} else if (!strcmp(line, "seed")) {
-			t->sched.seed = strtoull(val, NULL, 10);
+			if (!unsigned_val(val, UINT64_MAX, &t->sched.seed)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad seed (a number)");
+			}
 		} else if (!strcmp(line, "depth")) {
-			t->sched.depth = atoi(val);
+			uint64_t d;
+
+			if (!unsigned_val(val, REPORT_MAX_DEPTH, &d)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad depth (0..16)");
+			}
+			t->sched.depth = (int)d;
 		} else if (!strcmp(line, "k")) {
-			t->sched.k = strtoull(val, NULL, 10);
+			if (!unsigned_val(val, REPORT_MAX_K, &t->sched.k)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad k (0..1048576: the steps of "
+					    "one execution)");
+			}
 		} else if (!strcmp(line, "prior-executions")) {
 			char *p = val, *end;
 
+			lines[1] = lineno;
 			t->sched.nprior = 0;
 			while (*p) {
-				unsigned long long x = strtoull(p, &end, 10);
+				unsigned long long x;
 
-				if (end == p || t->sched.nprior == 16) {
+				errno = 0;
+				x = strtoull(p, &end, 10);
+				if (end == p || *p < '0' || *p > '9' || errno ||
+				    t->sched.nprior == 16) {
 					fclose(f);
 					report_trace_free(t);
 					return fail(err, errlen, path, lineno,
@@ -309,7 +385,12 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 					p++;
 			}
 		} else if (!strcmp(line, "execution")) {
-			t->sched.execution = strtoull(val, NULL, 10);
+			if (!unsigned_val(val, UINT64_MAX - 1,
+					  &t->sched.execution)) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad execution (a number)");
+			}
 		} else if (!strcmp(line, "violation")) {
 			for (int k = 0; k < SCEN_V__COUNT; k++)
 				if (!strcmp(val, scen_violation_names[k]))
@@ -362,6 +443,10 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 	if (!have_dec || !t->scenario[0] || t->kind == SCEN_V__COUNT) {
 		report_trace_free(t);
 		return fail(err, errlen, path, lineno, "incomplete trace");
+	}
+	if (check_sched(&t->sched, &lineno, lines, msg, sizeof(msg)) < 0) {
+		report_trace_free(t);
+		return fail(err, errlen, path, lineno, msg);
 	}
 	return 0;
 }
