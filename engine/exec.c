@@ -190,7 +190,9 @@ void exec_finding(struct exec *e, enum scen_violation kind, int tid, int op,
 	struct finding *f;
 	va_list ap;
 
-	if (!(e->sc->check & (1u << kind)))
+	/* An execution stopped by the step limit judged nothing: whatever
+	 * check: lists, it is never passed over as clean. */
+	if (!(e->sc->check & (1u << kind)) && kind != SCEN_V_LIVELOCK)
 		return;
 	/* One finding per kind per execution: the first is the one to read. */
 	if ((r->kinds & (1u << kind)) || r->nfind == EXEC_MAX_FINDINGS)
@@ -230,6 +232,36 @@ static void name_threads(const struct exec *e, const char *in, char *out,
 		out[o++] = *in++;
 	}
 	out[o < len ? o : len - 1] = 0;
+}
+
+/* positions -- internal: the operation each thread was in when the step
+ * limit stopped the execution (a livelock's evidence, after the states
+ * and locks sim/ gives). */
+static void positions(const struct exec *e, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = 0;
+	for (int t = 0; t < e->sc->nthreads && o + 1 < len; t++) {
+		const struct scen_thread *th = &e->sc->threads[t];
+		int opi = e->cur_op[t];
+		char desc[SCEN_OP_DESC_MAX] = "";
+		int n;
+
+		if (opi >= 0)
+			scen_op_describe(e->sc, &th->ops[opi], desc,
+					 sizeof(desc));
+		if (opi < 0)
+			n = snprintf(out + o, len - o, "\n    %s: before its "
+				     "first operation", th->name);
+		else
+			n = snprintf(out + o, len - o, "\n    %s: at %s, "
+				     "operation %d of %d", th->name, desc,
+				     opi + 1, th->nops);
+		if (n < 0)
+			break;
+		o += (size_t)n < len - o ? (size_t)n : len - o - 1;
+	}
 }
 
 /* exec_map_target -- the file and file offset behind a map offset. */
@@ -449,7 +481,11 @@ bool exec_op_modelled(int k)
 struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		      const struct exec_options *opt, char *err, size_t errlen)
 {
-	struct sim_options so = { .cpu = -1, .log_events = opt->log_events };
+	/* LOCKSTEP_MAX_STEPS: the step limit (sim_options.max_steps), lower
+	 * for tests of the livelock outcome; a replay needs the same value */
+	const char *ms = getenv("LOCKSTEP_MAX_STEPS");
+	struct sim_options so = { .cpu = -1, .log_events = opt->log_events,
+				  .max_steps = ms ? strtoull(ms, NULL, 10) : 0 };
 	struct exec *e;
 
 	for (int t = 0; t < sc->nthreads; t++)
@@ -583,6 +619,8 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	struct exec_result *r = &e->res;
 
 	memset(r, 0, sizeof(*r));
+	for (int t = 0; t < sc->nthreads; t++)
+		e->cur_op[t] = -1;
 	for (int t = 0; e->want_outcome && t < sc->nthreads; t++)
 		e->seen[t] = 14695981039346656037ull;
 	sim_new_arena(e->sim);
@@ -643,10 +681,18 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 		break;
 	}
 	case SIM_ABORT_CRASH:
-	case SIM_ABORT_LIMIT:
 		exec_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",
 			    "%s", sim_abort_reason(e->sim));
 		break;
+	case SIM_ABORT_LIMIT: {
+		char state[1536], where[1024];
+
+		name_threads(e, sim_abort_reason(e->sim), state, sizeof(state));
+		positions(e, where, sizeof(where));
+		exec_finding(e, SCEN_V_LIVELOCK, -1, -1,
+			    "the threads never finished", "%s%s", state, where);
+		break;
+	}
 	case SIM_ABORT_REPLAY:
 		break;
 	}

@@ -187,6 +187,7 @@ enum scen_violation {
 	SCEN_V_DATA_RACE,
 	SCEN_V_CRASH,
 	SCEN_V_OP_RESULT,
+	SCEN_V_LIVELOCK,	/* the step limit: threads that never finish */
 	SCEN_V__COUNT
 };
 extern const char *const scen_violation_names[SCEN_V__COUNT];

@@ -38,6 +38,7 @@ const char *const scen_violation_names[SCEN_V__COUNT] = {
 	[SCEN_V_DATA_RACE] = "data-race",
 	[SCEN_V_CRASH] = "crash",
 	[SCEN_V_OP_RESULT] = "op-result",
+	[SCEN_V_LIVELOCK] = "livelock",
 };
 /* clang-format on */
 

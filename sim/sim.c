@@ -402,6 +402,35 @@ static _Noreturn void deadlock(struct sim *s)
 	sim_abort_exec(s, SIM_ABORT_DEADLOCK, "%s", buf);
 }
 
+/* step_limit -- internal: the execution passed max_steps scheduling
+ * points (a livelock, SIM_ABORT_LIMIT): where each thread stood, with the
+ * locks it held, as "thread N" for the engine to name. */
+static void step_limit(struct sim *s)
+{
+	char buf[1536];
+	size_t off = 0;
+
+	off += (size_t)snprintf(buf, sizeof(buf), "more than %llu scheduling "
+				"points in one execution",
+				(unsigned long long)s->opt.max_steps);
+	for (int i = 0; i < s->n && off < sizeof(buf); i++) {
+		const struct sim_thread *t = &s->t[i];
+
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			"\n    thread %d %s%s", i,
+			t->state == SIM_T_DONE ? "finished" :
+			t->state == SIM_T_BLOCKED ? "waits for " : "runnable",
+			t->state == SIM_T_BLOCKED ? sim_thread_waits(s, i) : "");
+		for (int k = 0; k < t->nheld && off < sizeof(buf); k++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+				"\n        holds %s%s, taken in %s",
+				t->held[k].lock->name,
+				mode_tag(t->held[k].lock, t->held[k].mode),
+				t->held[k].fn ? t->held[k].fn : "?");
+	}
+	sim_abort_exec(s, SIM_ABORT_LIMIT, "%s", buf);
+}
+
 /*
  * pick -- internal: the thread that runs after this scheduling point of
  * 'me' (-1: the explorer starting an execution), or -1 when every thread
@@ -420,9 +449,7 @@ static int pick(struct sim *s, int me)
 			sim_abort_exec(s, SIM_ABORT_CRASH, "sim_check: %s", msg);
 	}
 	if (++s->nsteps_exec > s->opt.max_steps)
-		sim_abort_exec(s, SIM_ABORT_LIMIT,
-			       "more than %llu scheduling points: a livelock?",
-			       (unsigned long long)s->opt.max_steps);
+		step_limit(s);
 	if (!runnable) {
 		if (next_unfinished(s) >= 0)
 			deadlock(s);
