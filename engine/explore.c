@@ -35,6 +35,7 @@ struct outcome {
 	struct report_sched sched;
 	uint64_t schedules_run;
 	uint64_t found_at[SCEN_V__COUNT];	/* execution + 1 */
+	int lost_traces;			/* traces that could not be written */
 	uint32_t found;
 	bool pass;
 	char why[256];
@@ -248,8 +249,14 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 			in.sched.execution = i;
 			trace_path(o, sc, fd->kind, path, sizeof(path));
 			werr = report_trace_write(path, &in);
-			if (!werr)
+			if (werr) {
+				/* whatever -q says: an output is lost */
+				fprintf(stderr, "lockstep: trace not saved: %s: "
+					"%s\n", path, strerror(-werr));
+				oc->lost_traces++;
+			} else {
 				save_pictures(path, &in);
+			}
 			if (!o->quiet) {
 				report_text(stdout, &in);
 				if (werr)
@@ -280,14 +287,33 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	return 0;
 }
 
-static void write_json(const char *path, struct outcome *oc, int n)
+/* write_file -- internal: what fn prints to path, whole or not at all;
+ * an error on stderr (whatever -q says) and false if it cannot be. */
+static bool write_file(const char *flag, const char *path,
+		       void (*fn)(FILE *, struct outcome *, int),
+		       struct outcome *oc, int n)
 {
-	FILE *f = fopen(path, "w");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
 
 	if (!f) {
-		fprintf(stderr, "lockstep: --json %s: %s\n", path, strerror(errno));
-		return;
+		fprintf(stderr, "lockstep: %s %s: out of memory\n", flag, path);
+		return false;
 	}
+	fn(f, oc, n);
+	fclose(f);
+	err = report_write_atomic(path, buf, len);
+	free(buf);
+	if (err)
+		fprintf(stderr, "lockstep: %s %s: cannot write it: %s\n", flag,
+			path, strerror(-err));
+	return !err;
+}
+
+static void write_json(FILE *f, struct outcome *oc, int n)
+{
 	fprintf(f, "{\"lockstep\": 1, \"build\": ");
 	report_json_string(f, report_build());
 	fprintf(f, ", \"scenarios\": [");
@@ -323,15 +349,13 @@ static void write_json(const char *path, struct outcome *oc, int n)
 			oc[i].json ? oc[i].json : "");
 	}
 	fprintf(f, "\n]}\n");
-	fclose(f);
 }
 
 /* write_junit -- internal: a testcase per scenario (report/junit.c): a
  * failure per kind found and not allowed, with its report, and per kind
  * expected and not found; what was expected or tolerated in system-out. */
-static void write_junit(const char *path, struct outcome *oc, int n)
+static void write_junit(FILE *f, struct outcome *oc, int n)
 {
-	FILE *f = fopen(path, "w");
 	struct report_junit_case *c = calloc((size_t)n + 1, sizeof(*c));
 	struct report_junit_failure (*fail)[SCEN_V__COUNT + 1] =
 		calloc((size_t)n + 1, sizeof(*fail));
@@ -339,10 +363,8 @@ static void write_junit(const char *path, struct outcome *oc, int n)
 	char **out = calloc((size_t)n + 1, sizeof(*out));
 	double seconds = 0;
 
-	if (!f || !c || !fail || !msg || !out) {
-		fprintf(stderr, "lockstep: --junit %s: %s\n", path, strerror(errno));
-		goto done;
-	}
+	if (!c || !fail || !msg || !out)
+		sim_oom("the JUnit report");
 	for (int i = 0; i < n; i++) {
 		const struct scen *sc = oc[i].sc;
 		size_t len;
@@ -392,10 +414,7 @@ static void write_junit(const char *path, struct outcome *oc, int n)
 		c[i].out = out[i];
 	}
 	report_junit(f, "lockstep", seconds, c, n);
-done:
-	if (f)
-		fclose(f);
-	for (int i = 0; out && i < n; i++)
+	for (int i = 0; i < n; i++)
 		free(out[i]);
 	free(out);
 	free(msg);
@@ -403,11 +422,30 @@ done:
 	free(c);
 }
 
+/* file_dir_ok -- internal: whether path's directory exists, checked before
+ * anything runs (bad input: exit 2 at once, not after an hour's run). */
+static bool file_dir_ok(const char *flag, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash)
+		return true;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (!dir[0] || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return true;
+	fprintf(stderr, "lockstep: %s %s: %s is not a directory\n", flag,
+		path, dir);
+	return false;
+}
+
 int explore_files(const struct explore_opts *o, int n, char **files)
 {
 	struct scen **sc = calloc((size_t)n, sizeof(*sc));
 	struct outcome *oc = calloc((size_t)n, sizeof(*oc));
 	int code = 0, failed = 0, nloaded = n;
+	struct stat st;
 
 	if (!sc || !oc) {
 		free(sc);
@@ -429,7 +467,14 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 	if (code == 0 && mkdir(o->out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "lockstep: --out %s: %s\n", o->out, strerror(errno));
 		code = 2;
+	} else if (code == 0 && (stat(o->out, &st) || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "lockstep: --out %s: not a directory (the "
+			"traces go there)\n", o->out);
+		code = 2;
 	}
+	if (code == 0 && ((o->json && !file_dir_ok("--json", o->json)) ||
+			  (o->junit && !file_dir_ok("--junit", o->junit))))
+		code = 2;
 	for (int i = 0; i < n && code == 0; i++) {
 		int rc = run_one(o, sc[i], &oc[i]);
 
@@ -483,11 +528,15 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 			}
 			printf("\n%d passed, %d failed\n", n - failed, failed);
 		}
-		if (o->json)
-			write_json(o->json, oc, n);
-		if (o->junit)
-			write_junit(o->junit, oc, n);
 		code = failed ? 1 : 0;
+		if (o->json && !write_file("--json", o->json, write_json, oc, n))
+			code = 3;
+		if (o->junit &&
+		    !write_file("--junit", o->junit, write_junit, oc, n))
+			code = 3;
+		for (int i = 0; i < n; i++)
+			if (oc[i].lost_traces)
+				code = 3;
 	}
 	for (int i = 0; i < n; i++) {
 		free(oc[i].json);

@@ -110,35 +110,26 @@ void report_racing(const struct report_in *in, const struct sim_event *ev,
 	}
 }
 
-/* report_write_atomic -- path through fn, atomically (report_impl.h). */
-int report_write_atomic(const char *path,
-			void (*fn)(FILE *out, const struct report_in *in),
-			const struct report_in *in)
+/* write_through -- internal: what fn draws, to path whole or not at all
+ * (report_write_atomic). */
+static int write_through(const char *path,
+			 void (*fn)(FILE *out, const struct report_in *in),
+			 const struct report_in *in)
 {
-	char tmp[4096];
-	FILE *f;
-	int fd, err = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
 	fn(f, in);
-	if (fflush(f) || fsync(fd))
-		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	if (fclose(f)) {
+		free(buf);
+		return -ENOMEM;
+	}
+	err = report_write_atomic(path, buf, len);
+	free(buf);
 	return err;
 }
 
@@ -149,9 +140,9 @@ int report_pictures_write(const char *base, const struct report_in *in)
 	int err;
 
 	snprintf(path, sizeof(path), "%s.perfetto.json", base);
-	err = report_write_atomic(path, report_perfetto, in);
+	err = write_through(path, report_perfetto, in);
 	snprintf(path, sizeof(path), "%s.html", base);
 	if (!err)
-		err = report_write_atomic(path, report_html, in);
+		err = write_through(path, report_html, in);
 	return err;
 }

@@ -111,6 +111,10 @@ void report_html(FILE *out, const struct report_in *in);
  * written atomically.  0 or -errno. */
 int report_pictures_write(const char *base, const struct report_in *in);
 
+/* report_write_atomic -- buf to path via a temporary file, fsync and
+ * rename (report/file.c): whole or not at all; 0 or -errno. */
+int report_write_atomic(const char *path, const void *buf, size_t len);
+
 /* ---- Traces -------------------------------------------------------------- */
 
 /* What report_trace_read accepts: the bounds of a run (--depth 0..16, the

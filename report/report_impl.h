@@ -38,10 +38,5 @@ void report_racing(const struct report_in *in, const struct sim_event *ev,
  * scenario format has no name for): an operation's result as drawn. */
 void report_result_text(int32_t res, char *buf, size_t len);
 
-/* report_write_atomic -- write path through fn (temporary file in the
- * same directory, fsync, rename, as traces are written).  0 or -errno. */
-int report_write_atomic(const char *path,
-			void (*fn)(FILE *out, const struct report_in *in),
-			const struct report_in *in);
 
 #endif
