@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -120,6 +121,31 @@ int camp_write_atomic(const char *path, const void *buf, size_t len)
 	if (fd >= 0) {
 		(void)fsync(fd);
 		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * camp_lock_dir -- DIR/lock, created if need be and locked (flock,
+ * exclusive, not waiting) for as long as this process and the workers it
+ * forks live: two campaigns on one --out, resumed or not, would each
+ * rewrite the other's state and lose executions.  The fd is left open on
+ * purpose.  0; -EWOULDBLOCK when another process holds it; -errno.
+ */
+int camp_lock_dir(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+
+		close(fd);
+		return err;
 	}
 	return 0;
 }

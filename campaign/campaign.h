@@ -65,6 +65,9 @@ uint64_t camp_mix(uint64_t x);
  * (and an fsync of the directory).  0 or -errno. */
 int camp_write_atomic(const char *path, const void *buf, size_t len);
 int camp_mkdirs(const char *dir);	/* mkdir -p; 0 or -errno */
+/* camp_lock_dir -- hold DIR/lock (flock) while the campaign runs; 0,
+ * -EWOULDBLOCK if another campaign holds it, or -errno. */
+int camp_lock_dir(const char *dir);
 
 /*
  * A file made in memory and then written whole by camp_write_atomic():

@@ -254,6 +254,22 @@ static int setup(const struct fopts *o, int n, char **paths,
 	int nfiles, code = 0;
 	bool have = false;
 
+	/* One campaign per directory: locked before anything in it is read
+	 * or cleared. */
+	code = camp_mkdirs(o->out);
+	if (!code)
+		code = camp_lock_dir(o->out);
+	if (code == -EWOULDBLOCK) {
+		fprintf(stderr, "lockstep fuzz: --out %s: another campaign is "
+			"running on it (%s/lock is locked); wait for it to end, "
+			"or give another --out\n", o->out, o->out);
+		return 2;
+	}
+	if (code) {
+		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
+			strerror(-code));
+		return 2;
+	}
 	snprintf(path, sizeof(path), "%s/campaign", o->out);
 	have = access(path, F_OK) == 0;
 	if (have && !o->resume && !o->fresh) {
