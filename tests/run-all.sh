@@ -57,6 +57,9 @@ sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 
 echo "== a finding's HTML picture in headless Chromium (skipped without it)"
 sh tests/html.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
 
+echo "== limits: nesting, memory, forged traces, the step limit"
+sh tests/limits.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
+
 echo "== campaigns: dfs, fuzz, crash, kill -9, shards, minimize, bisect"
 sh tests/campaign.sh "$BIN" "$out" bisect && passed=$((passed + 1)) ||
 	{ failed=$((failed + 1)); fail=1; }
