@@ -14,7 +14,15 @@ CFLAGS    := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-missing-fi
              -I. -D_GNU_SOURCE $(EXTRA_CFLAGS)
 LDLIBS    := -pthread
 
-ifeq ($(SANITIZE),)
+ifneq ($(FUZZ_BUILD),)
+  # make fuzz: clang, libFuzzer's instrumentation, ASan and UBSan, in
+  # build/fuzz/ (tests/fuzz/, docs/fuzzing.md)
+  BUILD   := build/fuzz
+  BIN     := $(BUILD)/lockstep
+  CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SANITIZE),)
   BUILD   := build
   BIN     := ./lockstep
 else
@@ -37,7 +45,7 @@ SOURCE_HASH  := $(shell sha256sum $(SOURCE_FILES) | sha256sum | cut -c1-12)
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown) sources $(SOURCE_HASH)
 
 .PHONY: all check demo bench soak deps format format-check clean unit scenarios FORCE \
-	source-hash source-hash-inputs
+	source-hash source-hash-inputs fuzz fuzz-targets
 
 ifeq ($(DEPS_OK),yes)
 
@@ -85,9 +93,49 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/liblockstep.a
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
 		$(BUILD)/liblockstep.a $(LIBS) $(CHECKLIBS)
 
+# The fuzz targets (tests/fuzz/): each is an LLVMFuzzerTestOneInput.  With
+# driver.c (a main() that runs files through it, built with cc) it replays
+# its corpus in make check; `make fuzz` links it with libFuzzer.
+FUZZ_TARGETS := scen trace campaign
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+
+$(BUILD)/fuzz-replay/%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h \
+		$(BUILD)/liblockstep.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/driver.c \
+		$(BUILD)/liblockstep.a $(LIBS)
+
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/liblockstep.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ tests/fuzz/fuzz_$*.c \
+		$(BUILD)/liblockstep.a $(LIBS)
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
+
+# make fuzz: each target FUZZ_SECONDS seconds (default 60), its corpus
+# growing in build/fuzz/corpus/TARGET from the seeds in tests/fuzz/corpus/,
+# with its dictionary; a crash leaves crash-* here and fails.
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+		echo "make fuzz: needs clang (FUZZ_CC=$(FUZZ_CC))" >&2; exit 2; }
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) FUZZ_BUILD=1 fuzz-targets
+	@mkdir -p build/fuzz/seeds/scen build/fuzz/seeds/trace build/fuzz/seeds/campaign
+	@cp scenarios/*.yaml tests/bad/*.yaml build/fuzz/seeds/scen/
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t; \
+		echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
+			-dict=tests/fuzz/$$t.dict build/fuzz/corpus/$$t \
+			tests/fuzz/corpus/$$t build/fuzz/seeds/$$t $(FUZZ_FLAGS) \
+			2> build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log; exit 1; }; \
+		grep -E 'DONE|number_of_executed_units' build/fuzz/$$t.log; \
+	done
+
 # make check: every Check suite, then every bundled scenario's expectation.
 # Keeps going after a failure and fails at the end, like ck's own check.
-check: $(BIN) $(TESTS)
+check: $(BIN) $(TESTS) $(FUZZ_REPLAY)
 	@BIN=$(BIN) BUILD=$(BUILD) sh tests/run-all.sh $(TESTS)
 
 unit: $(TESTS)

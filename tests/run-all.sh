@@ -57,6 +57,18 @@ sh tests/cli.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 
 echo "== a finding's HTML picture in headless Chromium (skipped without it)"
 sh tests/html.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
 
+echo "== fuzz corpora, through each target's entry point (tests/fuzz/)"
+for t in scen trace campaign; do
+	seeds=tests/fuzz/corpus/$t
+	[ $t = scen ] && seeds="$seeds $(ls scenarios/*.yaml tests/bad/*.yaml)"
+	if "${BUILD:-build}/fuzz-replay/$t" $seeds > "$out/fuzz-$t.out" 2>&1; then
+		tail -1 "$out/fuzz-$t.out"; passed=$((passed + 1))
+	else
+		echo "FAILED: fuzz corpus $t"; tail -20 "$out/fuzz-$t.out"
+		failed=$((failed + 1)); fail=1
+	fi
+done
+
 echo "== limits: nesting, memory, forged traces, the step limit"
 sh tests/limits.sh "$BIN" "$out" && passed=$((passed + 1)) || { failed=$((failed + 1)); fail=1; }
 
