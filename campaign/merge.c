@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct sscen {
 	struct camp_scen cs;
@@ -603,23 +604,31 @@ static void write_text(FILE *f, struct summary *s,
 
 /* ---- The summary ------------------------------------------------------------------ */
 
-/* copy_file -- internal: merge --out: a finding's file, atomically. */
-static void copy_file(const char *from, const char *to)
+/* copy_file -- internal: merge --out: a finding's file, atomically; a
+ * file that is not there is no error (not every finding has every
+ * file), one that cannot be written is (a message, and -1). */
+static int copy_file(const char *from, const char *to)
 {
 	FILE *f = fopen(from, "rb");
 	char *buf;
 	long n;
+	int err = 0;
 
 	if (!f)
-		return;
+		return 0;
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
 	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n)
-		camp_write_atomic(to, buf, (size_t)n);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		err = -EIO;
+	else
+		err = camp_write_atomic(to, buf, (size_t)n);
 	free(buf);
 	fclose(f);
+	if (err)
+		fprintf(stderr, "lockstep: %s: %s\n", to, strerror(-err));
+	return err ? -1 : 0;
 }
 
 /* write_to -- internal: one of the summary files, atomically. */
@@ -798,8 +807,8 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 		}
 		if (!o->quiet)
 			write_text(stdout, &s, o);
-		if (o->text)
-			write_to(o->text, &s, o, dirs, ndirs, 2);
+		if (o->text && write_to(o->text, &s, o, dirs, ndirs, 2))
+			code = 3;
 		if (o->json && write_to(o->json, &s, o, dirs, ndirs, 0))
 			code = 3;
 		if (o->junit && write_to(o->junit, &s, o, dirs, ndirs, 1))
@@ -812,13 +821,18 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 			"min.perfetto.json", "min.html", "meta" };
 
 		snprintf(dir, sizeof(dir), "%s/findings", o->copy_to);
-		camp_mkdirs(dir);
+		if (camp_mkdirs(dir) < 0) {
+			fprintf(stderr, "lockstep: %s: %s\n", dir,
+				strerror(errno));
+			code = 3;
+		}
 		for (int j = 0; j < s.nfind; j++)
 			for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]); e++) {
 				finding_file(from, sizeof(from), &s.find[j], ext[e]);
 				camp_finding_path(to, sizeof(to), o->copy_to,
 						  s.find[j].m.id, ext[e]);
-				copy_file(from, to);
+				if (copy_file(from, to) < 0)
+					code = 3;
 			}
 	}
 	free(s.scen);
@@ -887,9 +901,14 @@ int merge_main(int argc, char **argv)
 		return 2;
 	}
 	if (o.copy_to) {
-		if (camp_mkdirs(o.copy_to) < 0) {
+		int err = camp_mkdirs(o.copy_to);
+		struct stat st;
+
+		if (!err && (stat(o.copy_to, &st) || !S_ISDIR(st.st_mode)))
+			err = -ENOTDIR;
+		if (err) {
 			fprintf(stderr, "lockstep merge: --out %s: %s\n",
-				o.copy_to, strerror(errno));
+				o.copy_to, strerror(-err));
 			return 2;
 		}
 		snprintf(json, sizeof(json), "%s/results.json", o.copy_to);
