@@ -162,4 +162,19 @@ fi
 "$BIN" fuzz -q --time 1 --jobs 1 --out "$T/camp" --resume "$F" > /dev/null 2>&1 &&
 	ok "--resume once the first has ended" || bad "--resume after the first campaign ended"
 
+# merge: --out a file is refused (2); what it cannot write is exit 3.
+"$BIN" merge -q "$T/camp" --out "$T/afile" > "$T/m1.txt" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "merge: --out $T/afile: Not a directory" "$T/m1.txt" &&
+	ok "merge --out naming a file: exit 2" || { bad "merge --out a file (exit $rc)"; cat "$T/m1.txt"; }
+if mount -t tmpfs -o size=64k tmpfs "$M" 2>/dev/null; then
+	head -c 100k /dev/zero > "$M/fill" 2>/dev/null
+	"$BIN" merge -q "$T/camp" --out "$M/m" > "$T/m2.txt" 2>&1; rc=$?
+	[ $rc -eq 3 ] && grep -q "summary.txt: No space left on device" "$T/m2.txt" &&
+		ok "merge --out on a full tmpfs: exit 3, each file named" ||
+		{ bad "merge --out on a full tmpfs (exit $rc)"; cat "$T/m2.txt"; }
+	umount "$M"
+else
+	echo "skip merge on a full tmpfs: mounting is not allowed here"
+fi
+
 exit $fail
