@@ -75,6 +75,11 @@ forge prior 's/^strategy: .*/strategy: dfs/; s/^execution: .*/execution: 1000000
 forge prior-order 's/^execution: .*/execution: 3\nprior-executions: 5/' \
 	"prior-executions must increase and come before execution 3"
 forge seed 's/^seed: .*/seed: 1x/' ":7: bad seed"
+# ... while every strategy a run or a campaign writes stays accepted
+# ("first": the calibration run of a campaign that killed its worker).
+sed 's/^strategy: .*/strategy: first/' "$TR" > "$T/first.trace"
+"$BIN" replay "$T/first.trace" > /dev/null 2>&1 && ok "a trace of strategy first replays" ||
+	bad "a trace of strategy first is refused"
 
 # The step limit is a livelock, with the threads' positions; never a crash,
 # and reported though check: does not list it.
