@@ -232,6 +232,9 @@ int camp_conf_write(const char *dir, const struct camp_conf *c)
 	fprintf(f, "shard: %d/%d\n", c->shard_k, c->shard_n);
 	fprintf(f, "strategies: %" PRIu32 "\n", c->strats);
 	fprintf(f, "schedules: %" PRIu64 "\n", c->schedules);
+	if (c->generate)
+		fprintf(f, "generate: %s %s %" PRIu64 "\n", c->gen_kernel,
+			c->gen_fixes[0] ? c->gen_fixes : "-", c->gen_programs);
 	for (int i = 0; i < c->nscen; i++)
 		fprintf(f, "scenario: %s %016" PRIx64 " %" PRIu32 " %" PRIu32
 			" %" PRIu32 " %s\n", c->scen[i].name, c->scen[i].hash,
@@ -277,6 +280,17 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 			c->strats = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(k, "schedules")) {
 			c->schedules = strtoull(v, NULL, 10);
+		} else if (!strcmp(k, "generate")) {
+			char kern[32], fx[256];
+
+			if (sscanf(v, "%31s %255s %" SCNu64, kern, fx,
+				   &c->gen_programs) == 3) {
+				c->generate = true;
+				snprintf(c->gen_kernel, sizeof(c->gen_kernel),
+					 "%s", kern);
+				snprintf(c->gen_fixes, sizeof(c->gen_fixes), "%s",
+					 strcmp(fx, "-") ? fx : "");
+			}
 		} else if (!strcmp(k, "scenario") && c->nscen < CAMP_MAX_SCEN) {
 			struct camp_scen *s = &c->scen[c->nscen];
 			int off = 0;

@@ -99,8 +99,16 @@ struct camp_conf {
 	uint64_t seed;
 	int jobs, shard_k, shard_n;
 	uint32_t strats;
-	uint64_t schedules;		/* per slot cap, 0: none */
+	uint64_t schedules;		/* per slot cap, 0: none; --generate:
+					 * executions per program and strategy */
 	char build[64];
+	/* --generate: generated programs at gen_kernel, gen_fixes edited
+	 * ("" none); scen[0] is "generated", standing for them all. */
+	bool generate;
+	char gen_kernel[32];
+	char gen_fixes[256];
+	uint64_t gen_programs;		/* programs below this index only; 0:
+					 * no end but --time */
 };
 int camp_conf_write(const char *dir, const struct camp_conf *c);
 int camp_conf_read(const char *dir, struct camp_conf *c, char *err,

@@ -43,6 +43,7 @@
 
 #include "engine/exec.h"
 #include "core/core.h"
+#include "gen/gen.h"
 
 #define SIG_CAP (1u << 14)
 #define COV_CAP (1u << 18)
@@ -290,6 +291,32 @@ static pid_t spawn(struct coord *c, int w)
 	_exit(fuzz_worker(c->cfg, w));
 }
 
+/* died_program -- internal: --generate: the program worker w died in,
+ * made again and loaded (from DIR/work/crash.yaml); NULL if it cannot. */
+static struct scen *died_program(const struct fuzz_cfg *cfg,
+				 const struct fuzz_wstat *ws,
+				 struct finding *f)
+{
+	struct gen_options go = { .seed = cfg->conf.seed, .index = ws->program,
+				  .kernel = cfg->conf.gen_kernel,
+				  .fixes = cfg->conf.gen_fixes[0] ?
+					   cfg->conf.gen_fixes : NULL };
+	struct scen_error serr;
+	char name[SCEN_NAME_MAX], err[256], path[4096], *text;
+
+	if (gen_program(&go, &text, name, err, sizeof(err)) < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/work/crash.yaml", cfg->dir);
+	if (camp_write_atomic(path, text, strlen(text)) < 0) {
+		free(text);
+		return NULL;
+	}
+	free(text);
+	snprintf(f->what + strlen(f->what), sizeof(f->what) - strlen(f->what),
+		 " (program %" PRIu64 ")", ws->program);
+	return scen_load(path, &exec_vocab, &serr);
+}
+
 /* died -- internal: worker w died in an execution: its crash finding,
  * from the execution and decisions it left in shared memory. */
 static void died(struct coord *c, int w, int status)
@@ -297,6 +324,7 @@ static void died(struct coord *c, int w, int status)
 	struct fuzz_cfg *cfg = c->cfg;
 	struct fuzz_wstat *ws = &cfg->shm->w[w];
 	const struct scen *sc = cfg->sc[ws->scen];
+	struct scen *gsc = NULL;
 	struct finding f = { .kind = SCEN_V_CRASH, .tid = -1, .op = -1 };
 	struct report_sched rs = { .seed = ws->seed, .depth = ws->depth,
 				   .k = ws->k, .execution = ws->index };
@@ -316,7 +344,16 @@ static void died(struct coord *c, int w, int status)
 	snprintf(rs.strategy, sizeof(rs.strategy), "%s",
 		 ws->strat < 0 ? "first" : ws->strat == CAMP_RANDOM ? "random" :
 		 ws->strat == CAMP_DFS ? "dfs" : "pct");
-	if (ws->strat < 0) {
+	if (cfg->conf.generate) {
+		/* The program, saved, is the scenario of the crash; the
+		 * worker's successor skips it. */
+		ws->skip_scen = 0;
+		ws->skip_index = ws->program;
+		gsc = died_program(cfg, ws, &f);
+		if (!gsc)
+			return;
+		sc = gsc;
+	} else if (ws->strat < 0) {
 		/* The calibration run: the scenario kills whoever runs it. */
 		ck_pr_store_8(&cfg->shm->broken[ws->scen], 1);
 	} else {
@@ -325,11 +362,25 @@ static void died(struct coord *c, int w, int status)
 		ws->skip_strat = ws->strat;
 		ws->skip_index = ws->index;
 	}
-	sig = report_signature(sc, &f);
-	if (!camp_set_add(cfg->sigs, sig))
+	sig = gsc ? report_signature_as(FUZZ_GEN_NAME, &f) :
+		    report_signature(sc, &f);
+	if (!camp_set_add(cfg->sigs, sig)) {
+		scen_free(gsc);
 		return;
-	snprintf(m.id, sizeof(m.id), "%s.crash.%016" PRIx64, sc->name, sig);
-	snprintf(m.scenario, sizeof(m.scenario), "%s", sc->name);
+	}
+	snprintf(m.id, sizeof(m.id), "%s.crash.%016" PRIx64,
+		 gsc ? FUZZ_GEN_NAME : sc->name, sig);
+	snprintf(m.scenario, sizeof(m.scenario), "%s",
+		 gsc ? FUZZ_GEN_NAME : sc->name);
+	if (gsc) {
+		char orig[4096];
+
+		/* Where the program is: the trace names it too. */
+		camp_finding_path(orig, sizeof(orig), cfg->dir, m.id,
+				  "orig.yaml");
+		if (rename(gsc->path, orig) == 0)
+			snprintf(gsc->path, sizeof(gsc->path), "%.255s", orig);
+	}
 	snprintf(m.kind, sizeof(m.kind), "crash");
 	m.signature = sig;
 	snprintf(m.what, sizeof(m.what), "%.80s: %.100s", f.what, f.detail);
@@ -344,9 +395,12 @@ static void died(struct coord *c, int w, int status)
 	m.seconds = fuzz_now() - cfg->shm->t0 + cfg->shm->offset;
 	m.executions = ws->executions;
 	camp_finding_path(path, sizeof(path), cfg->dir, m.id, "trace");
-	if (report_trace_write_raw(path, sc, cfg->conf.scen[ws->scen].fixes, &rs,
-				   SCEN_V_CRASH, ws->dec, ws->ndec) < 0)
+	if (report_trace_write_raw(path, sc, gsc ? cfg->conf.scen[0].fixes :
+				   cfg->conf.scen[ws->scen].fixes, &rs,
+				   SCEN_V_CRASH, ws->dec, ws->ndec) < 0) {
+		scen_free(gsc);
 		return;
+	}
 	n = snprintf(text, sizeof(text), "== %s: crash ==\n  scenario %s\n  "
 		     "schedule: %s, seed %" PRIu64 ", execution %" PRIu64 "\n\n"
 		     "crash: %s\n    %s; the trace holds the %u decisions taken "
@@ -357,6 +411,7 @@ static void died(struct coord *c, int w, int status)
 	camp_write_atomic(path, text, (size_t)n);
 	if (camp_meta_write(cfg->dir, &m) == 0)
 		ck_pr_inc_32(&cfg->shm->findings);
+	scen_free(gsc);
 }
 
 /* reap -- internal: workers that ended; restarts those that must go on. */
@@ -530,7 +585,15 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if (!o->quiet)
+	if (!o->quiet && cfg->conf.generate)
+		fprintf(stderr, "lockstep fuzz: generated programs at %s%s%s, "
+			"seed %" PRIu64 ", %d jobs on %d CPUs, shard %d/%d, "
+			"%.0f s%s: %s\n", cfg->conf.gen_kernel,
+			cfg->conf.gen_fixes[0] ? " with fixes " : "",
+			cfg->conf.gen_fixes, cfg->conf.seed, c.jobs, cfg->ncpu,
+			cfg->conf.shard_k, cfg->conf.shard_n, o->time,
+			o->resume ? ", resumed" : "", cfg->dir);
+	else if (!o->quiet)
 		fprintf(stderr, "lockstep fuzz: %d scenarios, %d jobs on %d "
 			"CPUs, shard %d/%d, %.0f s%s: %s\n", cfg->conf.nscen,
 			c.jobs, cfg->ncpu, cfg->conf.shard_k, cfg->conf.shard_n,
@@ -542,8 +605,9 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 		int i = cfg->shm->w[w].error_scen;
 
 		if (i >= 0) {
-			fprintf(stderr, "lockstep fuzz: %s: %s\n", cfg->sc[i]->path,
-				cfg->shm->w[w].error);
+			fprintf(stderr, "lockstep fuzz: %s: %s\n",
+				cfg->sc[i] ? cfg->sc[i]->path :
+				cfg->conf.scen[i].path, cfg->shm->w[w].error);
 			broken = 1;
 		}
 	}

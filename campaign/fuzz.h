@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "campaign/campaign.h"
+#include "sim/strategy.h"
 
 #define FUZZ_MAX_JOBS CAMP_MAX_JOBS
 #define FUZZ_MAX_DEC 65536
@@ -39,6 +40,7 @@ struct fuzz_wstat {
 	uint32_t in_flight;
 	int32_t scen, strat;		/* strat -1: the calibration run */
 	uint64_t index, seed, k;
+	uint64_t program;		/* --generate: the program's index */
 	int32_t depth;
 	uint32_t ndec;
 	uint8_t dec[FUZZ_MAX_DEC];
@@ -86,6 +88,23 @@ struct fuzz_opts {
 int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o);
 /* fuzz_worker -- worker w's loop, in the forked child; the exit code. */
 int fuzz_worker(const struct fuzz_cfg *cfg, int w);
+/* fuzz_gen_worker -- the same for a campaign over generated programs
+ * (campaign/fuzz_gen.c). */
+int fuzz_gen_worker(const struct fuzz_cfg *cfg, int w);
+/* fuzz_gen_name -- the scenario name of --generate's findings and
+ * signatures: one bug counts once whichever program shows it. */
+#define FUZZ_GEN_NAME "generated"
+
+/* A strategy that passes each choice to 'in' and copies it to the
+ * worker's shared memory (campaign/fuzz_worker.c): the schedule of an
+ * execution that kills its worker is not lost. */
+struct fuzz_rec {
+	struct sim_strategy base;
+	struct sim_strategy *in;
+	struct fuzz_wstat *ws;
+};
+void fuzz_rec_init(struct fuzz_rec *r, struct sim_strategy *in,
+		   struct fuzz_wstat *ws);
 /* fuzz_state_path -- DIR/state/K-of-N.W */
 void fuzz_state_path(char *buf, size_t len, const struct fuzz_cfg *cfg, int w);
 double fuzz_now(void);

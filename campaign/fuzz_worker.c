@@ -88,16 +88,11 @@ void fuzz_state_path(char *buf, size_t len, const struct fuzz_cfg *cfg, int w)
  * decision to shared memory: if the process dies in the execution, the
  * coordinator still has the schedule that killed it.
  */
-struct strat_rec {
-	struct sim_strategy base;
-	struct sim_strategy *in;
-	struct fuzz_wstat *ws;
-};
 
 /* rec_begin -- internal: no decision in flight yet. */
 static void rec_begin(struct sim_strategy *st, uint64_t execution)
 {
-	struct strat_rec *r = (struct strat_rec *)st;
+	struct fuzz_rec *r = (struct fuzz_rec *)st;
 
 	r->ws->ndec = 0;
 	if (r->in->begin)
@@ -107,7 +102,7 @@ static void rec_begin(struct sim_strategy *st, uint64_t execution)
 /* rec_choose -- internal: the slot's decision, copied to shared memory. */
 static int rec_choose(struct sim_strategy *st, const struct sim_choice *c)
 {
-	struct strat_rec *r = (struct strat_rec *)st;
+	struct fuzz_rec *r = (struct fuzz_rec *)st;
 	int t = r->in->choose(r->in, c);
 
 	if (t >= 0 && r->ws->ndec < FUZZ_MAX_DEC) {
@@ -120,10 +115,23 @@ static int rec_choose(struct sim_strategy *st, const struct sim_choice *c)
 /* rec_end -- internal: pass the end on. */
 static void rec_end(struct sim_strategy *st, uint64_t steps)
 {
-	struct strat_rec *r = (struct strat_rec *)st;
+	struct fuzz_rec *r = (struct fuzz_rec *)st;
 
 	if (r->in->end)
 		r->in->end(r->in, steps);
+}
+
+/* fuzz_rec_init -- see fuzz.h. */
+void fuzz_rec_init(struct fuzz_rec *r, struct sim_strategy *in,
+		   struct fuzz_wstat *ws)
+{
+	memset(r, 0, sizeof(*r));
+	r->base.name = "record";
+	r->base.begin = rec_begin;
+	r->base.choose = rec_choose;
+	r->base.end = rec_end;
+	r->in = in;
+	r->ws = ws;
 }
 
 /* ---- Slots ------------------------------------------------------------------ */
@@ -191,7 +199,7 @@ static void build_slots(struct worker *W)
 static struct exec *engine(struct worker *W, int i)
 {
 	struct exec_options eo = { .pool = W->cfg->pool, .log_events = true };
-	struct strat_rec rec = {
+	struct fuzz_rec rec = {
 		.base = { .name = "record", .begin = rec_begin,
 			  .choose = rec_choose, .end = rec_end },
 		.ws = W->ws,
@@ -425,7 +433,7 @@ static bool run_one(struct worker *W, struct wslot *sl)
 {
 	const struct fuzz_cfg *cfg = W->cfg;
 	struct exec *e = engine(W, sl->scen);
-	struct strat_rec rec = {
+	struct fuzz_rec rec = {
 		.base = { .name = "record", .begin = rec_begin,
 			  .choose = rec_choose, .end = rec_end },
 		.ws = W->ws,
@@ -517,6 +525,8 @@ int fuzz_worker(const struct fuzz_cfg *cfg, int w)
 	static struct worker W;
 	int code = 0;
 
+	if (cfg->conf.generate)
+		return fuzz_gen_worker(cfg, w);
 	memset(&W, 0, sizeof(W));
 	W.cfg = cfg;
 	W.w = w;

@@ -592,11 +592,12 @@ static void write_text(FILE *f, struct summary *s,
 			fd->m.what);
 		fprintf(f, "              %s #%" PRIu64 " after %.1f s",
 			fd->m.strategy, fd->m.execution, fd->m.seconds);
+		if (fd->m.minimized && fd->m.preemptions >= 0)
+			fprintf(f, ", %d -> %d preemptions", fd->m.preemptions,
+				fd->m.min_preemptions);
 		if (fd->m.minimized)
-			fprintf(f, ", %d -> %d preemptions, %" PRIu64 " -> %"
-				PRIu64 " steps", fd->m.preemptions,
-				fd->m.min_preemptions, fd->m.steps,
-				fd->m.min_steps);
+			fprintf(f, ", %" PRIu64 " -> %" PRIu64 " steps",
+				fd->m.steps, fd->m.min_steps);
 		fprintf(f, "\n              %s\n", path);
 	}
 	fprintf(f, "\n%d passed, %d failed\n", s->nscen - failed, failed);

@@ -21,10 +21,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "engine/exec.h"
+#include "gen/gen.h"
 
 static const char fuzz_usage[] =
 	"usage: lockstep fuzz [OPTIONS] PATH...\n"
+	"       lockstep fuzz --generate [--kernel VER] [--fixes LIST] [OPTIONS]\n"
 	"\n"
 	"A campaign: worker processes, one per CPU and pinned to it, explore the\n"
 	"scenarios (files, or directories of *.yaml) with a portfolio of\n"
@@ -52,6 +55,15 @@ static const char fuzz_usage[] =
 	"  --min-budget N    executions to minimize each finding (default 500;\n"
 	"                    0: do not minimize)\n"
 	"  --fixes LIST, --kernel VER, --pool PATH   as for run\n"
+	"  --generate        no PATH: programs made by lockstep gen (seed,\n"
+	"                    shard, index), at --kernel (default the newest\n"
+	"                    preset) with --fixes edited in, each explored\n"
+	"                    --schedules times (default 100) per strategy;\n"
+	"                    each new finding is saved as a minimized scenario,\n"
+	"                    DIR/findings/ID.yaml (expect: its violation; it\n"
+	"                    runs and its ID.min.trace replays), beside the\n"
+	"                    program as generated (ID.orig.yaml, ID.trace)\n"
+	"  --programs N      --generate: only programs 0..N-1, then stop\n"
 	"  --json FILE       results as JSON (default DIR/results.json)\n"
 	"  --junit FILE      results as JUnit XML (default DIR/junit.xml)\n"
 	"  -q, --quiet       only the summary\n"
@@ -66,10 +78,10 @@ struct fopts {
 	double time;
 	int jobs;
 	const char *out, *json, *junit, *pool, *fixes, *kernel;
-	uint64_t seed, schedules, min_budget;
+	uint64_t seed, schedules, min_budget, programs;
 	int shard_k, shard_n, max_bound;
 	uint32_t strats;
-	bool resume, fresh, quiet;
+	bool resume, fresh, quiet, generate;
 	bool have_seed, have_shard;
 };
 
@@ -116,7 +128,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 {
 	enum { O_TIME = 256, O_JOBS, O_OUT, O_RESUME, O_FRESH, O_SHARD, O_SEED,
 	       O_SCHED, O_STRATS, O_DEPTH, O_MIN, O_FIXES, O_KERNEL, O_POOL,
-	       O_JSON, O_JUNIT };
+	       O_JSON, O_JUNIT, O_GENERATE, O_PROGRAMS };
 	static const struct option opts[] = {
 		{ "time", required_argument, NULL, O_TIME },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -134,6 +146,8 @@ static int parse(int argc, char **argv, struct fopts *o)
 		{ "pool", required_argument, NULL, O_POOL },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "generate", no_argument, NULL, O_GENERATE },
+		{ "programs", required_argument, NULL, O_PROGRAMS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -174,6 +188,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 			o->have_shard = true;
 			break;
 		case O_SEED:
+		case O_PROGRAMS:
 		case O_SCHED:
 		case O_MIN:
 		case O_DEPTH: {
@@ -191,6 +206,8 @@ static int parse(int argc, char **argv, struct fopts *o)
 				o->schedules = v;
 			else if (c == O_MIN)
 				o->min_budget = v;
+			else if (c == O_PROGRAMS)
+				o->programs = v;
 			else
 				o->max_bound = v > 64 ? 64 : (int)v;
 			break;
@@ -207,6 +224,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 		case O_POOL: o->pool = optarg; break;
 		case O_JSON: o->json = optarg; break;
 		case O_JUNIT: o->junit = optarg; break;
+		case O_GENERATE: o->generate = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h':
 			fputs(fuzz_usage, stdout);
@@ -228,7 +246,7 @@ static void clear_dir(const char *dir, bool tmp_only)
 		"%s/findings/*.tmp.*", "%s/state/*.tmp.*", "%s/*.tmp.*",
 		"%s/findings/*", "%s/state/*", "%s/coverage.*", "%s/timeline.*",
 		"%s/campaign", "%s/results.json", "%s/junit.xml",
-		"%s/summary.txt",
+		"%s/summary.txt", "%s/work/*",
 	};
 	size_t n = tmp_only ? 3 : sizeof(pats) / sizeof(pats[0]);
 	char pat[4096];
@@ -242,6 +260,108 @@ static void clear_dir(const char *dir, bool tmp_only)
 			unlink(g.gl_pathv[j]);
 		globfree(&g);
 	}
+}
+
+/* write_conf -- internal: the directories and the campaign file; 0 or
+ * 2. */
+static int write_conf(const struct fopts *o, struct camp_conf *conf)
+{
+	char path[4096];
+
+	snprintf(conf->build, sizeof(conf->build), "%s", report_build());
+	snprintf(path, sizeof(path), "%s/findings", o->out);
+	if (camp_mkdirs(path) < 0 ||
+	    (snprintf(path, sizeof(path), "%s/state", o->out),
+	     camp_mkdirs(path) < 0) ||
+	    (snprintf(path, sizeof(path), "%s/work", o->out),
+	     camp_mkdirs(path) < 0) || camp_conf_write(o->out, conf) < 0) {
+		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
+			strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * setup_generate -- internal: --generate: the campaign's one scenario,
+ * "generated", standing for every program; the kernel and fixes checked
+ * by making program 0 and loading it.  An exit code or 0.
+ */
+static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
+{
+	struct camp_conf *conf = &cfg->conf;
+	struct camp_scen *cs = &conf->scen[0];
+	struct scen_error serr;
+	struct gen_options go = { 0 };
+	char err[512], name[SCEN_NAME_MAX], path[4096], *text;
+	struct scen *sc;
+	int code;
+
+	if (!o->resume) {
+		if (o->kernel && (core_kernel_fixes(o->kernel, &cs->fixes) < 0 ||
+				  o->kernel[0] != 'v')) {
+			fprintf(stderr, "lockstep fuzz: --kernel: unknown kernel "
+				"'%s' (expected vX.Y; lockstep list prints the "
+				"presets)\n", o->kernel);
+			return 2;
+		}
+		conf->generate = true;
+		snprintf(conf->gen_kernel, sizeof(conf->gen_kernel), "%s",
+			 o->kernel ? o->kernel :
+			 core_presets[core_npresets - 1].version);
+		snprintf(conf->gen_fixes, sizeof(conf->gen_fixes), "%s",
+			 o->fixes ? o->fixes : "");
+		if (!conf->schedules)
+			conf->schedules = 100;
+		conf->gen_programs = o->programs;
+		conf->strats &= ~(1u << CAMP_DFS);
+		if (!conf->strats) {
+			fprintf(stderr, "lockstep fuzz: --generate: dfs is "
+				"not run on generated programs; give another "
+				"strategy\n");
+			return 2;
+		}
+	}
+	go.seed = conf->seed;
+	go.kernel = conf->gen_kernel;
+	go.fixes = conf->gen_fixes[0] ? conf->gen_fixes : NULL;
+	if (gen_program(&go, &text, name, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lockstep fuzz: --generate: %s\n", err);
+		return 2;
+	}
+	code = write_conf(o, conf);
+	if (code) {
+		free(text);
+		return code;
+	}
+	snprintf(path, sizeof(path), "%s/work/check.yaml", o->out);
+	if (camp_write_atomic(path, text, strlen(text)) < 0) {
+		free(text);
+		fprintf(stderr, "lockstep fuzz: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	free(text);
+	sc = scen_load(path, &exec_vocab, &serr);
+	if (!sc) {
+		fprintf(stderr, "%s:%d:%d: error: %s\n", serr.file,
+			serr.pos.line, serr.pos.col, serr.msg);
+		return 3;
+	}
+	if (exec_fixes_for(sc, NULL, NULL, &cs->fixes, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lockstep fuzz: --fixes: %s\n", err);
+		scen_free(sc);
+		return 2;
+	}
+	scen_free(sc);
+	conf->nscen = 1;
+	snprintf(cs->name, sizeof(cs->name), "%s", FUZZ_GEN_NAME);
+	snprintf(cs->path, sizeof(cs->path), "(lockstep gen --seed %llu "
+		 "--kernel %s)", (unsigned long long)conf->seed,
+		 conf->gen_kernel);
+	cs->hash = 0;
+	cs->expect = cs->tolerate = 0;
+	cfg->sc[0] = NULL;
+	return write_conf(o, conf);
 }
 
 /* setup -- internal: the scenarios and the campaign file; an exit code
@@ -285,6 +405,17 @@ static int setup(const struct fopts *o, int n, char **paths,
 			return 2;
 		}
 		clear_dir(o->out, true);
+		if (old.generate || o->generate) {
+			if (n || !old.generate) {
+				fprintf(stderr, "lockstep fuzz: --resume: %s is "
+					"a campaign over %s\n", o->out,
+					old.generate ? "generated programs: no "
+					"PATH" : "scenarios: no --generate");
+				return 2;
+			}
+			*conf = old;
+			return setup_generate(o, cfg);
+		}
 		if (!n) {
 			/* The campaign's own scenarios. */
 			files = calloc((size_t)old.nscen, sizeof(*files));
@@ -294,6 +425,15 @@ static int setup(const struct fopts *o, int n, char **paths,
 		} else {
 			nfiles = collect(n, paths, &files);
 		}
+	} else if (o->generate) {
+		if (n) {
+			fprintf(stderr, "lockstep fuzz: --generate makes its "
+				"programs: no PATH (got '%s')\n", paths[0]);
+			return 2;
+		}
+		if (o->fresh)
+			clear_dir(o->out, false);
+		return setup_generate(o, cfg);
 	} else {
 		if (!n) {
 			fprintf(stderr, "lockstep fuzz: no scenario given "

@@ -71,6 +71,9 @@ struct gpin {
 
 struct g {
 	uint64_t s[4];
+	uint64_t seed, index;
+	char kernel[32];
+	char fixes_edit[256];		/* gen_options.fixes, or "" */
 	uint32_t fixes;
 	unsigned bs;
 	int nfiles;
@@ -770,7 +773,9 @@ static void gen_eof_writes(struct g *g)
 		}
 }
 
-static void gen_marks(struct g *g)
+/* gen_device -- the device's size: room for every file at its largest,
+ * or (tight) barely the files as they start */
+static void gen_device(struct g *g)
 {
 	uint64_t ext[MAXF], need = 0, total = 0;
 
@@ -806,7 +811,24 @@ static void gen_marks(struct g *g)
 	g->blocks = g->tight ? need + rnd(g, 3) : 2 * total + 16;
 	if (!g->blocks)
 		g->blocks = 1;
+}
 
+/* gen_marks -- each operation's may_fail and expect_error, from the whole
+ * program (again after an edit: gen_prog_drop_op and the others) */
+static void gen_marks(struct g *g)
+{
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+
+			op->may = 0;
+			if (op->kind == SCEN_OP_PIN) {
+				g->pins[op->pin].thread = t;
+				g->pins[op->pin].op = i;
+			}
+			if (op->kind == SCEN_OP_MMAP)
+				g->maps[op->map].thread = t;
+		}
 	for (int t = 0; t < g->nthreads; t++)
 		for (int i = 0; i < g->nops[t]; i++) {
 			struct gop *op = &g->ops[t][i];
@@ -997,52 +1019,272 @@ static void put_op(struct buf *b, const struct gop *op)
 	put(b, "}\n");
 }
 
-int gen_program(const struct gen_options *o, char **text, char *name,
-		char *err, size_t errlen)
-{
-	struct g *g;
-	struct buf b = { 0 };
-	uint64_t schedules = o->schedules ? o->schedules : 200;
+/* ---- Programs ------------------------------------------------------------- */
 
-	*text = NULL;
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		snprintf(err, errlen, "out of memory");
+struct gen_prog {
+	struct g g;
+};
+
+/* parse_fixes -- internal: a fixes edit ("a,-b") applied to *fixes */
+static int parse_fixes(const char *list, uint32_t *fixes, char *err,
+		       size_t errlen)
+{
+	char buf[256], *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		snprintf(err, errlen, "fixes list too long");
 		return -1;
 	}
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save)) {
+		bool off = *t == '-';
+		int k = core_fix_lookup(off || *t == '+' ? t + 1 : t);
+
+		if (k < 0) {
+			snprintf(err, errlen, "unknown fix '%s' (lockstep list "
+				 "prints the fixes)", t);
+			return -1;
+		}
+		if (off)
+			*fixes &= ~FIX(k);
+		else
+			*fixes |= FIX(k);
+	}
+	return 0;
+}
+
+struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
+			      size_t errlen)
+{
+	struct gen_prog *p = calloc(1, sizeof(*p));
+	struct g *g;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g = &p->g;
 	if (core_kernel_fixes(o->kernel, &g->fixes) < 0) {
 		snprintf(err, errlen, "unknown kernel '%s' (lockstep list "
 			 "prints the presets)", o->kernel);
-		free(g);
-		return -1;
+		free(p);
+		return NULL;
 	}
+	if (o->fixes && *o->fixes &&
+	    parse_fixes(o->fixes, &g->fixes, err, errlen) < 0) {
+		free(p);
+		return NULL;
+	}
+	g->seed = o->seed;
+	g->index = o->index;
+	snprintf(g->kernel, sizeof(g->kernel), "%s", o->kernel);
+	snprintf(g->fixes_edit, sizeof(g->fixes_edit), "%s",
+		 o->fixes ? o->fixes : "");
 	seed(g, o->seed, o->index);
 	gen_structure(g);
 	gen_page_sizes(g);
 	gen_eof_writes(g);
 	gen_clone_pins(g);
+	gen_device(g);
 	gen_marks(g);
+	return p;
+}
 
-	snprintf(name, SCEN_NAME_MAX, "gen-%llu-%llu",
-		 (unsigned long long)o->seed, (unsigned long long)o->index);
+struct gen_prog *gen_prog_dup(const struct gen_prog *p)
+{
+	struct gen_prog *q = malloc(sizeof(*q));
+
+	if (q)
+		*q = *p;
+	return q;
+}
+
+void gen_prog_free(struct gen_prog *p)
+{
+	free(p);
+}
+
+int gen_prog_threads(const struct gen_prog *p)
+{
+	return p->g.nthreads;
+}
+
+int gen_prog_ops(const struct gen_prog *p, int t)
+{
+	return t >= 0 && t < p->g.nthreads ? p->g.nops[t] : 0;
+}
+
+int gen_prog_size(const struct gen_prog *p)
+{
+	int n = 0;
+
+	for (int t = 0; t < p->g.nthreads; t++)
+		n += p->g.nops[t];
+	return n;
+}
+
+bool gen_prog_drop_thread(struct gen_prog *p, int t)
+{
+	struct g *g = &p->g;
+
+	if (g->nthreads < 2 || t < 0 || t >= g->nthreads)
+		return false;
+	/* Its maps and pins are its own: no other thread names them. */
+	for (int u = t; u + 1 < g->nthreads; u++) {
+		g->nops[u] = g->nops[u + 1];
+		memcpy(g->ops[u], g->ops[u + 1], sizeof(g->ops[u]));
+	}
+	g->nthreads--;
+	gen_marks(g);
+	return true;
+}
+
+/* uses -- internal: op names map m (as its map or its into: buffer) */
+static bool uses(const struct gop *op, int m)
+{
+	return op->map == m || op->into_map == m;
+}
+
+bool gen_prog_drop_op(struct gen_prog *p, int t, int i)
+{
+	struct g *g = &p->g;
+	bool drop[MAXOPS] = { false };
+	struct gop *op;
+	int n = 0, map = -1, pin = -1;
+
+	if (t < 0 || t >= g->nthreads || i < 0 || i >= g->nops[t])
+		return false;
+	op = &g->ops[t][i];
+	/* What goes with it, so that the program stays well-formed: a map's
+	 * uses and its pins' sections; a pin's section (an unpin takes its
+	 * pin with it). */
+	if (op->kind == SCEN_OP_MMAP)
+		map = op->map;
+	if (op->kind == SCEN_OP_PIN || op->kind == SCEN_OP_UNPIN)
+		pin = op->pin;
+	drop[i] = true;
+	for (int j = 0; j < g->nops[t]; j++) {
+		const struct gop *o = &g->ops[t][j];
+
+		if (map >= 0 && uses(o, map))
+			drop[j] = true;
+		if (o->pin >= 0 && (o->pin == pin ||
+				    (map >= 0 && g->pins[o->pin].map == map)))
+			drop[j] = true;
+	}
+	for (int j = 0; j < g->nops[t]; j++)
+		n += !drop[j];
+	if (!n)
+		return false;
+	n = 0;
+	for (int j = 0; j < g->nops[t]; j++)
+		if (!drop[j])
+			g->ops[t][n++] = g->ops[t][j];
+	g->nops[t] = n;
+	gen_marks(g);
+	return true;
+}
+
+/* unit -- internal: the granule of op's offset and length */
+static uint64_t unit(const struct g *g, const struct gop *op)
+{
+	switch (op->kind) {
+	case SCEN_OP_LOAD:
+	case SCEN_OP_STORE:
+		return 8;
+	case SCEN_OP_PIN:
+		return GEN_PAGE;
+	case SCEN_OP_CLONE:
+	case SCEN_OP_TRUNCATE:
+		return g->bs;
+	case SCEN_OP_READ:
+	case SCEN_OP_WRITE:
+	case SCEN_OP_DIO_READ:
+	case SCEN_OP_DIO_WRITE:
+	case SCEN_OP_PUNCH_HOLE:
+	case SCEN_OP_READAHEAD:
+		return 512;
+	default:
+		return 0;
+	}
+}
+
+bool gen_prog_shrink(struct gen_prog *p, int t, int i, enum gen_shrink how)
+{
+	struct g *g = &p->g;
+	struct gop *op;
+	uint64_t u, *v, nv;
+
+	if (t < 0 || t >= g->nthreads || i < 0 || i >= g->nops[t])
+		return false;
+	op = &g->ops[t][i];
+	u = unit(g, op);
+	if (!u)
+		return false;
+	if (op->kind == SCEN_OP_TRUNCATE)
+		v = how == GEN_SHRINK_LEN ? &op->size : NULL;
+	else
+		v = how == GEN_SHRINK_LEN ? &op->len : &op->off;
+	if (!v)
+		return false;
+	nv = *v / 2 / u * u;
+	if (how == GEN_SHRINK_LEN && op->kind != SCEN_OP_TRUNCATE && nv < u)
+		return false;
+	if (nv >= *v)
+		return false;
+	*v = nv;
+	gen_marks(g);
+	return true;
+}
+
+/* put_list -- internal: a fixes edit as a YAML flow list */
+static void put_list(struct buf *b, const char *list)
+{
+	char buf[256], *save = NULL;
+	const char *sep = "";
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	put(b, "[");
+	for (char *t = strtok_r(buf, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save)) {
+		put(b, "%s%s", sep, *t == '+' ? t + 1 : t);
+		sep = ", ";
+	}
+	put(b, "]");
+}
+
+char *gen_prog_text(const struct gen_prog *p, const struct gen_text *tx)
+{
+	const struct g *g = &p->g;
+	struct buf b = { 0 };
+	char name[SCEN_NAME_MAX];
+
+	snprintf(name, sizeof(name), "gen-%llu-%llu",
+		 (unsigned long long)g->seed, (unsigned long long)g->index);
 	b.cap = 4096;
 	b.p = malloc(b.cap);
-	if (!b.p) {
-		free(g);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!b.p)
+		return NULL;
 	b.p[0] = 0;
-	put(&b, "lockstep: 1\nname: %s\n", name);
-	put(&b, "description: |\n"
-		"  Generated by lockstep gen (seed %llu, index %llu, kernel %s):\n"
-		"  %d threads on %d file%s, %u-byte blocks%s.  On a model that\n"
-		"  agrees with Linux it runs clean; errors that depend on the\n"
-		"  schedule are marked may_fail.\n",
-	    (unsigned long long)o->seed, (unsigned long long)o->index,
-	    o->kernel, g->nthreads, g->nfiles, g->nfiles > 1 ? "s" : "",
-	    g->bs, g->tight ? ", a nearly full device" : "");
-	put(&b, "kernel: %s\n", o->kernel);
+	put(&b, "lockstep: 1\nname: %s\n", tx && tx->name ? tx->name : name);
+	if (tx && tx->description)
+		put(&b, "description: |\n%s", tx->description);
+	else
+		put(&b, "description: |\n"
+			"  Generated by lockstep gen (seed %llu, index %llu, kernel %s):\n"
+			"  %d threads on %d file%s, %u-byte blocks%s.  On a model that\n"
+			"  agrees with Linux it runs clean; errors that depend on the\n"
+			"  schedule are marked may_fail.\n",
+		    (unsigned long long)g->seed, (unsigned long long)g->index,
+		    g->kernel, g->nthreads, g->nfiles, g->nfiles > 1 ? "s" : "",
+		    g->bs, g->tight ? ", a nearly full device" : "");
+	put(&b, "kernel: %s\n", g->kernel);
+	if (g->fixes_edit[0]) {
+		put(&b, "fixes: ");
+		put_list(&b, g->fixes_edit);
+		put(&b, "\n");
+	}
 	put(&b, "storage: {block_size: %u, blocks: %llu}\n", g->bs,
 	    (unsigned long long)g->blocks);
 	put(&b, "files:\n");
@@ -1055,15 +1297,38 @@ int gen_program(const struct gen_options *o, char **text, char *name,
 		for (int i = 0; i < g->nops[t]; i++)
 			put_op(&b, &g->ops[t][i]);
 	}
-	put(&b, "explore: {strategy: pct, depth: 3, schedules: %llu, seed: 1}\n",
-	    (unsigned long long)schedules);
-	put(&b, "expect:\n  violations: []\n");
-	free(g);
+	if (tx && tx->explore)
+		put(&b, "explore: %s\n", tx->explore);
+	else
+		put(&b, "explore: {strategy: pct, depth: 3, schedules: %llu, "
+			"seed: 1}\n",
+		    (unsigned long long)(tx && tx->schedules ? tx->schedules :
+					 200));
+	put(&b, "expect:\n  %s\n", tx && tx->expect ? tx->expect :
+	    "violations: []");
 	if (b.oom) {
 		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+int gen_program(const struct gen_options *o, char **text, char *name,
+		char *err, size_t errlen)
+{
+	struct gen_text tx = { .schedules = o->schedules };
+	struct gen_prog *p = gen_prog_new(o, err, errlen);
+
+	*text = NULL;
+	if (!p)
+		return -1;
+	snprintf(name, SCEN_NAME_MAX, "gen-%llu-%llu",
+		 (unsigned long long)o->seed, (unsigned long long)o->index);
+	*text = gen_prog_text(p, &tx);
+	gen_prog_free(p);
+	if (!*text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	*text = b.p;
 	return 0;
 }

@@ -168,6 +168,10 @@ bool report_build_same(const char *build);
  * (the locks and functions involved).  Not the schedule.
  */
 uint64_t report_signature(const struct scen *sc, const struct finding *f);
+/* report_signature_as -- the same under another scenario name: a campaign
+ * over generated programs counts one bug once whichever program shows it
+ * (campaign/fuzz_gen.c). */
+uint64_t report_signature_as(const char *name, const struct finding *f);
 
 /* report_mix, report_fnv -- the hashes signatures and campaign seeds are
  * made of: splitmix64's finaliser; FNV-1a from REPORT_FNV0, digits left out

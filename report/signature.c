@@ -56,12 +56,18 @@ static uint32_t ops_named(const char *text)
 /* report_signature -- what makes two findings one bug (report.h). */
 uint64_t report_signature(const struct scen *sc, const struct finding *f)
 {
+	return report_signature_as(sc->name, f);
+}
+
+/* report_signature_as -- the same, with 'name' for the scenario's. */
+uint64_t report_signature_as(const char *name, const struct finding *f)
+{
 	uint64_t h = REPORT_FNV0;
 	uint32_t ops = ops_named(f->what) | ops_named(f->detail);
 	char first[sizeof(f->detail)];
 
 	h = report_fnv(h, scen_violation_names[f->kind], false);
-	h = report_fnv(h ^ 1, sc->name, false);
+	h = report_fnv(h ^ 1, name, false);
 	h = report_fnv(h ^ 2, f->what, true);
 	h = report_mix(h ^ ops);
 	switch (f->kind) {
