@@ -150,8 +150,11 @@ soak: $(BIN)
 demo: $(BIN)
 	@$(BIN) run --summary scenarios/*.yaml; test $$? -le 1
 
+# The last section: time for fuzz --generate to rediscover each race class
+# of the seed threads (bench/rediscover.sh; REDISCOVER_CAP seconds each).
 bench: $(BIN) $(BUILD)/bench/bench
 	$(BUILD)/bench/bench $(BIN)
+	@sh bench/rediscover.sh $(BIN) $(or $(REDISCOVER_CAP),600)
 
 $(BUILD)/bench/bench: bench/bench.c $(BUILD)/liblockstep.a
 	@mkdir -p $(dir $@)

@@ -155,6 +155,9 @@ struct coord {
 	uint32_t findings_seen;
 	char **seen;			/* finding ids already announced */
 	int nseen;
+	uint32_t stop_on;		/* --stop-on */
+	int nbefore;			/* seen[0..nbefore): saved before
+					 * this run */
 };
 
 /* executions -- internal: this run's executions, every worker. */
@@ -241,6 +244,37 @@ static void announce(struct coord *c)
 			c->cfg->dir, m.id);
 	}
 	globfree(&g);
+}
+
+/*
+ * stop_on_hit -- internal: --stop-on: a finding of one of those kinds
+ * saved in this run, and minimized (when the campaign minimizes): the
+ * campaign has what it was run for.
+ */
+static bool stop_on_hit(const struct coord *c)
+{
+	char pat[4096];
+	glob_t g;
+	bool hit = false;
+
+	snprintf(pat, sizeof(pat), "%s/findings/*.meta", c->cfg->dir);
+	if (glob(pat, 0, NULL, &g))
+		return false;
+	for (size_t i = 0; i < g.gl_pathc && !hit; i++) {
+		struct camp_meta m;
+		bool old = false;
+
+		for (int j = 0; j < c->nbefore && !old; j++)
+			old = strstr(g.gl_pathv[i], c->seen[j]) != NULL;
+		if (old || camp_meta_read(g.gl_pathv[i], &m) < 0 ||
+		    (c->cfg->min_budget && !m.minimized))
+			continue;
+		for (int k = 0; k < SCEN_V__COUNT && !hit; k++)
+			hit = (c->stop_on & (1u << k)) &&
+			      !strcmp(m.kind, scen_violation_names[k]);
+	}
+	globfree(&g);
+	return hit;
 }
 
 /* progress -- internal: the progress line, on a terminal. */
@@ -498,10 +532,15 @@ static void run(struct coord *c)
 
 		nanosleep(&ts, NULL);
 		now = fuzz_now();
-		if (!stopping && (interrupted || now >= c->deadline)) {
+		if (!stopping && (interrupted || now >= c->deadline ||
+				  (c->stop_on && stop_on_hit(c)))) {
 			stopping = true;
+			if (interrupted || now >= c->deadline)
+				ck_pr_store_32(&shm->stop_min, 1);
 			ck_pr_store_32(&shm->stop, 1);
 		}
+		if (stopping && (interrupted || now >= c->deadline))
+			ck_pr_store_32(&shm->stop_min, 1);
 		if (interrupted > 1)	/* a second Ctrl-C: do not wait */
 			for (int w = 0; w < c->jobs; w++)
 				if (c->running[w])
@@ -573,6 +612,7 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 	else
 		unlink(c.timeline);
 	c.quiet = o->quiet;
+	c.stop_on = o->stop_on;
 	c.tty = !o->quiet && isatty(2) && !(ci && !strcmp(ci, "true"));
 	/* The findings already there are not news. */
 	{
@@ -581,6 +621,7 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 		announce(&tmp);
 		c.seen = tmp.seen;
 		c.nseen = tmp.nseen;
+		c.nbefore = c.nseen;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

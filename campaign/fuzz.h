@@ -55,6 +55,9 @@ struct fuzz_wstat {
 
 struct fuzz_shm {
 	uint32_t stop;
+	uint32_t stop_min;		/* also abandon a minimization: the
+					 * time is up, or an interrupt (not
+					 * --stop-on) */
 	double t0;			/* CLOCK_MONOTONIC at the start */
 	double offset;			/* seconds of the campaign's earlier runs */
 	uint32_t findings;		/* distinct findings saved, all runs */
@@ -81,6 +84,8 @@ struct fuzz_opts {
 	double time;			/* seconds */
 	bool resume, quiet;
 	const char *json, *junit;	/* NULL: DIR/results.json, junit.xml */
+	uint32_t stop_on;		/* stop once a finding of these kinds
+					 * is saved (a mask; 0: never) */
 };
 
 /* fuzz_campaign -- the coordinator: workers, progress, summary; the

@@ -27,6 +27,10 @@
  * it (`lockstep run` exits 0 on it), and findings/ID.min.trace,
  * ID.min.txt the execution of it that shows it.
  *
+ * A campaign that stops at the time or on an interrupt abandons a
+ * minimization in flight (the finding stays, unminimized); one stopped by
+ * --stop-on finishes it.
+ *
  * Progress: the next program, and the executions per strategy, in
  * state/K-of-N.W as slots of the scenario "generated"; a program is
  * counted when all its strategies ran.  A crash in an execution is saved
@@ -250,7 +254,8 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	struct genmin_ctx mc = { .pool = cfg->pool, .scratch = W->minscratch,
 				 .sig_name = FUZZ_GEN_NAME, .kind = fd->kind,
 				 .sig = sig, .budget = c->schedules,
-				 .strats = c->strats, .stop = &cfg->shm->stop };
+				 .strats = c->strats,
+				 .stop = &cfg->shm->stop_min };
 	struct genmin_repro r = { .strat = s };
 	char orig[4096], trace[4096], txt[4096], json[4096];
 	struct scen_error serr;
@@ -306,7 +311,8 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	for (int j = CAMP_PCT1; j <= CAMP_RANDOM; j++)
 		mc.seeds[j] = camp_slot_seed(c->seed, sc->name, j);
 	p = gen_prog_dup(prog);
-	if (p && genmin_minimize(&mc, &p, &r) >= 0 && !stopping(W) &&
+	if (p && genmin_minimize(&mc, &p, &r) >= 0 &&
+	    !ck_pr_load_32(&cfg->shm->stop_min) &&
 	    save_min(W, &m, fd->kind, p, &r, nthreads0, nops0, program) == 0) {
 		m.minimized = true;
 		camp_meta_write(cfg->dir, &m);

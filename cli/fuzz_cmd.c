@@ -64,6 +64,8 @@ static const char fuzz_usage[] =
 	"                    runs and its ID.min.trace replays), beside the\n"
 	"                    program as generated (ID.orig.yaml, ID.trace)\n"
 	"  --programs N      --generate: only programs 0..N-1, then stop\n"
+	"  --stop-on KINDS   stop once a finding of one of these kinds (a\n"
+	"                    comma list: stale-read,deadlock) is saved\n"
 	"  --json FILE       results as JSON (default DIR/results.json)\n"
 	"  --junit FILE      results as JUnit XML (default DIR/junit.xml)\n"
 	"  -q, --quiet       only the summary\n"
@@ -80,7 +82,7 @@ struct fopts {
 	const char *out, *json, *junit, *pool, *fixes, *kernel;
 	uint64_t seed, schedules, min_budget, programs;
 	int shard_k, shard_n, max_bound;
-	uint32_t strats;
+	uint32_t strats, stop_on;
 	bool resume, fresh, quiet, generate;
 	bool have_seed, have_shard;
 };
@@ -128,7 +130,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 {
 	enum { O_TIME = 256, O_JOBS, O_OUT, O_RESUME, O_FRESH, O_SHARD, O_SEED,
 	       O_SCHED, O_STRATS, O_DEPTH, O_MIN, O_FIXES, O_KERNEL, O_POOL,
-	       O_JSON, O_JUNIT, O_GENERATE, O_PROGRAMS };
+	       O_JSON, O_JUNIT, O_GENERATE, O_PROGRAMS, O_STOP_ON };
 	static const struct option opts[] = {
 		{ "time", required_argument, NULL, O_TIME },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -148,6 +150,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "generate", no_argument, NULL, O_GENERATE },
 		{ "programs", required_argument, NULL, O_PROGRAMS },
+		{ "stop-on", required_argument, NULL, O_STOP_ON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -225,6 +228,26 @@ static int parse(int argc, char **argv, struct fopts *o)
 		case O_JSON: o->json = optarg; break;
 		case O_JUNIT: o->junit = optarg; break;
 		case O_GENERATE: o->generate = true; break;
+		case O_STOP_ON: {
+			char buf[256], *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (char *t = strtok_r(buf, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
+				int k;
+
+				for (k = 0; k < SCEN_V__COUNT; k++)
+					if (!strcmp(t, scen_violation_names[k]))
+						break;
+				if (k == SCEN_V__COUNT) {
+					fprintf(stderr, "lockstep fuzz: --stop-on: "
+						"unknown violation '%s'\n", t);
+					return -1;
+				}
+				o->stop_on |= 1u << k;
+			}
+			break;
+		}
 		case 'q': o->quiet = true; break;
 		case 'h':
 			fputs(fuzz_usage, stdout);
@@ -594,6 +617,7 @@ int fuzz_main(int argc, char **argv)
 		struct fuzz_opts fo = {
 			.time = o.time, .resume = o.resume, .quiet = o.quiet,
 			.json = o.json, .junit = o.junit,
+			.stop_on = o.stop_on,
 		};
 
 		return fuzz_campaign(&cfg, &fo);
