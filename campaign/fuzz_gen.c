@@ -157,7 +157,7 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	struct exec_options eo = { .pool = cfg->pool, .log_events = true };
 	uint32_t tol = r->kinds & ~(1u << kind);
 	char name[SCEN_NAME_MAX], desc[1024], expl[160], expect[256];
-	char path[4096], txt[4096], kinds[128], err[256];
+	char path[4096], txt[4096], base[4096], kinds[128], err[256];
 	struct gen_text tx = { .name = name, .description = desc,
 			       .explore = expl, .expect = expect };
 	struct scen_error serr;
@@ -222,7 +222,10 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 					  "min.trace");
 			camp_finding_path(txt, sizeof(txt), cfg->dir, m->id,
 					  "min.txt");
+			snprintf(base, sizeof(base), "%s/findings/%s.min",
+				 cfg->dir, m->id);
 			if (report_trace_write(path, &in) == 0 &&
+			    report_pictures_write(base, &in) == 0 &&
 			    write_report(txt, NULL, &in, NULL) == 0) {
 				m->min_steps = sim_steps(exec_sim(e));
 				rc = 0;
@@ -257,7 +260,7 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 				 .strats = c->strats,
 				 .stop = &cfg->shm->stop_min };
 	struct genmin_repro r = { .strat = s };
-	char orig[4096], trace[4096], txt[4096], json[4096];
+	char orig[4096], trace[4096], txt[4096], json[4096], base[4096];
 	struct scen_error serr;
 	struct scen *osc;
 	struct gen_prog *p;
@@ -291,8 +294,10 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	free(text);
 	in.sc = osc;
 	sched_of(s, seed, k, index, &in.sched);
+	snprintf(base, sizeof(base), "%s/findings/%s", cfg->dir, m.id);
 	if (!osc || osc->hash != sc->hash ||
 	    report_trace_write(trace, &in) < 0 ||
+	    report_pictures_write(base, &in) < 0 ||
 	    write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr, "lockstep fuzz: cannot save finding %s under "
