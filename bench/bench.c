@@ -43,8 +43,10 @@
  *
  *   7. dfs within 3 preemptions on each two-thread scenario (undirected,
  *      every violation tolerated), with and without partial-order
- *      reduction: schedules and executions, the ratio, and whether both
- *      found the same violations.
+ *      reduction, and with it re-running lower bounds as before:
+ *      schedules and executions, the ratio, and whether all found the
+ *      same violations; then every schedule (bound 15 raised from 0, old
+ *      and new, and --depth 16 at once): executions per schedule.
  *
  * The whole run takes a minute or two, 6. and 7. most of it.  Uncontrolled
  * real threads running the same core (SPEC.md 9) are not measured yet: the
@@ -789,10 +791,37 @@ static bool undirected(const char *from, const char *to)
 	return fclose(out) == 0;
 }
 
+/* dfs_run -- internal: one `lockstep run --strategy dfs` of 'path' within
+ * 'depth' (with the reduction or not, re-running lower bounds or not, at
+ * most 'cap' executions): schedules and executions it printed (-1 when it
+ * did not end), and what it found. */
+static void dfs_run(const char *bin, const char *path, const char *depth,
+		    bool por, bool rerun, const char *cap, const char *log,
+		    const char *out, double *sch, double *ex, char *found,
+		    size_t len)
+{
+	char *argv[] = { (char *)bin, "run", "-q", "--strategy", "dfs",
+			 "--depth", (char *)depth, "--schedules", (char *)cap,
+			 "--out", (char *)out, por ? (char *)path : "--no-por",
+			 por ? NULL : (char *)path, NULL };
+
+	if (rerun)
+		setenv("LOCKSTEP_DFS_RERUN", "1", 1);
+	spawn_out(argv, log, true);
+	unsetenv("LOCKSTEP_DFS_RERUN");
+	*sch = grab(log, "explored all ");
+	*ex = *sch >= 0 ? grab(log, "(") : -1;
+	grab_found(log, found, len);
+}
+
 /*
  * bench_dfs -- 7: schedules dfs explores within DFS_BOUND preemptions on
  * each bundled two-thread scenario, with partial-order reduction and
- * without (--no-por).  Each scenario is run undirected (its interleave:
+ * without (--no-por), and with the reduction re-running every lower bound
+ * as the search did before it skipped completed subtrees
+ * (LOCKSTEP_DFS_RERUN=1); then every schedule (DFS_ALL, capped): the old
+ * search raising the bound to 15, the new one raising it, and the new
+ * one starting at 16.  Each scenario is run undirected (its interleave:
  * removed) with every violation tolerated, so that the search runs to its
  * end rather than to the first violation; capped at DFS_CAP executions.
  */
@@ -801,11 +830,12 @@ static bool undirected(const char *from, const char *to)
 static void bench_dfs(const char *bin, struct bscen *b, int n)
 {
 	char dir[] = "/tmp/lockstep-bench-XXXXXX", path[600], log[600], out[600];
-	double tpor = 0, tfull = 0;
+	double tpor = 0, tfull = 0, tex[3] = { 0 }, tsch[3] = { 0 };
+	int nall = 0;
 
 	printf("7. dfs within %s preemptions, two-thread scenarios undirected: "
-	       "schedules (executions)\n\n   %-36s %17s %17s\n", DFS_BOUND,
-	       "", "reduction", "none");
+	       "schedules (executions)\n\n   %-30s %17s %17s %17s\n",
+	       DFS_BOUND, "", "reduction", "red., re-run", "none");
 	if (!mkdtemp(dir)) {
 		printf("   skipped (mkdtemp: %s)\n\n", strerror(errno));
 		return;
@@ -813,38 +843,33 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	snprintf(log, sizeof(log), "%s/log", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	for (int i = 0; i < n; i++) {
-		double sch[2], ex[2];
-		char found[2][160];
+		double sch[3], ex[3];
+		char found[3][160];
 
 		if (b[i].sc->nthreads != 2)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s.yaml", dir, b[i].sc->name);
 		if (!undirected(b[i].path, path))
 			continue;
-		for (int por = 0; por < 2; por++) {
-			char *argv[] = { (char *)bin, "run", "-q", "--strategy",
-					 "dfs", "--depth", DFS_BOUND, "--schedules",
-					 DFS_CAP, "--out", out,
-					 por ? path : "--no-por", por ? NULL : path,
-					 NULL };
-
-			spawn_out(argv, log, true);
-			sch[por] = grab(log, "explored all ");
-			ex[por] = grab(log, "(");
-			grab_found(log, found[por], sizeof(found[por]));
-		}
-		printf("   %-36.36s %8.0f (%6.0f) %8.0f (%6.0f)", b[i].sc->name,
-		       sch[1], ex[1], sch[0], ex[0]);
-		if (sch[1] > 0 && sch[0] > 0) {
-			printf("  %5.1fx", sch[0] / sch[1]);
-			tpor += sch[1];
-			tfull += sch[0];
+		/* 0: reduction; 1: reduction, re-running; 2: none */
+		for (int m = 0; m < 3; m++)
+			dfs_run(bin, path, DFS_BOUND, m < 2, m == 1, DFS_CAP, log,
+				out, &sch[m], &ex[m], found[m],
+				sizeof(found[m]));
+		printf("   %-30.30s %8.0f (%6.0f) %8.0f (%6.0f) %8.0f (%6.0f)",
+		       b[i].sc->name, sch[0], ex[0], sch[1], ex[1], sch[2],
+		       ex[2]);
+		if (sch[0] > 0 && sch[2] > 0) {
+			printf("  %5.1fx", sch[2] / sch[0]);
+			tpor += sch[0];
+			tfull += sch[2];
 		} else {
 			printf("  (cut at %s executions)", DFS_CAP);
 		}
 		/* The reduction must find what the full search finds. */
-		if (strcmp(found[0], found[1]))
-			printf("  FOUND DIFFERS: %s / %s", found[1], found[0]);
+		if (strcmp(found[0], found[2]) || strcmp(found[1], found[2]))
+			printf("  FOUND DIFFERS: %s / %s / %s", found[0],
+			       found[1], found[2]);
 		printf("\n");
 	}
 	if (tpor > 0)
@@ -855,6 +880,50 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	       "device block, a page table entry,\n    a file's history -- "
 	       "one of them writing it; tests/test_dfs.c checks the\n    "
 	       "reduction reaches every outcome the full search does)\n\n");
+
+	printf("   every schedule, with the reduction, at most %s executions: "
+	       "schedules (executions)\n\n   %-30s %17s %17s %17s\n", DFS_CAP,
+	       "", "old, 0..15", "new, 0..15", "new, --depth 16");
+	for (int i = 0; i < n; i++) {
+		double sch[3], ex[3];
+		char found[3][160];
+		static const char *const depth[3] = { "15", "15", "16" };
+
+		if (b[i].sc->nthreads != 2)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s.yaml", dir, b[i].sc->name);
+		if (!undirected(b[i].path, path))
+			continue;
+		for (int m = 0; m < 3; m++)
+			dfs_run(bin, path, depth[m], true, m == 0, DFS_CAP, log,
+				out, &sch[m], &ex[m], found[m],
+				sizeof(found[m]));
+		printf("   %-30.30s", b[i].sc->name);
+		for (int m = 0; m < 3; m++) {
+			if (sch[m] < 0)
+				printf(" %17s", "(cut)");
+			else
+				printf(" %8.0f (%6.0f)", sch[m], ex[m]);
+		}
+		if (sch[0] > 0 && sch[2] > 0) {
+			printf("  %5.1f -> %.1f exec/schedule", ex[0] / sch[2],
+			       ex[2] / sch[2]);
+			for (int m = 0; m < 3; m++) {
+				tsch[m] += sch[m];
+				tex[m] += ex[m];
+			}
+			nall++;
+		}
+		printf("\n");
+	}
+	if (nall)
+		printf("   total over the %d that end in all three: %.0f, %.0f, "
+		       "%.0f executions for %.0f schedules\n", nall, tex[0],
+		       tex[1], tex[2], tsch[2]);
+	printf("   (old: every bound re-runs the ones below it; new, 0..15: "
+	       "a subtree a lower\n    bound completed is not run again, "
+	       "and counts the schedules it ran there;\n    --depth 16: one "
+	       "search at the largest bound, each schedule run once)\n\n");
 	{
 		char *rm[] = { "/bin/rm", "-rf", dir, NULL };
 

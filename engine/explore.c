@@ -40,6 +40,7 @@ struct outcome {
 	bool pass;
 	char why[256];
 	char dfs[256];				/* dfs: how the search ended */
+	char verdict[256];			/* dfs: verified or not, why */
 	char *json;				/* findings, as a JSON array body */
 	size_t json_len;
 	/* JUnit (--junit): each kind's first finding, its text report and
@@ -78,8 +79,19 @@ static struct sim_strategy *make_strategy(const struct explore_opts *o,
 					  const struct report_sched *rs,
 					  int nthreads)
 {
-	if (!strcmp(rs->strategy, "dfs"))
-		return sim_strategy_dfs(0, rs->depth, !explore_no_por(o));
+	if (!strcmp(rs->strategy, "dfs")) {
+		/* Every schedule asked for: one search, each schedule run
+		 * once, rather than bound 0, 1, ... each re-running the
+		 * ones below it. */
+		int from = rs->depth >= SIM_DFS_UNBOUNDED ? rs->depth : 0;
+		struct sim_strategy *st = sim_strategy_dfs(from, rs->depth,
+							   !explore_no_por(o));
+		const char *env = getenv("LOCKSTEP_DFS_RERUN");
+
+		if (st && env && *env && strcmp(env, "0"))
+			sim_strategy_dfs_rerun(st, true);
+		return st;
+	}
 	if (!strcmp(rs->strategy, "random"))
 		return sim_strategy_random(rs->seed, nthreads);
 	return sim_strategy_pct(rs->seed, nthreads, rs->depth, rs->k);
@@ -127,6 +139,7 @@ static void dfs_result(const struct sim_strategy *st, struct outcome *oc,
 {
 	struct sim_dfs_stats ds;
 	char extra[128];
+	uint64_t ncomplete;
 
 	sim_strategy_dfs_stats(st, &ds);
 	/* Distinct schedules, not the executions that re-ran lower bounds. */
@@ -161,6 +174,27 @@ static void dfs_result(const struct sim_strategy *st, struct outcome *oc,
 			     (unsigned long long)ds.level_schedules[ds.nlevels - 1],
 			     ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
 			     extra);
+	/* As GenMC ends: complete schedules, blocked ones, and whether
+	 * anything was left out. */
+	ncomplete = ds.done && ds.nlevels ? ds.level_schedules[ds.nlevels - 1] :
+		    ds.schedules;
+	snprintf(oc->verdict, sizeof(oc->verdict), "%s: %llu complete "
+		 "schedule%s, %llu blocked by sleep sets, %s",
+		 ds.done && ds.complete && !ds.error ? "verified" :
+		 "not verified", (unsigned long long)ncomplete,
+		 ncomplete == 1 ? "" : "s", (unsigned long long)ds.pruned,
+		 ds.error ? "the search failed" :
+		 !ds.done && ds.executions >= budget ? "the budget ran out" :
+		 !ds.done ? "a violation stopped the search" :
+		 ds.complete ? "nothing cut by the bound" :
+		 "the bound cut some schedules");
+	if (ds.done && !ds.complete && !ds.error) {
+		size_t l = strlen(oc->verdict);
+
+		snprintf(oc->verdict + l, sizeof(oc->verdict) - l, " (%llu "
+			 "branches at bound %d)", (unsigned long long)ds.cut,
+			 ds.finished_bound);
+	}
 }
 
 /* junit_keep -- internal: a finding's text report and trace, for the
@@ -344,6 +378,8 @@ static void write_json(FILE *f, struct outcome *oc, int n)
 		if (oc[i].dfs[0]) {
 			fprintf(f, ", \"dfs\": ");
 			report_json_string(f, oc[i].dfs + 5);	/* after "dfs: " */
+			fprintf(f, ", \"dfs_verdict\": ");
+			report_json_string(f, oc[i].verdict);
 		}
 		fprintf(f, ", \"findings\": [%.*s]}", (int)oc[i].json_len,
 			oc[i].json ? oc[i].json : "");
@@ -487,7 +523,8 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 		printf("%s %s: %s\n", oc[i].pass ? "PASS" : "FAIL", sc[i]->name,
 		       oc[i].why);
 		if (oc[i].dfs[0])
-			printf("  %s\n", oc[i].dfs);
+			printf("  %s\n  dfs verdict: %s\n", oc[i].dfs,
+			       oc[i].verdict);
 		if (o->verbose)
 			fprintf(stderr, "  %llu schedules in %.2f s\n",
 				(unsigned long long)oc[i].schedules_run,

@@ -27,7 +27,10 @@
  * preemption; a non-preemptive switch (cur blocked or finished) is free.
  * Each bound's tree contains the smaller ones, so a bug of few preemptions
  * shows first, and a bound whose search never had to leave out a
- * preemption proves the whole schedule space explored.
+ * preemption proves the whole schedule space explored.  A subtree in
+ * which the bound cut nothing is recorded (struct dfs_rec) and the next
+ * bound does not run it again; the search asked for every schedule
+ * (SIM_DFS_UNBOUNDED) starts at the top bound and runs each once.
  *
  * A step is what one thread runs between two scheduling points: its lock
  * operation and its code up to the next one.  Its footprint is read from
@@ -100,11 +103,42 @@ struct dfs_node {
 	uint32_t enabled, backtrack, done, seen, sleep;
 	uint32_t cut;			/* tried, but the bound cut its subtree */
 	uint32_t cuts;			/* strat_dfs.cuts when 'chosen' began */
+	uint32_t recpos, btpos;		/* records, log entries then */
+	uint64_t sched0;		/* strat_dfs.st.schedules then */
+	uint64_t h;			/* the path through 'chosen' */
 	int8_t cur, chosen;
 	bool cur_runnable;
 	uint16_t pre;
 	struct dfs_fp fp[SIM_MAX_THREADS];
 	uint32_t vc[SIM_MAX_THREADS];	/* happens-before of the chosen step */
+};
+
+/*
+ * A subtree the bound did not cut: it was explored in full, and a higher
+ * bound would explore it the same way (the bound decides only where it
+ * cuts), so the next bound does not run it again.  What its exploration
+ * left behind outside it is kept: the schedules it holds, the footprint
+ * of its first step (for the sleep sets of its siblings) and the
+ * backtrack points its races added to the nodes above it (log entries
+ * bt[bt_off, bt_off + nbt)).
+ */
+struct dfs_rec {
+	uint64_t h;			/* the path to it */
+	uint64_t schedules;
+	uint32_t bt_off, nbt;
+	int8_t t;			/* the thread of its first step */
+	struct dfs_fp fp;
+};
+
+struct dfs_bt {
+	uint32_t node, threads;		/* a backtrack point added */
+};
+
+struct dfs_recs {
+	struct dfs_rec *r;
+	uint32_t n, cap;
+	struct dfs_bt *bt;
+	uint32_t nbt, capbt;
 };
 
 struct strat_dfs {
@@ -121,6 +155,13 @@ struct strat_dfs {
 	struct dfs_fp parked[SIM_MAX_THREADS];	/* the point each waits at */
 	bool pruned, bad, bound_hit;
 	uint32_t cuts;			/* schedules the bound cut, so far */
+	bool resume;			/* skip subtrees a lower bound completed */
+	struct dfs_recs cur, prev;	/* complete subtrees: this bound, last */
+	struct dfs_bt *log;		/* backtrack points added, in order */
+	uint32_t nlog, caplog;
+	int32_t skip_at;		/* node of this execution that began a
+					 * subtree 'prev' holds, or -1 */
+	const struct dfs_rec *skip_rec;
 
 	struct sim_dfs_stats st;
 };
@@ -452,13 +493,175 @@ static struct dfs_node *node_at(struct strat_dfs *d, uint32_t i)
 	return &d->node[i];
 }
 
+/* grow -- internal: room for one more element of size sz in *p (*cap
+ * elements); false when out of memory. */
+static bool grow(void **p, uint32_t n, uint32_t *cap, size_t sz)
+{
+	void *q;
+	uint32_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? 2 * *cap : 256;
+	q = realloc(*p, c * sz);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* oom -- internal: stop the search. */
+static void oom(struct strat_dfs *d)
+{
+	d->bad = true;
+	d->st.error = "out of memory";
+}
+
+/* log_bt -- internal: remember a backtrack point added at node k, for the
+ * record of every subtree being explored below it. */
+static void log_bt(struct strat_dfs *d, uint32_t k, uint32_t threads)
+{
+	if (!d->resume)
+		return;
+	if (!grow((void **)&d->log, d->nlog, &d->caplog, sizeof(*d->log))) {
+		oom(d);
+		return;
+	}
+	d->log[d->nlog++] = (struct dfs_bt){ k, threads };
+}
+
 /* add_backtrack -- internal: t must be tried at node k (or, if it could
  * not run there, every thread that could). */
 static void add_backtrack(struct strat_dfs *d, uint32_t k, int t)
 {
 	struct dfs_node *n = &d->node[k];
+	uint32_t bits = (n->enabled & (1u << t)) ? 1u << t : n->enabled;
 
-	n->backtrack |= (n->enabled & (1u << t)) ? 1u << t : n->enabled;
+	n->backtrack |= bits;
+	log_bt(d, k, bits);
+}
+
+/* path_hash -- internal: the path of decisions through node i, thread t
+ * there (64 bits: splitmix64 of the path before it and t). */
+static uint64_t path_hash(const struct strat_dfs *d, uint32_t i, int t)
+{
+	uint64_t h = i ? d->node[i - 1].h : 0x9e3779b97f4a7c15ull;
+
+	h += (uint64_t)(t + 1) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+/* begin_choice -- internal: t runs from node i in this execution. */
+static void begin_choice(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
+			 int t)
+{
+	n->chosen = (int8_t)t;
+	n->cuts = d->cuts;
+	n->h = path_hash(d, i, t);
+	n->recpos = d->cur.n;
+	n->btpos = d->nlog;
+	n->sched0 = d->st.schedules;
+}
+
+/* rec_find -- internal: the subtree of path h that the last bound
+ * completed, or NULL ('prev' is sorted by path). */
+static const struct dfs_rec *rec_find(const struct strat_dfs *d, uint64_t h)
+{
+	uint32_t lo = 0, hi = d->prev.n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->prev.r[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->prev.n && d->prev.r[lo].h == h ? &d->prev.r[lo] : NULL;
+}
+
+/* rec_add -- internal: subtree (node i, thread t) is complete: a record of
+ * this bound, which replaces the records of the subtrees within it; its
+ * backtrack points above it are the log's from 'from' on ('bt', nbt of
+ * them, when given instead). */
+static void rec_add(struct strat_dfs *d, uint32_t i, int t, uint64_t h,
+		    uint64_t schedules, const struct dfs_fp *fp,
+		    uint32_t recpos, uint32_t from, const struct dfs_bt *bt,
+		    uint32_t nbt)
+{
+	struct dfs_recs *c = &d->cur;
+	struct dfs_rec *r;
+
+	if (recpos < c->n) {
+		c->nbt = c->r[recpos].bt_off;
+		c->n = recpos;
+	}
+	if (!grow((void **)&c->r, c->n, &c->cap, sizeof(*c->r))) {
+		oom(d);
+		return;
+	}
+	r = &c->r[c->n++];
+	r->h = h;
+	r->t = (int8_t)t;
+	r->schedules = schedules;
+	r->fp = *fp;
+	r->bt_off = c->nbt;
+	r->nbt = 0;
+	if (!bt) {
+		bt = d->log + from;
+		nbt = d->nlog - from;
+	}
+	for (uint32_t j = 0; j < nbt; j++) {
+		if (bt[j].node > i)
+			continue;
+		if (!grow((void **)&c->bt, c->nbt, &c->capbt, sizeof(*c->bt))) {
+			oom(d);
+			return;
+		}
+		c->bt[c->nbt++] = bt[j];
+		r->nbt++;
+	}
+}
+
+/* rec_apply -- internal: skip subtree (node i, rec->t), which the last
+ * bound completed: what it left behind, as if explored again. */
+static void rec_apply(struct strat_dfs *d, uint32_t i, const struct dfs_rec *rec)
+{
+	struct dfs_node *n = &d->node[i];
+	const struct dfs_bt *bt = d->prev.bt + rec->bt_off;
+
+	rec_add(d, i, rec->t, rec->h, rec->schedules, &rec->fp, d->cur.n, 0,
+		bt, rec->nbt);
+	for (uint32_t j = 0; j < rec->nbt; j++) {
+		d->node[bt[j].node].backtrack |= bt[j].threads;
+		log_bt(d, bt[j].node, bt[j].threads);
+	}
+	n->seen |= 1u << rec->t;
+	n->fp[rec->t] = rec->fp;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	uint64_t x = ((const struct dfs_rec *)a)->h;
+	uint64_t y = ((const struct dfs_rec *)b)->h;
+
+	return x < y ? -1 : x > y;
+}
+
+/* next_level -- internal: this bound's records become the last bound's. */
+static void next_level(struct strat_dfs *d)
+{
+	struct dfs_recs t = d->prev;
+
+	d->prev = d->cur;
+	d->cur = t;
+	d->cur.n = d->cur.nbt = 0;
+	d->nlog = 0;
+	if (d->prev.n)
+		qsort(d->prev.r, d->prev.n, sizeof(*d->prev.r), cmp_rec);
 }
 
 /*
@@ -567,6 +770,7 @@ static void dfs_begin(struct sim_strategy *st, uint64_t execution)
 	d->pos = 0;
 	d->ev_mark = 0;
 	d->pruned = false;
+	d->skip_at = -1;
 	memset(d->tc, 0, sizeof(d->tc));
 	memset(d->parked, 0, sizeof(d->parked));
 }
@@ -611,14 +815,26 @@ static int fresh_node(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
 		/* Only a preemption would do, and none is left. */
 		d->bound_hit = true;
 		d->cuts++;
+		d->st.cut++;
 		return -1;
 	} else {
 		pick = __builtin_ctz(awake);
 	}
-	n->chosen = (int8_t)pick;
-	n->cuts = d->cuts;
+	begin_choice(d, n, i, pick);
 	n->done = 1u << pick;
 	n->backtrack = d->por ? 1u << pick : n->enabled;
+	if (d->resume && d->skip_at < 0 && d->prev.n) {
+		/* A subtree the last bound completed, entered by an
+		 * execution that had to pass it: this execution runs it
+		 * once more (it is one of its schedules), the rest of it
+		 * is not run again. */
+		const struct dfs_rec *r = rec_find(d, n->h);
+
+		if (r && r->t == pick) {
+			d->skip_at = (int32_t)i;
+			d->skip_rec = r;
+		}
+	}
 	return pick;
 }
 
@@ -693,7 +909,7 @@ static void dfs_forced(struct sim_strategy *st, const struct sim_choice *c)
 	if (d->pos >= d->plen && fresh_node(d, n, d->pos, c) < 0) {
 		/* Its one thread sleeps: the rest is redundant, but there is
 		 * nothing to choose instead; run it out. */
-		n->chosen = (int8_t)__builtin_ctz(c->runnable);
+		begin_choice(d, n, d->pos, __builtin_ctz(c->runnable));
 		n->done = n->backtrack = 1u << n->chosen;
 	}
 	d->pos++;
@@ -705,24 +921,69 @@ static void dfs_forced(struct sim_strategy *st, const struct sim_choice *c)
  * within the bound; false when this bound's tree is exhausted. */
 static bool next_branch(struct strat_dfs *d)
 {
-	for (int i = (int)d->nnode - 1; i >= 0; i--) {
-		struct dfs_node *n = &d->node[i];
-		uint32_t untried = n->backtrack & n->enabled & ~n->done & ~n->sleep;
+	int top = (int)d->nnode - 1;
+	bool skipped = false;
 
-		if (d->cuts != n->cuts)
+	if (d->skip_at >= 0 && d->skip_at <= top) {
+		/* This execution entered a subtree the last bound completed:
+		 * the nodes below it are not branched again. */
+		struct dfs_node *n = &d->node[d->skip_at];
+
+		top = d->skip_at;
+		d->nlog = n->btpos;
+		d->st.schedules = n->sched0;
+		rec_apply(d, (uint32_t)top, d->skip_rec);
+		d->st.schedules += d->skip_rec->schedules;
+		skipped = true;
+	}
+	d->skip_at = -1;
+	for (int i = top; i >= 0; i--) {
+		struct dfs_node *n = &d->node[i];
+		uint32_t untried;
+
+		if (d->cuts != n->cuts) {
 			n->cut |= 1u << n->chosen;
-		for (; untried; untried &= untried - 1) {
+		} else if (d->resume && !(skipped && i == top)) {
+			/* chosen's subtree is complete: a record, for the
+			 * next bound */
+			rec_add(d, (uint32_t)i, n->chosen, n->h,
+				d->st.schedules - n->sched0, &n->fp[n->chosen],
+				n->recpos, n->btpos, NULL, 0);
+		}
+		/* The points its races added below node i are spent. */
+		if (d->resume) {
+			uint32_t w = n->btpos;
+
+			for (uint32_t j = n->btpos; j < d->nlog; j++)
+				if (d->log[j].node < (uint32_t)i)
+					d->log[w++] = d->log[j];
+			d->nlog = w;
+		}
+		untried = n->backtrack & n->enabled & ~n->done & ~n->sleep;
+		while (untried) {
 			int t = __builtin_ctz(untried);
 			int cost = n->cur_runnable && t != n->cur;
+			const struct dfs_rec *r;
 
 			n->done |= 1u << t;
+			untried &= ~(1u << t);
 			if (n->pre + cost > d->bound) {
 				d->bound_hit = true;
 				d->cuts++;
+				d->st.cut++;
 				continue;
 			}
-			n->chosen = (int8_t)t;
-			n->cuts = d->cuts;
+			r = d->resume && d->prev.n ?
+			    rec_find(d, path_hash(d, (uint32_t)i, t)) : NULL;
+			if (r && r->t == t) {
+				/* Complete at the last bound: not again. */
+				rec_apply(d, (uint32_t)i, r);
+				d->st.schedules += r->schedules;
+				untried = n->backtrack & n->enabled & ~n->done &
+					  ~n->sleep;
+				continue;
+			}
+			begin_choice(d, n, (uint32_t)i, t);
 			d->nnode = d->plen = (uint32_t)i + 1;
 			return true;
 		}
@@ -783,6 +1044,9 @@ static void dfs_end(struct sim_strategy *st, uint64_t steps)
 	d->bound++;
 	d->st.bound = d->bound;
 	d->st.schedules = 0;
+	d->st.cut = 0;
+	if (d->resume)
+		next_level(d);
 	d->bound_hit = false;
 	d->nnode = d->plen = 0;
 }
@@ -793,6 +1057,11 @@ static void dfs_destroy(struct sim_strategy *st)
 	struct strat_dfs *d = (struct strat_dfs *)st;
 
 	free(d->node);
+	free(d->log);
+	free(d->cur.r);
+	free(d->cur.bt);
+	free(d->prev.r);
+	free(d->prev.bt);
 	free(d);
 }
 
@@ -816,10 +1085,18 @@ struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por)
 	d->bound = from_bound;
 	d->max_bound = max_bound;
 	d->por = por;
+	d->resume = true;
+	d->skip_at = -1;
 	d->st.bound = from_bound;
 	d->st.finished_bound = -1;
 	d->st.por = por;
 	return &d->base;
+}
+
+/* sim_strategy_dfs_rerun -- see sim/strategy.h. */
+void sim_strategy_dfs_rerun(struct sim_strategy *st, bool rerun)
+{
+	((struct strat_dfs *)st)->resume = !rerun;
 }
 
 /* sim_strategy_is_dfs -- whether st was made by sim_strategy_dfs(). */

@@ -86,11 +86,21 @@ struct sim_dfs_stats {
 	uint64_t schedules;		/* complete schedules at this bound */
 	uint64_t executions;		/* all executions, every bound */
 	uint64_t pruned;		/* executions cut short by sleep sets */
+	uint64_t cut;			/* branches the bound left out, at
+					 * this bound */
 	int nlevels;			/* schedules of each exhausted bound */
 	uint64_t level_schedules[64];
 	const char *error;		/* why it stopped early, or NULL */
 };
 struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por);
+/* The largest bound, which asks for every schedule: the search starts
+ * there rather than raising the bound from 0, so that no schedule runs
+ * twice. */
+#define SIM_DFS_UNBOUNDED 16
+/* Before the first execution: re-run every subtree at every bound, as the
+ * search did before it skipped the subtrees a lower bound completed (for
+ * make bench's comparison). */
+void sim_strategy_dfs_rerun(struct sim_strategy *st, bool rerun);
 bool sim_strategy_is_dfs(const struct sim_strategy *st);
 void sim_strategy_dfs_stats(const struct sim_strategy *st,
 			    struct sim_dfs_stats *out);

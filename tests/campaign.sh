@@ -53,6 +53,23 @@ if [ $rc -eq 0 ] && [ -n "$por" ] && [ -n "$full" ] && [ "$por" -ge 1 ] &&
 else
 	bad "dfs on $S (exit $rc, '$por' vs '$full')"; cat "$T/dfs.txt"
 fi
+# The verdict: "verified" only when the bound cut nothing; --depth 16 asks
+# for every schedule and runs each once (executions = schedules).
+grep -q "dfs verdict: verified: $por complete schedules, 0 blocked by sleep sets, nothing cut by the bound" "$T/dfs.txt" &&
+	ok "dfs verdict on $S: verified (the bound cut nothing)" ||
+	{ bad "dfs verdict on $S"; cat "$T/dfs.txt"; }
+grep -v -e '^interleave:' -e '^  - [a-z]*: \(run\|until\)' \
+	-e '^expect:' -e '^  violations:' "$S" > "$T/all.yaml"
+"$BIN" run --strategy dfs --depth 2 --out "$T/d5" "$T/all.yaml" > "$T/dfs5.txt" 2>&1
+grep -q "dfs verdict: not verified: [0-9]* complete schedules, 0 blocked by sleep sets, the bound cut some schedules ([0-9]* branches at bound 2)" "$T/dfs5.txt" &&
+	ok "dfs within 2 preemptions of $S undirected: not verified (the bound cut)" ||
+	{ bad "dfs verdict within 2 preemptions, undirected"; cat "$T/dfs5.txt"; }
+"$BIN" run --strategy dfs --depth 16 --out "$T/d4" "$T/all.yaml" > "$T/dfs4.txt" 2>&1
+n=$(sed -n 's/.*dfs: explored all \([0-9]*\) schedules within 16 preemptions, and no schedule has more (\([0-9]*\) executions.*/\1 \2/p' "$T/dfs4.txt")
+[ -n "$n" ] && [ "${n% *}" = "${n#* }" ] &&
+	grep -q "dfs verdict: verified: ${n% *} complete schedules" "$T/dfs4.txt" &&
+	ok "dfs --depth 16 verifies $S undirected: ${n% *} schedules, each run once" ||
+	{ bad "dfs --depth 16 on $S undirected ('$n')"; cat "$T/dfs4.txt"; }
 # Without its directed start, the pre-fix race is found by dfs alone.
 grep -v -e '^interleave:' -e '^  - [a-z]*: \(run\|until\)' \
 	scenarios/punch-hole-vs-read.yaml > "$T/free.yaml"

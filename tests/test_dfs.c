@@ -239,6 +239,47 @@ START_TEST(test_every_order)
 }
 END_TEST
 
+/* Every schedule asked for, the bound raised from 0 (skipping what a lower
+ * bound completed) or started at the top: the same orders; at the top each
+ * execution is a schedule of its own. */
+START_TEST(test_unbounded_once)
+{
+	struct sim *s = new_sim(2);
+	struct sim_dfs_stats ds;
+	struct sim_strategy *st;
+
+	memset(seen, 0, sizeof(seen));
+	nseen = 0;
+	log_after(NULL);
+	explore(s, log_thread, NULL, SIM_DFS_UNBOUNDED, true, log_after,
+		NULL, &ds);
+	ck_assert_int_eq(nseen, 6);
+	ck_assert(ds.complete);
+	ck_assert_int_gt(ds.nlevels, 1);
+	ck_assert_uint_gt(ds.executions, ds.level_schedules[ds.nlevels - 1]);
+
+	memset(seen, 0, sizeof(seen));
+	nseen = 0;
+	st = sim_strategy_dfs(SIM_DFS_UNBOUNDED, SIM_DFS_UNBOUNDED, true);
+	for (uint64_t i = 0;; i++) {
+		sim_strategy_dfs_stats(st, &ds);
+		if (ds.done)
+			break;
+		sim_new_arena(s);
+		log_after(NULL);
+		sim_execute(s, log_thread, NULL, st, NULL, 0);
+		log_after(NULL);
+	}
+	ck_assert_int_eq(nseen, 6);
+	ck_assert(ds.complete);
+	ck_assert_int_eq(ds.nlevels, 1);
+	ck_assert_uint_eq(ds.executions,
+			  ds.level_schedules[0] + ds.pruned);
+	sim_strategy_destroy(st);
+	sim_destroy(s);
+}
+END_TEST
+
 START_TEST(test_bounds_nest)
 {
 	struct sim *s = new_sim(2);
@@ -274,7 +315,7 @@ static int cmp_u64(const void *a, const void *b)
  * the sorted, distinct outcomes of the executions that ran to their end
  * (one cut short by a sleep set is equivalent to one that did). */
 static void search(const struct scen *sc, uint32_t fixes, int bound, bool por,
-		   struct outcomes *out, uint64_t *schedules)
+		   bool rerun, struct outcomes *out, uint64_t *schedules)
 {
 	struct exec_options eo = { .log_events = true, .outcome = true };
 	char err[256];
@@ -285,6 +326,7 @@ static void search(const struct scen *sc, uint32_t fixes, int bound, bool por,
 
 	ck_assert_msg(e != NULL, "%s", err);
 	ck_assert_ptr_nonnull(st);
+	sim_strategy_dfs_rerun(st, rerun);
 	memset(out, 0, sizeof(*out));
 	for (uint64_t i = 0;; i++) {
 		const struct exec_result *r;
@@ -335,8 +377,8 @@ START_TEST(test_scenarios_keep_outcomes)
 	for (size_t f = 0; f < g.gl_pathc; f++) {
 		struct scen_error serr;
 		struct scen *sc = scen_load(g.gl_pathv[f], &exec_vocab, &serr);
-		struct outcomes full, por;
-		uint64_t nfull, npor;
+		struct outcomes full, por, old;
+		uint64_t nfull, npor, nold;
 		uint32_t fixes;
 		char err[256];
 		size_t j = 0;
@@ -346,10 +388,19 @@ START_TEST(test_scenarios_keep_outcomes)
 		ck_assert_int_eq(exec_fixes_for(sc, NULL, NULL, &fixes, err,
 						sizeof(err)), 0);
 		sc->nsteps = 0;		/* undirected */
-		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, false, &full,
-		       &nfull);
-		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, &por,
-		       &npor);
+		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, false, false,
+		       &full, &nfull);
+		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, false,
+		       &por, &npor);
+		/* Skipping what a lower bound completed reaches what
+		 * re-running it does, in no more executions. */
+		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, true,
+		       &old, &nold);
+		ck_assert_msg(old.n == por.n && !memcmp(old.v, por.v,
+			      por.n * sizeof(*por.v)), "%s: the search that "
+			      "skips completed subtrees reached %zu outcomes, "
+			      "the one that re-runs them %zu", sc->name, por.n,
+			      old.n);
 		/* both sorted: every outcome of the full search in por's */
 		for (size_t i = 0; i < full.n; i++) {
 			while (j < por.n && por.v[j] < full.v[i])
@@ -364,6 +415,7 @@ START_TEST(test_scenarios_keep_outcomes)
 		ck_assert_uint_le(npor, nfull);
 		free(full.v);
 		free(por.v);
+		free(old.v);
 		scen_free(sc);
 		nscen++;
 	}
@@ -383,6 +435,7 @@ static Suite *dfs_suite(void)
 	tcase_add_test(tc, test_lost_update_bound);
 	tcase_add_test(tc, test_every_order);
 	tcase_add_test(tc, test_bounds_nest);
+	tcase_add_test(tc, test_unbounded_once);
 	suite_add_tcase(su, tc);
 	tc = tcase_create("scenarios");
 	tcase_set_timeout(tc, 600);
