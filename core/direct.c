@@ -224,12 +224,18 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 			/* iomap_dio_hole_iter: iov_iter_zero */
 			memset(out + done, 0, n);
 			if (into_map >= 0) {
-				error = copy_to_user_map(fs, into_map,
-							 into_off + done,
-							 out + done, n,
-							 "iomap_dio_hole_iter");
-				if (error)
+				/* iov_iter_zero comes back short when the
+				 * user buffer faults part way: the zeros it
+				 * stored stay, and count (dio->size += length). */
+				uint64_t left = copy_to_user_map(
+					fs, into_map, into_off + done,
+					out + done, n, "iomap_dio_hole_iter");
+
+				if (left) {
+					done += n - left;
+					error = -EFAULT;
 					break;
+				}
 			}
 			done += n;
 			continue;
