@@ -147,9 +147,11 @@ int core_set_dax(struct inode *inode, bool on);
 int core_statx_dax(struct inode *inode);
 int core_evict(struct inode *inode);
 /* remap_file_range (clone): dst's range gets src's data; 'buf' receives
- * the data copied, for the oracle. */
+ * the data copied, for the oracle, and '*done' the bytes of the range
+ * remapped (all of it on success; on an error part way, the blocks
+ * before it, which stay remapped). */
 int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
-	       uint64_t len, void *buf);
+	       uint64_t len, void *buf, uint64_t *done);
 /* The file is in use for the length of an operation (an open file). */
 void core_iget(struct inode *inode);
 void core_iput(struct inode *inode);

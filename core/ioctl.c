@@ -263,15 +263,26 @@ static void unlock_two(struct sim_lock *a, struct sim_lock *b, const char *fn)
  * blocks over the range get src's data.  The model copies the blocks
  * (new blocks for dst) rather than sharing extents: block accounting here
  * has one owner per block.
+ *
+ * An error part way (ENOSPC: the model's copy needs blocks that XFS's
+ * shared extents would not) keeps what was remapped, as
+ * xfs_reflink_remap_blocks does extent by extent (each
+ * xfs_reflink_remap_extent is its own transaction, and raises i_size to
+ * the end of what it remapped); *done is that length.  XFS then returns
+ * the length remapped and ioctl_file_clone turns the short count into
+ * EINVAL (5.15; ENOSPC since REMAP_FILE_CAN_SHORTEN's fix): the model
+ * returns the error itself.
  */
 int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
-	       uint64_t len, void *buf)
+	       uint64_t len, void *buf, uint64_t *done)
 {
 	struct core_fs *fs = src->fs;
 	struct sim_lock *fs_src = fault_lock(src), *fs_dst = fault_lock(dst);
 	unsigned char *b = buf;
 	int error = 0;
+	uint64_t off = 0;
 
+	*done = 0;
 	if (src == dst || !len || (offset | len) & (fs->block_size - 1))
 		return -EINVAL;
 	if (offset >= CORE_MAXBYTES || len > CORE_MAXBYTES - offset)
@@ -302,7 +313,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 		filemap_write_and_wait_range(dst->i_mapping, start, end);
 		truncate_pagecache_range(dst, start, end);
 	}
-	for (uint64_t off = 0; off < len; off += fs->block_size) {
+	for (; off < len; off += fs->block_size) {
 		uint64_t lblk = (offset + off) >> fs->blkbits;
 		int64_t sblk = core_map_block(src, lblk), dblk;
 
@@ -315,15 +326,16 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 		dblk = core_alloc_block(dst, lblk);
 		if (dblk < 0) {
 			error = (int)dblk;
-			goto out;
+			break;
 		}
 		dev_write(fs, (uint64_t)dblk, 0, b + off, fs->block_size);
 	}
 	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name,
 		      NULL);
+	*done = off;
 	isize_touch(dst, false);
-	if (offset + len > dst->i_size)
-		core_i_size_write(dst, offset + len);
+	if (off && offset + off > dst->i_size)
+		core_i_size_write(dst, offset + off);
 out:
 	if (fs_src)
 		unlock_two(fs_src, fs_dst, "filemap_invalidate_unlock_two");

@@ -270,24 +270,27 @@ static long long op_pin(struct exec *e, struct op_run *r)
 }
 
 /* op_clone -- clone: the source range is read (checked against its
- * history) and written to the destination as a copy of those bytes. */
+ * history) and written to the destination as a copy of those bytes.  A
+ * clone that fails part way keeps the blocks it remapped (XFS): the part
+ * done stays in both histories' account. */
 static long long op_clone(struct exec *e, struct op_run *r)
 {
 	const struct scen_op *op = r->op;
 	unsigned char *buf = sim_alloc(r->len ? r->len : 1);
 	int f2 = op->file2;
+	uint64_t done = 0;
 	uint32_t slot;
 	long long res;
 
 	slot = oracle_copy(e->oracle, f2, r->id, op->offset,
 			   op->offset + r->len, buf, r->rs);
-	res = core_clone(r->inode, r->inode2, op->offset, r->len, buf);
-	if (res == 0)
+	res = core_clone(r->inode, r->inode2, op->offset, r->len, buf, &done);
+	if (done)
 		exec_check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
-				r->len, r->rs, sim_now(), r->tid, r->opi,
+				done, r->rs, sim_now(), r->tid, r->opi,
 				r->what, "while the clone ran");
-	else
-		oracle_trim(e->oracle, f2, slot, op->offset);
+	if (done < r->len)
+		oracle_trim(e->oracle, f2, slot, op->offset + done);
 	oracle_end(e->oracle, f2, slot);
 	if (res == 0)
 		saw(r, buf, r->len);
