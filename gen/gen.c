@@ -19,7 +19,9 @@
  *     that file's pages (a buffered write or store racing a direct write
  *     is the kernel's own documented corruption, dio_warn_stale_pagecache).
  *     Before invalidate-lock (5.15) no read(2) or readahead fills a page
- *     cache another thread punches (Race 1, real there); and no write
+ *     cache another thread punches or clones into (Race 1, real there); no
+ *     read(2) of a page cache one thread DMAs into through pins while
+ *     another drops its pages (gen_pin_readers); and no write
  *     through a mapping may land past EOF in the EOF page (gen_eof_writes).
  *  2. Marks.  With the whole program known: which errors each operation
  *     may return in some schedules (may_fail) and which it returns in all
@@ -203,6 +205,15 @@ static bool may_fill_or_punch(struct g *g, int t, int f, bool punch)
 	else
 		g->fillers[f] |= 1u << t;
 	return true;
+}
+
+/* clone_to_read -- a clone that cannot be one becomes a read of its
+ * source, or a statx of it where a read could not fill that page cache
+ * (may_fill_or_punch) */
+static void clone_to_read(struct g *g, int t, struct gop *op)
+{
+	op->kind = may_fill_or_punch(g, t, op->file, false) ? SCEN_OP_READ :
+							       SCEN_OP_STATX;
 }
 
 /* pick_file -- the hot file, often */
@@ -435,7 +446,9 @@ static void gen_clone(struct g *g, int t)
 	if (src == dst || dax_possible(g, src) || dax_possible(g, dst))
 		return;
 	blocks = g->size[src] / g->bs;
-	if (!blocks)
+	/* the destination's pages are dropped as a punch drops them: the
+	 * same race with a read filling them before invalidate-lock */
+	if (!blocks || !may_fill_or_punch(g, t, dst, true))
 		return;
 	op = add(g, t, SCEN_OP_CLONE);
 	op->file = src;
@@ -636,7 +649,7 @@ static void gen_page_sizes(struct g *g)
 					op->len = (end & ~(uint64_t)(GEN_PAGE - 1)) -
 						  op->off;
 				else if (end & (GEN_PAGE - 1))
-					op->kind = SCEN_OP_READ;
+					clone_to_read(g, t, op);
 				break;
 			default:
 				break;
@@ -678,7 +691,60 @@ static void gen_clone_pins(struct g *g)
 						pinned = true;
 				}
 			if (pinned)
-				op->kind = SCEN_OP_READ;
+				clone_to_read(g, t, op);
+		}
+}
+
+/* cuts -- op drops pages of f from the page cache (truncate, punch, the
+ * destination of a clone) */
+static bool cuts(const struct gop *op, int f)
+{
+	return ((op->kind == SCEN_OP_TRUNCATE ||
+		 op->kind == SCEN_OP_PUNCH_HOLE) && op->file == f) ||
+	       (op->kind == SCEN_OP_CLONE && op->file2 == f);
+}
+
+/* dmas -- op may have a device write through pinned pages of f (a pin,
+ * whose section has the dma_write; a dio_read into a map of f) */
+static bool dmas(const struct g *g, const struct gop *op, int f)
+{
+	int m = op->kind == SCEN_OP_PIN ? op->map :
+		op->kind == SCEN_OP_DIO_READ ? op->into_map : -1;
+
+	return m >= 0 && g->maps[m].file == f;
+}
+
+/*
+ * gen_pin_readers -- no read(2) of a page-cache file by a thread while
+ * one other thread may write into pinned pages of it by DMA and a third
+ * may drop those pages (truncate, punch, clone).  The read holds its page
+ * across the copy (filemap_read's batch of page references); once
+ * truncate has dropped the page, a DMA through an older pin still writes
+ * it, and the read returns bytes the file never held: the DMA's data is
+ * lost to the file (the pin-vs-truncate problem of get_user_pages), real
+ * in Linux, and not what a generated program is for.  It becomes a statx.
+ */
+static void gen_pin_readers(struct g *g)
+{
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			unsigned dma = 0, cut = 0;
+
+			if (op->kind != SCEN_OP_READ || dax_certain(g, op->file))
+				continue;
+			for (int u = 0; u < g->nthreads; u++)
+				for (int j = 0; u != t && j < g->nops[u]; j++) {
+					if (dmas(g, &g->ops[u][j], op->file))
+						dma |= 1u << u;
+					if (cuts(&g->ops[u][j], op->file))
+						cut |= 1u << u;
+				}
+			/* two different threads: one DMAs, another cuts */
+			if (dma && cut && __builtin_popcount(dma | cut) >= 2) {
+				op->kind = SCEN_OP_STATX;
+				op->into_map = -1;
+			}
 		}
 }
 
@@ -1088,6 +1154,7 @@ struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
 	gen_page_sizes(g);
 	gen_eof_writes(g);
 	gen_clone_pins(g);
+	gen_pin_readers(g);
 	gen_device(g);
 	gen_marks(g);
 	return p;
