@@ -19,7 +19,8 @@
  *     that file's pages (a buffered write or store racing a direct write
  *     is the kernel's own documented corruption, dio_warn_stale_pagecache).
  *     Before invalidate-lock (5.15) no read(2) or readahead fills a page
- *     cache another thread punches or clones into (Race 1, real there); no
+ *     cache another thread punches, truncates or clones into (Race 1,
+ *     real there); no
  *     read(2) of a page cache one thread DMAs into through pins while
  *     another drops its pages (gen_pin_readers); and no write
  *     through a mapping may land past EOF in the EOF page (gen_eof_writes).
@@ -501,6 +502,9 @@ static void gen_one(struct g *g, int t, enum scen_op_kind k)
 	case SCEN_OP_TRUNCATE: {
 		uint64_t top = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE);
 
+		/* a shrinking truncate drops pages as a punch does */
+		if (!may_fill_or_punch(g, t, f, true))
+			break;
 		op = add(g, t, k);
 		op->file = f;
 		op->size = chance(g, 30) ? 0 :
