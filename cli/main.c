@@ -50,8 +50,11 @@ static const char usage_text[] =
 	"options (run, replay):\n"
 	"  --seed N          seed of the strategy (default: the scenario's)\n"
 	"  --schedules N     executions to explore (default: the scenario's)\n"
-	"  --strategy S      pct, random or dfs (systematic: every schedule\n"
+	"  --strategy S      pct, random, dfs (systematic: every schedule\n"
 	"                    within --depth preemptions, partial-order reduced)\n"
+	"                    or native (real threads on every CPU, the\n"
+	"                    operating system picks who runs: a stress test;\n"
+	"                    runs differ, each finding's trace replays)\n"
 	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
 	"                    the largest dfs preemption bound (0 allowed)\n"
 	"  --no-por          dfs without partial-order reduction (also\n"
@@ -83,8 +86,11 @@ static const char run_help[] =
 	"options:\n"
 	"  --seed N          seed of the strategy (default: the scenario's)\n"
 	"  --schedules N     executions to explore (default: the scenario's)\n"
-	"  --strategy S      pct, random or dfs (systematic: every schedule\n"
+	"  --strategy S      pct, random, dfs (systematic: every schedule\n"
 	"                    within --depth preemptions, partial-order reduced)\n"
+	"                    or native (real threads on every CPU, the\n"
+	"                    operating system picks who runs: a stress test;\n"
+	"                    runs differ, each finding's trace replays)\n"
 	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
 	"                    the largest dfs preemption bound (0 allowed)\n"
 	"  --no-por          dfs without partial-order reduction (also\n"
@@ -245,9 +251,12 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 				o->strategy = SCEN_STRAT_RANDOM;
 			else if (!strcmp(optarg, "dfs"))
 				o->strategy = SCEN_STRAT_DFS;
+			else if (!strcmp(optarg, "native"))
+				o->strategy = SCEN_STRAT_NATIVE;
 			else {
 				fprintf(stderr, "lockstep: --strategy: expected "
-					"pct, random or dfs, got '%s'\n", optarg);
+					"pct, random, dfs or native, got '%s'\n",
+					optarg);
 				return -1;
 			}
 			o->have_strategy = true;

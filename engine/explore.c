@@ -11,6 +11,10 @@
  * a scenario that expects none runs its whole budget.  The first finding of
  * each kind is reported (text on stdout) and saved as a trace under --out.
  *
+ * native (sim/native.c) is not seeded either, nor repeatable: the
+ * operating system picks who runs at each point, and each finding's trace
+ * records the picks, so that the finding replays; the run does not.
+ *
  * dfs (sim/dfs.c) is not seeded: it runs until its search is exhausted
  * (or --schedules, when given, runs out), stops at the first violation
  * the scenario does not expect, and ends with a sentence saying which:
@@ -94,6 +98,8 @@ static struct sim_strategy *make_strategy(const struct explore_opts *o,
 	}
 	if (!strcmp(rs->strategy, "random"))
 		return sim_strategy_random(rs->seed, nthreads);
+	if (!strcmp(rs->strategy, "native"))
+		return sim_strategy_native();
 	return sim_strategy_pct(rs->seed, nthreads, rs->depth, rs->k);
 }
 

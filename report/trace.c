@@ -240,7 +240,8 @@ static int check_sched(const struct report_sched *rs, int *line,
 	/* "first": a campaign's calibration run that killed its worker
 	 * (campaign/fuzz.c); "minimized": older traces of lockstep minimize */
 	static const char *const strategies[] = { "pct", "random", "dfs",
-						  "first", "minimized" };
+						  "native", "first",
+						  "minimized" };
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(strategies) / sizeof(*strategies); i++)
@@ -248,10 +249,16 @@ static int check_sched(const struct report_sched *rs, int *line,
 	if (!known) {
 		*line = lines[0];
 		snprintf(msg, len, "strategy '%s' is not one a run writes "
-			 "(pct, random, dfs, first)", rs->strategy);
+			 "(pct, random, dfs, native, first)", rs->strategy);
 		return -1;
 	}
 	*line = lines[1];
+	if (rs->nprior && !strcmp(rs->strategy, "native")) {
+		/* sim/native.c: each native execution starts afresh */
+		snprintf(msg, len, "prior-executions: a native run's earlier "
+			 "executions cannot be run again, and none writes them");
+		return -1;
+	}
 	for (int i = 0; i < rs->nprior; i++) {
 		if (rs->prior[i] >= rs->execution ||
 		    (i && rs->prior[i] <= rs->prior[i - 1])) {

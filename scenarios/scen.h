@@ -195,8 +195,11 @@ extern const char *const scen_violation_names[SCEN_V__COUNT];
  * stops where len runs out.  Returns buf. */
 char *scen_violations_format(uint32_t mask, char *buf, size_t len);
 
-enum scen_strategy { SCEN_STRAT_PCT, SCEN_STRAT_RANDOM, SCEN_STRAT_DFS };
-extern const char *const scen_strategy_names[3];
+/* native: a command-line choice only (a scenario file cannot ask for a
+ * run that differs each time): scen_load accepts the first three. */
+enum scen_strategy { SCEN_STRAT_PCT, SCEN_STRAT_RANDOM, SCEN_STRAT_DFS,
+		     SCEN_STRAT_NATIVE };
+extern const char *const scen_strategy_names[4];
 
 struct scen_explore {
 	enum scen_strategy strategy;

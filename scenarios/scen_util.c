@@ -58,10 +58,11 @@ char *scen_violations_format(uint32_t mask, char *buf, size_t len)
 	return buf;
 }
 
-const char *const scen_strategy_names[3] = {
+const char *const scen_strategy_names[4] = {
 	[SCEN_STRAT_PCT] = "pct",
 	[SCEN_STRAT_RANDOM] = "random",
 	[SCEN_STRAT_DFS] = "dfs",
+	[SCEN_STRAT_NATIVE] = "native",
 };
 
 /*

@@ -458,6 +458,12 @@ static int pick(struct sim *s, int me)
 	next = directed(s, runnable);
 	if (next >= 0)
 		return next;
+	if (s->native) {
+		/* The operating system chooses (sim/native.c): whichever
+		 * runnable thread takes the global mutex first. */
+		s->open_mask = runnable;
+		return SIM_PICK_OPEN;
+	}
 	struct sim_choice c = {
 		.step = s->nsteps_exec, .runnable = runnable,
 		.current = me, .nthreads = s->n,
@@ -483,8 +489,36 @@ void sim_schedule(struct sim *s, int me)
 {
 	int next = pick(s, me);
 
-	if (next != me)
+	if (s->native)
+		sim_native_schedule(s, me, next);
+	else if (next != me)
 		handoff(s, me, next);
+}
+
+/* For sim/native.c: the same choices, the same decision log. */
+int sim_pick(struct sim *s, int me)
+{
+	return pick(s, me);
+}
+
+void sim_record_decision(struct sim *s, int tid)
+{
+	record_decision(s, tid);
+}
+
+int sim_next_unfinished(const struct sim *s)
+{
+	return next_unfinished(s);
+}
+
+void sim_go_wait(uint32_t *go)
+{
+	go_wait(go);
+}
+
+void sim_go_wake(uint32_t *go)
+{
+	go_wake(go);
 }
 
 /* ---- Threads ------------------------------------------------------------- */
@@ -505,6 +539,10 @@ static void thread_finish(struct sim *s, int me)
 
 	t->state = SIM_T_DONE;
 	t->nheld = 0;
+	if (s->native) {
+		sim_native_finish(s, me);
+		return;
+	}
 	if (!s->aborting) {
 		sim_log(s, me, SIM_EV_THREAD_END, 0, NULL, NULL, 0);
 		/* pick() may abort (a deadlock among the others): it then
@@ -529,6 +567,20 @@ static void pin_self(int cpu)
 	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+/* affinity -- internal: a native execution's threads run on every CPU
+ * the process may use; the others on the simulator's one. */
+static void affinity(struct sim *s, struct sim_thread *t)
+{
+	if (s->native && t->pinned) {
+		(void)pthread_setaffinity_np(pthread_self(),
+					     sizeof(s->all_cpus), &s->all_cpus);
+		t->pinned = false;
+	} else if (!s->native && !t->pinned) {
+		pin_self(s->cpu);
+		t->pinned = true;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct sim_thread *t = arg;
@@ -536,11 +588,15 @@ static void *worker_main(void *arg)
 
 	sim_current_tid = t->index;
 	pin_self(s->cpu);
+	t->pinned = true;
 	sim_signals_thread_init();
 	for (;;) {
 		go_wait(&t->go);
 		if (s->quit)
 			break;
+		affinity(s, t);
+		if (s->native)
+			sim_native_enter(s, t->index);
 		if (!s->aborting && sigsetjmp(t->jb, 0) == 0) {
 			t->started = true;
 			s->fn(s, t->index, t->arg);
@@ -571,6 +627,11 @@ struct sim *sim_create(int nthreads, const struct sim_options *opt)
 	s->current = -1;
 	env = getenv("LOCKSTEP_CHECK_INVARIANTS");
 	s->check = env && *env == '1';
+	if (sched_getaffinity(0, sizeof(s->all_cpus), &s->all_cpus))
+		CPU_ZERO(&s->all_cpus);
+	if (!CPU_COUNT(&s->all_cpus))
+		CPU_SET(s->cpu, &s->all_cpus);
+	sim_native_init(s);
 	pin_self(s->cpu);
 	sim_signals_init();
 	for (int i = 0; i < nthreads; i++) {
@@ -596,6 +657,7 @@ void sim_destroy(struct sim *s)
 		pthread_join(s->t[i].pt, NULL);
 	}
 	SIM_OBSERVE(s, destroy, s);
+	sim_native_fini(s);
 	for (int i = 0; i < s->npoints; i++)
 		free(s->points[i].full);
 	sim_arena_reset(&s->arena);
@@ -625,6 +687,12 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 	s->nev = 0;
 	s->ndec = 0;
 	s->nreports = 0;
+	s->native = sim_strategy_is_native(st);
+	if (s->native)
+		/* Its earlier executions cannot be run again (no seed makes
+		 * them): a finding must rest on its own execution alone, so
+		 * that its trace replays. */
+		SIM_OBSERVE(s, reset, s);
 	SIM_OBSERVE(s, exec_begin, s);
 	for (int i = 0; i < s->n; i++) {
 		struct sim_thread *t = &s->t[i];
@@ -646,7 +714,9 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		st->begin(st, s->exec_index);
 	sim_current_sim = s;
 	s->in_exec = true;
-	if (sigsetjmp(s->guard_jb, 1) == 0) {
+	if (s->native) {
+		sim_native_execute(s);
+	} else if (sigsetjmp(s->guard_jb, 1) == 0) {
 		int first;
 
 		s->guard_armed = true;

@@ -5,8 +5,9 @@
 #ifndef LOCKSTEP_SIM_IMPL_H
 #define LOCKSTEP_SIM_IMPL_H
 
-#include <setjmp.h>
 #include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 
 #include "sim/observe.h"
 #include "sim/sim.h"
@@ -70,6 +71,11 @@ struct sim_thread {
 	int nrefs;
 	struct sim_ref_hold refs[SIM_MAX_REFS];
 	sigjmp_buf jb;			/* the worker loop, for unwinding */
+	/* native (sim/native.c): asleep on 'wake' under the global mutex,
+	 * waiting to be eligible; pinned to the simulator's CPU or free */
+	pthread_cond_t wake;
+	bool sleeping;
+	bool pinned;
 };
 
 struct sim {
@@ -109,6 +115,15 @@ struct sim {
 	struct sim_arena arena, prev_arena;
 	uint32_t next_id;		/* ids of this execution's objects */
 	uint64_t handoffs;
+
+	/* native (sim/native.c): the operating system picks who runs */
+	bool native;			/* this execution */
+	pthread_mutex_t native_mu;	/* held by the thread in the core */
+	int turn;			/* the thread an interleave: step
+					 * wants next; -1: whoever takes it */
+	uint32_t open_mask;		/* runnable at the last point */
+	cpu_set_t all_cpus;		/* the process's CPUs, for native */
+
 	int npoints;
 	struct sim_point_name points[SIM_MAX_POINTS];
 
@@ -142,6 +157,23 @@ bool sim_scope_exact(struct sim *s, int me, const char *fn);
 void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
 	     const char *what, const char *fn, int32_t arg);
 void sim_schedule(struct sim *s, int me);
+/* sim_pick's answer when the operating system chooses (native): any of
+ * s->open_mask. */
+#define SIM_PICK_OPEN (-2)
+int sim_pick(struct sim *s, int me);
+void sim_record_decision(struct sim *s, int tid);
+int sim_next_unfinished(const struct sim *s);
+void sim_go_wait(uint32_t *go);
+void sim_go_wake(uint32_t *go);
+
+/* sim/native.c: the real-thread baseline (strategy "native") */
+void sim_native_init(struct sim *s);
+void sim_native_fini(struct sim *s);
+bool sim_strategy_is_native(const struct sim_strategy *st);
+void sim_native_execute(struct sim *s);
+void sim_native_enter(struct sim *s, int me);
+void sim_native_schedule(struct sim *s, int me, int next);
+void sim_native_finish(struct sim *s, int me);
 _Noreturn void sim_abort_exec(struct sim *s, enum sim_abort why,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -15,7 +15,12 @@
  *   replay   a recorded list of decisions, exactly;
  *   dfs      systematic search (sim/dfs.c): every schedule within a
  *            preemption bound, the bound raised from 0 to a maximum, with
- *            partial-order reduction (sleep sets and dynamic POR).
+ *            partial-order reduction (sleep sets and dynamic POR);
+ *   native   no strategy at all (sim/native.c): the threads run unpinned
+ *            and the operating system decides who takes the core next at
+ *            each point, as in a stress test; its choices are recorded as
+ *            decisions, so a finding replays (with 'replay'), but two runs
+ *            differ.
  *
  * The interface admits systematic search (re-run a prefix, then branch):
  * the choice carries the step number and the full runnable set, and
@@ -66,6 +71,8 @@ struct sim_strategy *sim_strategy_random(uint64_t seed, int nthreads);
 struct sim_strategy *sim_strategy_pct(uint64_t seed, int nthreads, int depth,
 				      uint64_t k);
 struct sim_strategy *sim_strategy_replay(const uint8_t *decisions, uint32_t n);
+/* The operating system chooses (sim/native.c); not seeded, not repeatable. */
+struct sim_strategy *sim_strategy_native(void);
 /* Always the lowest runnable thread that is not preempted: the current
  * thread keeps running while it can (a non-preemptive schedule). */
 struct sim_strategy *sim_strategy_first(void);

@@ -791,6 +791,58 @@ START_TEST(test_deadlock)
 }
 END_TEST
 
+/* ---- 5b. native: the operating system chooses ---------------------------- */
+
+/*
+ * test_native -- real threads on every CPU, the global mutex passed at each
+ * point: the simulated locks still exclude, a deadlock still aborts the
+ * execution (and the next ones run), and whatever the operating system
+ * chose, the recorded decisions replay the execution event for event.
+ * Nothing here depends on what it chose.
+ */
+START_TEST(test_native)
+{
+	struct sim *s = new_sim(3);
+	struct sim_strategy *st = sim_strategy_native();
+
+	ck_assert_ptr_nonnull(st);
+	for (uint64_t i = 0; i < 30; i++) {
+		struct sim_strategy *rp;
+		struct trace t;
+
+		run_mix(s, st, i);
+		trace_save(s, &t);
+		/* three runnable threads at the start: a decision */
+		ck_assert_uint_gt(t.ndec, 0);
+		rp = sim_strategy_replay(t.dec, t.ndec);
+		run_mix(s, rp, 1000 + i);
+		assert_trace(s, &t, i);
+		ck_assert(sim_strategy_replay_exact(rp));
+		sim_strategy_destroy(rp);
+		trace_free(&t);
+	}
+	for (uint64_t i = 0; i < 200; i++)
+		ck_assert_int_eq(run_inc(s, st, i, true), 15);
+	sim_destroy(s);
+
+	s = new_sim(2);
+	for (uint64_t i = 0; i < 200; i++) {
+		enum sim_abort a = run_ab(s, st, i, true);
+
+		ck_assert_msg(a == SIM_OK || a == SIM_ABORT_DEADLOCK,
+			      "exec %llu: %s", (unsigned long long)i,
+			      sim_abort_reason(s));
+		if (a == SIM_OK)
+			ck_assert_int_eq(ev_count(s, SIM_EV_THREAD_END, -1), 2);
+	}
+	for (uint64_t i = 0; i < 200; i++)
+		ck_assert_msg(run_ab(s, st, i, false) == SIM_OK, "exec %llu: %s",
+			      (unsigned long long)i, sim_abort_reason(s));
+	sim_strategy_destroy(st);
+	sim_destroy(s);
+}
+END_TEST
+
 /* ---- 6. Crashes ----------------------------------------------------------- */
 
 static const struct sim_lock_class crash_mutex = { "crash_mutex", 0 };
@@ -1287,6 +1339,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_replay_reproduces);
 	tcase_add_test(tc, test_replay_corrupt);
 	tcase_add_test(tc, test_mutex_exclusion);
+	tcase_add_test(tc, test_native);
 	tcase_add_test(tc, test_rwsem_fairness);
 	tcase_add_test(tc, test_rwsem_readers_share);
 	tcase_add_test(tc, test_rwsem_grant_readers);
