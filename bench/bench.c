@@ -48,9 +48,13 @@
  *      same violations; then every schedule (bound 15 raised from 0, old
  *      and new, and --depth 16 at once): executions per schedule.
  *
- * The whole run takes a minute or two, 6. and 7. most of it.  Uncontrolled
- * real threads running the same core (SPEC.md 9) are not measured yet: the
- * core's locks are only safe under the scheduler.
+ *      With the interleave removed, also native threads (--strategy
+ *      native, sim/native.c: the operating system picks who runs, as in a
+ *      stress test) until the first violation or NATIVE_SECONDS, and the
+ *      ratio of its seconds to PCT's (SPEC.md 9's third column).
+ *
+ * The whole run takes a few minutes, 6. and 7. and the native column most
+ * of it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -478,6 +482,45 @@ static int64_t first_violation(struct exec *e, struct sim_strategy *st,
 	return -1;
 }
 
+/* native_first -- internal: section 4's third column: e under native
+ * threads (sim/native.c) until an execution finds one of want or
+ * NATIVE_SECONDS pass; prints the row, with the ratio of its seconds to
+ * PCT's (pct_s < 0: PCT found none). */
+#define NATIVE_SECONDS 10.0
+static void native_first(struct exec *e, const struct scen *sc, uint64_t k,
+			 double pct_s)
+{
+	struct sim_strategy *st = sim_strategy_native();
+	uint64_t t0 = now_ns(), i;
+	double s = 0;
+	bool found = false;
+
+	for (i = 0; st; i++) {
+		if (exec_run(e, st, i)->kinds & sc->expect) {
+			found = true;
+			break;
+		}
+		s = secs(now_ns() - t0);
+		if (s > NATIVE_SECONDS)
+			break;
+	}
+	s = secs(now_ns() - t0);
+	sim_strategy_destroy(st);
+	if (!found) {
+		printf("   %-26.26s %-7s %-11s %5llu %7s %10s %10.4f  (not found "
+		       "in %.0f s: %llu executions)\n", sc->name, "native",
+		       "removed", (unsigned long long)k, "-", "-", s,
+		       NATIVE_SECONDS, (unsigned long long)i);
+		return;
+	}
+	printf("   %-26.26s %-7s %-11s %5llu %7llu %10llu %10.4f", sc->name,
+	       "native", "removed", (unsigned long long)k,
+	       (unsigned long long)i, (unsigned long long)i + 1, s);
+	if (pct_s > 0)
+		printf("  (%.1fx PCT's seconds)", s / pct_s);
+	printf("\n");
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -538,6 +581,8 @@ static void bench_first(struct bscen *b, int n)
 		}
 		for (int v = 0; v < 2; v++) {
 			/* v = 1: the same scenario with interleave: removed. */
+			double pct_s = -1;
+
 			sc->nsteps = v ? 0 : b[i].nsteps;
 			if (v && !b[i].nsteps)
 				break;
@@ -556,6 +601,8 @@ static void bench_first(struct bscen *b, int n)
 				at = first_violation(e, st, sc->expect,
 						     sc->explore.schedules, &s);
 				sim_strategy_destroy(st);
+				if (at >= 0 && strat[j] == SCEN_STRAT_PCT)
+					pct_s = s;
 				if (at >= 0)
 					printf("   %-26.26s %-7s %-11s %5llu %7lld "
 					       "%10lld %10.4f\n", sc->name,
@@ -576,12 +623,26 @@ static void bench_first(struct bscen *b, int n)
 					seed_spread(e, &b[i], strat[j], k);
 				exec_free(e);
 			}
+			if (v) {
+				/* The third column (SPEC.md 9): the same code
+				 * on real threads, the kernel choosing. */
+				uint64_t k;
+				struct exec *e = open_exec(&b[i], true, &k);
+
+				if (e) {
+					native_first(e, sc, k, pct_s);
+					exec_free(e);
+				}
+			}
 		}
 		sc->nsteps = b[i].nsteps;
 	}
 	printf("\n   index: the first execution (from 0) whose findings include "
 	       "an expected kind;\n   schedules = index + 1, as `lockstep run "
-	       "--summary` counts; seconds exclude set-up.\n\n");
+	       "--summary` counts; seconds exclude set-up.\n   native: real "
+	       "threads on every CPU, the operating system choosing who runs "
+	       "(a stress\n   test, not seeded: differs from run to run), at most "
+	       "%.0f s per scenario.\n\n", NATIVE_SECONDS);
 }
 
 /* rm_dir -- internal: best effort, the traces a run left, then the dir. */
