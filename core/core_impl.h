@@ -330,8 +330,10 @@ int64_t core_map_block_read(struct inode *inode, uint64_t lblk);
 
 /* The page cache (core/filemap.c) */
 struct page *find_get_page(struct address_space *mapping, uint64_t index);
-/* find_get_page for a scan that announced the whole index (slots_touch) */
-struct page *scan_get_page(struct address_space *mapping, uint64_t index);
+/* the next page (referenced) or, with dax, DAX entry at an index in
+ * [*indexp, max]; announces the whole index (find_get_entries' scan) */
+void *find_get_entry(struct address_space *mapping, uint64_t *indexp,
+		     uint64_t max, bool dax);
 void put_page(struct page *page);
 void get_page(struct page *page);
 void lock_page(struct page *page, const char *fn);

@@ -159,28 +159,15 @@ void dax_invalidate_mapping_entry_sync(struct address_space *mapping,
 void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 			      uint64_t end)
 {
-	const struct xa *xa = &mapping->i_pages;
+	void *entry;
 
-	bool told = false;
+	/* find_get_entries' scan, its DAX entries (end - 1: inclusive) */
+	for (uint64_t index = start;
+	     index < end && (entry = find_get_entry(mapping, &index, end - 1,
+						    true));
+	     index++) {
+		struct dax_entry *e = xa_to_dax(entry);
 
-	for (uint64_t index = start; index < end; index++) {
-		void *entry;
-		struct dax_entry *e;
-
-		if (!told)
-			slots_touch(mapping, false);	/* the scan */
-		told = true;
-		if ((index >> XA_SHIFT) >= xa->nroot)
-			break;
-		if (!xa->root[index >> XA_SHIFT]) {
-			index |= XA_LEAF - 1;
-			continue;
-		}
-		entry = xa_load(xa, index);
-		if (!entry || !xa_is_dax(entry))
-			continue;
-		e = xa_to_dax(entry);
-		told = false;		/* a point ahead: announce it again */
 		sim_mutex_lock(&e->lock, "dax_delete_mapping_entry");
 		slot_touch(mapping, index, true);
 		xa_store(&mapping->i_pages, index, NULL);

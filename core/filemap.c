@@ -42,23 +42,62 @@ void unlock_page(struct page *page, const char *fn)
 	sim_mutex_unlock(&page->lock, fn);
 }
 
-/* scan_get_page -- the page at index with a reference, or NULL, for a scan
- * that announced the whole index (slots_touch). */
-struct page *scan_get_page(struct address_space *mapping, uint64_t index)
+/* find_get_page -- the page at index with a reference, or NULL. */
+struct page *find_get_page(struct address_space *mapping, uint64_t index)
 {
-	struct page *page = xa_load(&mapping->i_pages, index);
+	struct page *page;
 
+	slot_touch(mapping, index, false);
+	page = xa_load(&mapping->i_pages, index);
 	if (!page || xa_is_dax(page))
 		return NULL;
 	get_page(page);
 	return page;
 }
 
-/* find_get_page -- the page at index with a reference, or NULL. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index)
+/*
+ * find_get_entry -- the scan of the index that find_get_entries and
+ * find_lock_entries share (mm/filemap.c: their find_get_entry walks the
+ * xarray up to 'max'), one entry at a time: the first entry at an index in
+ * [*indexp, max] (inclusive, as the kernel's end) of the kind asked for, a
+ * page of the cache (returned with a reference) or, with 'dax', a DAX entry
+ * (no reference: the caller takes its entry lock); *indexp is set to its
+ * index.  NULL when there is none; a scan ends there.
+ *
+ * The kernel gathers a batch under RCU and then locks each page; the model
+ * hands each entry back as soon as it finds it, so the caller's locks and
+ * points come between two steps of the scan.  Each call announces the
+ * whole index (slots_touch) unless the range is empty: a scan is one call,
+ * then one more after each entry returned, with *indexp one past it.
+ * Callers: truncate_inode_pages_range, invalidate_inode_pages2_range,
+ * filemap_write_and_wait_range, dax_delete_mapping_range.
+ */
+void *find_get_entry(struct address_space *mapping, uint64_t *indexp,
+		     uint64_t max, bool dax)
 {
-	slot_touch(mapping, index, false);
-	return scan_get_page(mapping, index);
+	const struct xa *xa = &mapping->i_pages;
+
+	if (*indexp > max)
+		return NULL;
+	slots_touch(mapping, false);	/* the scan */
+	for (uint64_t index = *indexp; index <= max; index++) {
+		void *entry;
+
+		if ((index >> XA_SHIFT) >= xa->nroot)
+			break;
+		if (!xa->root[index >> XA_SHIFT]) {
+			index |= XA_LEAF - 1;	/* skip the empty leaf */
+			continue;
+		}
+		entry = xa_load(xa, index);
+		if (!entry || xa_is_dax(entry) != dax)
+			continue;
+		if (!dax)
+			get_page(entry);
+		*indexp = index;
+		return entry;
+	}
+	return NULL;
 }
 
 /* page_cache_alloc -- a new page, locked by nobody, one reference (ours). */
@@ -684,26 +723,10 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 				 uint64_t end)
 {
 	uint64_t last = end >> PAGE_SHIFT;
-	const struct xa *xa = &mapping->i_pages;
+	struct page *page;
 
-	bool told = false;
-
-	for (uint64_t index = start >> PAGE_SHIFT; index <= last; index++) {
-		struct page *page;
-
-		if (!told)
-			slots_touch(mapping, false);	/* the scan */
-		told = true;
-		if ((index >> XA_SHIFT) >= xa->nroot)
-			break;
-		if (!xa->root[index >> XA_SHIFT]) {
-			index |= XA_LEAF - 1;	/* skip the empty leaf */
-			continue;
-		}
-		page = scan_get_page(mapping, index);
-		if (!page)
-			continue;
-		told = false;		/* points ahead: announce it again */
+	for (uint64_t index = start >> PAGE_SHIFT;
+	     (page = find_get_entry(mapping, &index, last, false)); index++) {
 		page_touch(page, false);
 		if (!(page->flags & PG_dirty)) {
 			put_page(page);

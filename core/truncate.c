@@ -57,7 +57,6 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	uint64_t end;		/* exclusive */
 	uint32_t partial_start = (uint32_t)(lstart & (PAGE_SIZE - 1));
 	uint32_t partial_end = (uint32_t)((lend + 1) & (PAGE_SIZE - 1));
-	const struct xa *xa = &mapping->i_pages;
 	struct page *page;
 
 	SIM_BUG_ON(sim_tid() >= 0 && !mapping->host->freeing &&
@@ -72,22 +71,11 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	 * device by the caller (ext4_zero_partial_blocks / iomap_zero_range). */
 	dax_delete_mapping_range(mapping, lstart >> PAGE_SHIFT,
 				 lend == UINT64_MAX ? end : (lend >> PAGE_SHIFT) + 1);
-	bool told = false;
-
-	for (uint64_t index = start; index < end; index++) {
-		if (!told)
-			slots_touch(mapping, false);	/* the scan */
-		told = true;
-		if ((index >> XA_SHIFT) >= xa->nroot)
-			break;
-		if (!xa->root[index >> XA_SHIFT]) {
-			index |= XA_LEAF - 1;
-			continue;
-		}
-		page = scan_get_page(mapping, index);
-		if (!page)
-			continue;
-		told = false;		/* points ahead: announce it again */
+	/* find_lock_entries (mm/truncate.c): end - 1, the inclusive end */
+	for (uint64_t index = start;
+	     index < end && (page = find_get_entry(mapping, &index, end - 1,
+						   false));
+	     index++) {
 		lock_page(page, "truncate_inode_pages_range");
 		page_touch(page, false);
 		if (page->mapping == mapping)
@@ -163,26 +151,13 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 int invalidate_inode_pages2_range(struct address_space *mapping,
 				  uint64_t start, uint64_t end)
 {
-	const struct xa *xa = &mapping->i_pages;
-	bool told = false, did_range_unmap = false;
+	bool did_range_unmap = false;
+	struct page *page;
 	int ret = 0;
 
-	for (uint64_t index = start; index <= end; index++) {
-		struct page *page;
-
-		if (!told)
-			slots_touch(mapping, false);	/* the scan */
-		told = true;
-		if ((index >> XA_SHIFT) >= xa->nroot)
-			break;
-		if (!xa->root[index >> XA_SHIFT]) {
-			index |= XA_LEAF - 1;
-			continue;
-		}
-		page = scan_get_page(mapping, index);
-		if (!page)
-			continue;
-		told = false;		/* points ahead: announce it again */
+	/* find_get_entries (mm/truncate.c): end is inclusive */
+	for (uint64_t index = start;
+	     (page = find_get_entry(mapping, &index, end, false)); index++) {
 		lock_page(page, "invalidate_inode_pages2_range");
 		page_touch(page, false);
 		if (page->mapping != mapping) {
