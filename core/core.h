@@ -5,7 +5,11 @@
  * The core follows the kernel's own code paths and lock order (see
  * core/lockorder.h for the tree).  It never touches time, randomness,
  * pthreads or I/O directly: locks and named points go through sim/, data
- * through pmem/.  Errors are 0 or -errno, as in the kernel.
+ * through pmem/.  Errors are 0 or -errno, as in the kernel, everywhere: a
+ * function that returns a count or an index (bytes read, a fix, a block)
+ * returns it non-negative and -errno on failure, never -1 (-ENOENT: no such
+ * fix or kernel; -ENXIO: a hole; -EFAULT: no such mapping).  Callers test
+ * '< 0'.
  *
  * Owns: struct core_fs (one per execution, in the execution's arena), its
  * inodes, mappings and pages.
@@ -58,10 +62,10 @@ struct core_preset {
 extern const struct core_preset core_presets[];
 extern const int core_npresets;
 
-/* core_fix_lookup -- the fix called 'name', or -1. */
+/* core_fix_lookup -- the fix called 'name', or -ENOENT. */
 int core_fix_lookup(const char *name);
-/* core_kernel_fixes -- the fixes of kernel 'ver' ("v5.14", "5.14"); -1 if
- * unknown. */
+/* core_kernel_fixes -- the fixes of kernel 'ver' ("v5.14", "5.14") in
+ * *fixes, 0; -ENOENT if unknown. */
 int core_kernel_fixes(const char *ver, uint32_t *fixes);
 /* core_fixes_format -- "invalidate-lock,fault-lock" (or "none"). */
 char *core_fixes_format(uint32_t fixes, char *buf, unsigned len);
@@ -169,7 +173,8 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 int core_access_done(struct core_fs *fs, int map, uint64_t offset,
 		     uint64_t len, void *buf, bool write, const char *fn,
 		     uint64_t *done);
-/* The file index and file offset behind byte 'offset' of a mapping. */
+/* The file index and file offset behind byte 'offset' of a mapping;
+ * -EFAULT if the map does not exist. */
 int core_map_file(struct core_fs *fs, int map, uint64_t offset,
 		  uint64_t *file_off);
 struct gup_pin *core_pin_alloc(void);

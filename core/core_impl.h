@@ -315,11 +315,11 @@ void *xa_load(const struct xa *xa, uint64_t index);
 void xa_store(struct xa *xa, uint64_t index, void *entry);
 
 /* The block map: ext4_map_blocks / xfs_bmapi in miniature (core/inode.c) */
-int64_t core_map_block(struct inode *inode, uint64_t lblk);	/* -1: hole */
+int64_t core_map_block(struct inode *inode, uint64_t lblk);	/* -ENXIO: hole */
 int64_t core_alloc_block(struct inode *inode, uint64_t lblk);	/* -ENOSPC */
 void core_unmap_block(struct inode *inode, uint64_t lblk);
 /* Unwritten extents (core/direct.c): the device block of file block lblk
- * as a read sees it, -1 for a hole or an unwritten block (zeros). */
+ * as a read sees it, -ENXIO for a hole or an unwritten block (zeros). */
 bool core_block_unwritten(struct inode *inode, uint64_t lblk);
 int64_t core_map_block_read(struct inode *inode, uint64_t lblk);
 

@@ -103,7 +103,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 			unmap_mapping_range(mapping, pgoff << PAGE_SHIFT,
 					    (pgoff + 1) << PAGE_SHIFT);
 		e->zero = blk < 0;
-		e->blk = blk;
+		e->blk = blk < 0 ? -1 : blk;	/* -1: a hole, as above */
 		if (pte->page || pte->pfn >= 0) {
 			if (pte->page)
 				put_page(pte->page);

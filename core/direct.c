@@ -124,13 +124,14 @@ static void set_unwritten(struct inode *inode, uint64_t lblk, bool on)
 }
 
 /* core_map_block_read -- the block a read may read: an unwritten one
- * reads as a hole (iomap type IOMAP_UNWRITTEN, buffer_unwritten). */
+ * reads as a hole (iomap type IOMAP_UNWRITTEN, buffer_unwritten):
+ * -ENXIO, as core_map_block says of a hole. */
 int64_t core_map_block_read(struct inode *inode, uint64_t lblk)
 {
 	int64_t blk = core_map_block(inode, lblk);
 
 	if (blk >= 0 && core_block_unwritten(inode, lblk))
-		return -1;
+		return -ENXIO;
 	return blk;
 }
 

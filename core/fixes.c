@@ -4,7 +4,9 @@
  * named points (SPEC.md 3 and 5).  `lockstep list` prints these tables.
  */
 #include "core/core.h"
+#include "sim/sim.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +64,7 @@ int core_fix_lookup(const char *name)
 	for (int i = 0; i < FIX__COUNT; i++)
 		if (!strcmp(core_fixes[i].name, name))
 			return i;
-	return -1;
+	return -ENOENT;
 }
 
 /* parse_version -- internal: "v5.14" or "5.14" -> 5014; -1 if malformed. */
@@ -87,14 +89,14 @@ int core_kernel_fixes(const char *ver, uint32_t *fixes)
 	 * rather than guessed; every 4.x..7.x release maps to the last
 	 * preset at or below it. */
 	if (v < 4000 || v >= 8000)
-		return -1;
+		return -ENOENT;
 	for (int i = core_npresets - 1; i >= 0; i--) {
 		if (parse_version(core_presets[i].version) <= v) {
 			*fixes = core_presets[i].fixes;
 			return 0;
 		}
 	}
-	return -1;
+	return -ENOENT;
 }
 
 char *core_fixes_format(uint32_t fixes, char *buf, unsigned len)
@@ -185,7 +187,9 @@ static const char *const op_points[][2] = {
 	{ "clone", "locked block_mapped remapped" EVICT_POINTS },
 };
 
-static struct core_point points[256];
+/* The "op.point" names: bounded where the table is filled (a BUG past it). */
+#define CORE_POINTS_MAX 256
+static struct core_point points[CORE_POINTS_MAX];
 static int core_npoints;
 const struct core_point *core_points = points;
 
@@ -193,22 +197,26 @@ const struct core_point *core_points = points;
  * from the two above. */
 static void core_points_init(void)
 {
-	static char names[256][64];
+	static char names[CORE_POINTS_MAX][64];
 
 	if (core_npoints)
 		return;
 	for (unsigned o = 0; o < sizeof(op_points) / sizeof(op_points[0]); o++) {
 		char list[256], *save = NULL;
+		int n = snprintf(list, sizeof(list), "%s", op_points[o][1]);
 
-		snprintf(list, sizeof(list), "%s", op_points[o][1]);
+		SIM_BUG_ON((size_t)n >= sizeof(list));	/* the list cut */
 		for (char *t = strtok_r(list, " ", &save); t;
 		     t = strtok_r(NULL, " ", &save)) {
 			for (unsigned h = 0; h < sizeof(point_help) /
 						     sizeof(point_help[0]); h++) {
 				if (strcmp(point_help[h].point, t))
 					continue;
-				snprintf(names[core_npoints], sizeof(names[0]),
-					 "%s.%s", op_points[o][0], t);
+				SIM_BUG_ON(core_npoints >= CORE_POINTS_MAX);
+				n = snprintf(names[core_npoints],
+					     sizeof(names[0]), "%s.%s",
+					     op_points[o][0], t);
+				SIM_BUG_ON((size_t)n >= sizeof(names[0]));
 				points[core_npoints].name = names[core_npoints];
 				points[core_npoints].what = point_help[h].what;
 				core_npoints++;

@@ -67,7 +67,8 @@ static void bmap_touch(const struct inode *inode, uint64_t lblk, bool write)
 }
 
 /* core_map_block -- ext4_map_blocks without create: the device block of
- * file block lblk, or -1 for a hole. */
+ * file block lblk, or -ENXIO for a hole (ext4_map_blocks returns 0 there,
+ * no block mapped; -ENXIO is what SEEK_DATA says of a hole at the end). */
 int64_t core_map_block(struct inode *inode, uint64_t lblk)
 {
 	uintptr_t v;
@@ -75,7 +76,7 @@ int64_t core_map_block(struct inode *inode, uint64_t lblk)
 	bmap_touch(inode, lblk, false);
 	v = (uintptr_t)xa_load(&inode->i_blocks, lblk);
 
-	return v ? (int64_t)v - 1 : -1;
+	return v ? (int64_t)v - 1 : -ENXIO;
 }
 
 /* core_alloc_block -- map_blocks with create: allocate if a hole. */

@@ -621,18 +621,19 @@ bool core_pin_owned(struct core_fs *fs, struct gup_pin *pin, uint64_t off)
 	return false;
 }
 
-/* core_map_file_offset -- the file and file offset of byte 'offset' of a
- * mapping, for the oracle; -1 if the map does not exist. */
+/* core_map_file -- the file and file offset of byte 'offset' of a
+ * mapping, for the oracle; -EFAULT if the map does not exist (an access
+ * there finds no VMA: find_vma fails, the fault is -EFAULT). */
 int core_map_file(struct core_fs *fs, int map, uint64_t offset,
 		  uint64_t *file_off)
 {
 	struct vm_area_struct *vma;
 
 	if (map < 0 || map >= fs->mm.nvmas)
-		return -1;
+		return -EFAULT;
 	vma_touch(map, false);
 	if (!(vma = fs->mm.vmas[map]))
-		return -1;
+		return -EFAULT;
 	*file_off = (vma->vm_pgoff << PAGE_SHIFT) + offset;
 	return vma->vm_file->index;
 }

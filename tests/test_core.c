@@ -140,8 +140,8 @@ START_TEST(punch_hole_frees_blocks_and_zeroes)
 	/* 1000..5000: blocks 1,2,3 and 4 go, 0 keeps its head */
 	ck_assert_int_eq(core_punch_hole(a, 1000, 4000), 0);
 	ck_assert_uint_eq(pmem_dev_nfree(dev), 59);
-	ck_assert_int_eq(core_map_block(a, 1), -1);
-	ck_assert_int_eq(core_map_block(a, 3), -1);
+	ck_assert_int_eq(core_map_block(a, 1), -ENXIO);
+	ck_assert_int_eq(core_map_block(a, 3), -ENXIO);
 	ck_assert_int_ge(core_map_block(a, 0), 0);
 	ck_assert_int_ge(core_map_block(a, 4), 0);
 	ck_assert_uint_eq(core_i_size(a), 8192);	/* KEEP_SIZE */
@@ -335,6 +335,25 @@ START_TEST(preconditions_asserted)
 }
 END_TEST
 
+/* One error convention (core.h): -errno, never -1. */
+START_TEST(errors_are_negative_errno)
+{
+	struct core_fs *fs = mkfs(4096, 0, 0);
+	uint32_t fixes = 0;
+	uint64_t off;
+
+	ck_assert_int_eq(core_fix_lookup("no-such-fix"), -ENOENT);
+	ck_assert_int_eq(core_fix_lookup("fault-lock"), FIX_FAULT_LOCK);
+	ck_assert_int_eq(core_kernel_fixes("v3.19", &fixes), -ENOENT);
+	ck_assert_int_eq(core_kernel_fixes("5.x", &fixes), -ENOENT);
+	ck_assert_int_eq(core_kernel_fixes("v5.15", &fixes), 0);
+	ck_assert_uint_ne(fixes, 0);
+	ck_assert_int_eq(core_map_file(fs, -1, 0, &off), -EFAULT);
+	ck_assert_int_eq(core_map_file(fs, 1 << 20, 0, &off), -EFAULT);
+	teardown();
+}
+END_TEST
+
 START_TEST(partial_page_race_before_and_after_fix)
 {
 	/* Jan Kara's partial page (seeds/004): with 1 KiB blocks, the read
@@ -363,6 +382,7 @@ int main(void)
 	tcase_add_test(tc, enospc_and_efbig);
 	tcase_add_test(tc, pagecache_check_catches_corruption);
 	tcase_add_test(tc, preconditions_asserted);
+	tcase_add_test(tc, errors_are_negative_errno);
 	tcase_add_test(tc, partial_page_race_before_and_after_fix);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
