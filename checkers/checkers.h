@@ -16,6 +16,10 @@
  * them off for measuring: LOCKSTEP_NO_LOCKDEP=1 drops the graph (the rank
  * check stays), LOCKSTEP_NO_RACE=1 the race checker.
  *
+ * Names: each checker's public names carry its own prefix (lockdep_,
+ * race_); what its files share privately a short one (ld_ in lockdep,
+ * checkers/lockdep_impl.h).
+ *
  * Concurrency: like the struct sim they watch, one thread at a time.
  */
 #ifndef LOCKSTEP_CHECKERS_CHECKERS_H

@@ -820,7 +820,7 @@ const struct sim_observer lockdep_observer = {
 };
 
 /* Without the graph: the rank check on each acquisition, nothing else. */
-static const struct sim_observer lockdep_rank_observer = {
+static const struct sim_observer ld_rank_observer = {
 	.name = "lockdep (rank only)",
 	.reset = ld_reset,
 	.destroy = ld_destroy,
@@ -837,7 +837,7 @@ struct lockdep *lockdep_attach(struct sim *s, bool graph)
 	ld->graph = graph && !(env && *env == '1');
 	state_init(ld);
 	if (sim_observe(s, ld->graph ? &lockdep_observer :
-				       &lockdep_rank_observer, ld) < 0) {
+				       &ld_rank_observer, ld) < 0) {
 		state_fini(ld);
 		free(ld);
 		return NULL;

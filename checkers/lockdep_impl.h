@@ -7,6 +7,11 @@
  * One struct lockdep per struct sim the checker is attached to
  * (lockdep_attach), the context of its observer; the graph and what was
  * reported live across executions, held locks per execution.
+ *
+ * Names: lockdep_ (LOCKDEP_) for what checkers/checkers.h exports
+ * (lockdep_attach, lockdep_observer, LOCKDEP_READ_RECURSIVE); ld_ (LD_)
+ * for everything private to the checker, this header's declarations and
+ * the files' static hooks and tables alike.
  */
 #ifndef LOCKSTEP_CHECKERS_LOCKDEP_IMPL_H
 #define LOCKSTEP_CHECKERS_LOCKDEP_IMPL_H

@@ -347,8 +347,8 @@ void filemap_invalidate_unlock_shared(struct address_space *mapping,
 				      const char *fn);
 int write_one_page(struct page *page);		/* locked, dirty */
 /* delayed allocation (core/filemap.c) */
-int da_reserve_block(struct inode *inode);
-void da_release_blocks(struct page *page, uint32_t blocks);
+int core_da_reserve_block(struct inode *inode);
+void core_da_release_blocks(struct page *page, uint32_t blocks);
 int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start,
 				 uint64_t end);
 
@@ -378,7 +378,7 @@ int invalidate_inode_pages2_range(struct address_space *mapping,
 				  uint64_t start, uint64_t end);
 
 /* core/dax.c */
-struct dax_page *dax_page(struct core_fs *fs, uint64_t blk);
+struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk);
 int dax_iomap_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
 int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 		      struct sim_lock *fault_lock_held);
@@ -395,8 +395,8 @@ int dax_writeback_mapping_range(struct address_space *mapping);
 /* core/mm.c */
 #define DAX_ZERO_PFN (-2)	/* a read fault of a DAX hole maps the zero page */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
-uint64_t copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
-			  const void *buf, uint64_t len, const char *fn);
+uint64_t core_copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+			       const void *buf, uint64_t len, const char *fn);
 void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last);
 uint64_t core_i_size_read(struct inode *inode);
 void core_i_size_write(struct inode *inode, uint64_t size);

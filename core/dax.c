@@ -108,7 +108,8 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 			if (pte->page)
 				put_page(pte->page);
 			else
-				dax_page(fs, (uint64_t)pte->pfn)->mapcount--;
+				core_dax_page(fs, (uint64_t)pte->pfn)
+					->mapcount--;
 			pte->page = NULL;
 		}
 		if (blk < 0) {
@@ -117,7 +118,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		} else {
 			pte->pfn = blk;
 			pte->write = write;
-			dax_page(fs, (uint64_t)blk)->mapcount++;
+			core_dax_page(fs, (uint64_t)blk)->mapcount++;
 		}
 		sim_point_obj("pte_installed", "dax_insert_pfn", inode->name,
 			      NULL);
@@ -220,6 +221,8 @@ int dax_break_layouts(struct inode *inode, uint64_t start, uint64_t end,
 	bool naive = fix_on(inode->fs, FIX_DAX_BREAK_LAYOUTS_NAIVE);
 	struct dax_page *dp;
 
+	SIM_BUG_ON(!sim_lock_held_excl(&inode->i_rwsem));
+	SIM_BUG_ON(fl && !sim_lock_held_excl(fl));
 	if (!IS_DAX(inode, "ext4_break_layouts"))
 		return 0;
 	while ((dp = dax_layout_busy_page_range(inode, start, end))) {
@@ -277,10 +280,9 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		else
 			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
 		if (into_map >= 0) {
-			uint64_t left = copy_to_user_map(fs, into_map,
-							 into_off + done,
-							 out + done, n,
-							 "dax_iomap_actor");
+			uint64_t left = core_copy_to_user_map(
+				fs, into_map, into_off + done, out + done, n,
+				"dax_iomap_actor");
 
 			if (left) {
 				/* dax_iomap_iter: a short copy_to_iter ends

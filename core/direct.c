@@ -228,7 +228,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 				/* iov_iter_zero comes back short when the
 				 * user buffer faults part way: the zeros it
 				 * stored stay, and count (dio->size += length). */
-				uint64_t left = copy_to_user_map(
+				uint64_t left = core_copy_to_user_map(
 					fs, into_map, into_off + done,
 					out + done, n, "iomap_dio_hole_iter");
 

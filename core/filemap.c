@@ -160,8 +160,8 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
  * (ext4_da_invalidatepage -> ext4_da_release_space).
  */
 
-/* da_reserve_block -- ext4_da_reserve_space: one block, or -ENOSPC. */
-int da_reserve_block(struct inode *inode)
+/* core_da_reserve_block -- ext4_da_reserve_space: one block, or -ENOSPC. */
+int core_da_reserve_block(struct inode *inode)
 {
 	struct core_fs *fs = inode->fs;
 
@@ -172,9 +172,9 @@ int da_reserve_block(struct inode *inode)
 	return 0;
 }
 
-/* da_release_blocks -- give back the reservations of the page's delayed
+/* core_da_release_blocks -- give back the reservations of the page's delayed
  * blocks among 'blocks' (the page locked). */
-void da_release_blocks(struct page *page, uint32_t blocks)
+void core_da_release_blocks(struct page *page, uint32_t blocks)
 {
 	struct core_fs *fs = page->home->fs;
 	uint32_t n = (uint32_t)__builtin_popcount(page->delay_blocks & blocks);
@@ -194,7 +194,7 @@ void delete_from_page_cache(struct page *page)
 	struct address_space *mapping = page->mapping;
 
 	SIM_BUG_ON(!sim_lock_held(&page->lock));
-	da_release_blocks(page, ~0u);
+	core_da_release_blocks(page, ~0u);
 	page_touch(page, true);
 	xa_store(&mapping->i_pages, page->index, NULL);
 	mapping->nrpages--;
@@ -488,10 +488,9 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 			 * (5.15 drops invalidate_lock before the copy). */
 			/* From the bytes just read: the oracle checks those
 			 * against a's history and records them as b's. */
-			uint64_t left = copy_to_user_map(inode->fs, into_map,
-							 into_off + done,
-							 out + done, n,
-							 "copy_page_to_iter");
+			uint64_t left = core_copy_to_user_map(
+				inode->fs, into_map, into_off + done,
+				out + done, n, "copy_page_to_iter");
 
 			if (left) {
 				/* filemap_read: a short copy ends the read,
@@ -555,7 +554,7 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 			continue;
 		blk = core_map_block(inode, lblk);
 		if (blk < 0 && !(page->delay_blocks & (1u << b))) {
-			int error = da_reserve_block(inode);
+			int error = core_da_reserve_block(inode);
 
 			if (error) {
 				unlock_page(page, "write_begin");
@@ -703,7 +702,7 @@ int write_one_page(struct page *page)
 		 * before it holds the page's data.  A dirty block over a hole
 		 * that is not delayed had its block freed under a mapped page
 		 * (a fault that raced with a punch): allocated again. */
-		da_release_blocks(page, 1u << b);
+		core_da_release_blocks(page, 1u << b);
 		if (blks[b] < 0 || core_map_block(inode, lblk) != blks[b])
 			blks[b] = core_alloc_block(inode, lblk);
 		if (blks[b] < 0)

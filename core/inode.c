@@ -148,8 +148,8 @@ void core_report(struct core_fs *fs, int kind, const char *what,
 	fs->report(fs->report_ctx, kind, what, detail);
 }
 
-/* dax_page -- the struct page of device block blk, made on first use. */
-struct dax_page *dax_page(struct core_fs *fs, uint64_t blk)
+/* core_dax_page -- the struct page of device block blk, made on first use. */
+struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk)
 {
 	struct dax_page *dp;
 

@@ -37,7 +37,7 @@ static void zap_pte(struct core_fs *fs, struct pte *pte)
 		pte->page = NULL;
 	}
 	if (pte->pfn >= 0)
-		dax_page(fs, (uint64_t)pte->pfn)->mapcount--;
+		core_dax_page(fs, (uint64_t)pte->pfn)->mapcount--;
 	pte->pfn = -1;
 	pte->write = false;
 }
@@ -175,7 +175,7 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 		if (core_map_block(inode, (page->index << PAGE_SHIFT >>
 					   fs->blkbits) + b) >= 0)
 			continue;
-		if (da_reserve_block(inode) < 0) {
+		if (core_da_reserve_block(inode) < 0) {
 			unlock_page(page, "ext4_page_mkwrite");
 			ret = -ENOSPC;
 			goto out;
@@ -409,14 +409,14 @@ int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 }
 
 /*
- * copy_to_user_map -- copy_to_user into a mapping: a store.  As the
+ * core_copy_to_user_map -- copy_to_user into a mapping: a store.  As the
  * kernel's, it returns the number of bytes NOT copied: a fault part way
  * (a page of the mapping beyond EOF of its file, say) leaves the bytes
  * before it copied, and the caller returns a short read
  * (copy_page_to_iter -> copyout -> raw_copy_to_user).
  */
-uint64_t copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
-			  const void *buf, uint64_t len, const char *fn)
+uint64_t core_copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
+			       const void *buf, uint64_t len, const char *fn)
 {
 	uint64_t done;
 
@@ -504,7 +504,7 @@ int core_pin_gup(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		} else if (pte->pfn == DAX_ZERO_PFN) {
 			pin->pfns[k] = DAX_ZERO_PFN;	/* the zero page */
 		} else {
-			sim_ref_get(&dax_page(fs, (uint64_t)pte->pfn)->pins,
+			sim_ref_get(&core_dax_page(fs, (uint64_t)pte->pfn)->pins,
 				    "get_user_pages");
 			pin->pfns[k] = pte->pfn;
 		}
@@ -537,8 +537,10 @@ void core_unpin(struct core_fs *fs, struct gup_pin *pin)
 			put_page(page);
 			pin->pages[k] = NULL;
 		} else if (pin->pfns[k] >= 0) {
-			sim_ref_put(&dax_page(fs, (uint64_t)pin->pfns[k])->pins,
-				    "unpin_user_pages");
+			struct dax_page *dp =
+				core_dax_page(fs, (uint64_t)pin->pfns[k]);
+
+			sim_ref_put(&dp->pins, "unpin_user_pages");
 			pin->pfns[k] = -1;
 		}
 	}

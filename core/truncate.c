@@ -23,6 +23,7 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
 {
 	struct core_fs *fs = page->mapping->host->fs;
 
+	SIM_BUG_ON(!sim_lock_held(&page->lock));
 	page_touch(page, true);
 	memset(page->data + from, 0, to - from);
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
@@ -31,7 +32,7 @@ static void truncate_inode_partial_page(struct page *page, uint32_t from,
 		if (from <= bfrom && bto <= to) {
 			/* ext4_da_invalidatepage: a delayed block's
 			 * reservation goes back */
-			da_release_blocks(page, 1u << b);
+			core_da_release_blocks(page, 1u << b);
 			page->dirty_blocks &= ~(1u << b);
 		}
 	}
@@ -211,9 +212,12 @@ static bool dio_idle(void *arg)
 	return inode->dio_count == 0;
 }
 
-/* inode_dio_wait -- wait for the file's direct I/O in flight. */
+/* inode_dio_wait -- wait for the file's direct I/O in flight.  i_rwsem
+ * held exclusive, as fs/inode.c asks ("a lock that serializes taking new
+ * references to i_dio_count"): a direct I/O starts under it shared. */
 void inode_dio_wait(struct inode *inode)
 {
+	SIM_BUG_ON(!sim_lock_held_excl(&inode->i_rwsem));
 	sim_wait_event(&inode->dio_wq, dio_idle, inode, "inode_dio_wait");
 }
 
@@ -231,12 +235,17 @@ static void zero_partial_block(struct inode *inode, uint64_t from, uint64_t to)
 }
 
 /* free_range -- internal: zero the partial blocks at the edges of bytes
- * [offset, end) and free the blocks wholly inside. */
+ * [offset, end) and free the blocks wholly inside.  i_rwsem and the fault
+ * lock held exclusive: no fault maps a block being freed. */
 static void free_range(struct inode *inode, uint64_t offset, uint64_t end)
 {
 	struct core_fs *fs = inode->fs;
 	uint64_t first = (offset + fs->block_size - 1) >> fs->blkbits;
 	uint64_t last = end >> fs->blkbits;	/* exclusive */
+	struct sim_lock *fl = fault_lock(inode);
+
+	SIM_BUG_ON(!sim_lock_held_excl(&inode->i_rwsem));
+	SIM_BUG_ON(fl && !sim_lock_held_excl(fl));
 
 	if (first > last) {
 		zero_partial_block(inode, offset, end);	/* inside one block */

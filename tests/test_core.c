@@ -312,6 +312,11 @@ static void truncate_unlocked(void *arg)
 	truncate_pagecache_range(arg, 0, UINT64_MAX);
 }
 
+static void dio_wait_unlocked(void *arg)
+{
+	inode_dio_wait(arg);
+}
+
 START_TEST(preconditions_asserted)
 {
 	struct core_fs *fs = mkfs(4096, 0, 0);
@@ -328,6 +333,10 @@ START_TEST(preconditions_asserted)
 	ck_assert(!sim_guard(sim, truncate_unlocked, b));
 	ck_assert_ptr_nonnull(strstr(sim_abort_reason(sim),
 				     "!sim_lock_held_excl(&inode->i_rwsem)"));
+	ck_assert(!sim_guard(sim, dio_wait_unlocked, b));
+	ck_assert_ptr_nonnull(strstr(sim_abort_reason(sim),
+				     "!sim_lock_held_excl(&inode->i_rwsem)"));
+	ck_assert_ptr_nonnull(strstr(sim_abort_reason(sim), "truncate.c"));
 	/* Nothing was done: the page is still there, dirty. */
 	ck_assert_ptr_eq(xa_load(&b->i_mapping->i_pages, 0), page);
 	ck_assert(page->flags & PG_dirty);
