@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# lockstep -- see README.md.  `make`, `make check`, `make demo`, `make bench`.
+# lockstep -- see README.md.  `make`, `make check`, `make demo`, `make bench`,
+# `make install` (PREFIX, DESTDIR).
 #
 # SANITIZE=address,undefined builds into build/san/ so that sanitizer and
 # plain objects never mix; the sanitized binary is build/san/lockstep.
@@ -45,7 +46,7 @@ SOURCE_HASH  := $(shell sha256sum $(SOURCE_FILES) | sha256sum | cut -c1-12)
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown) sources $(SOURCE_HASH)
 
 .PHONY: all check demo bench soak deps format format-check clean unit scenarios FORCE \
-	source-hash source-hash-inputs fuzz fuzz-targets
+	source-hash source-hash-inputs fuzz fuzz-targets install uninstall
 
 ifeq ($(DEPS_OK),yes)
 
@@ -65,7 +66,35 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-all: $(BIN)
+# The man page and the bash completion are made from the binary's help
+# text (scripts/man.sh, scripts/completion.sh), so they say what it says.
+MANPAGE    := $(BUILD)/lockstep.1
+COMPLETION := $(BUILD)/lockstep.bash
+
+all: $(BIN) $(MANPAGE) $(COMPLETION)
+
+$(MANPAGE): $(BIN) scripts/man.sh
+	sh scripts/man.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
+$(COMPLETION): $(BIN) scripts/completion.sh
+	sh scripts/completion.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
+# make install: the binary, lockstep(1) and the bash completion under
+# PREFIX (default /usr/local), below DESTDIR when it is given.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+install: $(BIN) $(MANPAGE) $(COMPLETION)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/lockstep
+	install -m 644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/lockstep.1
+	install -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/lockstep
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lockstep $(DESTDIR)$(MANDIR)/man1/lockstep.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/lockstep
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -167,13 +196,13 @@ else
 ifeq ($(DEPS_TRIED),yes)
 # deps ran and pkg-config still cannot find a library: say which, once,
 # rather than calling make again for ever.
-all check demo bench soak unit:
+all check demo bench soak unit install:
 	@echo "lockstep: pkg-config still cannot find: $$(for p in $(PKGS); do \
 		pkg-config --exists $$p || printf '%s ' $$p; done)" >&2
 	@echo "  (installed, but no .pc file? check PKG_CONFIG_PATH)" >&2
 	@exit 1
 else
-all check demo bench soak unit: deps
+all check demo bench soak unit install: deps
 	@$(MAKE) --no-print-directory DEPS_TRIED=yes $@
 endif
 

@@ -287,10 +287,49 @@ else
 	bad "--pool naming a foreign file (exit $rc)"; cat "$T/foreign.txt"
 fi
 
+"$BIN" --version > "$T/version.txt"
+
 # docs/reference.md is `lockstep list`, verbatim.
 "$BIN" list > "$T/list2.txt"
 sed -n '/^```$/,/^```$/p' docs/reference.md | sed '1d;$d' > "$T/ref.txt"
 cmp -s "$T/list2.txt" "$T/ref.txt" && ok "docs/reference.md matches lockstep list" ||
 	bad "docs/reference.md is stale: regenerate it from lockstep list"
+
+# make install: the binary, lockstep(1) made from the help text, the bash
+# completion, under DESTDIR/PREFIX; the page reads (man -l, or groff with
+# warnings as errors) and names every command; the completion loads in
+# bash and completes the kernel presets of `lockstep list`.
+I=$T/inst
+if make --no-print-directory -s install DESTDIR="$I" PREFIX=/opt/ls > "$T/install.txt" 2>&1 &&
+   [ -x "$I/opt/ls/bin/lockstep" ] && [ -s "$I/opt/ls/share/man/man1/lockstep.1" ] &&
+   [ -s "$I/opt/ls/share/bash-completion/completions/lockstep" ] &&
+   "$I/opt/ls/bin/lockstep" --version | cmp -s - "$T/version.txt"; then
+	ok "make install DESTDIR PREFIX: binary, man page and completion in place"
+else
+	bad "make install"; cat "$T/install.txt"; ls -R "$I" | head
+fi
+M=$I/opt/ls/share/man/man1/lockstep.1
+if command -v man >/dev/null 2>&1; then
+	MANWIDTH=80 man -l "$M" 2>"$T/man.err" | { command -v col >/dev/null && col -b || cat; } > "$T/man.txt"
+else
+	nroff -man -ww "$M" 2>"$T/man.err" | { command -v col >/dev/null && col -b || cat; } > "$T/man.txt"
+fi
+missing=
+for c in run replay lint list fuzz minimize merge bisect gen; do
+	grep -q "^   lockstep $c\$" "$T/man.txt" || missing="$missing $c"
+done
+if [ -z "$missing" ] && [ ! -s "$T/man.err" ] && grep -q '^NAME' "$T/man.txt" &&
+   grep -q -- '--strategy S' "$T/man.txt"; then
+	ok "lockstep(1) reads without warnings and has a section per command"
+else
+	bad "lockstep(1): missing:$missing"; head "$T/man.err"
+fi
+if command -v bash >/dev/null 2>&1; then
+	got=$(bash -c '. "$1"; COMP_WORDS=(lockstep run --kernel v5); COMP_CWORD=3
+		_lockstep; echo "${COMPREPLY[*]}"' sh "$I/opt/ls/share/bash-completion/completions/lockstep")
+	want=$("$BIN" list | awk '/^kernel presets/ { on = 1 } on && /^  v5/ { printf "%s%s", s, $1; s = " " }')
+	[ -n "$want" ] && [ "$got" = "$want" ] && ok "bash completion: --kernel v5 gives $got" ||
+		bad "bash completion: --kernel v5 gave '$got', wanted '$want'"
+fi
 
 exit $fail
