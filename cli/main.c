@@ -138,7 +138,10 @@ static const char lint_help[] =
 	"usage: lockstep lint [OPTIONS] FILE...\n"
 	"\n"
 	"Validate scenarios without running them: every error as\n"
-	"FILE:LINE:COL: error: MESSAGE.\n"
+	"FILE:LINE:COL: error: MESSAGE.  All the errors of a file are\n"
+	"printed in one run (at most 20), in file order: after an error the\n"
+	"loader goes on with each section, thread and operation that does\n"
+	"not depend on the one that failed.\n"
 	"\n"
 	"options:\n"
 	"  -q, --quiet       no 'ok' lines, only errors\n"
@@ -344,7 +347,16 @@ static int cmd_lint(int argc, char **argv)
 		struct scen *sc = scen_load(argv[i], &exec_vocab, &err);
 
 		if (!sc) {
+			/* every error the loader recorded, first to last */
 			print_scen_error(&err);
+			for (int e = 0; e + 1 < err.count; e++)
+				fprintf(stderr, "%s:%d:%d: error: %s\n",
+					err.file, err.more[e].pos.line,
+					err.more[e].pos.col, err.more[e].msg);
+			if (err.count >= SCEN_MAX_ERRORS)
+				fprintf(stderr, "%s: too many errors, stopped "
+					"after %d\n", err.file,
+					SCEN_MAX_ERRORS);
 			bad = 1;
 			continue;
 		}

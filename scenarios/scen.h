@@ -38,10 +38,19 @@ struct scen_pos {
 	int col;
 };
 
+/* The errors the loader records for one file, the first included: lint
+ * prints them all; the rest of lockstep reports the first. */
+#define SCEN_MAX_ERRORS 20
+
 struct scen_error {
 	char file[4096];
-	struct scen_pos pos;
+	struct scen_pos pos;	/* the first error */
 	char msg[512];
+	int count;		/* errors recorded, the first included */
+	struct scen_more {	/* the second and later, in file walk order */
+		struct scen_pos pos;
+		char msg[512];
+	} more[SCEN_MAX_ERRORS - 1];
 };
 
 enum scen_op_kind {

@@ -14,9 +14,13 @@
  *     thousand nested lists cost no more than their size.
  *  2. Every count is checked against its SCEN_MAX_* bound before anything
  *     is stored, and every string against its buffer, before it is copied.
- *  3. The first error wins: scen_fail() fills *err and returns -1, and
- *     every caller passes -1 up at once.  Nothing is half-built on return: the
- *     whole struct scen is freed.
+ *  3. The first error is the one reported: scen_fail() fills *err and
+ *     returns -1.  Within a section every caller passes -1 up at once; the
+ *     walk goes on only where what follows does not depend on what failed
+ *     (the sections that do not need the failed one, the next thread, the
+ *     next operation of a thread), so that lint can print every error of
+ *     a file (at most SCEN_MAX_ERRORS) in one run.  Nothing is half-built
+ *     on return: after any error the whole struct scen is freed.
  *
  * Sections are read in a fixed order, whatever their order in the file:
  * storage before files (storage.dax is the files' default), files before
@@ -537,12 +541,57 @@ static int data_budget(struct ld *l, const yaml_node_t *n,
 	return 0;
 }
 
+/* parse_thread -- (internal) one thread {name, ops}: -1 on an error after
+ * which the next thread can still be read, -2 when the walk must stop (an
+ * operation's data budget: the totals are no longer known).  Each of its
+ * operations is independent of the others: an error in one does not stop
+ * the next from being read. */
+static int parse_thread(struct ld *l, yaml_node_t *it,
+			const char *const keys[2])
+{
+	struct scen *s = l->s;
+	struct scen_thread *th = &s->threads[s->nthreads];
+	yaml_node_t *op, *v[2];
+	int dup, rc = 0;
+
+	if (scen_fields(l->err, &l->doc, it, "threads", keys, 2, 3, v) < 0)
+		return -1;
+	if (!v[0])
+		return scen_missing(l->err, it, "name", "threads");
+	if (!v[1])
+		return scen_missing(l->err, it, "ops", "threads");
+	if (scen_get_name(l->err, v[0], "thread", true, th->name) < 0)
+		return -1;
+	dup = scen_find(th->name, s->threads[0].name, sizeof(s->threads[0]),
+			s->nthreads);
+	if (dup >= 0)
+		return scen_fail(l->err, v[0],
+				 "duplicate thread name '%s' (first at line %d)",
+				 th->name, s->threads[dup].pos.line);
+	th->pos = scen_pos_of(v[0]);
+	if (scen_seq(l->err, &l->doc, v[1], "operations in a thread",
+		     SCEN_MAX_OPS) < 0)
+		return -1;
+	FOR_ITEMS (l, v[1], op) {
+		if (parse_op(l, op, s->nthreads, th->nops) < 0) {
+			rc = -1;
+			if (l->err->count >= SCEN_MAX_ERRORS)
+				return -1;
+		} else if (data_budget(l, op, &th->ops[th->nops]) < 0) {
+			return -2;
+		}
+		th->nops++;
+	}
+	return rc;
+}
+
 /* parse_threads -- (internal) threads: [{name, ops: [...]}, ...] */
 static int parse_threads(struct ld *l, const yaml_node_t *n)
 {
 	static const char *const keys[] = { "name", "ops" };
 	struct scen *s = l->s;
-	yaml_node_t *it, *op, *v[2];
+	yaml_node_t *it;
+	int rc = 0;
 	int count = scen_seq(l->err, &l->doc, n, "threads", SCEN_MAX_THREADS);
 
 	if (count < 0)
@@ -551,38 +600,16 @@ static int parse_threads(struct ld *l, const yaml_node_t *n)
 		return scen_fail(l->err, n,
 				 "a scenario needs at least one thread");
 	FOR_ITEMS (l, n, it) {
-		struct scen_thread *th = &s->threads[s->nthreads];
-		int dup;
+		int r = parse_thread(l, it, keys);
 
-		if (scen_fields(l->err, &l->doc, it, "threads", keys, 2, 3, v) <
-		    0)
-			return -1;
-		if (!v[0])
-			return scen_missing(l->err, it, "name", "threads");
-		if (!v[1])
-			return scen_missing(l->err, it, "ops", "threads");
-		if (scen_get_name(l->err, v[0], "thread", true, th->name) < 0)
-			return -1;
-		dup = scen_find(th->name, s->threads[0].name,
-				sizeof(s->threads[0]), s->nthreads);
-		if (dup >= 0)
-			return scen_fail(
-				l->err, v[0],
-				"duplicate thread name '%s' (first at line %d)",
-				th->name, s->threads[dup].pos.line);
-		th->pos = scen_pos_of(v[0]);
-		if (scen_seq(l->err, &l->doc, v[1], "operations in a thread",
-			     SCEN_MAX_OPS) < 0)
-			return -1;
-		FOR_ITEMS (l, v[1], op) {
-			if (parse_op(l, op, s->nthreads, th->nops) < 0 ||
-			    data_budget(l, op, &th->ops[th->nops]) < 0)
-				return -1;
-			th->nops++;
-		}
 		s->nthreads++;
+		if (r < 0) {
+			rc = -1;
+			if (r == -2 || l->err->count >= SCEN_MAX_ERRORS)
+				return -1;
+		}
 	}
-	return 0;
+	return rc;
 }
 
 /* resolve_refs -- (internal) every map and pin reference, now that all
@@ -839,6 +866,7 @@ static int parse_top(struct ld *l, const yaml_node_t *root)
 	const char *d;
 	char g[64];
 	uint64_t ver;
+	int rc, dep = 0;
 
 	if (root->type != YAML_MAPPING_NODE)
 		return scen_fail(l->err, root,
@@ -872,28 +900,33 @@ static int parse_top(struct ld *l, const yaml_node_t *root)
 			return scen_fail(l->err, v[K_DESCRIPTION],
 					 "out of memory");
 	}
+	/* The sections, each read only when those it depends on were read
+	 * without an error (storage, files, threads, interleave: each needs
+	 * the ones before it); an error in one does not stop the others. */
+	rc = 0;
 	if (v[K_KERNEL] && parse_kernel(l, v[K_KERNEL]) < 0)
-		return -1;
+		rc = -1;
 	if (v[K_FIXES] && parse_fixes(l, v[K_FIXES]) < 0)
-		return -1;
+		rc = -1;
 	if (v[K_STORAGE] && parse_storage(l, v[K_STORAGE]) < 0)
-		return -1;
-	if (v[K_FILES] && parse_files(l, v[K_FILES]) < 0)
-		return -1;
+		rc = dep = -1;
+	if (!dep && v[K_FILES] && parse_files(l, v[K_FILES]) < 0)
+		rc = dep = -1;
 	if (!v[K_THREADS])
-		return scen_missing(l->err, root, "threads", NULL);
-	if (parse_threads(l, v[K_THREADS]) < 0 || resolve_refs(l) < 0)
-		return -1;
-	if (v[K_INTERLEAVE] && parse_interleave(l, v[K_INTERLEAVE]) < 0)
-		return -1;
+		rc = dep = scen_missing(l->err, root, "threads", NULL);
+	else if (!dep && (parse_threads(l, v[K_THREADS]) < 0 ||
+			  resolve_refs(l) < 0))
+		rc = dep = -1;
+	if (!dep && v[K_INTERLEAVE] && parse_interleave(l, v[K_INTERLEAVE]) < 0)
+		rc = -1;
 	if (v[K_CHECK] &&
 	    parse_kinds(l, v[K_CHECK], "check", &s->check, 0, "") < 0)
-		return -1;
+		rc = -1;
 	if (v[K_EXPLORE] && parse_explore(l, v[K_EXPLORE]) < 0)
-		return -1;
+		rc = -1;
 	if (v[K_EXPECT] && parse_expect(l, v[K_EXPECT]) < 0)
-		return -1;
-	return 0;
+		rc = -1;
+	return rc;
 }
 
 /*

@@ -253,15 +253,35 @@ static uint64_t fnv1a(const void *buf, size_t len)
 	return h;
 }
 
-/* vfail -- (internal) record the first error, at pos; returns -1 */
+/* vfail -- (internal) record an error, at pos; returns -1.  The first
+ * goes in err->pos and err->msg; later ones, up to SCEN_MAX_ERRORS in
+ * all, in err->more (lint prints them), unless one was already recorded
+ * at the same position (a caller's complaint about what its callee
+ * already reported). */
 static int vfail(struct scen_error *err, int line, int col, const char *fmt,
 		 va_list ap)
 {
+	struct scen_more *m;
+
 	if (err->msg[0] == '\0') {
 		err->pos.line = line;
 		err->pos.col = col;
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		err->count = 1;
+		return -1;
 	}
+	if (err->count >= SCEN_MAX_ERRORS ||
+	    (err->pos.line == line && err->pos.col == col))
+		return -1;
+	for (int i = 0; i < err->count - 1; i++)
+		if (err->more[i].pos.line == line &&
+		    err->more[i].pos.col == col)
+			return -1;
+	m = &err->more[err->count - 1];
+	m->pos.line = line;
+	m->pos.col = col;
+	vsnprintf(m->msg, sizeof(m->msg), fmt, ap);
+	err->count++;
 	return -1;
 }
 

@@ -287,6 +287,18 @@ else
 	bad "--pool naming a foreign file (exit $rc)"; cat "$T/foreign.txt"
 fi
 
+# lint stops after SCEN_MAX_ERRORS (20) errors of one file, and says so.
+{ printf 'lockstep: 1\nname: cap\nfiles: [{name: a, size: 4096}]\nthreads:\n  - name: t\n    ops:\n'
+  for i in $(seq 1 30); do echo "      - nosuch$i: {file: a}"; done; } > "$T/cap.yaml"
+"$BIN" lint "$T/cap.yaml" > "$T/cap.txt" 2>&1; rc=$?
+if [ $rc -eq 2 ] && [ "$(grep -c ': error: unknown operation' "$T/cap.txt")" -eq 20 ] &&
+   grep -q "^$T/cap.yaml:7:9: error: unknown operation 'nosuch1'" "$T/cap.txt" &&
+   grep -q 'too many errors, stopped after 20' "$T/cap.txt"; then
+	ok "lint: 30 bad operations, the first 20 printed, then 'too many errors'"
+else
+	bad "lint's error cap (exit $rc)"; head -3 "$T/cap.txt"
+fi
+
 "$BIN" --version > "$T/version.txt"
 
 # docs/reference.md is `lockstep list`, verbatim.

@@ -39,8 +39,17 @@ for s in tests/bad/*.yaml; do
 	msg=${want#*: }
 	"$BIN" lint "$s" >"$out/lint.out" 2>&1
 	rc=$?
-	if [ $rc -eq 2 ] && grep -qF "$s:$pos: error: " "$out/lint.out" &&
-	   grep -qF -- "$msg" "$out/lint.out"; then
+	# a fixture with several errors lists the rest, '# and-error: L:C: MSG'
+	# each: lint prints them all, in this order, after the first
+	and=$(sed -n 's/^# and-error: //p' "$s" | sed "s|^\([0-9]*:[0-9]*\): |$s:\1: error: |")
+	got=$(sed 1d "$out/lint.out")
+	if [ $rc -eq 2 ] && head -1 "$out/lint.out" | grep -qF "$s:$pos: error: " &&
+	   head -1 "$out/lint.out" | grep -qF -- "$msg" &&
+	   [ "$(echo "$and" | wc -l)" -eq "$(echo "$got" | wc -l)" ] &&
+	   echo "$got" | paste -d '\n' - /dev/null | awk -v want="$and" '
+		BEGIN { n = split(want, w, "\n") }
+		NF { i++; if (i > n || index($0, w[i]) != 1) bad = 1 }
+		END { exit bad || i != n }'; then
 		passed=$((passed + 1))
 	else
 		echo "FAILED: $s (exit $rc, wanted 2 and '$s:$pos: error: ...$msg')"
