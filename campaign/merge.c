@@ -536,39 +536,59 @@ done:
 	free(c);
 }
 
-/* write_text -- internal: the table and the findings, for people. */
+/* found_cell -- internal: the findings column of a scenario's row,
+ * "stale-read (2), deadlock (1)" or "-" */
+static const char *found_cell(const struct summary *s, const struct sscen *sc,
+			      char *found, size_t size)
+{
+	size_t off = 0;
+
+	found[0] = 0;
+	for (int k = 0; k < SCEN_V__COUNT; k++) {
+		int n = 0;
+
+		for (int j = 0; j < s->nfind; j++)
+			n += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
+			     !strcmp(s->find[j].m.kind, scen_violation_names[k]);
+		if (n && off < size)
+			off += (size_t)snprintf(found + off, size - off,
+						"%s%s (%d)", off ? ", " : "",
+						scen_violation_names[k], n);
+	}
+	return found[0] ? found : "-";
+}
+
+/* write_text -- internal: the table and the findings, for people.  The
+ * columns are as wide as their longest cell (never narrower than they
+ * always were), so a long scenario name does not break them. */
 static void write_text(FILE *f, struct summary *s,
 		       const struct camp_summary_opts *o)
 {
-	int failed = 0;
+	int failed = 0, wn = 36, wf = 28;
+	char found[256];
 
-	fprintf(f, "%-36s %12s  %-28s %s\n", "scenario", "executions",
+	for (int i = 0; i < s->nscen; i++) {
+		int ln = (int)strlen(s->scen[i].cs.name),
+		    lf = (int)strlen(found_cell(s, &s->scen[i], found,
+						sizeof(found)));
+
+		wn = ln > wn ? ln : wn;
+		wf = lf > wf ? lf : wf;
+	}
+	fprintf(f, "%-*s %12s  %-*s %s\n", wn, "scenario", "executions", wf,
 		"findings", "outcome");
 	for (int i = 0; i < s->nscen; i++) {
 		struct sscen *sc = &s->scen[i];
-		char why[256], found[256];
+		char why[256];
 		bool pass = judge(sc, why, sizeof(why));
-		size_t off = 0;
 
-		found[0] = 0;
-		for (int k = 0; k < SCEN_V__COUNT; k++) {
-			int n = 0;
-
-			for (int j = 0; j < s->nfind; j++)
-				n += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
-				     !strcmp(s->find[j].m.kind,
-					     scen_violation_names[k]);
-			if (n && off < sizeof(found))
-				off += (size_t)snprintf(found + off,
-					sizeof(found) - off, "%s%s (%d)",
-					off ? ", " : "", scen_violation_names[k], n);
-		}
 		failed += !pass;
-		fprintf(f, "%-36s %12" PRIu64 "  %-28s %s\n", sc->cs.name,
-			sc->executions, found[0] ? found : "-",
+		fprintf(f, "%-*s %12" PRIu64 "  %-*s %s\n", wn, sc->cs.name,
+			sc->executions, wf,
+			found_cell(s, sc, found, sizeof(found)),
 			pass ? "pass" : "FAIL");
 		if (!pass)
-			fprintf(f, "%-36s   %s\n", "", why);
+			fprintf(f, "%-*s   %s\n", wn, "", why);
 	}
 	fprintf(f, "\ncoverage: %" PRIu64 " lock/point pairs met across threads, "
 		"%" PRIu64 " preemption pairs\n", s->pairs, s->preempt);

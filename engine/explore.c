@@ -538,37 +538,51 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 	}
 	if (code == 0) {
 		if (o->summary) {
-			printf("\n%-36s %-26s %-7s %s\n", "scenario",
-			       "kernel (and fixes edited)", "outcome",
-			       "first found at schedule");
-			for (int i = 0; i < n; i++) {
-				char fixes[256], at[256];
+			/* the columns are as wide as their longest cell (at
+			 * least as wide as they always were), so a long name
+			 * or fix list pushes the columns after it along
+			 * instead of breaking them */
+			char (*fixes)[256] = calloc((size_t)n, sizeof(*fixes));
+			char (*at)[256] = calloc((size_t)n, sizeof(*at));
+			int wn = 36, wf = 26;
+
+			for (int i = 0; fixes && at && i < n; i++) {
 				size_t off = 0, fo;
 
 				/* the kernel, then the scenario's edits: what
 				 * a person wrote, shorter than the fix list */
-				fo = (size_t)snprintf(fixes, sizeof(fixes), "%s",
+				fo = (size_t)snprintf(fixes[i], sizeof(fixes[i]), "%s",
 						      sc[i]->kernel[0] ?
 						      sc[i]->kernel : "latest");
 				for (int k = 0; k < sc[i]->nfix_edits &&
-						fo < sizeof(fixes); k++)
-					fo += (size_t)snprintf(fixes + fo,
-						sizeof(fixes) - fo, " %s%s",
+						fo < sizeof(fixes[i]); k++)
+					fo += (size_t)snprintf(fixes[i] + fo,
+						sizeof(fixes[i]) - fo, " %s%s",
 						sc[i]->fix_edits[k].remove ? "-" : "+",
 						sc[i]->fix_edits[k].name);
 
-				at[0] = 0;
-				for (int k = 0; k < SCEN_V__COUNT; k++)
+				for (int k = 0; k < SCEN_V__COUNT &&
+						off < sizeof(at[i]); k++)
 					if (oc[i].found_at[k])
-						off += (size_t)snprintf(at + off,
-							sizeof(at) - off, "%s%s %llu",
+						off += (size_t)snprintf(at[i] + off,
+							sizeof(at[i]) - off, "%s%s %llu",
 							off ? ", " : "",
 							scen_violation_names[k],
 							(unsigned long long)oc[i].found_at[k]);
-				printf("%-36s %-26s %-7s %s\n", sc[i]->name,
-				       fixes, oc[i].pass ? "pass" : "FAIL",
-				       at[0] ? at : "-");
+				if ((int)strlen(sc[i]->name) > wn)
+					wn = (int)strlen(sc[i]->name);
+				if ((int)strlen(fixes[i]) > wf)
+					wf = (int)strlen(fixes[i]);
 			}
+			printf("\n%-*s %-*s %-7s %s\n", wn, "scenario", wf,
+			       "kernel (and fixes edited)", "outcome",
+			       "first found at schedule");
+			for (int i = 0; fixes && at && i < n; i++)
+				printf("%-*s %-*s %-7s %s\n", wn, sc[i]->name,
+				       wf, fixes[i], oc[i].pass ? "pass" : "FAIL",
+				       at[i][0] ? at[i] : "-");
+			free(fixes);
+			free(at);
 			printf("\n%d passed, %d failed\n", n - failed, failed);
 		}
 		code = failed ? 1 : 0;

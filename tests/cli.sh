@@ -299,6 +299,17 @@ else
 	bad "lint's error cap (exit $rc)"; head -3 "$T/cap.txt"
 fi
 
+# run --summary keeps its columns when a cell is long: the outcome column
+# starts at the same place in the header and every row.
+sed 's/^name: .*/name: a-scenario-with-a-rather-long-name-that-goes-on-and-on/' "$S" > "$T/long.yaml"
+printf 'fixes: [-fault-lock, +dax-break-layouts-naive, +invalidate-lock-over-copy]\n' >> "$T/long.yaml"
+"$BIN" run -q --summary --out "$T/lg" "$S" "$T/long.yaml" > "$T/long.txt" 2>&1
+cols=$(sed -n '/^scenario /,/^$/p' "$T/long.txt" | sed '/^$/d' |
+	awk '{ p = index($0, /^scenario / ? "outcome" : ($0 ~ / FAIL / ? " FAIL " : " pass ")); print p + ($0 !~ /^scenario / ? 1 : 0) }' | sort -u | wc -l)
+rows=$(sed -n '/^scenario /,/^$/p' "$T/long.txt" | grep -c .)
+[ "$rows" -eq 3 ] && [ "$cols" -eq 1 ] && ok "run --summary: a long name and fix list keep the columns" ||
+	{ bad "run --summary columns ($rows rows, $cols outcome columns)"; cat "$T/long.txt"; }
+
 "$BIN" --version > "$T/version.txt"
 
 # docs/reference.md is `lockstep list`, verbatim.
