@@ -379,7 +379,7 @@ static void write_json(FILE *f, struct summary *s,
 			report_json_string(f, fd->m.what);
 			fprintf(f, ", \"strategy\": ");
 			report_json_string(f, fd->m.strategy);
-			fprintf(f, ", \"seed\": %" PRIu64 ", \"execution\": %"
+			fprintf(f, ", \"seed\": \"%" PRIu64 "\", \"execution\": %"
 				PRIu64 ", \"shard\": ", fd->m.seed,
 				fd->m.execution);
 			report_json_string(f, fd->m.shard);

@@ -369,7 +369,7 @@ static void write_json(FILE *f, struct outcome *oc, int n)
 							sizeof(fixes)));
 		fprintf(f, ", \"strategy\": ");
 		report_json_string(f, oc[i].sched.strategy);
-		fprintf(f, ", \"seed\": %llu, \"depth\": %d, \"schedules\": %llu",
+		fprintf(f, ", \"seed\": \"%llu\", \"depth\": %d, \"schedules\": %llu",
 			(unsigned long long)oc[i].sched.seed, oc[i].sched.depth,
 			(unsigned long long)oc[i].schedules_run);
 		scen_violations_format(oc[i].found, buf, sizeof(buf));

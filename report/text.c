@@ -286,7 +286,9 @@ void report_json_finding(FILE *out, const struct report_in *in,
 	fprintf(out, ", \"strategy\": ");
 	report_json_string(out, in->sched.strategy);
 	fprintf(out, ", \"minimized\": %s", in->sched.minimized ? "true" : "false");
-	fprintf(out, ", \"seed\": %llu, \"execution\": %llu, \"decisions\": %u"
+	/* seeds are 64-bit: a string, which JSON readers that hold numbers
+	 * as doubles (jq, JavaScript) keep exactly */
+	fprintf(out, ", \"seed\": \"%llu\", \"execution\": %llu, \"decisions\": %u"
 		", \"trace\": ", (unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution, ndec);
 	if (trace_path)
