@@ -28,18 +28,34 @@ struct pmem_dev {
 	uint64_t nfree;
 	struct ck_bitmap *free;		/* set: the block is free */
 	struct ck_bitmap *dirty;	/* set: written since the last reset */
+	uint32_t *dirtied;		/* the dirty blocks, in order set */
+	uint64_t ndirtied;
+	uint64_t hiwater;		/* blocks >= it: never allocated since
+					 * the last reset (the lowest free block
+					 * is the one handed out) */
 };
 
-/* copy_persist -- internal: the one place data reaches the pool. */
+/* mark_dirty -- internal: blk written since the last reset; O(1), so a
+ * reset costs the blocks an execution touched, not the device's size. */
+static void mark_dirty(struct pmem_dev *d, uint64_t blk)
+{
+	if (ck_bitmap_test(d->dirty, (unsigned)blk))
+		return;
+	ck_bitmap_set(d->dirty, (unsigned)blk);
+	d->dirtied[d->ndirtied++] = (uint32_t)blk;
+}
+
+/* copy_persist -- internal: the one place data reaches the pool.  A pool
+ * that is not persistent memory is not synced: nothing reads it after the
+ * process (it is zeroed when mapped), so msync would be a system call per
+ * write for a durability nobody uses. */
 static void copy_persist(struct pmem_dev *d, void *dst, const void *src,
 			 size_t len)
 {
-	if (d->is_pmem) {
+	if (d->is_pmem)
 		pmem_memcpy_persist(dst, src, len);
-	} else {
+	else
 		memcpy(dst, src, len);
-		pmem_msync(dst, len);
-	}
 }
 
 static struct ck_bitmap *bitmap_new(uint64_t bits, bool set)
@@ -275,7 +291,8 @@ struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 	d->base = d->map ? d->map + off : NULL;
 	d->free = bitmap_new(nblocks, true);
 	d->dirty = bitmap_new(nblocks, false);
-	if (!d->base || !d->free || !d->dirty) {
+	d->dirtied = malloc((nblocks ? nblocks : 1) * sizeof(*d->dirtied));
+	if (!d->base || !d->free || !d->dirty || !d->dirtied) {
 		int e = d->base ? ENOMEM : errno;
 
 		if (d->map)
@@ -284,6 +301,7 @@ struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 			close(d->lockfd);
 		free(d->free);
 		free(d->dirty);
+		free(d->dirtied);
 		free(d);
 		if (e == ENOMEM && !err[0])
 			snprintf(err, errlen, "out of memory");
@@ -305,25 +323,28 @@ void pmem_dev_close(struct pmem_dev *d)
 		close(d->lockfd);	/* drops the pool's lock */
 	free(d->free);
 	free(d->dirty);
+	free(d->dirtied);
 	free(d);
 }
 
+/* pmem_dev_reset -- O(blocks dirtied + blocks allocated) since the last
+ * reset, not O(nblocks): an execution pays for what it touched. */
 void pmem_dev_reset(struct pmem_dev *d)
 {
-	struct ck_bitmap_iterator it;
-	unsigned int blk;
-
-	ck_bitmap_iterator_init(&it, d->dirty);
-	while (ck_bitmap_next(d->dirty, &it, &blk)) {
+	for (uint64_t i = 0; i < d->ndirtied; i++) {
+		uint32_t blk = d->dirtied[i];
 		char *p = d->base + (size_t)blk * d->block_size;
 
 		if (d->is_pmem)
 			pmem_memset_persist(p, 0, d->block_size);
 		else
 			memset(p, 0, d->block_size);
+		ck_bitmap_reset(d->dirty, blk);
 	}
-	ck_bitmap_clear(d->dirty);
-	ck_bitmap_init(d->free, (unsigned)d->nblocks, true);
+	d->ndirtied = 0;
+	for (uint64_t blk = 0; blk < d->hiwater; blk++)
+		ck_bitmap_set(d->free, (unsigned)blk);
+	d->hiwater = 0;
 	d->nfree = d->nblocks;
 }
 
@@ -354,6 +375,8 @@ int64_t pmem_dev_alloc(struct pmem_dev *d)
 		return -ENOSPC;
 	ck_bitmap_reset(d->free, blk);
 	d->nfree--;
+	if (blk >= d->hiwater)
+		d->hiwater = (uint64_t)blk + 1;
 	return blk;
 }
 
@@ -378,7 +401,7 @@ uint64_t pmem_dev_nfree(const struct pmem_dev *d)
 
 void *pmem_dev_addr(struct pmem_dev *d, uint64_t blk)
 {
-	ck_bitmap_set(d->dirty, (unsigned)blk);
+	mark_dirty(d, blk);
 	return d->base + (size_t)blk * d->block_size;
 }
 
@@ -391,7 +414,7 @@ void pmem_dev_read(struct pmem_dev *d, uint64_t blk, uint32_t off, void *buf,
 void pmem_dev_write(struct pmem_dev *d, uint64_t blk, uint32_t off,
 		    const void *buf, uint32_t len)
 {
-	ck_bitmap_set(d->dirty, (unsigned)blk);
+	mark_dirty(d, blk);
 	copy_persist(d, d->base + (size_t)blk * d->block_size + off, buf, len);
 }
 
@@ -400,13 +423,11 @@ void pmem_dev_zero(struct pmem_dev *d, uint64_t blk, uint32_t off,
 {
 	char *p = d->base + (size_t)blk * d->block_size + off;
 
-	ck_bitmap_set(d->dirty, (unsigned)blk);
-	if (d->is_pmem) {
+	mark_dirty(d, blk);
+	if (d->is_pmem)
 		pmem_memset_persist(p, 0, len);
-	} else {
-		memset(p, 0, len);
-		pmem_msync(p, len);
-	}
+	else
+		memset(p, 0, len);	/* no msync: see copy_persist */
 }
 
 void pmem_dev_persist(struct pmem_dev *d, uint64_t blk, uint32_t off,
@@ -415,7 +436,5 @@ void pmem_dev_persist(struct pmem_dev *d, uint64_t blk, uint32_t off,
 	char *p = d->base + (size_t)blk * d->block_size + off;
 
 	if (d->is_pmem)
-		pmem_persist(p, len);
-	else
-		pmem_msync(p, len);
+		pmem_persist(p, len);	/* else nothing: see copy_persist */
 }

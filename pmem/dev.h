@@ -7,9 +7,12 @@
  * a punch is the next one a write gets, as on a busy filesystem: that is
  * what turns a page read from a freed block into another file's data.
  *
- * Writes are made durable at once: pmem_memcpy_persist when the pool is
- * real persistent memory, memcpy and pmem_msync otherwise (cheap on
- * /dev/shm; about 50 us per 4 KiB on a disk file).
+ * Writes are made durable at once when the pool is real persistent memory
+ * (pmem_memcpy_persist; libpmem's pmem_is_pmem decides once, at open);
+ * otherwise a plain memcpy and no msync: nothing reads a pool after the
+ * process that wrote it (it is zeroed when mapped), and msync was a system
+ * call per write.  pmem_dev_reset costs the blocks dirtied and allocated
+ * since the last reset, not the device's size.
  *
  * Concurrency: none; the scheduler runs one thread at a time.
  * Errors: 0 or -errno, as in the core.
@@ -44,7 +47,7 @@ struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 void pmem_dev_close(struct pmem_dev *d);
 
 /* pmem_dev_reset -- every block free and zero again; costs the blocks
- * written since the last reset, not the pool size. */
+ * written or allocated since the last reset, not the pool size. */
 void pmem_dev_reset(struct pmem_dev *d);
 
 uint32_t pmem_dev_block_size(const struct pmem_dev *d);
