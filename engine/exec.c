@@ -364,8 +364,8 @@ static void run_op(struct exec *e, int tid, int opi)
 	long long res;
 	char msg[256];
 
-	scen_op_describe(sc, op, desc, sizeof(desc));
-	snprintf(what, sizeof(what), "%s by %s", desc, sc->threads[tid].name);
+	memcpy(desc, e->op_desc[r.id - 1], sizeof(desc));
+	memcpy(what, e->op_what[r.id - 1], sizeof(what));
 	e->cur_op[tid] = opi;
 	sim_op_begin(scen_ops[op->kind].name, sim_strdup(desc));
 	r.rs = sim_now();
@@ -436,11 +436,9 @@ static void final_checks(void *arg)
 		struct inode *inode = core_fs_inode(e->fs, f);
 		uint64_t size = core_i_size(inode);
 		unsigned char *buf = sim_alloc(size ? size : 1);
-		char what[160];
+		const char *what = e->final_what[f][0];
 		ssize_t n;
 
-		snprintf(what, sizeof(what), "the final read of %s through the "
-			 "page cache", sc->files[f].name);
 		n = core_read(inode, 0, size, buf);
 		if (n > 0)
 			exec_check_read(e, SCEN_V_STALE_READ, f, buf, 0, (uint64_t)n,
@@ -451,10 +449,8 @@ static void final_checks(void *arg)
 		core_read_device(inode, size, buf);
 		exec_observe(e, &e->res.outcome, &size, sizeof(size));
 		exec_observe(e, &e->res.outcome, buf, size);
-		snprintf(what, sizeof(what), "%s, read back from the device "
-			 "after writeback and eviction", sc->files[f].name);
 		exec_check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
-			   what, "once every operation had finished");
+			   e->final_what[f][1], "once every operation had finished");
 	}
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		exec_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
@@ -498,9 +494,21 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 				return NULL;
 			}
 	e = calloc(1, sizeof(*e));
-	if (e)
+	if (e) {
+		int nops = 0;
+
+		for (int t = 0; t < sc->nthreads; t++)
+			nops += sc->threads[t].nops;
 		e->oracle = oracle_new(sc);
-	if (!e || !e->oracle) {
+		e->op_desc = calloc((size_t)nops + 1, sizeof(*e->op_desc));
+		e->op_what = calloc((size_t)nops + 1, sizeof(*e->op_what));
+	}
+	if (!e || !e->oracle || !e->op_desc || !e->op_what) {
+		if (e) {
+			oracle_free(e->oracle);
+			free(e->op_desc);
+			free(e->op_what);
+		}
 		free(e);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -508,11 +516,30 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	e->sc = sc;
 	e->fixes = fixes;
 	e->want_outcome = opt->outcome;
+	for (int t = 0; t < sc->nthreads; t++)
+		for (int o = 0; o < sc->threads[t].nops; o++) {
+			uint32_t i = oracle_op_id(e->oracle, t, o) - 1;
+
+			scen_op_describe(sc, &sc->threads[t].ops[o], e->op_desc[i],
+					 sizeof(e->op_desc[i]));
+			snprintf(e->op_what[i], sizeof(e->op_what[i]), "%s by %s",
+				 e->op_desc[i], sc->threads[t].name);
+		}
+	for (int f = 0; f < sc->nfiles; f++) {
+		snprintf(e->final_what[f][0], sizeof(e->final_what[f][0]),
+			 "the final read of %s through the page cache",
+			 sc->files[f].name);
+		snprintf(e->final_what[f][1], sizeof(e->final_what[f][1]),
+			 "%s, read back from the device after writeback and "
+			 "eviction", sc->files[f].name);
+	}
 	e->dev = pmem_dev_open(opt->pool, sc->block_size, sc->blocks, err, errlen);
 	if (!e->dev) {
 		int saved = errno;	/* EINVAL: the --pool given */
 
 		oracle_free(e->oracle);
+		free(e->op_desc);
+		free(e->op_what);
 		free(e);
 		errno = saved;
 		return NULL;
@@ -522,6 +549,8 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		snprintf(err, errlen, "cannot create %d threads", sc->nthreads);
 		pmem_dev_close(e->dev);
 		oracle_free(e->oracle);
+		free(e->op_desc);
+		free(e->op_what);
 		free(e);
 		return NULL;
 	}
@@ -550,6 +579,8 @@ void exec_free(struct exec *e)
 	sim_destroy(e->sim);
 	pmem_dev_close(e->dev);
 	oracle_free(e->oracle);
+	free(e->op_desc);
+	free(e->op_what);
 	free(e);
 }
 

@@ -28,6 +28,12 @@ struct exec {
 	struct exec_thread th[SCEN_MAX_THREADS];
 	void *args[SCEN_MAX_THREADS];
 	struct core_file_spec spec[SCEN_MAX_FILES];
+	/* formatted once per run, not per execution: each operation's
+	 * description and 'what' (by its op id - 1), each file's final
+	 * checks' 'what' */
+	char (*op_desc)[SCEN_OP_DESC_MAX];
+	char (*op_what)[192];
+	char final_what[SCEN_MAX_FILES][2][160];
 
 	/* the execution */
 	struct core_fs *fs;
