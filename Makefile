@@ -187,7 +187,7 @@ bench: $(BIN) $(BUILD)/bench/bench
 
 $(BUILD)/bench/bench: bench/bench.c $(BUILD)/liblockstep.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblockstep.a $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblockstep.a $(LIBS) -lm
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

@@ -2,7 +2,8 @@
 /*
  * bench/bench.c -- make bench: what lockstep's speed is made of (SPEC.md 9).
  *
- * Usage: bench [LOCKSTEP-BINARY]   (run from the top of the tree)
+ * Usage: bench [LOCKSTEP-BINARY [SECTION...]]   (from the top of the tree)
+ * SECTION: 3 to 8, the sections to run after 1 and 2 (default: all).
  *
  * Five figures, each the best or the whole of a timed loop on
  * CLOCK_MONOTONIC.  Nothing here asserts on time: the program prints and
@@ -26,7 +27,9 @@
  *   3. Executions per second on each bundled scenario (scenarios/NAME.yaml),
  *      under PCT with the scenario's seed and depth and k measured as
  *      engine/explore.c does, for about EXEC_SECONDS each, with the event log
- *      on (as `lockstep run` does) and off.
+ *      on (as `lockstep run` does) and off; and the ratio to the
+ *      handoff-bound limit (section 1's raw handoffs/s over the handoffs
+ *      per execution: what an execution of nothing but handoffs would do).
  *
  *   4. Schedules and seconds to the first expected violation of each
  *      bundled scenario whose expect: lists some, under PCT and random with
@@ -53,12 +56,21 @@
  *      stress test) until the first violation or NATIVE_SECONDS, and the
  *      ratio of its seconds to PCT's (SPEC.md 9's third column).
  *
+ *   8. Scaling: CPU us per execution of generated scenarios (2 threads x 4
+ *      4 KiB writes and reads, a file of 4 pages, 1024 blocks), one
+ *      parameter varied at a time: operations per thread 2..32, threads
+ *      2..8, file pages 1..256, device blocks 64..65,536; with the fitted
+ *      exponent (log-log least squares).  Process CPU time, not wall time:
+ *      the scheduler pins the run to one CPU, which a neighbour may hold.
+ *      About 20 s.
+ *
  * The whole run takes a few minutes, 6. and 7. and the native column most
  * of it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <math.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -81,6 +93,7 @@
 #define RAW_ROUNDS	500000		/* round trips: 2 handoffs each */
 #define SIM_POINTS	500000		/* per thread: 2 * this handoffs */
 #define EXEC_SECONDS	0.4
+#define SCALE_SECONDS	0.3		/* per point of section 8 */
 #define CLOCK_EVERY	64		/* executions between clock reads */
 #define SEEDS		32		/* seeds for the spread in section 4 */
 #define SEED_SECONDS	4.0		/* budget for one such spread */
@@ -341,7 +354,7 @@ static uint64_t sim_run(struct sim *s, struct sim_strategy *st, int run,
  * to), so that a noisy neighbour hurts both alike; best of RUNS each.
  * Returns lockstep's best rate (handoffs/s).
  */
-static double bench_handoff(void)
+static double bench_handoff(double *raw_rate)
 {
 	struct sim_options so = { .cpu = -1, .max_steps = 1u << 24,
 				  .log_events = false };
@@ -406,16 +419,18 @@ static double bench_handoff(void)
 	       (double)self_ns / (2.0 * SIM_POINTS));
 	printf("   ratio lockstep / raw (handoff rate): %.2f   (target >= 0.80)"
 	       "\n\n", sim_best / raw_best);
+	*raw_rate = raw_best;
 	return sim_best;
 }
 
-static void bench_exec(struct bscen *b, int n, double sim_rate)
+static void bench_exec(struct bscen *b, int n, double sim_rate,
+		       double raw_rate)
 {
 	printf("3. Executions per second, PCT (scenario seed and depth, k "
 	       "measured), ~%.1f s each\n\n", EXEC_SECONDS);
-	printf("   %-26s %-8s %4s %9s %10s %9s %10s %9s %8s\n", "scenario",
-	       "log/chk", "k", "execs", "execs/s", "us/exec", "steps/exec",
-	       "hoffs/ex", "hoff %");
+	printf("   %-26s %-8s %4s %9s %10s %9s %10s %9s %8s %10s %6s\n",
+	       "scenario", "log/chk", "k", "execs", "execs/s", "us/exec",
+	       "steps/exec", "hoffs/ex", "hoff %", "limit/s", "ratio");
 	for (int i = 0; i < n; i++) {
 		/* event log and checkers on (what lockstep run does), the
 		 * log off, the lock-order and data-race checkers off */
@@ -426,7 +441,7 @@ static void bench_exec(struct bscen *b, int n, double sim_rate)
 			struct sim_strategy *st;
 			uint64_t k, steps = 0, execs = 0, t0, ns, h0, hoffs;
 			struct exec *e = open_exec_opts(&b[i], logev, chk, &k);
-			double hoff_pct;
+			double hoff_pct, limit;
 
 			if (!e)
 				break;
@@ -446,14 +461,19 @@ static void bench_exec(struct bscen *b, int n, double sim_rate)
 			/* The share of the time spent in handoffs, at the
 			 * rate section 2 measured. */
 			hoff_pct = 100.0 * (double)hoffs / sim_rate / secs(ns);
+			/* The handoff-bound limit: executions/s if an
+			 * execution were nothing but its handoffs at
+			 * section 1's raw rate. */
+			limit = raw_rate * (double)execs / (double)hoffs;
 			printf("   %-26.26s %-8s %4llu %9llu %10.0f %9.1f %10.1f "
-			       "%9.1f %7.0f%%\n", b[i].sc->name,
+			       "%9.1f %7.0f%% %10.0f %6.2f\n", b[i].sc->name,
 			       m == 0 ? "on/on" : m == 1 ? "off/on" : "on/off",
 			       (unsigned long long)k, (unsigned long long)execs,
 			       (double)execs / secs(ns),
 			       (double)ns / 1e3 / (double)execs,
 			       (double)steps / (double)execs,
-			       (double)hoffs / (double)execs, hoff_pct);
+			       (double)hoffs / (double)execs, hoff_pct, limit,
+			       (double)execs / secs(ns) / limit);
 			sim_strategy_destroy(st);
 			exec_free(e);
 		}
@@ -461,7 +481,160 @@ static void bench_exec(struct bscen *b, int n, double sim_rate)
 	printf("\n   log/chk: the event log, and the lock-order and data-race "
 	       "checkers, on or off.\n   hoffs/ex: handoffs per execution "
 	       "(explorer <-> threads included); hoff %%: their\n   share of "
-	       "the time at section 2's rate.\n\n");
+	       "the time at section 2's rate.  limit/s: the handoff-bound "
+	       "limit,\n   section 1's raw handoffs/s over hoffs/ex; ratio: "
+	       "execs/s over it.\n\n");
+}
+
+/* ---- Scaling ------------------------------------------------------------- */
+
+/* scale_text -- internal: a generated scenario of nthreads threads, each
+ * nops operations (a 4 KiB write then a read of it, alternating, over the
+ * file's pages in turn), one file of npages pages on a device of nblocks
+ * 4 KiB blocks; clean at v5.15, so no execution stops early. */
+static int scale_text(char *buf, size_t len, int nthreads, int nops,
+		      int npages, int nblocks)
+{
+	int o = snprintf(buf, len, "lockstep: 1\nname: scale\nkernel: v5.15\n"
+			 "storage:\n  block_size: 4096\n  blocks: %d\n"
+			 "files:\n  - name: a\n    size: %d\nthreads:\n",
+			 nblocks, npages * 4096);
+
+	for (int t = 0; t < nthreads; t++) {
+		o += snprintf(buf + o, len - (size_t)o, "  - name: t%d\n    ops:\n",
+			      t);
+		for (int i = 0; i < nops; i++) {
+			int page = (t + nthreads * (i / 2)) % npages;
+
+			o += snprintf(buf + o, len - (size_t)o,
+				      "      - %s: {file: a, offset: %d, len: "
+				      "4096}\n", i % 2 ? "read" : "write",
+				      page * 4096);
+		}
+	}
+	o += snprintf(buf + o, len - (size_t)o,
+		      "check: [stale-read, lost-write, lost-block, lock-order, "
+		      "deadlock, data-race]\nexplore: {strategy: pct, depth: 3, "
+		      "schedules: 1000, seed: 1}\nexpect:\n  violations: []\n");
+	return o;
+}
+
+/* cpu_ns -- internal: the process's CPU time (all its threads, user and
+ * system): on a shared machine, what the work cost, without the time a
+ * neighbour held the CPU the scheduler pinned us to. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* scale_point -- internal: CPU us per execution of one generated scenario
+ * under PCT, over about SCALE_SECONDS of CPU time (at most three times
+ * that of wall time); < 0 if it cannot run. */
+static double scale_point(int nthreads, int nops, int npages, int nblocks)
+{
+	static char text[64 * 1024];
+	struct bscen b = { .path = "scale" };
+	struct scen_error serr;
+	struct sim_strategy *st;
+	struct exec *e;
+	uint64_t k, execs = 0, t0, c0, ns;
+	char err[256];
+	int len = scale_text(text, sizeof(text), nthreads, nops, npages,
+			     nblocks);
+
+	b.sc = scen_load_text("scale", text, (size_t)len, &exec_vocab, &serr);
+	if (!b.sc) {
+		printf("   (generated scenario: %d:%d: %s)\n", serr.pos.line,
+		       serr.pos.col, serr.msg);
+		return -1;
+	}
+	if (exec_fixes_for(b.sc, NULL, NULL, &b.fixes, err, sizeof(err)) < 0 ||
+	    !(e = open_exec(&b, true, &k))) {
+		scen_free(b.sc);
+		return -1;
+	}
+	st = make_strategy(b.sc, SCEN_STRAT_PCT, 1, k);
+	t0 = now_ns();
+	c0 = cpu_ns();
+	do {
+		exec_run(e, st, execs++);
+	} while (execs % 16 || (cpu_ns() - c0 < SCALE_SECONDS * 1e9 &&
+				now_ns() - t0 < 3 * SCALE_SECONDS * 1e9));
+	ns = cpu_ns() - c0;
+	sim_strategy_destroy(st);
+	exec_free(e);
+	scen_free(b.sc);
+	return (double)ns / 1e3 / (double)execs;
+}
+
+/* fit_exponent -- internal: the slope of log(y) over log(x), least
+ * squares: y ~ x^slope. */
+static double fit_exponent(const double *x, const double *y, int n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (int i = 0; i < n; i++) {
+		double lx = log(x[i]), ly = log(y[i]);
+
+		sx += lx;
+		sy += ly;
+		sxx += lx * lx;
+		sxy += lx * ly;
+	}
+	return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+/*
+ * bench_scale -- internal: how an execution's cost grows with what it
+ * does and with the sizes it does not touch.  One parameter varies at a
+ * time from a base of 2 threads x 4 operations, 4 pages, 256 blocks.
+ */
+static void bench_scale(void)
+{
+	static const struct {
+		const char *name;
+		int v[5];
+	} axis[4] = {
+		{ "operations per thread", { 2, 4, 8, 16, 32 } },
+		{ "threads", { 2, 3, 4, 6, 8 } },
+		{ "file pages", { 1, 4, 16, 64, 256 } },
+		{ "device blocks", { 64, 512, 4096, 32768, 65536 } },
+	};
+	uint64_t t0 = now_ns();
+
+	printf("8. Scaling: CPU us per execution (process CPU time: PCT depth "
+	       "3, event log and\n   checkers on, ~%.2f s each) over one parameter at a time, "
+	       "from 2 threads x 4 operations (4 KiB writes and\n   reads), "
+	       "a file of 4 pages, 1024 blocks of 4 KiB; exponent: the "
+	       "log-log\n   least-squares slope (1: linear, 0: flat)\n\n",
+	       SCALE_SECONDS);
+	for (int a = 0; a < 4; a++) {
+		double x[5], y[5];
+		int n = 0;
+
+		printf("   %-22s", axis[a].name);
+		for (int i = 0; i < 5; i++) {
+			int v = axis[a].v[i];
+			double us = scale_point(a == 1 ? v : 2, a == 0 ? v : 4,
+						a == 2 ? v : 4,
+						a == 3 ? v : 1024);
+
+			if (us < 0) {
+				printf(" %6d:   -   ", v);
+				continue;
+			}
+			printf(" %6d:%6.1f", v, us);
+			x[n] = v;
+			y[n++] = us;
+		}
+		if (n >= 2)
+			printf("   exponent %5.2f", fit_exponent(x, y, n));
+		printf("\n");
+	}
+	printf("\n   (%.1f s)\n\n", secs(now_ns() - t0));
 }
 
 /* first_violation -- internal: run e under st from execution 0 until an
@@ -992,27 +1165,45 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	}
 }
 
+/* want -- internal: is section 'sec' asked for (all when none is)? */
+static bool want(int argc, char **argv, const char *sec)
+{
+	if (argc <= 2)
+		return true;
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], sec))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct bscen b[MAX_SCEN];
 	const char *bin = argc > 1 ? argv[1] : "./lockstep";
-	double sim;
+	double sim, raw;
 	int n;
 	uint64_t t0 = now_ns();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("lockstep bench: %ld CPUs online, CLOCK_MONOTONIC, best of %d "
 	       "where repeated\n\n", sysconf(_SC_NPROCESSORS_ONLN), RUNS);
-	sim = bench_handoff();
+	sim = bench_handoff(&raw);
 	n = load_scenarios(b, MAX_SCEN);
 	if (!n)
 		printf("3./4. no bundled scenario under scenarios/ (run from "
 		       "the top of the tree)\n\n");
-	bench_exec(b, n, sim);
-	bench_first(b, n);
-	bench_cli(bin, b, n);
-	bench_campaign(bin);
-	bench_dfs(bin, b, n);
+	if (want(argc, argv, "3"))
+		bench_exec(b, n, sim, raw);
+	if (want(argc, argv, "4"))
+		bench_first(b, n);
+	if (want(argc, argv, "5"))
+		bench_cli(bin, b, n);
+	if (want(argc, argv, "6"))
+		bench_campaign(bin);
+	if (want(argc, argv, "7"))
+		bench_dfs(bin, b, n);
+	if (want(argc, argv, "8"))
+		bench_scale();
 	for (int i = 0; i < n; i++) {
 		scen_free(b[i].sc);
 		free(b[i].path);
