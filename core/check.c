@@ -25,55 +25,14 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-/* A mapped block as the scan met it: pos orders the scan. */
-struct mapped_blk {
-	uint64_t blk;
-	uint64_t pos;
-	uint64_t lblk;
-	const struct inode *inode;
-};
-
-static int mapped_cmp(const void *a, const void *b)
+/* for_each_mapped -- internal: fn on every block every file maps, in file
+ * order, until it returns nonzero (which it then returns). */
+static int for_each_mapped(struct core_fs *fs,
+			   int (*fn)(struct core_fs *fs, struct inode *inode,
+				     uint64_t lblk, uint64_t blk, void *arg),
+			   void *arg)
 {
-	const struct mapped_blk *x = a, *y = b;
-
-	if (x->blk != y->blk)
-		return x->blk < y->blk ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/*
- * core_check_blocks -- every mapped block allocated, none mapped twice,
- * none leaked.  O(mapped blocks x log) and independent of the device's
- * size: the mapped blocks are collected and sorted, not marked in an array
- * of every block (which cost a clear of 8 bytes per device block per
- * operation).  The finding is the one the scan in file order meets first,
- * as it was with the array: a mapped free block at its place, a block
- * mapped twice at its second mapping, naming the first mapper.
- */
-int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
-{
-	uint64_t nblocks = pmem_dev_nblocks(fs->dev);
-	struct mapped_blk *m = NULL;
-	uint64_t mapped = 0, cap = 0;
-	uint64_t bad = UINT64_MAX;	/* scan position of the first finding */
-
-	sim_touch("alloc", NULL, SIM_TOUCH_ALL, false);
-	sim_touch("bmap", NULL, SIM_TOUCH_ALL, false);
-	for (int i = 0; i < fs->ninodes; i++) {
-		const struct xa *xa = &fs->inodes[i]->i_blocks;
-
-		for (uint64_t r = 0; r < xa->nroot; r++)
-			cap += xa->root[r] ? XA_LEAF : 0;
-	}
-	/* malloc, not the arena: the check runs after every operation and
-	 * holds nothing past its return (no scheduling point in between) */
-	m = malloc((cap ? cap : 1) * sizeof(*m));
-	if (!m)
-		abort();
-	/* One pass over every file's map: O(mapped blocks). */
 	for (int i = 0; i < fs->ninodes; i++) {
 		struct inode *inode = fs->inodes[i];
 		const struct xa *xa = &inode->i_blocks;
@@ -83,50 +42,101 @@ int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
 
 			for (uint64_t k = 0; leaf && k < XA_LEAF; k++) {
 				int64_t blk = (int64_t)(uintptr_t)leaf[k] - 1;
+				int ret;
 
 				if (blk < 0)
 					continue;
-				m[mapped] = (struct mapped_blk){
-					.blk = (uint64_t)blk, .pos = mapped,
-					.lblk = (r << XA_SHIFT) | k,
-					.inode = inode };
-				if (bad == UINT64_MAX &&
-				    pmem_dev_is_free(fs->dev, (uint64_t)blk))
-					bad = mapped;
-				mapped++;
+				ret = fn(fs, inode, (r << XA_SHIFT) | k,
+					 (uint64_t)blk, arg);
+				if (ret)
+					return ret;
 			}
 		}
 	}
-	qsort(m, mapped, sizeof(*m), mapped_cmp);
-	for (uint64_t j = 1; j < mapped; j++)
-		if (m[j].blk == m[j - 1].blk && m[j].pos < bad &&
-		    (j < 2 || m[j - 2].blk != m[j].blk))
-			bad = m[j].pos;
-	if (bad != UINT64_MAX) {
-		for (uint64_t j = 0; j < mapped; j++) {
-			const struct mapped_blk *b = &m[j];
+	return 0;
+}
 
-			if (b->pos != bad)
-				continue;
-			if (pmem_dev_is_free(fs->dev, b->blk)) {
-				snprintf(msg, len, "block %lld is free but "
-					 "still mapped by %s at offset %llu",
-					 (long long)b->blk, b->inode->name,
-					 (unsigned long long)b->lblk << fs->blkbits);
-			} else {
-				snprintf(msg, len, "block %lld is mapped by "
-					 "both %s and %s", (long long)b->blk,
-					 m[j - 1].inode->name, b->inode->name);
-			}
-			free(m);
-			return -EUCLEAN;
-		}
+struct blocks_scan {
+	uint64_t mapped;
+	uint64_t dup;			/* the block mapped twice */
+	const struct inode *first;	/* its first mapper */
+	const struct inode *second;	/* where the scan met it again */
+	char *msg;
+	unsigned len;
+};
+
+/* mark_one -- internal: the check of one mapped block; 1 when it fails. */
+static int mark_one(struct core_fs *fs, struct inode *inode, uint64_t lblk,
+		    uint64_t blk, void *arg)
+{
+	struct blocks_scan *b = arg;
+
+	if (pmem_dev_is_free(fs->dev, blk)) {
+		snprintf(b->msg, b->len, "block %lld is free but still mapped "
+			 "by %s at offset %llu", (long long)blk, inode->name,
+			 (unsigned long long)lblk << fs->blkbits);
+		return 1;
 	}
-	free(m);
-	if (mapped + pmem_dev_nfree(fs->dev) != nblocks) {
+	b->mapped++;
+	if (pmem_dev_mark(fs->dev, blk)) {
+		b->dup = blk;
+		b->second = inode;
+		return 2;	/* the message names the first mapper */
+	}
+	return 0;
+}
+
+static int first_mapper(struct core_fs *fs, struct inode *inode,
+			uint64_t lblk, uint64_t blk, void *arg)
+{
+	struct blocks_scan *b = arg;
+
+	(void)fs;
+	(void)lblk;
+	if (blk != b->dup)
+		return 0;
+	b->first = inode;
+	return 1;
+}
+
+static int unmark_one(struct core_fs *fs, struct inode *inode, uint64_t lblk,
+		      uint64_t blk, void *arg)
+{
+	(void)inode;
+	(void)lblk;
+	(void)arg;
+	pmem_dev_unmark(fs->dev, blk);
+	return 0;
+}
+
+/*
+ * core_check_blocks -- every mapped block allocated, none mapped twice,
+ * none leaked.  O(mapped blocks), independent of the device's size: a
+ * block seen is marked in the device's scratch bitmap and unmarked by a
+ * second pass, instead of an array of every device block cleared after
+ * every operation.  The finding is the first the scan in file order meets.
+ */
+int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
+{
+	uint64_t nblocks = pmem_dev_nblocks(fs->dev);
+	struct blocks_scan b = { .msg = msg, .len = len };
+	int ret;
+
+	sim_touch("alloc", NULL, SIM_TOUCH_ALL, false);
+	sim_touch("bmap", NULL, SIM_TOUCH_ALL, false);
+	ret = for_each_mapped(fs, mark_one, &b);
+	if (ret == 2) {
+		for_each_mapped(fs, first_mapper, &b);
+		snprintf(msg, len, "block %lld is mapped by both %s and %s",
+			 (long long)b.dup, b.first->name, b.second->name);
+	}
+	for_each_mapped(fs, unmark_one, NULL);
+	if (ret)
+		return -EUCLEAN;
+	if (b.mapped + pmem_dev_nfree(fs->dev) != nblocks) {
 		snprintf(msg, len, "%llu blocks are neither free nor mapped by "
 			 "any file (leaked)",
-			 (unsigned long long)(nblocks - mapped -
+			 (unsigned long long)(nblocks - b.mapped -
 					      pmem_dev_nfree(fs->dev)));
 		return -EUCLEAN;
 	}

@@ -28,6 +28,7 @@ struct pmem_dev {
 	uint64_t nfree;
 	struct ck_bitmap *free;		/* set: the block is free */
 	struct ck_bitmap *dirty;	/* set: written since the last reset */
+	struct ck_bitmap *mark;		/* a checker's scratch (pmem_dev_mark) */
 	uint32_t *dirtied;		/* the dirty blocks, in order set */
 	uint64_t ndirtied;
 	uint64_t hiwater;		/* blocks >= it: never allocated since
@@ -291,8 +292,9 @@ struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 	d->base = d->map ? d->map + off : NULL;
 	d->free = bitmap_new(nblocks, true);
 	d->dirty = bitmap_new(nblocks, false);
+	d->mark = bitmap_new(nblocks, false);
 	d->dirtied = malloc((nblocks ? nblocks : 1) * sizeof(*d->dirtied));
-	if (!d->base || !d->free || !d->dirty || !d->dirtied) {
+	if (!d->base || !d->free || !d->dirty || !d->mark || !d->dirtied) {
 		int e = d->base ? ENOMEM : errno;
 
 		if (d->map)
@@ -301,6 +303,7 @@ struct pmem_dev *pmem_dev_open(const char *path, uint32_t block_size,
 			close(d->lockfd);
 		free(d->free);
 		free(d->dirty);
+		free(d->mark);
 		free(d->dirtied);
 		free(d);
 		if (e == ENOMEM && !err[0])
@@ -323,6 +326,7 @@ void pmem_dev_close(struct pmem_dev *d)
 		close(d->lockfd);	/* drops the pool's lock */
 	free(d->free);
 	free(d->dirty);
+	free(d->mark);
 	free(d->dirtied);
 	free(d);
 }
@@ -392,6 +396,19 @@ int pmem_dev_free(struct pmem_dev *d, uint64_t blk)
 bool pmem_dev_is_free(const struct pmem_dev *d, uint64_t blk)
 {
 	return ck_bitmap_test(d->free, (unsigned)blk);
+}
+
+bool pmem_dev_mark(struct pmem_dev *d, uint64_t blk)
+{
+	bool was = ck_bitmap_test(d->mark, (unsigned)blk);
+
+	ck_bitmap_set(d->mark, (unsigned)blk);
+	return was;
+}
+
+void pmem_dev_unmark(struct pmem_dev *d, uint64_t blk)
+{
+	ck_bitmap_reset(d->mark, (unsigned)blk);
 }
 
 uint64_t pmem_dev_nfree(const struct pmem_dev *d)

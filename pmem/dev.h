@@ -2,7 +2,8 @@
 /*
  * pmem/dev.h -- the block device: blocks in a libpmem pool.
  *
- * Owns: the pool mapping, the free-block bitmap and the dirty-block bitmap.
+ * Owns: the pool mapping, the free-block bitmap, the dirty-block bitmap and
+ * a scratch bitmap for checkers (pmem_dev_mark).
  * The allocator always hands out the lowest free block, so a block freed by
  * a punch is the next one a write gets, as on a busy filesystem: that is
  * what turns a page read from a freed block into another file's data.
@@ -59,6 +60,12 @@ int64_t pmem_dev_alloc(struct pmem_dev *d);
 int pmem_dev_free(struct pmem_dev *d, uint64_t blk);	/* -EINVAL: not allocated */
 bool pmem_dev_is_free(const struct pmem_dev *d, uint64_t blk);
 uint64_t pmem_dev_nfree(const struct pmem_dev *d);
+/* pmem_dev_mark -- a checker's scratch bit per block, clear between
+ * checks: sets blk's, returns whether it was set already; the checker
+ * clears each bit it set (pmem_dev_unmark) before it returns, so a check
+ * costs the blocks it marks, not the device's size. */
+bool pmem_dev_mark(struct pmem_dev *d, uint64_t blk);
+void pmem_dev_unmark(struct pmem_dev *d, uint64_t blk);
 
 /* The pool's memory for a block: DAX maps it into user space. */
 void *pmem_dev_addr(struct pmem_dev *d, uint64_t blk);
