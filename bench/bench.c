@@ -89,15 +89,15 @@
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
-#define RUNS		3
-#define RAW_ROUNDS	500000		/* round trips: 2 handoffs each */
-#define SIM_POINTS	500000		/* per thread: 2 * this handoffs */
-#define EXEC_SECONDS	0.4
-#define SCALE_SECONDS	0.3		/* per point of section 8 */
-#define CLOCK_EVERY	64		/* executions between clock reads */
-#define SEEDS		32		/* seeds for the spread in section 4 */
-#define SEED_SECONDS	4.0		/* budget for one such spread */
-#define MAX_SCEN	64
+#define RUNS	      3
+#define RAW_ROUNDS    500000 /* round trips: 2 handoffs each */
+#define SIM_POINTS    500000 /* per thread: 2 * this handoffs */
+#define EXEC_SECONDS  0.4
+#define SCALE_SECONDS 0.3 /* per point of section 8 */
+#define CLOCK_EVERY   64  /* executions between clock reads */
+#define SEEDS	      32  /* seeds for the spread in section 4 */
+#define SEED_SECONDS  4.0 /* budget for one such spread */
+#define MAX_SCEN      64
 
 extern char **environ;
 
@@ -127,11 +127,11 @@ static void pin_to(int cpu)
 /* ---- 1. Raw futex handoff ---------------------------------------------- */
 
 struct raw {
-	uint32_t word[2];		/* futex words: 1 = your turn */
+	uint32_t word[2]; /* futex words: 1 = your turn */
 	int cpu;
 	long rounds;
 	pthread_barrier_t ready;
-	uint64_t ns;			/* measured by side 0 */
+	uint64_t ns; /* measured by side 0 */
 };
 
 struct raw_side {
@@ -256,7 +256,7 @@ struct bscen {
 	char *path;
 	struct scen *sc;
 	uint32_t fixes;
-	int nsteps;			/* as bundled */
+	int nsteps; /* as bundled */
 };
 
 static int load_scenarios(struct bscen *b, int max)
@@ -297,7 +297,8 @@ static int load_scenarios(struct bscen *b, int max)
 static struct exec *open_exec_opts(const struct bscen *b, bool log_events,
 				   bool checkers, uint64_t *k)
 {
-	struct exec_options eo = { .pool = NULL, .log_events = log_events,
+	struct exec_options eo = { .pool = NULL,
+				   .log_events = log_events,
 				   .no_lockdep = !checkers,
 				   .no_race = !checkers };
 	struct exec *e;
@@ -356,7 +357,8 @@ static uint64_t sim_run(struct sim *s, struct sim_strategy *st, int run,
  */
 static double bench_handoff(double *raw_rate)
 {
-	struct sim_options so = { .cpu = -1, .max_steps = 1u << 24,
+	struct sim_options so = { .cpu = -1,
+				  .max_steps = 1u << 24,
 				  .log_events = false };
 	uint64_t raw_ns[RUNS], sim_ns[RUNS], sim_h[RUNS], self_ns = 0;
 	double raw_best = 0, sim_best = 0, h = 2.0 * RAW_ROUNDS;
@@ -381,8 +383,8 @@ static double bench_handoff(double *raw_rate)
 	sim_destroy(s);
 
 	printf("1. Raw futex handoff: two pthreads pinned to CPU %d, "
-	       "%d round trips (%d handoffs) per run\n\n", cpu, RAW_ROUNDS,
-	       2 * RAW_ROUNDS);
+	       "%d round trips (%d handoffs) per run\n\n",
+	       cpu, RAW_ROUNDS, 2 * RAW_ROUNDS);
 	printf("   %-5s %12s %14s %12s\n", "run", "time (s)", "handoffs/s",
 	       "ns/handoff");
 	for (int run = 0; run < RUNS; run++) {
@@ -398,8 +400,8 @@ static double bench_handoff(double *raw_rate)
 
 	printf("2. lockstep's handoff: struct sim of 2 threads on CPU %d, "
 	       "%d sim_point()s each,\n   strategy 'other' (every point is a "
-	       "handoff), no event log; runs alternate with 1.\n\n", cpu,
-	       SIM_POINTS);
+	       "handoff), no event log; runs alternate with 1.\n\n",
+	       cpu, SIM_POINTS);
 	printf("   %-5s %12s %10s %14s %12s\n", "run", "time (s)", "handoffs",
 	       "handoffs/s", "ns/handoff");
 	for (int run = 0; run < RUNS; run++) {
@@ -411,23 +413,24 @@ static double bench_handoff(double *raw_rate)
 		if (rate > sim_best)
 			sim_best = rate;
 	}
-	printf("   %-5s %12s %10s %14.0f %12.0f\n\n", "best", "", "",
-	       sim_best, 1e9 / sim_best);
+	printf("   %-5s %12s %10s %14.0f %12.0f\n\n", "best", "", "", sim_best,
+	       1e9 / sim_best);
 	printf("   the same %d points with strategy 'self' (no handoff): "
 	       "%.1f ns per point:\n   the scheduler's own cost in each "
-	       "handoff (pick, choose, decision log)\n\n", 2 * SIM_POINTS,
-	       (double)self_ns / (2.0 * SIM_POINTS));
+	       "handoff (pick, choose, decision log)\n\n",
+	       2 * SIM_POINTS, (double)self_ns / (2.0 * SIM_POINTS));
 	printf("   ratio lockstep / raw (handoff rate): %.2f   (target >= 0.80)"
-	       "\n\n", sim_best / raw_best);
+	       "\n\n",
+	       sim_best / raw_best);
 	*raw_rate = raw_best;
 	return sim_best;
 }
 
-static void bench_exec(struct bscen *b, int n, double sim_rate,
-		       double raw_rate)
+static void bench_exec(struct bscen *b, int n, double sim_rate, double raw_rate)
 {
 	printf("3. Executions per second, PCT (scenario seed and depth, k "
-	       "measured), ~%.1f s each\n\n", EXEC_SECONDS);
+	       "measured), ~%.1f s each\n\n",
+	       EXEC_SECONDS);
 	printf("   %-26s %-8s %4s %9s %10s %9s %10s %9s %8s %10s %6s\n",
 	       "scenario", "log/chk", "k", "execs", "execs/s", "us/exec",
 	       "steps/exec", "hoffs/ex", "hoff %", "limit/s", "ratio");
@@ -466,8 +469,11 @@ static void bench_exec(struct bscen *b, int n, double sim_rate,
 			 * section 1's raw rate. */
 			limit = raw_rate * (double)execs / (double)hoffs;
 			printf("   %-26.26s %-8s %4llu %9llu %10.0f %9.1f %10.1f "
-			       "%9.1f %7.0f%% %10.0f %6.2f\n", b[i].sc->name,
-			       m == 0 ? "on/on" : m == 1 ? "off/on" : "on/off",
+			       "%9.1f %7.0f%% %10.0f %6.2f\n",
+			       b[i].sc->name,
+			       m == 0	      ? "on/on" :
+				       m == 1 ? "off/on" :
+						"on/off",
 			       (unsigned long long)k, (unsigned long long)execs,
 			       (double)execs / secs(ns),
 			       (double)ns / 1e3 / (double)execs,
@@ -492,30 +498,32 @@ static void bench_exec(struct bscen *b, int n, double sim_rate,
  * nops operations (a 4 KiB write then a read of it, alternating, over the
  * file's pages in turn), one file of npages pages on a device of nblocks
  * 4 KiB blocks; clean at v5.15, so no execution stops early. */
-static int scale_text(char *buf, size_t len, int nthreads, int nops,
-		      int npages, int nblocks)
+static int scale_text(char *buf, size_t len, int nthreads, int nops, int npages,
+		      int nblocks)
 {
-	int o = snprintf(buf, len, "lockstep: 1\nname: scale\nkernel: v5.15\n"
+	int o = snprintf(buf, len,
+			 "lockstep: 1\nname: scale\nkernel: v5.15\n"
 			 "storage:\n  block_size: 4096\n  blocks: %d\n"
 			 "files:\n  - name: a\n    size: %d\nthreads:\n",
 			 nblocks, npages * 4096);
 
 	for (int t = 0; t < nthreads; t++) {
-		o += snprintf(buf + o, len - (size_t)o, "  - name: t%d\n    ops:\n",
-			      t);
+		o += snprintf(buf + o, len - (size_t)o,
+			      "  - name: t%d\n    ops:\n", t);
 		for (int i = 0; i < nops; i++) {
 			int page = (t + nthreads * (i / 2)) % npages;
 
 			o += snprintf(buf + o, len - (size_t)o,
 				      "      - %s: {file: a, offset: %d, len: "
-				      "4096}\n", i % 2 ? "read" : "write",
-				      page * 4096);
+				      "4096}\n",
+				      i % 2 ? "read" : "write", page * 4096);
 		}
 	}
-	o += snprintf(buf + o, len - (size_t)o,
-		      "check: [stale-read, lost-write, lost-block, lock-order, "
-		      "deadlock, data-race]\nexplore: {strategy: pct, depth: 3, "
-		      "schedules: 1000, seed: 1}\nexpect:\n  violations: []\n");
+	o += snprintf(
+		buf + o, len - (size_t)o,
+		"check: [stale-read, lost-write, lost-block, lock-order, "
+		"deadlock, data-race]\nexplore: {strategy: pct, depth: 3, "
+		"schedules: 1000, seed: 1}\nexpect:\n  violations: []\n");
 	return o;
 }
 
@@ -542,8 +550,8 @@ static double scale_point(int nthreads, int nops, int npages, int nblocks)
 	struct exec *e;
 	uint64_t k, execs = 0, t0, c0, ns;
 	char err[256];
-	int len = scale_text(text, sizeof(text), nthreads, nops, npages,
-			     nblocks);
+	int len =
+		scale_text(text, sizeof(text), nthreads, nops, npages, nblocks);
 
 	b.sc = scen_load_text("scale", text, (size_t)len, &exec_vocab, &serr);
 	if (!b.sc) {
@@ -561,8 +569,9 @@ static double scale_point(int nthreads, int nops, int npages, int nblocks)
 	c0 = cpu_ns();
 	do {
 		exec_run(e, st, execs++);
-	} while (execs % 16 || (cpu_ns() - c0 < SCALE_SECONDS * 1e9 &&
-				now_ns() - t0 < 3 * SCALE_SECONDS * 1e9));
+	} while (execs % 16 ||
+		 (cpu_ns() - c0 < SCALE_SECONDS * 1e9 &&
+		  now_ns() - t0 < 3 * SCALE_SECONDS * 1e9));
 	ns = cpu_ns() - c0;
 	sim_strategy_destroy(st);
 	exec_free(e);
@@ -681,9 +690,9 @@ static void native_first(struct exec *e, const struct scen *sc, uint64_t k,
 	sim_strategy_destroy(st);
 	if (!found) {
 		printf("   %-26.26s %-7s %-11s %5llu %7s %10s %10.4f  (not found "
-		       "in %.0f s: %llu executions)\n", sc->name, "native",
-		       "removed", (unsigned long long)k, "-", "-", s,
-		       NATIVE_SECONDS, (unsigned long long)i);
+		       "in %.0f s: %llu executions)\n",
+		       sc->name, "native", "removed", (unsigned long long)k,
+		       "-", "-", s, NATIVE_SECONDS, (unsigned long long)i);
 		return;
 	}
 	printf("   %-26.26s %-7s %-11s %5llu %7llu %10llu %10.4f", sc->name,
@@ -725,14 +734,15 @@ static void seed_spread(struct exec *e, const struct bscen *b,
 			break;
 	}
 	if (!found) {
-		printf("   %-26s %-7s seeds 1..%d: none found\n", "", "", tried);
+		printf("   %-26s %-7s seeds 1..%d: none found\n", "", "",
+		       tried);
 		return;
 	}
 	qsort(at, (size_t)found, sizeof(at[0]), cmp_u64);
 	printf("   %-26s %-7s seeds 1..%d: found %d/%d, schedules median %llu, "
-	       "mean %.1f, max %llu\n", "", "", tried, found, tried,
-	       (unsigned long long)at[found / 2], (double)sum / found,
-	       (unsigned long long)at[found - 1]);
+	       "mean %.1f, max %llu\n",
+	       "", "", tried, found, tried, (unsigned long long)at[found / 2],
+	       (double)sum / found, (unsigned long long)at[found - 1]);
 }
 
 static void bench_first(struct bscen *b, int n)
@@ -778,20 +788,23 @@ static void bench_first(struct bscen *b, int n)
 					pct_s = s;
 				if (at >= 0)
 					printf("   %-26.26s %-7s %-11s %5llu %7lld "
-					       "%10lld %10.4f\n", sc->name,
+					       "%10lld %10.4f\n",
+					       sc->name,
 					       scen_strategy_names[strat[j]],
 					       v ? "removed" : "as bundled",
 					       (unsigned long long)k,
-					       (long long)at, (long long)at + 1, s);
+					       (long long)at, (long long)at + 1,
+					       s);
 				else
 					printf("   %-26.26s %-7s %-11s %5llu %7s "
 					       "%10s %10.4f  (none in %llu)\n",
 					       sc->name,
 					       scen_strategy_names[strat[j]],
 					       v ? "removed" : "as bundled",
-					       (unsigned long long)k, "-", "-", s,
+					       (unsigned long long)k, "-", "-",
+					       s,
 					       (unsigned long long)
-					       sc->explore.schedules);
+						       sc->explore.schedules);
 				if (v)
 					seed_spread(e, &b[i], strat[j], k);
 				exec_free(e);
@@ -815,7 +828,8 @@ static void bench_first(struct bscen *b, int n)
 	       "--summary` counts; seconds exclude set-up.\n   native: real "
 	       "threads on every CPU, the operating system choosing who runs "
 	       "(a stress\n   test, not seeded: differs from run to run), at most "
-	       "%.0f s per scenario.\n\n", NATIVE_SECONDS);
+	       "%.0f s per scenario.\n\n",
+	       NATIVE_SECONDS);
 }
 
 /* rm_dir -- internal: best effort, the traces a run left, then the dir. */
@@ -843,7 +857,8 @@ static void bench_cli(const char *bin, struct bscen *b, int n)
 	int argc = 0, status = 0, rc;
 
 	if (!mkdtemp(out)) {
-		printf("5. end to end: skipped (mkdtemp: %s)\n", strerror(errno));
+		printf("5. end to end: skipped (mkdtemp: %s)\n",
+		       strerror(errno));
 		return;
 	}
 	argv[argc++] = (char *)bin;
@@ -863,7 +878,8 @@ static void bench_cli(const char *bin, struct bscen *b, int n)
 	ns = now_ns() - t0;
 	posix_spawn_file_actions_destroy(&fa);
 	printf("5. End to end: %s run -q (every bundled scenario, its own "
-	       "budget)\n\n", bin);
+	       "budget)\n\n",
+	       bin);
 	if (rc)
 		printf("   cannot run %s: %s\n\n", bin, strerror(rc));
 	else
@@ -883,8 +899,8 @@ static int spawn_out(char *const argv[], const char *out, bool both)
 	int status = 0, rc;
 
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
-					 0644);
+	posix_spawn_file_actions_addopen(&fa, 1, out,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_addopen(&fa, 2, both ? out : "/dev/null",
 					 O_WRONLY | O_APPEND, 0644);
 	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
@@ -954,13 +970,16 @@ static double grab(const char *path, const char *key)
 static void bench_campaign(const char *bin)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	char dir[] = "/tmp/lockstep-bench-XXXXXX", out[600], json[700], jobs[16];
-	char *argv[] = { (char *)bin, "fuzz", "scenarios/", "--time", CAMP_SECONDS,
-			 "--jobs", jobs, "--out", out, "-q", NULL };
+	char dir[] = "/tmp/lockstep-bench-XXXXXX", out[600], json[700],
+	     jobs[16];
+	char *argv[] = { (char *)bin,  "fuzz",	 "scenarios/", "--time",
+			 CAMP_SECONDS, "--jobs", jobs,	       "--out",
+			 out,	       "-q",	 NULL };
 	double rate[2] = { -1, -1 };
 
 	printf("6. Campaign: %s fuzz scenarios/ --time %s, executions per "
-	       "second (results.json)\n\n", bin, CAMP_SECONDS);
+	       "second (results.json)\n\n",
+	       bin, CAMP_SECONDS);
 	{
 		/* The benches above pinned this thread (sim_create pins its
 		 * caller); the campaign must be free to use every CPU, and
@@ -1015,12 +1034,13 @@ static bool undirected(const char *from, const char *to)
 	while (fgets(line, sizeof(line), in)) {
 		if (line[0] != ' ' && line[0] != '-' && line[0] != '\n')
 			skip = !strncmp(line, "interleave:", 11) ||
-			       !strncmp(line, "expect:", 7);
+				!strncmp(line, "expect:", 7);
 		if (!skip)
 			fputs(line, out);
 	}
 	fputs("expect:\n  tolerate: [stale-read, lost-write, lost-block, "
-	      "lock-order, deadlock, data-race, crash, op-result]\n", out);
+	      "lock-order, deadlock, data-race, crash, op-result]\n",
+	      out);
 	fclose(in);
 	return fclose(out) == 0;
 }
@@ -1034,10 +1054,20 @@ static void dfs_run(const char *bin, const char *path, const char *depth,
 		    const char *out, double *sch, double *ex, char *found,
 		    size_t len)
 {
-	char *argv[] = { (char *)bin, "run", "-q", "--strategy", "dfs",
-			 "--depth", (char *)depth, "--schedules", (char *)cap,
-			 "--out", (char *)out, por ? (char *)path : "--no-por",
-			 por ? NULL : (char *)path, NULL };
+	char *argv[] = { (char *)bin,
+			 "run",
+			 "-q",
+			 "--strategy",
+			 "dfs",
+			 "--depth",
+			 (char *)depth,
+			 "--schedules",
+			 (char *)cap,
+			 "--out",
+			 (char *)out,
+			 por ? (char *)path : "--no-por",
+			 por ? NULL : (char *)path,
+			 NULL };
 
 	if (rerun)
 		setenv("LOCKSTEP_DFS_RERUN", "1", 1);
@@ -1060,10 +1090,11 @@ static void dfs_run(const char *bin, const char *path, const char *depth,
  * end rather than to the first violation; capped at DFS_CAP executions.
  */
 #define DFS_BOUND "3"
-#define DFS_CAP "30000"
+#define DFS_CAP	  "30000"
 static void bench_dfs(const char *bin, struct bscen *b, int n)
 {
-	char dir[] = "/tmp/lockstep-bench-XXXXXX", path[600], log[600], out[600];
+	char dir[] = "/tmp/lockstep-bench-XXXXXX", path[600], log[600],
+	     out[600];
 	double tpor = 0, tfull = 0, tex[3] = { 0 }, tsch[3] = { 0 };
 	int nall = 0;
 
@@ -1087,8 +1118,8 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 			continue;
 		/* 0: reduction; 1: reduction, re-running; 2: none */
 		for (int m = 0; m < 3; m++)
-			dfs_run(bin, path, DFS_BOUND, m < 2, m == 1, DFS_CAP, log,
-				out, &sch[m], &ex[m], found[m],
+			dfs_run(bin, path, DFS_BOUND, m < 2, m == 1, DFS_CAP,
+				log, out, &sch[m], &ex[m], found[m],
 				sizeof(found[m]));
 		printf("   %-30.30s %8.0f (%6.0f) %8.0f (%6.0f) %8.0f (%6.0f)",
 		       b[i].sc->name, sch[0], ex[0], sch[1], ex[1], sch[2],
@@ -1108,7 +1139,8 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	}
 	if (tpor > 0)
 		printf("   total %.0f / %.0f schedules: %.1fx fewer with the "
-		       "reduction\n", tpor, tfull, tfull / tpor);
+		       "reduction\n",
+		       tpor, tfull, tfull / tpor);
 	printf("   (two steps commute unless they touch one element -- a "
 	       "lock, a field, a\n    page cache slot, a block map entry, a "
 	       "device block, a page table entry,\n    a file's history -- "
@@ -1116,8 +1148,8 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	       "reduction reaches every outcome the full search does)\n\n");
 
 	printf("   every schedule, with the reduction, at most %s executions: "
-	       "schedules (executions)\n\n   %-30s %17s %17s %17s\n", DFS_CAP,
-	       "", "old, 0..15", "new, 0..15", "new, --depth 16");
+	       "schedules (executions)\n\n   %-30s %17s %17s %17s\n",
+	       DFS_CAP, "", "old, 0..15", "new, 0..15", "new, --depth 16");
 	for (int i = 0; i < n; i++) {
 		double sch[3], ex[3];
 		char found[3][160];
@@ -1152,8 +1184,8 @@ static void bench_dfs(const char *bin, struct bscen *b, int n)
 	}
 	if (nall)
 		printf("   total over the %d that end in all three: %.0f, %.0f, "
-		       "%.0f executions for %.0f schedules\n", nall, tex[0],
-		       tex[1], tex[2], tsch[2]);
+		       "%.0f executions for %.0f schedules\n",
+		       nall, tex[0], tex[1], tex[2], tsch[2]);
 	printf("   (old: every bound re-runs the ones below it; new, 0..15: "
 	       "a subtree a lower\n    bound completed is not run again, "
 	       "and counts the schedules it ran there;\n    --depth 16: one "
@@ -1186,7 +1218,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("lockstep bench: %ld CPUs online, CLOCK_MONOTONIC, best of %d "
-	       "where repeated\n\n", sysconf(_SC_NPROCESSORS_ONLN), RUNS);
+	       "where repeated\n\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), RUNS);
 	sim = bench_handoff(&raw);
 	n = load_scenarios(b, MAX_SCEN);
 	if (!n)

@@ -132,8 +132,8 @@ static int rev_commit(const char *top, const char *opt, const char *rev,
 		      char *buf, size_t len, const char *tmp)
 {
 	char spec[PATH_MAX];
-	char *vg[] = { "git", "-C", (char *)top, "rev-parse", "--verify", "-q",
-		       spec, NULL };
+	char *vg[] = { "git",	   "-C", (char *)top, "rev-parse",
+		       "--verify", "-q", spec,	      NULL };
 
 	snprintf(spec, sizeof(spec), "%s^{commit}", rev);
 	if (capture(NULL, vg, buf, len, tmp) != 0) {
@@ -188,7 +188,8 @@ static int write_step(const char *tmp, const struct bopts *o, int n,
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "#!/bin/sh\n"
+	fprintf(f,
+		"#!/bin/sh\n"
 		"# lockstep bisect: one revision.  0 good, 1 bad, 125 skip.\n"
 		"T='%s'\n"
 		"cd \"$T/src\" || exit 125\n"
@@ -203,8 +204,8 @@ static int write_step(const char *tmp, const struct bopts *o, int n,
 		"\texit 125\n"
 		"fi\n"
 		"rm -rf \"$T/out\"\n"
-		"./lockstep run --out \"$T/out\" --seed %s", tmp,
-		o->clean ? "make clean >/dev/null 2>&1\n" : "",
+		"./lockstep run --out \"$T/out\" --seed %s",
+		tmp, o->clean ? "make clean >/dev/null 2>&1\n" : "",
 		o->seed ? o->seed : "1");
 	if (o->schedules)
 		fprintf(f, " --schedules %s", o->schedules);
@@ -214,7 +215,8 @@ static int write_step(const char *tmp, const struct bopts *o, int n,
 		fprintf(f, " --depth %s", o->depth);
 	for (int i = 0; i < n; i++)
 		fprintf(f, " '%s'", files[i]);
-	fprintf(f, " >\"$T/run.log\" 2>&1\n"
+	fprintf(f,
+		" >\"$T/run.log\" 2>&1\n"
 		"rc=$?\n"
 		"case $rc in\n"
 		"0) echo \"  $rev: pass: good\" >>\"$T/steps.log\"; exit 0 ;;\n"
@@ -257,8 +259,18 @@ static int step(const char *tmp, const char *rev, bool quiet)
  */
 static int parse(int argc, char **argv, struct bopts *o)
 {
-	enum { O_GOOD = 256, O_BAD, O_REPO, O_OUT, O_SEED, O_SCHED, O_STRAT,
-	       O_DEPTH, O_CLEAN, O_KEEP };
+	enum {
+		O_GOOD = 256,
+		O_BAD,
+		O_REPO,
+		O_OUT,
+		O_SEED,
+		O_SCHED,
+		O_STRAT,
+		O_DEPTH,
+		O_CLEAN,
+		O_KEEP
+	};
 	static const struct option opts[] = {
 		{ "good", required_argument, NULL, O_GOOD },
 		{ "bad", required_argument, NULL, O_BAD },
@@ -282,35 +294,62 @@ static int parse(int argc, char **argv, struct bopts *o)
 		const char **num = NULL;
 
 		switch (c) {
-		case O_GOOD: o->good = optarg; break;
-		case O_BAD: o->bad = optarg; break;
-		case O_REPO: o->repo = optarg; break;
-		case O_OUT: o->out = optarg; break;
-		case O_SEED: num = &o->seed; break;
-		case O_SCHED: num = &o->schedules; break;
-		case O_DEPTH: num = &o->depth; break;
+		case O_GOOD:
+			o->good = optarg;
+			break;
+		case O_BAD:
+			o->bad = optarg;
+			break;
+		case O_REPO:
+			o->repo = optarg;
+			break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_SEED:
+			num = &o->seed;
+			break;
+		case O_SCHED:
+			num = &o->schedules;
+			break;
+		case O_DEPTH:
+			num = &o->depth;
+			break;
 		case O_STRAT:
 			if (strcmp(optarg, "pct") && strcmp(optarg, "random") &&
 			    strcmp(optarg, "dfs")) {
-				fprintf(stderr, "lockstep bisect: --strategy: "
+				fprintf(stderr,
+					"lockstep bisect: --strategy: "
 					"expected pct, random or dfs\n");
 				return -1;
 			}
 			o->strategy = optarg;
 			break;
-		case O_CLEAN: o->clean = true; break;
-		case O_KEEP: o->keep = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': fputs(bisect_usage, stdout); return -2;
+		case O_CLEAN:
+			o->clean = true;
+			break;
+		case O_KEEP:
+			o->keep = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			fputs(bisect_usage, stdout);
+			return -2;
 		default:
-			fprintf(stderr, "lockstep bisect: unknown option '%s' "
-				"(lockstep bisect --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"lockstep bisect: unknown option '%s' "
+				"(lockstep bisect --help)\n",
+				argv[optind - 1]);
 			return -1;
 		}
 		if (num) {
 			if (optarg[strspn(optarg, "0123456789")] || !*optarg) {
-				fprintf(stderr, "lockstep bisect: %s: expected a "
-					"non-negative integer\n", argv[optind - 1]);
+				fprintf(stderr,
+					"lockstep bisect: %s: expected a "
+					"non-negative integer\n",
+					argv[optind - 1]);
 				return -1;
 			}
 			*num = optarg;
@@ -331,9 +370,14 @@ static int parse(int argc, char **argv, struct bopts *o)
 static void finish(const char *tmp, const char *commit, const struct bopts *o)
 {
 	char src[2048], path[PATH_MAX], to[PATH_MAX], pat[PATH_MAX];
-	char *show[] = { "git", "--no-pager", "show", "--stat", "--format="
+	char *show[] = { "git",
+			 "--no-pager",
+			 "show",
+			 "--stat",
+			 "--format="
 			 "commit %H%nAuthor: %an <%ae>%nDate:   %ad%n%n    %s%n",
-			 (char *)commit, NULL };
+			 (char *)commit,
+			 NULL };
 	char *cp[] = { "cp", "-p", path, to, NULL };
 	glob_t g;
 
@@ -367,7 +411,8 @@ static void finish(const char *tmp, const char *commit, const struct bopts *o)
 	snprintf(path, sizeof(path), "%s/lockstep", src);
 	snprintf(to, sizeof(to), "%s/lockstep-%.12s", o->out, commit);
 	if (run(NULL, cp, NULL) == 0)
-		printf("the binary built at it (it replays those traces): %s\n", to);
+		printf("the binary built at it (it replays those traces): %s\n",
+		       to);
 }
 
 /* bisect_main -- `lockstep bisect --good REV --bad REV FILE...`. */
@@ -386,43 +431,53 @@ int bisect_main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		files[i] = realpath(argv[first + i], NULL);
 		if (!files[i]) {
-			fprintf(stderr, "lockstep bisect: %s: %s\n", argv[first + i],
-				strerror(errno));
+			fprintf(stderr, "lockstep bisect: %s: %s\n",
+				argv[first + i], strerror(errno));
 			return 2;
 		}
 	}
 	snprintf(tmp, sizeof(tmp), "%s/lockstep-bisect-XXXXXX",
 		 tdir && *tdir ? tdir : "/tmp");
 	if (!mkdtemp(tmp)) {
-		fprintf(stderr, "lockstep bisect: %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "lockstep bisect: %s: %s\n", tmp,
+			strerror(errno));
 		return 3;
 	}
 	{
-		char *toplevel[] = { "git", "-C", (char *)(o.repo ? o.repo : "."),
-				     "rev-parse", "--show-toplevel", NULL };
+		char *toplevel[] = { "git",
+				     "-C",
+				     (char *)(o.repo ? o.repo : "."),
+				     "rev-parse",
+				     "--show-toplevel",
+				     NULL };
 
-		if (capture(NULL, toplevel, top, sizeof(top), tmp) != 0 || !top[0]) {
-			fprintf(stderr, "lockstep bisect: %s is not in a git "
-				"repository (--repo)\n", o.repo ? o.repo : ".");
+		if (capture(NULL, toplevel, top, sizeof(top), tmp) != 0 ||
+		    !top[0]) {
+			fprintf(stderr,
+				"lockstep bisect: %s is not in a git "
+				"repository (--repo)\n",
+				o.repo ? o.repo : ".");
 			code = 2;
 			goto out;
 		}
-		if (rev_commit(top, "--good", o.good, good, sizeof(good), tmp) < 0 ||
-		    rev_commit(top, "--bad", o.bad, bad, sizeof(bad), tmp) < 0) {
+		if (rev_commit(top, "--good", o.good, good, sizeof(good), tmp) <
+			    0 ||
+		    rev_commit(top, "--bad", o.bad, bad, sizeof(bad), tmp) <
+			    0) {
 			code = 2;
 			goto out;
 		}
 	}
 	snprintf(src, sizeof(src), "%s/src", tmp);
 	{
-		char *clone[] = { "git", "clone", "-q", "--no-checkout", top, src,
-				  NULL };
+		char *clone[] = { "git", "clone", "-q", "--no-checkout",
+				  top,	 src,	  NULL };
 		char cl[PATH_MAX];
 
 		snprintf(cl, sizeof(cl), "%s/clone.log", tmp);
 		if (run(NULL, clone, cl) != 0) {
-			fprintf(stderr, "lockstep bisect: git clone %s failed:\n",
-				top);
+			fprintf(stderr,
+				"lockstep bisect: git clone %s failed:\n", top);
 			cat(cl, stderr);
 			code = 3;
 			goto out;
@@ -433,19 +488,24 @@ int bisect_main(int argc, char **argv)
 		goto out;
 	}
 	if (!o.quiet)
-		fprintf(stderr, "lockstep bisect: %.12s (good) .. %.12s (bad) in "
-			"%s\n", good, bad, tmp);
+		fprintf(stderr,
+			"lockstep bisect: %.12s (good) .. %.12s (bad) in "
+			"%s\n",
+			good, bad, tmp);
 	rc = step(tmp, bad, o.quiet);
 	if (rc != 1) {
-		fprintf(stderr, "lockstep bisect: the scenarios %s at --bad %s: "
-			"nothing to bisect\n", rc == 0 ? "pass" :
-			"cannot be built or run", o.bad);
+		fprintf(stderr,
+			"lockstep bisect: the scenarios %s at --bad %s: "
+			"nothing to bisect\n",
+			rc == 0 ? "pass" : "cannot be built or run", o.bad);
 		goto out;
 	}
 	rc = step(tmp, good, o.quiet);
 	if (rc != 0) {
-		fprintf(stderr, "lockstep bisect: the scenarios %s at --good %s\n",
-			rc == 1 ? "already fail" : "cannot be built or run", o.good);
+		fprintf(stderr,
+			"lockstep bisect: the scenarios %s at --good %s\n",
+			rc == 1 ? "already fail" : "cannot be built or run",
+			o.good);
 		goto out;
 	}
 	{
@@ -458,7 +518,8 @@ int bisect_main(int argc, char **argv)
 		snprintf(log, sizeof(log), "%s/bisect.log", tmp);
 		snprintf(script, sizeof(script), "%s/step.sh", tmp);
 		if (run(src, start, log) != 0) {
-			fprintf(stderr, "lockstep bisect: git bisect start failed:\n");
+			fprintf(stderr,
+				"lockstep bisect: git bisect start failed:\n");
 			cat(log, stderr);
 			code = 3;
 			goto out;
@@ -479,8 +540,10 @@ int bisect_main(int argc, char **argv)
 			cat_from(line, stderr, 2, NULL, NULL);
 		}
 		if (!commit[0]) {
-			fprintf(stderr, "lockstep bisect: no first bad commit "
-				"(git bisect run exit %d):\n", rc);
+			fprintf(stderr,
+				"lockstep bisect: no first bad commit "
+				"(git bisect run exit %d):\n",
+				rc);
 			cat(log, stderr);
 			run(src, reset, log);
 			goto out;
@@ -491,7 +554,8 @@ int bisect_main(int argc, char **argv)
 	}
 out:
 	if (o.keep) {
-		fprintf(stderr, "lockstep bisect: the clone stays in %s\n", tmp);
+		fprintf(stderr, "lockstep bisect: the clone stays in %s\n",
+			tmp);
 	} else {
 		char *rm[] = { "rm", "-rf", tmp, NULL };
 

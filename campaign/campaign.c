@@ -40,8 +40,9 @@ uint64_t camp_mix(uint64_t x)
 /* camp_slot_seed -- the seed of one slot of the portfolio. */
 uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat)
 {
-	return camp_mix(seed ^ camp_mix(report_fnv(REPORT_FNV0, scen, false) +
-					(uint64_t)strat));
+	return camp_mix(seed ^
+			camp_mix(report_fnv(REPORT_FNV0, scen, false) +
+				 (uint64_t)strat));
 }
 
 /* camp_strats_parse -- --strategies LIST to a mask. */
@@ -52,7 +53,8 @@ int camp_strats_parse(const char *list, uint32_t *mask, char *err,
 
 	*mask = 0;
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
 		int k;
 
 		if (!strcmp(t, "all")) {
@@ -67,9 +69,11 @@ int camp_strats_parse(const char *list, uint32_t *mask, char *err,
 			if (!strcmp(t, camp_strat_names[k]))
 				break;
 		if (k == CAMP__NSTRAT) {
-			snprintf(err, errlen, "--strategies: unknown strategy "
+			snprintf(err, errlen,
+				 "--strategies: unknown strategy "
 				 "'%s' (pct-1, pct-2, pct-3, pct, random, dfs, "
-				 "all)", t);
+				 "all)",
+				 t);
 			return -1;
 		}
 		*mask |= 1u << k;
@@ -236,10 +240,11 @@ int camp_conf_write(const char *dir, const struct camp_conf *c)
 		fprintf(f, "generate: %s %s %" PRIu64 "\n", c->gen_kernel,
 			c->gen_fixes[0] ? c->gen_fixes : "-", c->gen_programs);
 	for (int i = 0; i < c->nscen; i++)
-		fprintf(f, "scenario: %s %016" PRIx64 " %" PRIu32 " %" PRIu32
-			" %" PRIu32 " %s\n", c->scen[i].name, c->scen[i].hash,
-			c->scen[i].expect, c->scen[i].tolerate, c->scen[i].fixes,
-			c->scen[i].path);
+		fprintf(f,
+			"scenario: %s %016" PRIx64 " %" PRIu32 " %" PRIu32
+			" %" PRIu32 " %s\n",
+			c->scen[i].name, c->scen[i].hash, c->scen[i].expect,
+			c->scen[i].tolerate, c->scen[i].fixes, c->scen[i].path);
 	snprintf(path, sizeof(path), "%s/campaign", dir);
 	return camp_mem_commit(&m, path);
 }
@@ -255,11 +260,12 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 	snprintf(path, sizeof(path), "%s/campaign", dir);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errlen, "%s: %s (not a campaign directory?)", path,
-			 strerror(errno));
+		snprintf(err, errlen, "%s: %s (not a campaign directory?)",
+			 path, strerror(errno));
 		return -1;
 	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "lockstep-campaign 1\n")) {
+	if (!fgets(line, sizeof(line), f) ||
+	    strcmp(line, "lockstep-campaign 1\n")) {
 		snprintf(err, errlen, "%s: not a lockstep campaign file", path);
 		fclose(f);
 		return -1;
@@ -288,16 +294,18 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 				c->generate = true;
 				snprintf(c->gen_kernel, sizeof(c->gen_kernel),
 					 "%s", kern);
-				snprintf(c->gen_fixes, sizeof(c->gen_fixes), "%s",
-					 strcmp(fx, "-") ? fx : "");
+				snprintf(c->gen_fixes, sizeof(c->gen_fixes),
+					 "%s", strcmp(fx, "-") ? fx : "");
 			}
 		} else if (!strcmp(k, "scenario") && c->nscen < CAMP_MAX_SCEN) {
 			struct camp_scen *s = &c->scen[c->nscen];
 			int off = 0;
 
-			if (sscanf(v, "%63s %" SCNx64 " %" SCNu32 " %" SCNu32
-				   " %" SCNu32 " %n", s->name, &s->hash,
-				   &s->expect, &s->tolerate, &s->fixes, &off) < 5 ||
+			if (sscanf(v,
+				   "%63s %" SCNx64 " %" SCNu32 " %" SCNu32
+				   " %" SCNu32 " %n",
+				   s->name, &s->hash, &s->expect, &s->tolerate,
+				   &s->fixes, &off) < 5 ||
 			    !off)
 				continue;
 			snprintf(s->path, sizeof(s->path), "%s", v + off);
@@ -314,9 +322,11 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 	if (c->jobs > CAMP_MAX_JOBS || c->shard_k < 1 ||
 	    c->shard_k > c->shard_n || !c->strats ||
 	    c->strats >= (1u << CAMP__NSTRAT)) {
-		snprintf(err, errlen, "%s: jobs %d (1..%d), shard %d/%d or "
-			 "strategies %u out of range", path, c->jobs,
-			 CAMP_MAX_JOBS, c->shard_k, c->shard_n, c->strats);
+		snprintf(err, errlen,
+			 "%s: jobs %d (1..%d), shard %d/%d or "
+			 "strategies %u out of range",
+			 path, c->jobs, CAMP_MAX_JOBS, c->shard_k, c->shard_n,
+			 c->strats);
 		return -1;
 	}
 	return 0;
@@ -366,7 +376,8 @@ int camp_meta_read(const char *path, struct camp_meta *m)
 	m->preemptions = m->min_preemptions = -1;
 	if (!f)
 		return -1;
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "lockstep-finding 1\n")) {
+	if (!fgets(line, sizeof(line), f) ||
+	    strcmp(line, "lockstep-finding 1\n")) {
 		fclose(f);
 		return -1;
 	}
@@ -424,10 +435,12 @@ int camp_state_write(const char *path, const struct camp_slot_state *s, int n)
 		return -ENOMEM;
 	fprintf(m.f, "lockstep-fuzz-state 1\n");
 	for (int i = 0; i < n; i++)
-		fprintf(m.f, "slot: %s %s %" PRIu64 " %" PRIu64 " %016" PRIx64
-			" %016" PRIx64 " %d %d\n", s[i].scenario,
-			camp_strat_names[s[i].strat], s[i].next, s[i].count,
-			s[i].ixor, s[i].isum, s[i].dfs_bound, s[i].exhausted);
+		fprintf(m.f,
+			"slot: %s %s %" PRIu64 " %" PRIu64 " %016" PRIx64
+			" %016" PRIx64 " %d %d\n",
+			s[i].scenario, camp_strat_names[s[i].strat], s[i].next,
+			s[i].count, s[i].ixor, s[i].isum, s[i].dfs_bound,
+			s[i].exhausted);
 	return camp_mem_commit(&m, path);
 }
 
@@ -452,10 +465,11 @@ int camp_state_read(const char *path, struct camp_slot_state *s, int max)
 		if (!kv(line, &k, &v) || strcmp(k, "slot"))
 			continue;
 		memset(&s[n], 0, sizeof(s[n]));
-		if (sscanf(v, "%63s %31s %" SCNu64 " %" SCNu64 " %" SCNx64
-			   " %" SCNx64 " %d %d", s[n].scenario, strat,
-			   &s[n].next, &s[n].count, &s[n].ixor, &s[n].isum,
-			   &s[n].dfs_bound, &ex) != 8)
+		if (sscanf(v,
+			   "%63s %31s %" SCNu64 " %" SCNu64 " %" SCNx64
+			   " %" SCNx64 " %d %d",
+			   s[n].scenario, strat, &s[n].next, &s[n].count,
+			   &s[n].ixor, &s[n].isum, &s[n].dfs_bound, &ex) != 8)
 			continue;
 		for (k2 = 0; k2 < CAMP__NSTRAT; k2++)
 			if (!strcmp(strat, camp_strat_names[k2]))
@@ -638,11 +652,20 @@ int camp_parse_duration(const char *s, double *seconds)
 			return -1;
 		switch (*end) {
 		case 0:
-		case 's': total += v; break;
-		case 'm': total += v * 60; break;
-		case 'h': total += v * 3600; break;
-		case 'd': total += v * 86400; break;
-		default: return -1;
+		case 's':
+			total += v;
+			break;
+		case 'm':
+			total += v * 60;
+			break;
+		case 'h':
+			total += v * 3600;
+			break;
+		case 'd':
+			total += v * 86400;
+			break;
+		default:
+			return -1;
 		}
 		p = *end ? end + 1 : end;
 	}

@@ -47,9 +47,14 @@ struct sim;
 /* ---- The portfolio ------------------------------------------------------- */
 
 enum camp_strat {
-	CAMP_PCT1, CAMP_PCT2, CAMP_PCT3, CAMP_RANDOM, CAMP_DFS, CAMP__NSTRAT
+	CAMP_PCT1,
+	CAMP_PCT2,
+	CAMP_PCT3,
+	CAMP_RANDOM,
+	CAMP_DFS,
+	CAMP__NSTRAT
 };
-extern const char *const camp_strat_names[CAMP__NSTRAT];	/* "pct-1" */
+extern const char *const camp_strat_names[CAMP__NSTRAT]; /* "pct-1" */
 /* camp_strats_parse -- "pct-1,random,dfs" (or "all", "pct") to a mask; -1
  * with a message on a bad name. */
 int camp_strats_parse(const char *list, uint32_t *mask, char *err,
@@ -64,7 +69,7 @@ uint64_t camp_mix(uint64_t x);
 /* camp_write_atomic -- buf to path via a temporary file, fsync, rename
  * (and an fsync of the directory).  0 or -errno. */
 int camp_write_atomic(const char *path, const void *buf, size_t len);
-int camp_mkdirs(const char *dir);	/* mkdir -p; 0 or -errno */
+int camp_mkdirs(const char *dir); /* mkdir -p; 0 or -errno */
 /* camp_lock_dir -- hold DIR/lock (flock) while the campaign runs; 0,
  * -EWOULDBLOCK if another campaign holds it, or -errno. */
 int camp_lock_dir(const char *dir);
@@ -92,14 +97,14 @@ struct camp_scen {
 };
 
 #define CAMP_MAX_SCEN 256
-#define CAMP_MAX_JOBS 256		/* worker processes of one campaign */
+#define CAMP_MAX_JOBS 256 /* worker processes of one campaign */
 struct camp_conf {
 	int nscen;
 	struct camp_scen scen[CAMP_MAX_SCEN];
 	uint64_t seed;
 	int jobs, shard_k, shard_n;
 	uint32_t strats;
-	uint64_t schedules;		/* per slot cap, 0: none; --generate:
+	uint64_t schedules; /* per slot cap, 0: none; --generate:
 					 * executions per program and strategy */
 	char build[64];
 	/* --generate: generated programs at gen_kernel, gen_fixes edited
@@ -107,7 +112,7 @@ struct camp_conf {
 	bool generate;
 	char gen_kernel[32];
 	char gen_fixes[256];
-	uint64_t gen_programs;		/* programs below this index only; 0:
+	uint64_t gen_programs; /* programs below this index only; 0:
 					 * no end but --time */
 };
 int camp_conf_write(const char *dir, const struct camp_conf *c);
@@ -116,7 +121,7 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 
 /* A finding, as its .meta file has it. */
 struct camp_meta {
-	char id[160];			/* SCENARIO.KIND.SIG */
+	char id[160]; /* SCENARIO.KIND.SIG */
 	char scenario[SCEN_NAME_MAX];
 	char kind[32];
 	uint64_t signature;
@@ -125,9 +130,9 @@ struct camp_meta {
 	uint64_t seed, execution;
 	int depth, worker;
 	char shard[16];
-	double seconds;			/* into the campaign when found */
-	uint64_t executions;		/* the worker's, when found */
-	int preemptions, min_preemptions;	/* -1: unknown */
+	double seconds;			  /* into the campaign when found */
+	uint64_t executions;		  /* the worker's, when found */
+	int preemptions, min_preemptions; /* -1: unknown */
 	uint64_t steps, min_steps;
 	bool minimized;
 };
@@ -143,14 +148,13 @@ void camp_finding_path(char *buf, size_t len, const char *dir, const char *id,
 struct camp_slot_state {
 	char scenario[SCEN_NAME_MAX];
 	int strat;
-	uint64_t next;			/* the next index this worker runs */
-	uint64_t count;			/* executions run */
-	uint64_t ixor, isum;		/* of camp_mix(index) over them */
-	int dfs_bound;			/* dfs: the last bound finished, or -1 */
+	uint64_t next;	     /* the next index this worker runs */
+	uint64_t count;	     /* executions run */
+	uint64_t ixor, isum; /* of camp_mix(index) over them */
+	int dfs_bound;	     /* dfs: the last bound finished, or -1 */
 	bool exhausted;
 };
-int camp_state_write(const char *path, const struct camp_slot_state *s,
-		     int n);
+int camp_state_write(const char *path, const struct camp_slot_state *s, int n);
 /* camp_state_read -- up to max slots; the number read, or -1. */
 int camp_state_read(const char *path, struct camp_slot_state *s, int max);
 
@@ -162,9 +166,9 @@ int camp_state_read(const char *path, struct camp_slot_state *s, int max);
  * Key 0 is "empty".
  */
 struct camp_set {
-	uint32_t cap;			/* a power of two */
+	uint32_t cap; /* a power of two */
 	uint32_t count;
-	uint32_t full;			/* inserts lost to a full table */
+	uint32_t full; /* inserts lost to a full table */
 	uint64_t key[];
 };
 size_t camp_set_size(uint32_t cap);
@@ -199,16 +203,16 @@ int camp_parse_shard(const char *s, int *k, int *n);
 /* ---- The summary (campaign/merge.c) ----------------------------------------------------- */
 
 struct camp_summary_opts {
-	const char *json, *junit, *text;	/* files to write, or NULL */
-	const char *copy_to;		/* merge --out: copy the findings */
-	bool check_shards;		/* merge: one campaign's shards, all */
-	bool partial;			/* merge --partial: whatever is given */
+	const char *json, *junit, *text; /* files to write, or NULL */
+	const char *copy_to;		 /* merge --out: copy the findings */
+	bool check_shards;		 /* merge: one campaign's shards, all */
+	bool partial; /* merge --partial: whatever is given */
 	bool quiet;
-	double seconds;			/* this run's wall time, for rates */
-	uint64_t run_executions;	/* this run's executions */
-	uint64_t restarts;		/* workers replaced in this run */
+	double seconds;		 /* this run's wall time, for rates */
+	uint64_t run_executions; /* this run's executions */
+	uint64_t restarts;	 /* workers replaced in this run */
 	int jobs;
-	bool interrupted;		/* stopped by SIGINT/SIGTERM */
+	bool interrupted; /* stopped by SIGINT/SIGTERM */
 };
 /* camp_summary -- read the campaign directories, join them (findings by
  * signature, coverage by key, executions by slot), print the table, write
@@ -217,9 +221,9 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o);
 
 /* ---- The commands ----------------------------------------------------------------- */
 
-int fuzz_main(int argc, char **argv);		/* cli/fuzz_cmd.c */
-int merge_main(int argc, char **argv);		/* campaign/merge.c */
-int minimize_main(int argc, char **argv);	/* engine/minimize.c */
-int bisect_main(int argc, char **argv);		/* campaign/bisect.c */
+int fuzz_main(int argc, char **argv);	  /* cli/fuzz_cmd.c */
+int merge_main(int argc, char **argv);	  /* campaign/merge.c */
+int minimize_main(int argc, char **argv); /* engine/minimize.c */
+int bisect_main(int argc, char **argv);	  /* campaign/bisect.c */
 
 #endif

@@ -45,8 +45,8 @@
 #include "core/core.h"
 #include "gen/gen.h"
 
-#define SIG_CAP (1u << 14)
-#define COV_CAP (1u << 18)
+#define SIG_CAP	   (1u << 14)
+#define COV_CAP	   (1u << 18)
 #define MAX_FUTILE 5
 
 static volatile sig_atomic_t interrupted;
@@ -87,8 +87,8 @@ static int load_findings(struct fuzz_cfg *cfg)
 static int scen_index(const struct camp_conf *c, uint64_t key)
 {
 	for (int i = 0; i < c->nscen; i++)
-		if (camp_scen_tag(c->scen[i].name) == (key & ~CAMP_KEY_PREEMPT &
-						       (0x7fffull << 48)))
+		if (camp_scen_tag(c->scen[i].name) ==
+		    (key & ~CAMP_KEY_PREEMPT & (0x7fffull << 48)))
 			return i;
 	return -1;
 }
@@ -115,7 +115,8 @@ static void load_coverage(struct fuzz_cfg *cfg)
 		int i = scen_index(&cfg->conf, key);
 
 		if (key && camp_set_add(cfg->cov, key) && i >= 0)
-			(key & CAMP_KEY_PREEMPT ? cfg->shm->preempt : cfg->shm->pairs)[i]++;
+			(key & CAMP_KEY_PREEMPT ? cfg->shm->preempt :
+						  cfg->shm->pairs)[i]++;
 	}
 	fclose(f);
 }
@@ -146,17 +147,17 @@ struct coord {
 	int jobs;
 	pid_t pid[FUZZ_MAX_JOBS];
 	bool running[FUZZ_MAX_JOBS];
-	uint64_t spawned_at[FUZZ_MAX_JOBS];	/* its executions then */
+	uint64_t spawned_at[FUZZ_MAX_JOBS]; /* its executions then */
 	int futile[FUZZ_MAX_JOBS];
 	double start, deadline;
-	uint64_t exec_offset;		/* executions of earlier runs */
+	uint64_t exec_offset; /* executions of earlier runs */
 	bool tty, quiet;
 	char timeline[4096];
 	uint32_t findings_seen;
-	char **seen;			/* finding ids already announced */
+	char **seen; /* finding ids already announced */
 	int nseen;
-	uint32_t stop_on;		/* --stop-on */
-	int nbefore;			/* seen[0..nbefore): saved before
+	uint32_t stop_on; /* --stop-on */
+	int nbefore;	  /* seen[0..nbefore): saved before
 					 * this run */
 };
 
@@ -234,14 +235,16 @@ static void announce(struct coord *c)
 			seen = strstr(g.gl_pathv[i], c->seen[j]) != NULL;
 		if (seen || camp_meta_read(g.gl_pathv[i], &m) < 0)
 			continue;
-		c->seen = realloc(c->seen, (size_t)(c->nseen + 1) * sizeof(*c->seen));
+		c->seen = realloc(c->seen,
+				  (size_t)(c->nseen + 1) * sizeof(*c->seen));
 		c->seen[c->nseen++] = strdup(m.id);
 		if (c->quiet)
 			continue;
-		fprintf(stderr, "%sfound %s in %s (%s, execution %" PRIu64
-			", %.1f s): %s/findings/%s.txt\n", c->tty ? "\r\033[K" : "",
-			m.kind, m.scenario, m.strategy, m.execution, m.seconds,
-			c->cfg->dir, m.id);
+		fprintf(stderr,
+			"%sfound %s in %s (%s, execution %" PRIu64
+			", %.1f s): %s/findings/%s.txt\n",
+			c->tty ? "\r\033[K" : "", m.kind, m.scenario,
+			m.strategy, m.execution, m.seconds, c->cfg->dir, m.id);
 	}
 	globfree(&g);
 }
@@ -271,7 +274,7 @@ static bool stop_on_hit(const struct coord *c)
 			continue;
 		for (int k = 0; k < SCEN_V__COUNT && !hit; k++)
 			hit = (c->stop_on & (1u << k)) &&
-			      !strcmp(m.kind, scen_violation_names[k]);
+				!strcmp(m.kind, scen_violation_names[k]);
 	}
 	globfree(&g);
 	return hit;
@@ -282,15 +285,17 @@ static void progress(struct coord *c, double now, uint64_t *last_n,
 		     double *last_t)
 {
 	uint64_t n = executions(c), pairs, pre;
-	double rate = now > *last_t ? (double)(n - *last_n) / (now - *last_t) : 0;
+	double rate = now > *last_t ? (double)(n - *last_n) / (now - *last_t) :
+				      0;
 	double left = c->deadline - now;
 
 	coverage_totals(c, &pairs, &pre);
-	fprintf(stderr, "\r\033[K%6.0fs  %" PRIu64 " executions (%.0f/s)  %u "
+	fprintf(stderr,
+		"\r\033[K%6.0fs  %" PRIu64 " executions (%.0f/s)  %u "
 		"findings  coverage %" PRIu64 " pairs, %" PRIu64 " preemption "
-		"pairs  %.0fs left", now - c->start, n, rate,
-		ck_pr_load_32(&c->cfg->shm->findings), pairs, pre,
-		left > 0 ? left : 0);
+		"pairs  %.0fs left",
+		now - c->start, n, rate, ck_pr_load_32(&c->cfg->shm->findings),
+		pairs, pre, left > 0 ? left : 0);
 	*last_n = n;
 	*last_t = now;
 }
@@ -328,13 +333,14 @@ static pid_t spawn(struct coord *c, int w)
 /* died_program -- internal: --generate: the program worker w died in,
  * made again and loaded (from DIR/work/crash.yaml); NULL if it cannot. */
 static struct scen *died_program(const struct fuzz_cfg *cfg,
-				 const struct fuzz_wstat *ws,
-				 struct finding *f)
+				 const struct fuzz_wstat *ws, struct finding *f)
 {
-	struct gen_options go = { .seed = cfg->conf.seed, .index = ws->program,
+	struct gen_options go = { .seed = cfg->conf.seed,
+				  .index = ws->program,
 				  .kernel = cfg->conf.gen_kernel,
 				  .fixes = cfg->conf.gen_fixes[0] ?
-					   cfg->conf.gen_fixes : NULL };
+					  cfg->conf.gen_fixes :
+					  NULL };
 	struct scen_error serr;
 	char name[SCEN_NAME_MAX], err[256], path[4096], *text;
 
@@ -360,14 +366,17 @@ static void died(struct coord *c, int w, int status)
 	const struct scen *sc = cfg->sc[ws->scen];
 	struct scen *gsc = NULL;
 	struct finding f = { .kind = SCEN_V_CRASH, .tid = -1, .op = -1 };
-	struct report_sched rs = { .seed = ws->seed, .depth = ws->depth,
-				   .k = ws->k, .execution = ws->index };
+	struct report_sched rs = { .seed = ws->seed,
+				   .depth = ws->depth,
+				   .k = ws->k,
+				   .execution = ws->index };
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
 	char path[4096], text[2048];
 	uint64_t sig;
 	int n;
 
-	snprintf(f.what, sizeof(f.what), "the worker process died in an "
+	snprintf(f.what, sizeof(f.what),
+		 "the worker process died in an "
 		 "execution");
 	if (WIFSIGNALED(status))
 		snprintf(f.detail, sizeof(f.detail), "killed by signal %d (%s)",
@@ -376,8 +385,10 @@ static void died(struct coord *c, int w, int status)
 		snprintf(f.detail, sizeof(f.detail), "exited with status %d",
 			 WEXITSTATUS(status));
 	snprintf(rs.strategy, sizeof(rs.strategy), "%s",
-		 ws->strat < 0 ? "first" : ws->strat == CAMP_RANDOM ? "random" :
-		 ws->strat == CAMP_DFS ? "dfs" : "pct");
+		 ws->strat < 0			  ? "first" :
+			 ws->strat == CAMP_RANDOM ? "random" :
+			 ws->strat == CAMP_DFS	  ? "dfs" :
+						    "pct");
 	if (cfg->conf.generate) {
 		/* The program, saved, is the scenario of the crash; the
 		 * worker's successor skips it. */
@@ -429,18 +440,21 @@ static void died(struct coord *c, int w, int status)
 	m.seconds = fuzz_now() - cfg->shm->t0 + cfg->shm->offset;
 	m.executions = ws->executions;
 	camp_finding_path(path, sizeof(path), cfg->dir, m.id, "trace");
-	if (report_trace_write_raw(path, sc, gsc ? cfg->conf.scen[0].fixes :
-				   cfg->conf.scen[ws->scen].fixes, &rs,
-				   SCEN_V_CRASH, ws->dec, ws->ndec) < 0) {
+	if (report_trace_write_raw(path, sc,
+				   gsc ? cfg->conf.scen[0].fixes :
+					 cfg->conf.scen[ws->scen].fixes,
+				   &rs, SCEN_V_CRASH, ws->dec, ws->ndec) < 0) {
 		scen_free(gsc);
 		return;
 	}
-	n = snprintf(text, sizeof(text), "== %s: crash ==\n  scenario %s\n  "
-		     "schedule: %s, seed %" PRIu64 ", execution %" PRIu64 "\n\n"
-		     "crash: %s\n    %s; the trace holds the %u decisions taken "
-		     "before it: lockstep replay %s\n", sc->name, sc->path,
-		     rs.strategy, rs.seed, rs.execution, f.what, f.detail,
-		     ws->ndec, path);
+	n = snprintf(
+		text, sizeof(text),
+		"== %s: crash ==\n  scenario %s\n  "
+		"schedule: %s, seed %" PRIu64 ", execution %" PRIu64 "\n\n"
+		"crash: %s\n    %s; the trace holds the %u decisions taken "
+		"before it: lockstep replay %s\n",
+		sc->name, sc->path, rs.strategy, rs.seed, rs.execution, f.what,
+		f.detail, ws->ndec, path);
 	camp_finding_path(path, sizeof(path), cfg->dir, m.id, "txt");
 	camp_write_atomic(path, text, (size_t)n);
 	if (camp_meta_write(cfg->dir, &m) == 0)
@@ -464,10 +478,11 @@ static void reap(struct coord *c, bool stopping)
 			continue;
 		c->running[w] = false;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			continue;	/* done: stopped, or nothing left */
+			continue; /* done: stopped, or nothing left */
 		/* Died while saving a finding: the next to find it saves it. */
 		if (c->cfg->shm->w[w].saving_sig) {
-			camp_set_forget(c->cfg->sigs, c->cfg->shm->w[w].saving_sig);
+			camp_set_forget(c->cfg->sigs,
+					c->cfg->shm->w[w].saving_sig);
 			c->cfg->shm->w[w].saving_sig = 0;
 		}
 		if (!(WIFEXITED(status) &&
@@ -481,7 +496,8 @@ static void reap(struct coord *c, bool stopping)
 		if (ck_pr_load_64(&c->cfg->shm->w[w].executions) ==
 		    c->spawned_at[w]) {
 			if (++c->futile[w] > MAX_FUTILE) {
-				fprintf(stderr, "lockstep fuzz: worker %d keeps "
+				fprintf(stderr,
+					"lockstep fuzz: worker %d keeps "
 					"dying before any execution; given up\n",
 					w);
 				continue;
@@ -532,8 +548,9 @@ static void run(struct coord *c)
 
 		nanosleep(&ts, NULL);
 		now = fuzz_now();
-		if (!stopping && (interrupted || now >= c->deadline ||
-				  (c->stop_on && stop_on_hit(c)))) {
+		if (!stopping &&
+		    (interrupted || now >= c->deadline ||
+		     (c->stop_on && stop_on_hit(c)))) {
 			stopping = true;
 			if (interrupted || now >= c->deadline)
 				ck_pr_store_32(&shm->stop_min, 1);
@@ -541,14 +558,15 @@ static void run(struct coord *c)
 		}
 		if (stopping && (interrupted || now >= c->deadline))
 			ck_pr_store_32(&shm->stop_min, 1);
-		if (interrupted > 1)	/* a second Ctrl-C: do not wait */
+		if (interrupted > 1) /* a second Ctrl-C: do not wait */
 			for (int w = 0; w < c->jobs; w++)
 				if (c->running[w])
 					kill(c->pid[w], SIGKILL);
 		reap(c, stopping);
 		if (now - last_prog >= 1.0) {
 			if (ck_pr_load_32(&shm->findings) != c->findings_seen) {
-				c->findings_seen = ck_pr_load_32(&shm->findings);
+				c->findings_seen =
+					ck_pr_load_32(&shm->findings);
 				announce(c);
 			}
 			if (c->tty)
@@ -585,17 +603,18 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 	c.cfg = cfg;
 	c.jobs = cfg->conf.jobs;
 	shm_size = sizeof(struct fuzz_shm) +
-		   (size_t)c.jobs * sizeof(struct fuzz_wstat);
+		(size_t)c.jobs * sizeof(struct fuzz_wstat);
 	shm_size = (shm_size + 63) & ~(size_t)63;
 	map_size = shm_size + camp_set_size(SIG_CAP) + camp_set_size(COV_CAP);
 	cfg->shm = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (cfg->shm == MAP_FAILED) {
 		fprintf(stderr, "lockstep fuzz: mmap: %s\n", strerror(errno));
 		return 3;
 	}
 	cfg->sigs = (struct camp_set *)((char *)cfg->shm + shm_size);
-	cfg->cov = (struct camp_set *)((char *)cfg->sigs + camp_set_size(SIG_CAP));
+	cfg->cov =
+		(struct camp_set *)((char *)cfg->sigs + camp_set_size(SIG_CAP));
 	camp_set_init(cfg->sigs, SIG_CAP);
 	camp_set_init(cfg->cov, COV_CAP);
 	for (int w = 0; w < c.jobs; w++) {
@@ -605,8 +624,8 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 	cfg->shm->findings = (uint32_t)load_findings(cfg);
 	c.findings_seen = cfg->shm->findings;
 	load_coverage(cfg);
-	snprintf(c.timeline, sizeof(c.timeline), "%s/timeline.%d-of-%d", cfg->dir,
-		 cfg->conf.shard_k, cfg->conf.shard_n);
+	snprintf(c.timeline, sizeof(c.timeline), "%s/timeline.%d-of-%d",
+		 cfg->dir, cfg->conf.shard_k, cfg->conf.shard_n);
 	if (o->resume)
 		timeline_resume(&c);
 	else
@@ -627,18 +646,22 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	if (!o->quiet && cfg->conf.generate)
-		fprintf(stderr, "lockstep fuzz: generated programs at %s%s%s, "
+		fprintf(stderr,
+			"lockstep fuzz: generated programs at %s%s%s, "
 			"seed %" PRIu64 ", %d jobs on %d CPUs, shard %d/%d, "
-			"%.0f s%s: %s\n", cfg->conf.gen_kernel,
+			"%.0f s%s: %s\n",
+			cfg->conf.gen_kernel,
 			cfg->conf.gen_fixes[0] ? " with fixes " : "",
 			cfg->conf.gen_fixes, cfg->conf.seed, c.jobs, cfg->ncpu,
 			cfg->conf.shard_k, cfg->conf.shard_n, o->time,
 			o->resume ? ", resumed" : "", cfg->dir);
 	else if (!o->quiet)
-		fprintf(stderr, "lockstep fuzz: %d scenarios, %d jobs on %d "
-			"CPUs, shard %d/%d, %.0f s%s: %s\n", cfg->conf.nscen,
-			c.jobs, cfg->ncpu, cfg->conf.shard_k, cfg->conf.shard_n,
-			o->time, o->resume ? ", resumed" : "", cfg->dir);
+		fprintf(stderr,
+			"lockstep fuzz: %d scenarios, %d jobs on %d "
+			"CPUs, shard %d/%d, %.0f s%s: %s\n",
+			cfg->conf.nscen, c.jobs, cfg->ncpu, cfg->conf.shard_k,
+			cfg->conf.shard_n, o->time,
+			o->resume ? ", resumed" : "", cfg->dir);
 	c.deadline = fuzz_now() + o->time;
 	run(&c);
 
@@ -648,7 +671,8 @@ int fuzz_campaign(struct fuzz_cfg *cfg, const struct fuzz_opts *o)
 		if (i >= 0) {
 			fprintf(stderr, "lockstep fuzz: %s: %s\n",
 				cfg->sc[i] ? cfg->sc[i]->path :
-				cfg->conf.scen[i].path, cfg->shm->w[w].error);
+					     cfg->conf.scen[i].path,
+				cfg->shm->w[w].error);
 			broken = 1;
 		}
 	}

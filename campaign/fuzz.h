@@ -25,26 +25,26 @@
 #include "campaign/campaign.h"
 #include "sim/strategy.h"
 
-#define FUZZ_MAX_JOBS CAMP_MAX_JOBS
-#define FUZZ_MAX_DEC 65536
-#define FUZZ_EXIT_REPLACE 42		/* a worker asks to be replaced */
+#define FUZZ_MAX_JOBS	  CAMP_MAX_JOBS
+#define FUZZ_MAX_DEC	  65536
+#define FUZZ_EXIT_REPLACE 42 /* a worker asks to be replaced */
 
 struct fuzz_wstat {
-	uint64_t executions;		/* this run's */
-	uint64_t findings;		/* new findings it saved */
+	uint64_t executions; /* this run's */
+	uint64_t findings;   /* new findings it saved */
 	int32_t pid;
 	uint32_t restarts;
-	uint32_t next_slot;		/* round robin, across restarts */
+	uint32_t next_slot; /* round robin, across restarts */
 	/* The execution in flight (in_flight != 0), for a worker that dies
 	 * in it: the coordinator writes its crash finding. */
 	uint32_t in_flight;
-	int32_t scen, strat;		/* strat -1: the calibration run */
+	int32_t scen, strat; /* strat -1: the calibration run */
 	uint64_t index, seed, k;
-	uint64_t program;		/* --generate: the program's index */
+	uint64_t program; /* --generate: the program's index */
 	int32_t depth;
 	uint32_t ndec;
 	uint8_t dec[FUZZ_MAX_DEC];
-	uint64_t saving_sig;		/* a finding claimed, being saved */
+	uint64_t saving_sig; /* a finding claimed, being saved */
 	/* An execution the next incarnation must skip (it killed this one). */
 	int32_t skip_scen, skip_strat;
 	uint64_t skip_index;
@@ -55,15 +55,15 @@ struct fuzz_wstat {
 
 struct fuzz_shm {
 	uint32_t stop;
-	uint32_t stop_min;		/* also abandon a minimization: the
+	uint32_t stop_min; /* also abandon a minimization: the
 					 * time is up, or an interrupt (not
 					 * --stop-on) */
-	double t0;			/* CLOCK_MONOTONIC at the start */
-	double offset;			/* seconds of the campaign's earlier runs */
-	uint32_t findings;		/* distinct findings saved, all runs */
+	double t0;	   /* CLOCK_MONOTONIC at the start */
+	double offset;	   /* seconds of the campaign's earlier runs */
+	uint32_t findings; /* distinct findings saved, all runs */
 	uint32_t pairs[CAMP_MAX_SCEN], preempt[CAMP_MAX_SCEN];
-	uint8_t broken[CAMP_MAX_SCEN];	/* its calibration run killed a worker */
-	struct fuzz_wstat w[];		/* then the two sets */
+	uint8_t broken[CAMP_MAX_SCEN]; /* its calibration run killed a worker */
+	struct fuzz_wstat w[];	       /* then the two sets */
 };
 
 /* What every worker is given (copied by fork). */
@@ -72,19 +72,19 @@ struct fuzz_cfg {
 	struct camp_conf conf;
 	struct scen *sc[CAMP_MAX_SCEN];
 	const char *pool;
-	uint64_t min_budget;		/* 0: do not minimize */
-	int max_bound;			/* dfs */
-	int ncpu, cpus[FUZZ_MAX_JOBS];	/* where the workers are pinned */
+	uint64_t min_budget;	       /* 0: do not minimize */
+	int max_bound;		       /* dfs */
+	int ncpu, cpus[FUZZ_MAX_JOBS]; /* where the workers are pinned */
 	struct fuzz_shm *shm;
 	struct camp_set *sigs, *cov;
 };
 
 /* What the coordinator is asked to do. */
 struct fuzz_opts {
-	double time;			/* seconds */
+	double time; /* seconds */
 	bool resume, quiet;
-	const char *json, *junit;	/* NULL: DIR/results.json, junit.xml */
-	uint32_t stop_on;		/* stop once a finding of these kinds
+	const char *json, *junit; /* NULL: DIR/results.json, junit.xml */
+	uint32_t stop_on;	  /* stop once a finding of these kinds
 					 * is saved (a mask; 0: never) */
 };
 

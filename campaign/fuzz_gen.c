@@ -52,7 +52,7 @@
 #include "engine/exec.h"
 #include "gen/gen.h"
 
-#define GSTRATS (CAMP_RANDOM + 1)	/* pct-1, pct-2, pct-3, random */
+#define GSTRATS (CAMP_RANDOM + 1) /* pct-1, pct-2, pct-3, random */
 
 struct gworker {
 	const struct fuzz_cfg *cfg;
@@ -134,12 +134,15 @@ static int write_report(const char *txt, const char *json,
 static void explore_line(const struct genmin_repro *r, char *buf, size_t len)
 {
 	if (r->strat == CAMP_RANDOM)
-		snprintf(buf, len, "{strategy: random, schedules: %" PRIu64
-			 ", seed: %" PRIu64 "}", r->index + 1, r->seed);
-	else
-		snprintf(buf, len, "{strategy: pct, depth: %d, schedules: %"
-			 PRIu64 ", seed: %" PRIu64 "}", r->strat - CAMP_PCT1 + 1,
+		snprintf(buf, len,
+			 "{strategy: random, schedules: %" PRIu64
+			 ", seed: %" PRIu64 "}",
 			 r->index + 1, r->seed);
+	else
+		snprintf(buf, len,
+			 "{strategy: pct, depth: %d, schedules: %" PRIu64
+			 ", seed: %" PRIu64 "}",
+			 r->strat - CAMP_PCT1 + 1, r->index + 1, r->seed);
 }
 
 /*
@@ -158,8 +161,10 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	uint32_t tol = r->kinds & ~(1u << kind);
 	char name[SCEN_NAME_MAX], desc[1024], expl[160], expect[256];
 	char path[4096], txt[4096], base[4096], kinds[128], err[256];
-	struct gen_text tx = { .name = name, .description = desc,
-			       .explore = expl, .expect = expect };
+	struct gen_text tx = { .name = name,
+			       .description = desc,
+			       .explore = expl,
+			       .expect = expect };
 	struct scen_error serr;
 	struct scen *sc;
 	struct exec *e;
@@ -172,18 +177,21 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	snprintf(name, sizeof(name), "gen-%" PRIu64 "-%" PRIu64 "-%s", c->seed,
 		 program, m->kind);
 	snprintf(desc, sizeof(desc),
-		 "  Found by lockstep fuzz --generate (seed %" PRIu64 ", program %"
-		 PRIu64 ", kernel %s%s%s):\n  %s: %.300s\n"
+		 "  Found by lockstep fuzz --generate (seed %" PRIu64
+		 ", program %" PRIu64 ", kernel %s%s%s):\n  %s: %.300s\n"
 		 "  Minimized from %d threads and %d operations to %d and %d;\n"
 		 "  the program as generated: %s.orig.yaml.\n",
-		 c->seed, program, c->gen_kernel, c->gen_fixes[0] ?
-		 ", fixes " : "", c->gen_fixes, m->kind, m->what, nthreads0,
-		 nops0, gen_prog_threads(p), gen_prog_size(p), m->id);
+		 c->seed, program, c->gen_kernel,
+		 c->gen_fixes[0] ? ", fixes " : "", c->gen_fixes, m->kind,
+		 m->what, nthreads0, nops0, gen_prog_threads(p),
+		 gen_prog_size(p), m->id);
 	explore_line(r, expl, sizeof(expl));
 	if (tol) {
 		scen_violations_format(tol, kinds, sizeof(kinds));
-		snprintf(expect, sizeof(expect), "violations: [%s]\n  "
-			 "tolerate: [%s]", m->kind, kinds);
+		snprintf(expect, sizeof(expect),
+			 "violations: [%s]\n  "
+			 "tolerate: [%s]",
+			 m->kind, kinds);
 	} else {
 		snprintf(expect, sizeof(expect), "violations: [%s]", m->kind);
 	}
@@ -205,13 +213,16 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 		return -1;
 	}
 	k = exec_calibrate(e);
-	st = r->strat == CAMP_RANDOM ? sim_strategy_random(r->seed, sc->nthreads) :
-	     sim_strategy_pct(r->seed, sc->nthreads, r->strat - CAMP_PCT1 + 1, k);
+	st = r->strat == CAMP_RANDOM ?
+		sim_strategy_random(r->seed, sc->nthreads) :
+		sim_strategy_pct(r->seed, sc->nthreads,
+				 r->strat - CAMP_PCT1 + 1, k);
 	for (uint64_t i = 0; st && i <= r->index && rc < 0; i++) {
 		const struct exec_result *res = exec_run(e, st, i);
 
 		for (int f = 0; f < res->nfind && rc < 0; f++) {
-			struct report_in in = { .sc = sc, .fixes = fixes,
+			struct report_in in = { .sc = sc,
+						.fixes = fixes,
 						.finding = &res->find[f],
 						.sim = exec_sim(e) };
 
@@ -252,11 +263,15 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	const struct fuzz_cfg *cfg = W->cfg;
 	const struct camp_conf *c = &cfg->conf;
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
-	struct report_in in = { .fixes = exec_fixes(e), .finding = fd,
+	struct report_in in = { .fixes = exec_fixes(e),
+				.finding = fd,
 				.sim = exec_sim(e) };
-	struct genmin_ctx mc = { .pool = cfg->pool, .scratch = W->minscratch,
-				 .sig_name = FUZZ_GEN_NAME, .kind = fd->kind,
-				 .sig = sig, .budget = c->schedules,
+	struct genmin_ctx mc = { .pool = cfg->pool,
+				 .scratch = W->minscratch,
+				 .sig_name = FUZZ_GEN_NAME,
+				 .kind = fd->kind,
+				 .sig = sig,
+				 .budget = c->schedules,
 				 .strats = c->strats,
 				 .stop = &cfg->shm->stop_min };
 	struct genmin_repro r = { .strat = s };
@@ -290,7 +305,8 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	camp_finding_path(txt, sizeof(txt), cfg->dir, m.id, "txt");
 	camp_finding_path(json, sizeof(json), cfg->dir, m.id, "json");
 	osc = text && write_file(orig, text) == 0 ?
-		      scen_load(orig, &exec_vocab, &serr) : NULL;
+		scen_load(orig, &exec_vocab, &serr) :
+		NULL;
 	free(text);
 	in.sc = osc;
 	sched_of(s, seed, k, index, &in.sched);
@@ -300,8 +316,10 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	    report_pictures_write(base, &in) < 0 ||
 	    write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
-		fprintf(stderr, "lockstep fuzz: cannot save finding %s under "
-			"%s/findings: %s\n", m.id, cfg->dir, strerror(errno));
+		fprintf(stderr,
+			"lockstep fuzz: cannot save finding %s under "
+			"%s/findings: %s\n",
+			m.id, cfg->dir, strerror(errno));
 		ck_pr_store_64(&W->ws->saving_sig, 0);
 		scen_free(osc);
 		return;
@@ -335,7 +353,8 @@ static void coverage(struct gworker *W, struct exec *e)
 	for (int i = 0; i < n; i++)
 		if (camp_set_add(cfg->cov, W->cov[i]))
 			ck_pr_inc_32(W->cov[i] & CAMP_KEY_PREEMPT ?
-				     &cfg->shm->preempt[0] : &cfg->shm->pairs[0]);
+					     &cfg->shm->preempt[0] :
+					     &cfg->shm->pairs[0]);
 }
 
 /*
@@ -348,9 +367,11 @@ static int run_program(struct gworker *W, uint64_t program)
 {
 	const struct fuzz_cfg *cfg = W->cfg;
 	const struct camp_conf *c = &cfg->conf;
-	struct gen_options go = { .seed = c->seed, .index = program,
+	struct gen_options go = { .seed = c->seed,
+				  .index = program,
 				  .kernel = c->gen_kernel,
-				  .fixes = c->gen_fixes[0] ? c->gen_fixes : NULL };
+				  .fixes = c->gen_fixes[0] ? c->gen_fixes :
+							     NULL };
 	struct exec_options eo = { .pool = cfg->pool, .log_events = true };
 	struct fuzz_rec rec;
 	struct scen_error serr;
@@ -369,15 +390,20 @@ static int run_program(struct gworker *W, uint64_t program)
 	    !(sc = scen_load(W->scratch, &exec_vocab, &serr))) {
 		char why[300];
 
-		snprintf(why, sizeof(why), "%.290s", !prog ? err : !text ?
-			 "out of memory" : sc ? "" : serr.msg);
+		snprintf(why, sizeof(why), "%.290s",
+			 !prog	       ? err :
+				 !text ? "out of memory" :
+				 sc    ? "" :
+					 serr.msg);
 		if (text && !sc)
-			snprintf(err, sizeof(err), "program %" PRIu64 " does not "
-				 "load: %.100s:%d:%d: %.290s", program, serr.file,
-				 serr.pos.line, serr.pos.col, why);
+			snprintf(err, sizeof(err),
+				 "program %" PRIu64 " does not "
+				 "load: %.100s:%d:%d: %.290s",
+				 program, serr.file, serr.pos.line,
+				 serr.pos.col, why);
 		else
-			snprintf(err, sizeof(err), "program %" PRIu64 ": %.290s",
-				 program, why);
+			snprintf(err, sizeof(err),
+				 "program %" PRIu64 ": %.290s", program, why);
 		rc = -2;
 		goto out;
 	}
@@ -405,8 +431,10 @@ static int run_program(struct gworker *W, uint64_t program)
 
 		if (!(c->strats & (1u << s)))
 			continue;
-		st = s == CAMP_RANDOM ? sim_strategy_random(seed, sc->nthreads) :
-		     sim_strategy_pct(seed, sc->nthreads, s - CAMP_PCT1 + 1, k);
+		st = s == CAMP_RANDOM ?
+			sim_strategy_random(seed, sc->nthreads) :
+			sim_strategy_pct(seed, sc->nthreads, s - CAMP_PCT1 + 1,
+					 k);
 		sim_reset_checkers(exec_sim(e));
 		fuzz_rec_init(&rec, st, W->ws);
 		for (uint64_t i = 0; i < c->schedules && rc == 1; i++) {
@@ -429,18 +457,19 @@ static int run_program(struct gworker *W, uint64_t program)
 			W->slot[s].count++;
 			W->slot[s].ixor ^= camp_mix(program);
 			W->slot[s].isum += camp_mix(program);
-			ck_pr_store_64(&W->ws->executions, W->ws->executions + 1);
+			ck_pr_store_64(&W->ws->executions,
+				       W->ws->executions + 1);
 			coverage(W, e);
 			for (int f = 0; f < res->nfind; f++) {
 				const struct finding *fd = &res->find[f];
-				uint64_t sig = genmin_signature(FUZZ_GEN_NAME,
-								fd);
+				uint64_t sig =
+					genmin_signature(FUZZ_GEN_NAME, fd);
 
 				if (fd->kind == SCEN_V_CRASH)
 					crashed = true;
 				if (camp_set_add(cfg->sigs, sig))
-					save_finding(W, prog, sc, e, s, seed, k, i,
-						     program, fd, sig);
+					save_finding(W, prog, sc, e, s, seed, k,
+						     i, program, fd, sig);
 			}
 			if (crashed && res->abort == SIM_ABORT_CRASH)
 				rc = -1;
@@ -455,7 +484,7 @@ out:
 		ck_pr_store_32((uint32_t *)&W->ws->error_scen, 0);
 	}
 	if (rc != -1)
-		exec_free(e);	/* after a crash: leave as fast as possible */
+		exec_free(e); /* after a crash: leave as fast as possible */
 	scen_free(sc);
 	free(text);
 	gen_prog_free(prog);
@@ -475,7 +504,8 @@ int fuzz_gen_worker(const struct fuzz_cfg *cfg, int w)
 	W.w = w;
 	W.ws = &cfg->shm->w[w];
 	W.ws->error_scen = -1;
-	W.first = (uint64_t)(c->shard_k - 1) + (uint64_t)c->shard_n * (uint64_t)w;
+	W.first =
+		(uint64_t)(c->shard_k - 1) + (uint64_t)c->shard_n * (uint64_t)w;
 	W.stride = (uint64_t)c->shard_n * (uint64_t)c->jobs;
 	fuzz_state_path(W.state_path, sizeof(W.state_path), cfg, w);
 	snprintf(W.scratch, sizeof(W.scratch), "%s/work/%d.yaml", cfg->dir, w);
@@ -506,7 +536,7 @@ int fuzz_gen_worker(const struct fuzz_cfg *cfg, int w)
 		int rc;
 
 		if (c->gen_programs && program >= c->gen_programs)
-			break;		/* --programs: this worker's are done */
+			break; /* --programs: this worker's are done */
 		rc = run_program(&W, program);
 
 		if (rc == -1) {

@@ -39,7 +39,7 @@
 #include "engine/minimize.h"
 #include "core/core.h"
 
-#define CHUNK 32
+#define CHUNK	  32
 #define MAX_SLOTS (CAMP_MAX_SCEN * CAMP__NSTRAT)
 
 struct wslot {
@@ -47,7 +47,7 @@ struct wslot {
 	int scen;
 	uint64_t seed;
 	uint64_t stride;
-	struct sim_strategy *st;	/* created on first use */
+	struct sim_strategy *st; /* created on first use */
 };
 
 struct worker {
@@ -55,7 +55,7 @@ struct worker {
 	int w;
 	struct fuzz_wstat *ws;
 	struct exec *e[CAMP_MAX_SCEN];
-	uint64_t k[CAMP_MAX_SCEN];	/* PCT's step estimate */
+	uint64_t k[CAMP_MAX_SCEN]; /* PCT's step estimate */
 	bool broken[CAMP_MAX_SCEN];
 	int nslot;
 	struct wslot slot[MAX_SLOTS];
@@ -157,7 +157,8 @@ static void build_slots(struct worker *W)
 	const struct camp_conf *c = &W->cfg->conf;
 	static struct camp_slot_state saved[MAX_SLOTS];
 	int nsaved = camp_state_read(W->state_path, saved, MAX_SLOTS);
-	uint64_t first = (uint64_t)(c->shard_k - 1) + (uint64_t)c->shard_n * W->w;
+	uint64_t first =
+		(uint64_t)(c->shard_k - 1) + (uint64_t)c->shard_n * W->w;
 
 	for (int i = 0; i < c->nscen; i++) {
 		for (int k = 0; k < CAMP__NSTRAT; k++) {
@@ -175,8 +176,9 @@ static void build_slots(struct worker *W)
 			sl->s.dfs_bound = -1;
 			sl->scen = i;
 			sl->seed = camp_slot_seed(c->seed, c->scen[i].name, k);
-			sl->stride = k == CAMP_DFS ? 1 :
-				     (uint64_t)c->shard_n * (uint64_t)c->jobs;
+			sl->stride = k == CAMP_DFS ?
+				1 :
+				(uint64_t)c->shard_n * (uint64_t)c->jobs;
 			sl->s.next = k == CAMP_DFS ? 0 : first;
 			for (int j = 0; j < nsaved; j++)
 				if (saved[j].strat == k &&
@@ -200,8 +202,10 @@ static struct exec *engine(struct worker *W, int i)
 {
 	struct exec_options eo = { .pool = W->cfg->pool, .log_events = true };
 	struct fuzz_rec rec = {
-		.base = { .name = "record", .begin = rec_begin,
-			  .choose = rec_choose, .end = rec_end },
+		.base = { .name = "record",
+			  .begin = rec_begin,
+			  .choose = rec_choose,
+			  .end = rec_end },
 		.ws = W->ws,
 	};
 	char err[512];
@@ -248,7 +252,8 @@ static struct sim_strategy *slot_strategy(struct worker *W, struct wslot *sl)
 	case CAMP_PCT1:
 	case CAMP_PCT2:
 	case CAMP_PCT3:
-		sl->st = sim_strategy_pct(sl->seed, n, sl->s.strat - CAMP_PCT1 + 1,
+		sl->st = sim_strategy_pct(sl->seed, n,
+					  sl->s.strat - CAMP_PCT1 + 1,
 					  W->k[sl->scen]);
 		break;
 	case CAMP_RANDOM:
@@ -256,8 +261,8 @@ static struct sim_strategy *slot_strategy(struct worker *W, struct wslot *sl)
 		break;
 	default:
 		/* Resumed: from the bound after the last one finished. */
-		sl->st = sim_strategy_dfs(sl->s.dfs_bound + 1, W->cfg->max_bound,
-					  true);
+		sl->st = sim_strategy_dfs(sl->s.dfs_bound + 1,
+					  W->cfg->max_bound, true);
 		break;
 	}
 	return sl->st;
@@ -270,11 +275,13 @@ static void sched_of(const struct worker *W, const struct wslot *sl,
 {
 	memset(rs, 0, sizeof(*rs));
 	snprintf(rs->strategy, sizeof(rs->strategy), "%s",
-		 sl->s.strat == CAMP_RANDOM ? "random" :
-		 sl->s.strat == CAMP_DFS ? "dfs" : "pct");
+		 sl->s.strat == CAMP_RANDOM	 ? "random" :
+			 sl->s.strat == CAMP_DFS ? "dfs" :
+						   "pct");
 	rs->seed = sl->s.strat == CAMP_DFS ? 0 : sl->seed;
 	rs->depth = sl->s.strat <= CAMP_PCT3 ? sl->s.strat - CAMP_PCT1 + 1 :
-		    sl->s.strat == CAMP_DFS ? sl->s.dfs_bound + 1 : 0;
+		sl->s.strat == CAMP_DFS	     ? sl->s.dfs_bound + 1 :
+					       0;
 	rs->k = W->k[sl->scen];
 	rs->execution = index;
 }
@@ -348,8 +355,10 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	const struct fuzz_cfg *cfg = W->cfg;
 	struct exec *e = W->e[sl->scen];
 	struct report_in in = {
-		.sc = cfg->sc[sl->scen], .fixes = cfg->conf.scen[sl->scen].fixes,
-		.finding = fd, .sim = exec_sim(e),
+		.sc = cfg->sc[sl->scen],
+		.fixes = cfg->conf.scen[sl->scen].fixes,
+		.finding = fd,
+		.sim = exec_sim(e),
 	};
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
 	char trace[4096], txt[4096], json[4096], base[4096];
@@ -389,8 +398,10 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	    report_pictures_write(base, &in) < 0 ||
 	    write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
-		fprintf(stderr, "lockstep fuzz: cannot save finding %s under "
-			"%s/findings: %s\n", m.id, cfg->dir, strerror(errno));
+		fprintf(stderr,
+			"lockstep fuzz: cannot save finding %s under "
+			"%s/findings: %s\n",
+			m.id, cfg->dir, strerror(errno));
 		ck_pr_store_64(&W->ws->saving_sig, 0);
 		free(dec);
 		return;
@@ -417,8 +428,8 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
  */
 static void directed_only(const struct fuzz_cfg *cfg, struct wslot *sl)
 {
-	for (uint64_t i = sl->s.next; cfg->conf.schedules &&
-	     i < cfg->conf.schedules; i += sl->stride) {
+	for (uint64_t i = sl->s.next;
+	     cfg->conf.schedules && i < cfg->conf.schedules; i += sl->stride) {
 		sl->s.count++;
 		sl->s.ixor ^= camp_mix(i);
 		sl->s.isum += camp_mix(i);
@@ -434,8 +445,10 @@ static bool run_one(struct worker *W, struct wslot *sl)
 	const struct fuzz_cfg *cfg = W->cfg;
 	struct exec *e = engine(W, sl->scen);
 	struct fuzz_rec rec = {
-		.base = { .name = "record", .begin = rec_begin,
-			  .choose = rec_choose, .end = rec_end },
+		.base = { .name = "record",
+			  .begin = rec_begin,
+			  .choose = rec_choose,
+			  .end = rec_end },
 		.ws = W->ws,
 	};
 	const struct exec_result *r;
@@ -496,8 +509,8 @@ static bool run_one(struct worker *W, struct wslot *sl)
 	for (int i = 0; i < ncov; i++)
 		if (camp_set_add(cfg->cov, W->cov[i]))
 			ck_pr_inc_32(W->cov[i] & CAMP_KEY_PREEMPT ?
-				     &cfg->shm->preempt[sl->scen] :
-				     &cfg->shm->pairs[sl->scen]);
+					     &cfg->shm->preempt[sl->scen] :
+					     &cfg->shm->pairs[sl->scen]);
 
 	for (int f = 0; f < r->nfind; f++) {
 		const struct finding *fd = &r->find[f];
@@ -560,7 +573,7 @@ int fuzz_worker(const struct fuzz_cfg *cfg, int w)
 			break;
 	}
 	if (code != 0)
-		return code;	/* after a crash: leave as fast as possible */
+		return code; /* after a crash: leave as fast as possible */
 	save_state(&W);
 	/* Leaving: the coordinator does the summary.  The engines' threads
 	 * are stopped properly, so that sanitizers see no leak. */

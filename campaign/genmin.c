@@ -28,10 +28,11 @@ static void norm(char *s)
 {
 	for (size_t i = 0; s[i]; i++) {
 		bool w = (s[i] == 'a' || s[i] == 'b' || s[i] == 'c') &&
-			 (i == 0 || !(isalnum((unsigned char)s[i - 1]) ||
-				      s[i - 1] == '_' || s[i - 1] == '\'')) &&
-			 !(isalnum((unsigned char)s[i + 1]) || s[i + 1] == '_' ||
-			   s[i + 1] == '\'');
+			(i == 0 ||
+			 !(isalnum((unsigned char)s[i - 1]) ||
+			   s[i - 1] == '_' || s[i - 1] == '\'')) &&
+			!(isalnum((unsigned char)s[i + 1]) || s[i + 1] == '_' ||
+			  s[i + 1] == '\'');
 
 		if (w)
 			s[i] = 'f';
@@ -88,10 +89,9 @@ static bool run_strat(struct genmin_ctx *c, struct exec *e,
 	bool hit = false;
 
 	sim_reset_checkers(exec_sim(e));
-	st = s == CAMP_RANDOM ?
-		     sim_strategy_random(c->seeds[s], sc->nthreads) :
-		     sim_strategy_pct(c->seeds[s], sc->nthreads,
-				      s - CAMP_PCT1 + 1, k);
+	st = s == CAMP_RANDOM ? sim_strategy_random(c->seeds[s], sc->nthreads) :
+				sim_strategy_pct(c->seeds[s], sc->nthreads,
+						 s - CAMP_PCT1 + 1, k);
 	if (!st)
 		return false;
 	for (uint64_t i = 0; i < c->budget && !hit && !stopped(c); i++) {
@@ -181,7 +181,8 @@ int genmin_minimize(struct genmin_ctx *c, struct gen_prog **p,
 	}
 	/* Operations, each thread's last first (an mmap takes its uses). */
 	for (int t = 0; t < gen_prog_threads(*p) && !stopped(c); t++)
-		for (int i = gen_prog_ops(*p, t) - 1; i >= 0 && !stopped(c); i--) {
+		for (int i = gen_prog_ops(*p, t) - 1; i >= 0 && !stopped(c);
+		     i--) {
 			struct gen_prog *q = gen_prog_dup(*p);
 
 			if (i >= gen_prog_ops(*p, t))
@@ -199,7 +200,8 @@ int genmin_minimize(struct genmin_ctx *c, struct gen_prog **p,
 				for (int n = 0; n < 16 && !stopped(c); n++) {
 					struct gen_prog *q = gen_prog_dup(*p);
 
-					if (!q || !gen_prog_shrink(q, t, i, how)) {
+					if (!q ||
+					    !gen_prog_shrink(q, t, i, how)) {
 						gen_prog_free(q);
 						break;
 					}

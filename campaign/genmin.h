@@ -23,23 +23,23 @@
 #include "scenarios/scen.h"
 
 struct genmin_repro {
-	int strat;			/* CAMP_PCT1.. CAMP_RANDOM */
-	uint64_t seed;			/* the strategy's seed */
-	uint64_t index;			/* the execution that shows it */
-	uint32_t kinds;			/* kinds found in executions 0..index */
+	int strat;	/* CAMP_PCT1.. CAMP_RANDOM */
+	uint64_t seed;	/* the strategy's seed */
+	uint64_t index; /* the execution that shows it */
+	uint32_t kinds; /* kinds found in executions 0..index */
 };
 
 struct genmin_ctx {
-	const char *pool;		/* exec_options.pool */
-	const char *scratch;		/* a file for the candidates' text */
-	const char *sig_name;		/* the name signatures are made under */
+	const char *pool;     /* exec_options.pool */
+	const char *scratch;  /* a file for the candidates' text */
+	const char *sig_name; /* the name signatures are made under */
 	enum scen_violation kind;
 	uint64_t sig;
-	uint64_t budget;		/* executions per strategy and test */
-	uint32_t strats;		/* the portfolio (CAMP_DFS ignored) */
-	uint64_t seeds[8];		/* each strategy's seed, by CAMP_* */
-	const uint32_t *stop;		/* stop when *stop (NULL: never) */
-	uint64_t tests, executions;	/* spent so far */
+	uint64_t budget;	    /* executions per strategy and test */
+	uint32_t strats;	    /* the portfolio (CAMP_DFS ignored) */
+	uint64_t seeds[8];	    /* each strategy's seed, by CAMP_* */
+	const uint32_t *stop;	    /* stop when *stop (NULL: never) */
+	uint64_t tests, executions; /* spent so far */
 };
 
 /*

@@ -38,7 +38,7 @@ struct sscen {
 	struct camp_scen cs;
 	uint64_t executions;
 	uint64_t slot_count[CAMP__NSTRAT], slot_xor[CAMP__NSTRAT],
-		 slot_sum[CAMP__NSTRAT];
+		slot_sum[CAMP__NSTRAT];
 	int dfs_bound;
 	bool dfs_done;
 	uint64_t pairs, preempt;
@@ -58,10 +58,10 @@ struct summary {
 	uint64_t executions;
 	uint64_t pairs, preempt;
 	char shards[512];
-	double seconds;			/* the shards' campaign time, added up
+	double seconds;	     /* the shards' campaign time, added up
 					 * from their timelines (JUnit) */
-	const char *copy_to;		/* merge --out: findings named there */
-	FILE *timeline;			/* JSON fragments, in memory */
+	const char *copy_to; /* merge --out: findings named there */
+	FILE *timeline;	     /* JSON fragments, in memory */
 	char *tl_buf;
 	size_t tl_len;
 };
@@ -230,8 +230,8 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 	(void)arg;
 	if (!f)
 		return;
-	fprintf(s->timeline, "%s\n    {\"dir\": ",
-		ftell(s->timeline) > 0 ? "," : "");
+	fprintf(s->timeline,
+		"%s\n    {\"dir\": ", ftell(s->timeline) > 0 ? "," : "");
 	report_json_string(s->timeline, dir_shown(s, dir, name, sizeof(name)));
 	fprintf(s->timeline, ", \"shard\": ");
 	report_json_string(s->timeline, shard);
@@ -241,13 +241,14 @@ static void read_timeline(struct summary *s, const char *dir, const char *path,
 		uint64_t e, p, q;
 		unsigned nf;
 
-		if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64,
-			   &t, &e, &nf, &p, &q) != 5)
+		if (sscanf(line, "%lf %" SCNu64 " %u %" SCNu64 " %" SCNu64, &t,
+			   &e, &nf, &p, &q) != 5)
 			continue;
 		last = t;
-		fprintf(s->timeline, "%s{\"seconds\": %.1f, \"executions\""
-			": %" PRIu64 ", \"findings\": %u, \"pairs\": %"
-			PRIu64 ", \"preemption_pairs\": %" PRIu64 "}",
+		fprintf(s->timeline,
+			"%s{\"seconds\": %.1f, \"executions\""
+			": %" PRIu64 ", \"findings\": %u, \"pairs\": %" PRIu64
+			", \"preemption_pairs\": %" PRIu64 "}",
 			first ? "" : ", ", t, e, nf, p, q);
 		first = false;
 	}
@@ -310,20 +311,24 @@ static void write_json(FILE *f, struct summary *s,
 		char name[1024];
 
 		fprintf(f, "%s", i ? ", " : "");
-		report_json_string(f, dir_shown(s, dirs[i], name, sizeof(name)));
+		report_json_string(f,
+				   dir_shown(s, dirs[i], name, sizeof(name)));
 	}
 	fprintf(f, "], \"shards\": ");
 	report_json_string(f, s->shards);
 	fprintf(f, ", \"executions\": %" PRIu64, s->executions);
 	if (o->seconds > 0)
-		fprintf(f, ", \"seconds\": %.2f, \"jobs\": %d, \"run_executions\""
+		fprintf(f,
+			", \"seconds\": %.2f, \"jobs\": %d, \"run_executions\""
 			": %" PRIu64 ", \"executions_per_second\": %.1f, "
 			"\"worker_restarts\": %" PRIu64 ", \"interrupted\": %s",
 			o->seconds, o->jobs, o->run_executions,
 			(double)o->run_executions / o->seconds, o->restarts,
 			o->interrupted ? "true" : "false");
-	fprintf(f, "},\n \"coverage\": {\"pairs\": %" PRIu64 ", \"preemption_"
-		"pairs\": %" PRIu64 ", \"over_time\": [", s->pairs, s->preempt);
+	fprintf(f,
+		"},\n \"coverage\": {\"pairs\": %" PRIu64 ", \"preemption_"
+		"pairs\": %" PRIu64 ", \"over_time\": [",
+		s->pairs, s->preempt);
 	fwrite(s->tl_buf, 1, s->tl_len, f);
 	fprintf(f, "]},\n \"scenarios\": [");
 	for (int i = 0; i < s->nscen; i++) {
@@ -342,23 +347,29 @@ static void write_json(FILE *f, struct summary *s,
 		scen_violations_format(sc->found, buf, sizeof(buf));
 		fprintf(f, ", \"found\": ");
 		report_json_string(f, buf);
-		fprintf(f, ", \"outcome\": \"%s\", \"why\": ", pass ? "pass" : "fail");
+		fprintf(f, ", \"outcome\": \"%s\", \"why\": ",
+			pass ? "pass" : "fail");
 		report_json_string(f, why);
-		fprintf(f, ",\n   \"coverage\": {\"pairs\": %" PRIu64 ", "
-			"\"preemption_pairs\": %" PRIu64 "}", sc->pairs,
-			sc->preempt);
+		fprintf(f,
+			",\n   \"coverage\": {\"pairs\": %" PRIu64 ", "
+			"\"preemption_pairs\": %" PRIu64 "}",
+			sc->pairs, sc->preempt);
 		fprintf(f, ",\n   \"slots\": [");
 		for (int k = 0; k < CAMP__NSTRAT; k++) {
 			if (!sc->slot_count[k])
 				continue;
-			fprintf(f, "%s{\"strategy\": \"%s\", \"executions\": %"
-				PRIu64 ", \"index_xor\": \"%016" PRIx64 "\", "
-				"\"index_sum\": \"%016" PRIx64 "\"", first ? "" : ", ",
-				camp_strat_names[k], sc->slot_count[k],
-				sc->slot_xor[k], sc->slot_sum[k]);
+			fprintf(f,
+				"%s{\"strategy\": \"%s\", \"executions\": %" PRIu64
+				", \"index_xor\": \"%016" PRIx64 "\", "
+				"\"index_sum\": \"%016" PRIx64 "\"",
+				first ? "" : ", ", camp_strat_names[k],
+				sc->slot_count[k], sc->slot_xor[k],
+				sc->slot_sum[k]);
 			if (k == CAMP_DFS)
-				fprintf(f, ", \"bound_finished\": %d, \"exhausted\""
-					": %s", sc->dfs_bound,
+				fprintf(f,
+					", \"bound_finished\": %d, \"exhausted\""
+					": %s",
+					sc->dfs_bound,
 					sc->dfs_done ? "true" : "false");
 			fputc('}', f);
 			first = false;
@@ -373,21 +384,26 @@ static void write_json(FILE *f, struct summary *s,
 				continue;
 			fprintf(f, "%s\n    {\"kind\": ", first ? "" : ",");
 			report_json_string(f, fd->m.kind);
-			fprintf(f, ", \"expected\": %s, \"signature\": \"%016"
-				PRIx64 "\", \"what\": ", expected(sc, fd) ?
-				"true" : "false", fd->m.signature);
+			fprintf(f,
+				", \"expected\": %s, \"signature\": \"%016" PRIx64
+				"\", \"what\": ",
+				expected(sc, fd) ? "true" : "false",
+				fd->m.signature);
 			report_json_string(f, fd->m.what);
 			fprintf(f, ", \"strategy\": ");
 			report_json_string(f, fd->m.strategy);
-			fprintf(f, ", \"seed\": \"%" PRIu64 "\", \"execution\": %"
-				PRIu64 ", \"shard\": ", fd->m.seed,
-				fd->m.execution);
+			fprintf(f,
+				", \"seed\": \"%" PRIu64
+				"\", \"execution\": %" PRIu64 ", \"shard\": ",
+				fd->m.seed, fd->m.execution);
 			report_json_string(f, fd->m.shard);
-			fprintf(f, ", \"seconds\": %.3f, \"preemptions\": %d, "
+			fprintf(f,
+				", \"seconds\": %.3f, \"preemptions\": %d, "
 				"\"min_preemptions\": %d, \"steps\": %" PRIu64
-				", \"min_steps\": %" PRIu64, fd->m.seconds,
-				fd->m.preemptions, fd->m.min_preemptions,
-				fd->m.steps, fd->m.min_steps);
+				", \"min_steps\": %" PRIu64,
+				fd->m.seconds, fd->m.preemptions,
+				fd->m.min_preemptions, fd->m.steps,
+				fd->m.min_steps);
 			shown_file(s, path, sizeof(path), fd, "trace");
 			fprintf(f, ", \"trace\": ");
 			report_json_string(f, path);
@@ -396,7 +412,8 @@ static void write_json(FILE *f, struct summary *s,
 			report_json_string(f, path);
 			fprintf(f, ", \"min_trace\": ");
 			if (fd->m.minimized) {
-				shown_file(s, path, sizeof(path), fd, "min.trace");
+				shown_file(s, path, sizeof(path), fd,
+					   "min.trace");
 				report_json_string(f, path);
 			} else {
 				fprintf(f, "null");
@@ -444,7 +461,7 @@ static void write_junit(FILE *f, struct summary *s)
 	int nf = s->nfind + SCEN_V__COUNT * s->nscen + 1;
 	struct report_junit_case *c = calloc((size_t)s->nscen + 1, sizeof(*c));
 	struct report_junit_failure *fail = calloc((size_t)nf, sizeof(*fail));
-	char (*msg)[256] = calloc((size_t)nf, sizeof(*msg));
+	char(*msg)[256] = calloc((size_t)nf, sizeof(*msg));
 	char **body = calloc((size_t)nf, sizeof(*body));
 	char **out = calloc((size_t)s->nscen + 1, sizeof(*out));
 	int used = 0;
@@ -462,7 +479,8 @@ static void write_junit(FILE *f, struct summary *s)
 		c[i].classname = "lockstep.fuzz";
 		c[i].name = sc->cs.name;
 		c[i].seconds = s->executions ? s->seconds *
-			(double)sc->executions / (double)s->executions : 0;
+				(double)sc->executions / (double)s->executions :
+					       0;
 		c[i].fail = &fail[used];
 		for (int j = 0; j < s->nfind; j++) {
 			const struct sfind *fd = &s->find[j];
@@ -475,9 +493,12 @@ static void write_junit(FILE *f, struct summary *s)
 				continue;
 			if (expected(sc, fd)) {
 				if (m) {
-					fprintf(m, "%s %s: %s\n", k >= 0 &&
-						(sc->cs.expect & (1u << k)) ?
-						"expected" : "tolerated",
+					fprintf(m, "%s %s: %s\n",
+						k >= 0 &&
+								(sc->cs.expect &
+								 (1u << k)) ?
+							"expected" :
+							"tolerated",
 						fd->m.kind, fd->m.what);
 				}
 				continue;
@@ -489,7 +510,8 @@ static void write_junit(FILE *f, struct summary *s)
 				char *text;
 
 				finding_file(path, sizeof(path), fd,
-					     fd->m.minimized ? "min.txt" : "txt");
+					     fd->m.minimized ? "min.txt" :
+							       "txt");
 				text = read_all(path);
 				if (text)
 					fprintf(b, "%s\n", text);
@@ -500,22 +522,26 @@ static void write_junit(FILE *f, struct summary *s)
 				shown_file(s, path, sizeof(path), fd,
 					   fd->m.minimized ? "min.trace" :
 							     "trace");
-				fprintf(b, "replay: lockstep replay %s\n", path);
+				fprintf(b, "replay: lockstep replay %s\n",
+					path);
 				fclose(b);
 			}
-			fail[used] = (struct report_junit_failure){ fd->m.kind,
-				msg[used], body[used] };
+			fail[used] = (struct report_junit_failure){
+				fd->m.kind, msg[used], body[used]
+			};
 			used++;
 			c[i].nfail++;
 		}
 		for (int k = 0; k < SCEN_V__COUNT; k++) {
 			if (!(missing & (1u << k)))
 				continue;
-			snprintf(msg[used], sizeof(msg[used]), "expected %s, not "
+			snprintf(msg[used], sizeof(msg[used]),
+				 "expected %s, not "
 				 "found in %" PRIu64 " executions",
 				 scen_violation_names[k], sc->executions);
 			fail[used] = (struct report_junit_failure){ "missing",
-				msg[used], NULL };
+								    msg[used],
+								    NULL };
 			used++;
 			c[i].nfail++;
 		}
@@ -549,7 +575,8 @@ static const char *found_cell(const struct summary *s, const struct sscen *sc,
 
 		for (int j = 0; j < s->nfind; j++)
 			n += !strcmp(s->find[j].m.scenario, sc->cs.name) &&
-			     !strcmp(s->find[j].m.kind, scen_violation_names[k]);
+				!strcmp(s->find[j].m.kind,
+					scen_violation_names[k]);
 		if (n && off < size)
 			off += (size_t)snprintf(found + off, size - off,
 						"%s%s (%d)", off ? ", " : "",
@@ -569,8 +596,8 @@ static void write_text(FILE *f, struct summary *s,
 
 	for (int i = 0; i < s->nscen; i++) {
 		int ln = (int)strlen(s->scen[i].cs.name),
-		    lf = (int)strlen(found_cell(s, &s->scen[i], found,
-						sizeof(found)));
+		    lf = (int)strlen(
+			    found_cell(s, &s->scen[i], found, sizeof(found)));
 
 		wn = ln > wn ? ln : wn;
 		wf = lf > wf ? lf : wf;
@@ -590,11 +617,15 @@ static void write_text(FILE *f, struct summary *s,
 		if (!pass)
 			fprintf(f, "%-*s   %s\n", wn, "", why);
 	}
-	fprintf(f, "\ncoverage: %" PRIu64 " lock/point pairs met across threads, "
-		"%" PRIu64 " preemption pairs\n", s->pairs, s->preempt);
+	fprintf(f,
+		"\ncoverage: %" PRIu64 " lock/point pairs met across threads, "
+		"%" PRIu64 " preemption pairs\n",
+		s->pairs, s->preempt);
 	if (o->seconds > 0)
-		fprintf(f, "executions: %" PRIu64 " in %.1f s with %d jobs: %.0f "
-			"per second%s\n", o->run_executions, o->seconds, o->jobs,
+		fprintf(f,
+			"executions: %" PRIu64 " in %.1f s with %d jobs: %.0f "
+			"per second%s\n",
+			o->run_executions, o->seconds, o->jobs,
 			(double)o->run_executions / o->seconds,
 			o->interrupted ? " (interrupted)" : "");
 	if (o->restarts)
@@ -607,7 +638,7 @@ static void write_text(FILE *f, struct summary *s,
 		char path[4096];
 
 		shown_file(s, path, sizeof(path), fd,
-			     fd->m.minimized ? "min.txt" : "txt");
+			   fd->m.minimized ? "min.txt" : "txt");
 		fprintf(f, "  %-11s %s: %s\n", fd->m.kind, fd->m.scenario,
 			fd->m.what);
 		fprintf(f, "              %s #%" PRIu64 " after %.1f s",
@@ -702,13 +733,15 @@ static int check_shards(char **dirs, int ndirs)
 	int missing = 0;
 
 	for (int d = 0; d < ndirs; d++) {
-		if (camp_conf_read(dirs[d], d ? &c : &first, err,
-				   sizeof(err)) < 0)
+		if (camp_conf_read(dirs[d], d ? &c : &first, err, sizeof(err)) <
+		    0)
 			return 2;
 		if (!d) {
 			if (first.shard_n > CAMP_MAX_SHARDS) {
-				fprintf(stderr, "lockstep merge: %s: more than "
-					"%d shards\n", dirs[0], CAMP_MAX_SHARDS);
+				fprintf(stderr,
+					"lockstep merge: %s: more than "
+					"%d shards\n",
+					dirs[0], CAMP_MAX_SHARDS);
 				return 2;
 			}
 			for (int k = 0; k <= first.shard_n; k++)
@@ -717,31 +750,38 @@ static int check_shards(char **dirs, int ndirs)
 			continue;
 		}
 		if (c.seed != first.seed) {
-			fprintf(stderr, "lockstep merge: %s has seed %" PRIu64
+			fprintf(stderr,
+				"lockstep merge: %s has seed %" PRIu64
 				", %s seed %" PRIu64 ": shards of different "
 				"campaigns (--partial to merge anyway)\n",
 				dirs[0], first.seed, dirs[d], c.seed);
 			return 2;
 		}
 		if (!same_scenarios(&first, &c)) {
-			fprintf(stderr, "lockstep merge: %s and %s ran different "
+			fprintf(stderr,
+				"lockstep merge: %s and %s ran different "
 				"scenarios (or different versions of them): "
 				"shards of different campaigns (--partial to "
-				"merge anyway)\n", dirs[0], dirs[d]);
+				"merge anyway)\n",
+				dirs[0], dirs[d]);
 			return 2;
 		}
 		if (c.shard_n != first.shard_n) {
-			fprintf(stderr, "lockstep merge: %s is shard %d/%d, %s "
+			fprintf(stderr,
+				"lockstep merge: %s is shard %d/%d, %s "
 				"shard %d/%d: not one split (--partial to merge "
-				"anyway)\n", dirs[0], first.shard_k,
-				first.shard_n, dirs[d], c.shard_k, c.shard_n);
+				"anyway)\n",
+				dirs[0], first.shard_k, first.shard_n, dirs[d],
+				c.shard_k, c.shard_n);
 			return 2;
 		}
 		if (seen[c.shard_k] >= 0) {
-			fprintf(stderr, "lockstep merge: shard %d/%d given twice "
+			fprintf(stderr,
+				"lockstep merge: shard %d/%d given twice "
 				"(%s and %s): its executions would count twice "
-				"(--partial to merge anyway)\n", c.shard_k,
-				c.shard_n, dirs[seen[c.shard_k]], dirs[d]);
+				"(--partial to merge anyway)\n",
+				c.shard_k, c.shard_n, dirs[seen[c.shard_k]],
+				dirs[d]);
 			return 2;
 		}
 		seen[c.shard_k] = d;
@@ -756,11 +796,14 @@ static int check_shards(char **dirs, int ndirs)
 		for (int k = 1; k <= first.shard_n && off < sizeof(list); k++)
 			if (seen[k] < 0)
 				off += (size_t)snprintf(list + off,
-					sizeof(list) - off, "%s%d", off ? ", " : "",
-					k);
-		fprintf(stderr, "lockstep merge: incomplete: %d of %d shards "
+							sizeof(list) - off,
+							"%s%d", off ? ", " : "",
+							k);
+		fprintf(stderr,
+			"lockstep merge: incomplete: %d of %d shards "
 			"given, shard%s %s/%d missing (--partial to merge "
-			"anyway)\n", first.shard_n - missing, first.shard_n,
+			"anyway)\n",
+			first.shard_n - missing, first.shard_n,
 			missing == 1 ? "" : "s", list, first.shard_n);
 		return 2;
 	}
@@ -789,14 +832,16 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 			code = 2;
 			continue;
 		}
-		off += (size_t)snprintf(s.shards + off, off < sizeof(s.shards) ?
-					sizeof(s.shards) - off : 0, "%s%d/%d",
-					off ? " " : "", c.shard_k, c.shard_n);
+		off += (size_t)snprintf(
+			s.shards + off,
+			off < sizeof(s.shards) ? sizeof(s.shards) - off : 0,
+			"%s%d/%d", off ? " " : "", c.shard_k, c.shard_n);
 		for (int i = 0; i < c.nscen; i++) {
 			if (scen_by_name(&s, c.scen[i].name))
 				continue;
-			s.scen = realloc(s.scen, (size_t)(s.nscen + 1) *
-					 sizeof(*s.scen));
+			s.scen = realloc(s.scen,
+					 (size_t)(s.nscen + 1) *
+						 sizeof(*s.scen));
 			memset(&s.scen[s.nscen], 0, sizeof(s.scen[0]));
 			s.scen[s.nscen].cs = c.scen[i];
 			s.scen[s.nscen].dfs_bound = -1;
@@ -814,7 +859,8 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 	fclose(s.timeline);
 	if (code == 0) {
 		for (int j = 0; j < s.nfind; j++) {
-			struct sscen *sc = scen_by_name(&s, s.find[j].m.scenario);
+			struct sscen *sc =
+				scen_by_name(&s, s.find[j].m.scenario);
 			int k = kind_of(s.find[j].m.kind);
 
 			if (sc && k >= 0)
@@ -837,9 +883,11 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 	}
 	if (code != 2 && o->copy_to) {
 		char dir[4096], from[4096], to[4096];
-		static const char *const ext[] = { "trace", "txt", "json",
-			"perfetto.json", "html", "min.trace", "min.txt",
-			"min.perfetto.json", "min.html", "meta" };
+		static const char *const ext[] = {
+			"trace",    "txt",	 "json",    "perfetto.json",
+			"html",	    "min.trace", "min.txt", "min.perfetto.json",
+			"min.html", "meta"
+		};
 
 		snprintf(dir, sizeof(dir), "%s/findings", o->copy_to);
 		if (camp_mkdirs(dir) < 0) {
@@ -848,8 +896,10 @@ int camp_summary(char **dirs, int ndirs, const struct camp_summary_opts *o)
 			code = 3;
 		}
 		for (int j = 0; j < s.nfind; j++)
-			for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]); e++) {
-				finding_file(from, sizeof(from), &s.find[j], ext[e]);
+			for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]);
+			     e++) {
+				finding_file(from, sizeof(from), &s.find[j],
+					     ext[e]);
 				camp_finding_path(to, sizeof(to), o->copy_to,
 						  s.find[j].m.id, ext[e]);
 				if (copy_file(from, to) < 0)
@@ -905,20 +955,35 @@ int merge_main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o.copy_to = optarg; break;
-		case 'j': o.json = optarg; break;
-		case 'u': o.junit = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'p': o.partial = true; break;
-		case 'h': fputs(merge_usage, stdout); return 0;
+		case 'o':
+			o.copy_to = optarg;
+			break;
+		case 'j':
+			o.json = optarg;
+			break;
+		case 'u':
+			o.junit = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'p':
+			o.partial = true;
+			break;
+		case 'h':
+			fputs(merge_usage, stdout);
+			return 0;
 		default:
-			fprintf(stderr, "lockstep merge: unknown option '%s' "
-				"(lockstep merge --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"lockstep merge: unknown option '%s' "
+				"(lockstep merge --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "lockstep merge: no campaign directory given\n");
+		fprintf(stderr,
+			"lockstep merge: no campaign directory given\n");
 		return 2;
 	}
 	if (o.copy_to) {

@@ -56,14 +56,13 @@ static inline void checkers_hs_free(void *p, size_t n, bool defer)
 	free(p);
 }
 
-static struct ck_malloc checkers_hs_allocator = {
-	checkers_hs_malloc, checkers_hs_realloc, checkers_hs_free
-};
+static struct ck_malloc checkers_hs_allocator = { checkers_hs_malloc,
+						  checkers_hs_realloc,
+						  checkers_hs_free };
 
 /* Sets of 64-bit hashes: ck_hs in direct mode, the hash is the key (never
  * NULL nor ~0, ck_hs's empty and tombstone markers). */
-static inline unsigned long checkers_key_hash(const void *k,
-					      unsigned long seed)
+static inline unsigned long checkers_key_hash(const void *k, unsigned long seed)
 {
 	return (unsigned long)checkers_hash_u64(seed, (uintptr_t)k);
 }

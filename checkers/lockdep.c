@@ -95,7 +95,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LD_MAX_OBJS (1u << 16)	/* records kept across executions */
+#define LD_MAX_OBJS (1u << 16) /* records kept across executions */
 
 /* ---- Memory -------------------------------------------------------------- */
 
@@ -127,7 +127,7 @@ static bool node_cmp(const void *a, const void *b)
 	const struct ld_node *x = a, *y = b;
 
 	return x->kind == y->kind && x->sub == y->sub &&
-	       !strcmp(x->name, y->name);
+		!strcmp(x->name, y->name);
 }
 
 static struct ld_graph *graph_new(bool inst)
@@ -138,7 +138,8 @@ static struct ld_graph *graph_new(bool inst)
 		sim_oom("the lock dependency graph");
 	g->inst = inst;
 	if (!ck_hs_init(&g->nodes, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT,
-			node_hash, node_cmp, &checkers_hs_allocator, 64, 0x6e6f6465))
+			node_hash, node_cmp, &checkers_hs_allocator, 64,
+			0x6e6f6465))
 		sim_oom("the lock dependency graph");
 	checkers_set_init(&g->edges);
 	return g;
@@ -174,7 +175,8 @@ static uint32_t node_get(struct ld_graph *g, enum ld_kind kind,
 	probe.name[len] = 0;
 	probe.kind = (uint8_t)kind;
 	probe.sub = (uint8_t)sub;
-	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name), (uint64_t)sub);
+	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name),
+				       (uint64_t)sub);
 	hv = ck_hs_hash(&g->nodes, &probe);
 	n = ck_hs_get(&g->nodes, hv, &probe);
 	if (n)
@@ -206,7 +208,8 @@ uint32_t ld_node_find(struct ld_graph *g, enum ld_kind kind, const char *name,
 	snprintf(probe.name, sizeof(probe.name), "%s", name);
 	probe.kind = (uint8_t)kind;
 	probe.sub = (uint8_t)sub;
-	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name), (uint64_t)sub);
+	probe.hash = checkers_hash_u64(checkers_hash_str(kind, probe.name),
+				       (uint64_t)sub);
 	n = ck_hs_get(&g->nodes, ck_hs_hash(&g->nodes, &probe), &probe);
 	return n ? n->index : LD_NONE;
 }
@@ -238,9 +241,9 @@ static uint32_t edge_add(struct ld_graph *g, const struct ld_edge *e)
  * the instance graph, with which subclass and whether some junction so far
  * left a lock with another subclass than it was taken with.
  */
-#define ST_R 1u
+#define ST_R	  1u
 #define ST_SUB(s) (((s) >> 1) & 7u)
-#define ST_MIS 16u
+#define ST_MIS	  16u
 
 static uint32_t states_per_node(const struct ld_graph *g)
 {
@@ -314,8 +317,8 @@ static int search(struct ld_graph *g, const struct ld_edge *e, uint32_t *path)
 			if (r && f->hmode == LD_H_SHARED)
 				continue;
 			ns = f->to * spn +
-			     st_local(g, f->amode == LD_A_RREAD, f->asub,
-				      mis || (g->inst && f->hsub != sub));
+				st_local(g, f->amode == LD_A_RREAD, f->asub,
+					 mis || (g->inst && f->hsub != sub));
 			if (g->seen[ns] == g->gen)
 				continue;
 			g->seen[ns] = g->gen;
@@ -465,16 +468,19 @@ static void add_dep(struct sim *s, struct lockdep *ld, struct ld_graph *g,
 	struct ld_edge e = {
 		.from = g->inst ? h->inode : h->cnode,
 		.to = g->inst ? l->inode : l->cnode,
-		.hmode = h->hmode, .amode = (uint8_t)amode,
-		.hsub = g->inst ? h->sub : 0, .asub = g->inst ? l->sub : 0,
+		.hmode = h->hmode,
+		.amode = (uint8_t)amode,
+		.hsub = g->inst ? h->sub : 0,
+		.asub = g->inst ? l->sub : 0,
 	};
 	uint32_t path[LD_MAX_PATH], ei;
 	uint64_t key;
 	int n;
 
 	key = checkers_hash_u64(checkers_hash_u64(e.from, e.to),
-			  (uint64_t)e.hmode << 24 | (uint64_t)e.amode << 16 |
-			  (uint64_t)e.hsub << 8 | e.asub);
+				(uint64_t)e.hmode << 24 |
+					(uint64_t)e.amode << 16 |
+					(uint64_t)e.hsub << 8 | e.asub);
 	if (!checkers_set_add(&g->edges, key))
 		return;
 	ctx_fill(&e.held, s, tid, h);
@@ -491,16 +497,19 @@ static void add_deps(struct sim *s, struct lockdep *ld, int tid,
 		     const struct ld_held *l, int amode)
 {
 	const struct ld_thread *t = &ld->t[tid];
-	uint64_t chain = checkers_hash_u64(l->cnode, (uint64_t)l->inode << 8 |
-				     (uint64_t)amode << 4 | l->sub);
+	uint64_t chain = checkers_hash_u64(
+		l->cnode,
+		(uint64_t)l->inode << 8 | (uint64_t)amode << 4 | l->sub);
 
 	if (!t->nheld)
 		return;
 	for (int i = 0; i < t->nheld; i++)
-		chain = checkers_hash_u64(chain, (uint64_t)t->held[i].cnode << 32 ^
-				    (uint64_t)t->held[i].inode << 8 ^
-				    (uint64_t)t->held[i].hmode << 4 ^
-				    t->held[i].sub);
+		chain = checkers_hash_u64(
+			chain,
+			(uint64_t)t->held[i].cnode << 32 ^
+				(uint64_t)t->held[i].inode << 8 ^
+				(uint64_t)t->held[i].hmode << 4 ^
+				t->held[i].sub);
 	if (!checkers_set_add(&ld->chains, chain))
 		return;
 	for (int i = 0; i < t->nheld; i++) {
@@ -515,8 +524,9 @@ static void lock_nodes(struct lockdep *ld, struct ld_obj *o,
 {
 	/* records outlive executions: check what they cached, once */
 	if (o->nodes_gen != ld->gen) {
-		if (o->cls != l->cls || (o->inode != LD_NONE &&
-		    strcmp(ld->inst->node[o->inode]->name, l->name)))
+		if (o->cls != l->cls ||
+		    (o->inode != LD_NONE &&
+		     strcmp(ld->inst->node[o->inode]->name, l->name)))
 			o->cnode = o->inode = LD_NONE;
 		o->cls = l->cls;
 		o->nodes_gen = ld->gen;
@@ -617,8 +627,10 @@ static void rank_violation(struct sim *s, struct lockdep *ld, int tid,
 	r.signature = sig = checkers_hash_str(sig, hfn);
 	if (!ld_report_once(ld, sig))
 		return;
-	snprintf(r.what, sizeof(r.what), "%s taken while holding %s, against "
-		 "the documented lock order", l->cls->name, h->cls->name);
+	snprintf(r.what, sizeof(r.what),
+		 "%s taken while holding %s, against "
+		 "the documented lock order",
+		 l->cls->name, h->cls->name);
 	snprintf(r.detail, sizeof(r.detail),
 		 "thread %d takes %s in %s\n"
 		 "    while holding %s, taken in %s;\n"
@@ -676,18 +688,25 @@ static void ld_acquire(void *ctx, struct sim *s, int tid,
 	struct ld_thread *t;
 	struct ld_held *p;
 	int amode = mode == SIM_EXCL ? LD_A_EXCL :
-		    mode == SIM_SHARED ? LD_A_READ : LD_A_RREAD;
+		mode == SIM_SHARED   ? LD_A_READ :
+				       LD_A_RREAD;
 
 	rank_check(s, ld, tid, l, subclass, fn);
 	t = &ld->t[tid];
 	p = &t->pending;
 	*p = (struct ld_held){
-		.obj = l, .o = ld_obj_get(ld, l, l->id, LD_LOCK),
-		.cnode = LD_NONE, .inode = LD_NONE,
+		.obj = l,
+		.o = ld_obj_get(ld, l, l->id, LD_LOCK),
+		.cnode = LD_NONE,
+		.inode = LD_NONE,
 		.hmode = amode == LD_A_EXCL ? LD_H_EXCL : LD_H_SHARED,
-		.sub = (uint8_t)(subclass < 0 ? 0 : subclass >= LD_MAX_SUB ?
-				 LD_MAX_SUB - 1 : subclass),
-		.fn = fn, .op_ev = -1, .point_ev = -1,
+		.sub = (uint8_t)(subclass < 0 ? 0 :
+					 subclass >= LD_MAX_SUB ?
+						LD_MAX_SUB - 1 :
+						subclass),
+		.fn = fn,
+		.op_ev = -1,
+		.point_ev = -1,
 	};
 	lock_nodes(ld, p->o, l, p->sub);
 	p->cnode = p->o->cnode;
@@ -705,7 +724,7 @@ static void ld_acquired(void *ctx, struct sim *s, int tid,
 	struct ld_thread *t = &ld->t[tid];
 
 	(void)s, (void)mode, (void)fn;
-	if (t->pending.obj != l)	/* not after ld_acquire: a test */
+	if (t->pending.obj != l) /* not after ld_acquire: a test */
 		return;
 	held_push(t, &t->pending);
 	t->pending.obj = NULL;
@@ -721,10 +740,14 @@ static void ld_acquire_try(void *ctx, struct sim *s, int tid,
 	/* A trylock cannot deadlock: no dependency on the lock (lockdep),
 	 * but what the thread takes while holding it depends on it. */
 	h = (struct ld_held){
-		.obj = l, .o = ld_obj_get(ld, l, l->id, LD_LOCK),
-		.cnode = LD_NONE, .inode = LD_NONE,
+		.obj = l,
+		.o = ld_obj_get(ld, l, l->id, LD_LOCK),
+		.cnode = LD_NONE,
+		.inode = LD_NONE,
 		.hmode = mode == SIM_EXCL ? LD_H_EXCL : LD_H_SHARED,
-		.fn = fn, .op_ev = -1, .point_ev = -1,
+		.fn = fn,
+		.op_ev = -1,
+		.point_ev = -1,
 	};
 	lock_nodes(ld, h.o, l, 0);
 	h.cnode = h.o->cnode;
@@ -754,9 +777,15 @@ static void ld_ref_get(void *ctx, struct sim *s, int tid,
 	if (o->hold[tid]++)
 		return;
 	h = (struct ld_held){
-		.obj = r, .o = o, .cnode = LD_NONE, .inode = LD_NONE,
-		.hmode = LD_H_SHARED, .ref = true, .fn = fn,
-		.op_ev = -1, .point_ev = -1,
+		.obj = r,
+		.o = o,
+		.cnode = LD_NONE,
+		.inode = LD_NONE,
+		.hmode = LD_H_SHARED,
+		.ref = true,
+		.fn = fn,
+		.op_ev = -1,
+		.point_ev = -1,
 	};
 	ref_nodes(ld, o, r);
 	h.cnode = o->cnode;
@@ -793,8 +822,13 @@ static void ld_ref_wait(void *ctx, struct sim *s, int tid,
 
 	ref_nodes(ld, o, r);
 	w = (struct ld_held){
-		.obj = r, .o = o, .cnode = o->cnode, .inode = o->inode,
-		.hmode = LD_H_EXCL, .ref = true, .fn = fn,
+		.obj = r,
+		.o = o,
+		.cnode = o->cnode,
+		.inode = o->inode,
+		.hmode = LD_H_EXCL,
+		.ref = true,
+		.fn = fn,
 	};
 	at(s, tid, &w);
 	mark_writer(ld, &w, fn);
@@ -836,8 +870,8 @@ struct lockdep *lockdep_attach(struct sim *s, bool graph)
 		sim_oom("the lock dependency graph");
 	ld->graph = graph && !(env && *env == '1');
 	state_init(ld);
-	if (sim_observe(s, ld->graph ? &lockdep_observer :
-				       &ld_rank_observer, ld) < 0) {
+	if (sim_observe(s, ld->graph ? &lockdep_observer : &ld_rank_observer,
+			ld) < 0) {
 		state_fini(ld);
 		free(ld);
 		return NULL;

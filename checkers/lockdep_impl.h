@@ -27,28 +27,28 @@
 #include "checkers/objtab.h"
 #include "sim/observe.h"
 
-#define LD_NONE UINT32_MAX
-#define LD_MAX_HELD 128		/* locks and references held at once */
-#define LD_MAX_SUB 8		/* nesting subclasses, as lockdep */
+#define LD_NONE	    UINT32_MAX
+#define LD_MAX_HELD 128 /* locks and references held at once */
+#define LD_MAX_SUB  8	/* nesting subclasses, as lockdep */
 
-#define LD_MAX_PATH 16		/* edges of a reported cycle */
+#define LD_MAX_PATH 16 /* edges of a reported cycle */
 
 /* Where one side of a dependency happened, kept across executions. */
 struct ld_ctx {
-	char lock[SIM_NAME_MAX];	/* the instance: "invalidate_lock(a)" */
-	const char *fn;			/* the core's, a static string */
+	char lock[SIM_NAME_MAX]; /* the instance: "invalidate_lock(a)" */
+	const char *fn;		 /* the core's, a static string */
 	uint64_t exec;
 	uint8_t tid;
-	uint8_t sub;			/* nesting subclass */
-	char op[80];			/* "punch_hole(a, 4096, 4096)" */
-	char point[SIM_NAME_MAX];	/* "punch_hole.locked" */
+	uint8_t sub;		  /* nesting subclass */
+	char op[80];		  /* "punch_hole(a, 4096, 4096)" */
+	char point[SIM_NAME_MAX]; /* "punch_hole.locked" */
 };
 
 struct ld_edge {
 	uint32_t from, to;
-	uint32_t next;			/* the next edge out of 'from' */
-	uint8_t hmode, amode;		/* enum ld_hmode, enum ld_amode */
-	uint8_t hsub, asub;		/* instance graph: subclasses */
+	uint32_t next;	      /* the next edge out of 'from' */
+	uint8_t hmode, amode; /* enum ld_hmode, enum ld_amode */
+	uint8_t hsub, asub;   /* instance graph: subclasses */
 	struct ld_ctx held, taken;
 };
 
@@ -56,11 +56,11 @@ struct ld_node {
 	char name[SIM_NAME_MAX];
 	uint64_t hash;
 	uint32_t index;
-	uint32_t first, last;		/* edges out, oldest first */
+	uint32_t first, last; /* edges out, oldest first */
 	uint8_t sub;
-	uint8_t kind;			/* enum ld_kind */
-	bool rwsem;			/* a rw_semaphore: modes are shown */
-	const char *writer_fn;		/* where a writer could wait, or
+	uint8_t kind;	       /* enum ld_kind */
+	bool rwsem;	       /* a rw_semaphore: modes are shown */
+	const char *writer_fn; /* where a writer could wait, or
 					 * NULL */
 };
 
@@ -70,17 +70,27 @@ struct ld_graph {
 	uint32_t nnodes, cap_nodes;
 	struct ld_edge *edge;
 	uint32_t nedges, cap_edges;
-	ck_hs_t nodes;			/* by kind, name and subclass */
-	ck_hs_t edges;			/* by ends, types, subclasses */
+	ck_hs_t nodes; /* by kind, name and subclass */
+	ck_hs_t edges; /* by ends, types, subclasses */
 	/* search scratch: a state is a node and how the path came in */
 	uint32_t *seen, *via_edge, *via_state, *queue;
 	uint32_t cap_states, gen;
 };
 
 /* held modes and acquisition modes on an edge */
-enum ld_hmode { LD_H_EXCL, LD_H_SHARED };
-enum ld_amode { LD_A_EXCL, LD_A_READ, LD_A_RREAD };
-enum ld_kind { LD_LOCK, LD_REF };
+enum ld_hmode {
+	LD_H_EXCL,
+	LD_H_SHARED
+};
+enum ld_amode {
+	LD_A_EXCL,
+	LD_A_READ,
+	LD_A_RREAD
+};
+enum ld_kind {
+	LD_LOCK,
+	LD_REF
+};
 
 /*
  * A lock or reference, found by address (lookups only: no decision or
@@ -98,7 +108,7 @@ struct ld_obj {
 	uint8_t kind;			/* enum ld_kind */
 	uint8_t csub;			/* subclass of cnode */
 	uint32_t cnode, inode;		/* class and instance nodes */
-	uint16_t hold[SIM_MAX_THREADS];	/* refs: references per thread */
+	uint16_t hold[SIM_MAX_THREADS]; /* refs: references per thread */
 };
 
 /* One lock or reference a thread holds, and where it took it. */
@@ -109,26 +119,26 @@ struct ld_held {
 	uint8_t hmode, sub;
 	bool ref;
 	const char *fn;
-	int32_t op_ev, point_ev;	/* context: event indexes, or -1 */
+	int32_t op_ev, point_ev; /* context: event indexes, or -1 */
 };
 
 struct ld_thread {
 	int nheld;
-	bool overflow;			/* held more than LD_MAX_HELD */
+	bool overflow; /* held more than LD_MAX_HELD */
 	struct ld_held held[LD_MAX_HELD];
-	struct ld_held pending;		/* being acquired (may block) */
+	struct ld_held pending; /* being acquired (may block) */
 };
 
 struct lockdep {
-	bool graph;			/* the graph, or only the rank check */
-	uint32_t gen;			/* execution generation, never 0 */
+	bool graph;   /* the graph, or only the rank check */
+	uint32_t gen; /* execution generation, never 0 */
 	struct ld_thread t[SIM_MAX_THREADS];
 	/* the current execution's objects */
-	struct objtab objs;		/* struct ld_obj */
+	struct objtab objs; /* struct ld_obj */
 	/* across executions */
 	struct ld_graph *cls, *inst;
-	ck_hs_t chains;			/* lockdep's chain cache */
-	ck_hs_t reported;		/* signatures reported */
+	ck_hs_t chains;	  /* lockdep's chain cache */
+	ck_hs_t reported; /* signatures reported */
 };
 
 /* ld_report_once -- whether signature sig is new for this struct sim. */

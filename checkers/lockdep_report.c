@@ -43,8 +43,9 @@ static const char *amode_tag(const struct ld_node *n, int amode)
 		return " [wait for zero]";
 	if (!n->rwsem && amode == LD_A_EXCL)
 		return "";
-	return amode == LD_A_EXCL ? " [write]" :
-	       amode == LD_A_READ ? " [read]" : " [recursive read]";
+	return amode == LD_A_EXCL  ? " [write]" :
+		amode == LD_A_READ ? " [read]" :
+				     " [recursive read]";
 }
 
 static const char *hmode_tag(const struct ld_node *n, int hmode)
@@ -116,7 +117,8 @@ static const char *writer_of(struct ld_graph *g, const struct ld_node *n)
 	if (g->inst || n->kind == LD_REF)
 		return n->writer_fn;
 	for (int sub = 0; sub < LD_MAX_SUB; sub++) {
-		uint32_t i = ld_node_find(g, (enum ld_kind)n->kind, n->name, sub);
+		uint32_t i =
+			ld_node_find(g, (enum ld_kind)n->kind, n->name, sub);
 
 		if (i != LD_NONE && g->node[i]->writer_fn)
 			return g->node[i]->writer_fn;
@@ -135,8 +137,8 @@ static void add_prior(struct sim_report *r, uint64_t x, uint64_t current)
 {
 	int i;
 
-	if (x == current || r->nprior == (int)(sizeof(r->prior) /
-					       sizeof(r->prior[0])))
+	if (x == current ||
+	    r->nprior == (int)(sizeof(r->prior) / sizeof(r->prior[0])))
 		return;
 	for (i = 0; i < r->nprior && r->prior[i] < x; i++)
 		;
@@ -148,9 +150,9 @@ static void add_prior(struct sim_report *r, uint64_t x, uint64_t current)
 	r->nprior++;
 }
 
-void ld_report_cycle(struct sim *s, struct lockdep *ld,
-			 struct ld_graph *g, uint32_t ei, const uint32_t *path,
-			 int n, const void *held_obj, const void *new_obj)
+void ld_report_cycle(struct sim *s, struct lockdep *ld, struct ld_graph *g,
+		     uint32_t ei, const uint32_t *path, int n,
+		     const void *held_obj, const void *new_obj)
 {
 	struct sim_report rep = { .kind = SIM_REPORT_LOCK_ORDER };
 	const struct ld_edge *cyc[LD_MAX_PATH + 1];
@@ -173,7 +175,8 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 	for (int i = 0; i < len; i++)
 		sigs[i] = edge_sig(g, cyc[i]);
 	qsort(sigs, (size_t)len, sizeof(sigs[0]), cmp_u64);
-	sig = checkers_hash_u64(g->inst ? 0x696e7374 : 0x636c6173, (uint64_t)len);
+	sig = checkers_hash_u64(g->inst ? 0x696e7374 : 0x636c6173,
+				(uint64_t)len);
 	for (int i = 0; i < len; i++)
 		sig = checkers_hash_u64(sig, sigs[i]);
 	if (!ld_report_once(ld, sig))
@@ -182,17 +185,21 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 
 	/* the one-line summary */
 	if (loop && !g->inst) {
-		sb_printf(&w, "possible recursive locking: %s %s while holding "
-			  "%s", to->kind == LD_REF ? "waits for" : "takes",
+		sb_printf(&w,
+			  "possible recursive locking: %s %s while holding "
+			  "%s",
+			  to->kind == LD_REF ? "waits for" : "takes",
 			  node_label(to, a, sizeof(a)),
 			  node_label(from, b, sizeof(b)));
 	} else if (loop) {
-		sb_printf(&w, "%s taken again while held, with subclass %u "
-			  "(held with %u)", to->name, e->asub, e->hsub);
+		sb_printf(&w,
+			  "%s taken again while held, with subclass %u "
+			  "(held with %u)",
+			  to->name, e->asub, e->hsub);
 	} else {
-		sb_printf(&w, "%s", g->inst ?
-			  "lock inversion between instances: " :
-			  "possible circular locking dependency: ");
+		sb_printf(&w, "%s",
+			  g->inst ? "lock inversion between instances: " :
+				    "possible circular locking dependency: ");
 		for (int i = 0; i < len; i++)
 			sb_printf(&w, "%s -> ",
 				  node_label(g->node[cyc[i]->from], a,
@@ -201,8 +208,9 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 	}
 
 	/* what the current thread is doing */
-	sb_printf(&d, "thread %u %s %s%s ", e->taken.tid, to->kind == LD_REF ?
-		  "is waiting for" : "is trying to acquire",
+	sb_printf(&d, "thread %u %s %s%s ", e->taken.tid,
+		  to->kind == LD_REF ? "is waiting for" :
+				       "is trying to acquire",
 		  ctx_lock(&e->taken, a, sizeof(a)), amode_tag(to, e->amode));
 	ctx_print(&d, &e->taken, false);
 	sb_printf(&d, "\n    while holding %s%s, taken ",
@@ -210,20 +218,23 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 	ctx_print(&d, &e->held, false);
 	if (loop && !g->inst) {
 		if (held_obj == new_obj)
-			sb_printf(&d, "\n    it is the same %s: the thread "
-				  "waits for itself", from->kind == LD_REF ?
-				  "reference" : "lock");
+			sb_printf(&d,
+				  "\n    it is the same %s: the thread "
+				  "waits for itself",
+				  from->kind == LD_REF ? "reference" : "lock");
 		else
-			sb_printf(&d, "\n    another %s of the same class, "
+			sb_printf(&d,
+				  "\n    another %s of the same class, "
 				  "with no nesting subclass: lockdep reports "
 				  "this as \"possible recursive locking "
 				  "detected\"; "
 				  "if the two are always taken in one order, "
 				  "the inner one needs a subclass "
-				  "(down_write_nested)", from->kind == LD_REF ?
-				  "reference" : "lock");
+				  "(down_write_nested)",
+				  from->kind == LD_REF ? "reference" : "lock");
 	} else {
-		sb_printf(&d, "\n    and %s already depends on %s: the "
+		sb_printf(&d,
+			  "\n    and %s already depends on %s: the "
 			  "existing dependency chain is",
 			  node_label(to, a, sizeof(a)),
 			  node_label(from, b, sizeof(b)));
@@ -250,7 +261,8 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 		if (cut)
 			sb_printf(&d, "\n    -> ... (the chain goes on)");
 		if (g->inst)
-			sb_printf(&d, "\n    lockdep cannot see this: by class "
+			sb_printf(&d,
+				  "\n    lockdep cannot see this: by class "
 				  "it is one nesting order (the subclasses), "
 				  "but each lock is taken first on one path "
 				  "and nested on the other");
@@ -284,13 +296,15 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 			continue;
 		wfn = writer_of(g, x);
 		if (wfn)
-			sb_printf(&d, "\n    %s is only read-held on this "
+			sb_printf(&d,
+				  "\n    %s is only read-held on this "
 				  "cycle: it deadlocks once a writer waits for "
 				  "it (a waiting writer blocks new readers); "
 				  "writers were seen, in %s",
 				  node_label(x, a, sizeof(a)), wfn);
 		else
-			sb_printf(&d, "\n    %s is only read-held on this "
+			sb_printf(&d,
+				  "\n    %s is only read-held on this "
 				  "cycle and no writer of it ran yet: "
 				  "down_read is not recursive, so any "
 				  "down_write of it closes the deadlock "
@@ -299,11 +313,11 @@ void ld_report_cycle(struct sim *s, struct lockdep *ld,
 	}
 	/* the other executions the cycle's edges come from, in order */
 	for (int i = 0; i < len; i++) {
-		const struct ld_ctx *sides[2] = { &cyc[i]->held, &cyc[i]->taken };
+		const struct ld_ctx *sides[2] = { &cyc[i]->held,
+						  &cyc[i]->taken };
 
 		for (int k = 0; k < 2; k++)
 			add_prior(&rep, sides[k]->exec, sim_exec_index(s));
 	}
 	sim_add_report(s, &rep);
 }
-

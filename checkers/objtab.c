@@ -10,7 +10,7 @@
 #include "checkers/hash.h"
 #include "sim/sim.h"
 
-#define CHUNK 256			/* records per chunk */
+#define CHUNK 256 /* records per chunk */
 
 static unsigned long rec_hash(const void *rec, unsigned long seed)
 {
@@ -55,8 +55,8 @@ void *objtab_get(struct objtab *t, const void *obj, bool *fresh)
 	if (rec)
 		return rec;
 	if (t->n == t->nchunks * CHUNK) {
-		char **chunk = realloc(t->chunk,
-				       (t->nchunks + 1) * sizeof(*chunk));
+		char **chunk =
+			realloc(t->chunk, (t->nchunks + 1) * sizeof(*chunk));
 
 		if (!chunk || !(chunk[t->nchunks] = malloc(CHUNK * t->size)))
 			sim_oom(t->what);

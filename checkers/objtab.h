@@ -23,8 +23,8 @@
 
 struct objtab {
 	ck_hs_t hs;
-	size_t size;			/* of one record */
-	const char *what;		/* the checker, for sim_oom() */
+	size_t size;	  /* of one record */
+	const char *what; /* the checker, for sim_oom() */
 	char **chunk;
 	uint32_t nchunks, n;
 };

@@ -52,16 +52,20 @@
 _Static_assert(SIM_MAX_THREADS <= 16, "epochs keep the thread in 4 bits");
 
 #define EPOCH(c, t) ((c) << 4 | (uint32_t)(t))
-#define E_CLOCK(e) ((e) >> 4)
-#define E_TID(e) ((int)((e) & 15u))
-#define R_SHARED UINT32_MAX		/* the reads are in rvc[] */
+#define E_CLOCK(e)  ((e) >> 4)
+#define E_TID(e)    ((int)((e)&15u))
+#define R_SHARED    UINT32_MAX /* the reads are in rvc[] */
 
-#define RACE_MAX_HELD 128	/* locks and references held at once */
-#define RACE_MAX_OBJS (1u << 16)	/* records kept across executions */
+#define RACE_MAX_HELD 128	 /* locks and references held at once */
+#define RACE_MAX_OBJS (1u << 16) /* records kept across executions */
 
-typedef uint32_t race_vc[SIM_MAX_THREADS];	/* a vector clock */
+typedef uint32_t race_vc[SIM_MAX_THREADS]; /* a vector clock */
 
-enum race_kind { RACE_LOCK, RACE_REF, RACE_WAITQ };
+enum race_kind {
+	RACE_LOCK,
+	RACE_REF,
+	RACE_WAITQ
+};
 
 /*
  * A lock, reference or wait queue, found by address (lookups only: no
@@ -70,12 +74,12 @@ enum race_kind { RACE_LOCK, RACE_REF, RACE_WAITQ };
  * hold belongs to execution 'gen' only, and to the object of that id.
  */
 struct race_obj {
-	const void *obj;		/* first, as objtab.h asks */
+	const void *obj; /* first, as objtab.h asks */
 	uint32_t id;
 	uint32_t gen;			/* the execution of hold[] and clocks */
 	uint8_t kind;			/* enum race_kind */
 	bool released;			/* vc_w or vc_r is not empty */
-	uint16_t hold[SIM_MAX_THREADS];	/* refs: references per thread */
+	uint16_t hold[SIM_MAX_THREADS]; /* refs: references per thread */
 	race_vc vc_w;			/* exclusive releases, puts, wakes */
 	race_vc vc_r;			/* shared releases */
 };
@@ -92,32 +96,32 @@ struct race_held {
 struct race_thread {
 	int nheld;
 	struct race_held held[RACE_MAX_HELD];
-	race_vc vc;			/* happens-before clock */
+	race_vc vc; /* happens-before clock */
 };
 
 /* A field's shadow, kept in struct sim_var.shadow: FastTrack's, valid in
  * execution 'gen' only; epochs are clock << 4 | thread, 0: none. */
 struct race_shadow {
 	uint32_t gen;
-	uint32_t w;			/* the last write */
-	uint32_t r;			/* the last read, or ~0: see rvc */
-	bool raced;			/* reported: not checked further */
-	uint32_t w_seq;			/* sim_now() at the write */
+	uint32_t w;	/* the last write */
+	uint32_t r;	/* the last read, or ~0: see rvc */
+	bool raced;	/* reported: not checked further */
+	uint32_t w_seq; /* sim_now() at the write */
 	const char *w_fn;
-	uint32_t rvc[SIM_MAX_THREADS];	/* concurrent reads: clock per thread */
+	uint32_t rvc[SIM_MAX_THREADS]; /* concurrent reads: clock per thread */
 	uint32_t r_seq[SIM_MAX_THREADS];
 	const char *r_fn[SIM_MAX_THREADS];
 };
 
 _Static_assert(sizeof(struct race_shadow) <=
-	       sizeof(((struct sim_var *)0)->shadow),
+		       sizeof(((struct sim_var *)0)->shadow),
 	       "struct sim_var's shadow holds the race checker's");
 
 struct race {
-	uint32_t gen;			/* execution generation */
+	uint32_t gen; /* execution generation */
 	struct race_thread t[SIM_MAX_THREADS];
-	struct objtab objs;		/* struct race_obj */
-	ck_hs_t reported;		/* signatures reported */
+	struct objtab objs; /* struct race_obj */
+	ck_hs_t reported;   /* signatures reported */
 };
 
 /* Execution generations, one per execution of any struct sim: a field's
@@ -238,8 +242,10 @@ static void rc_acquired(void *ctx, struct sim *s, int tid,
 {
 	struct race *rc = ctx;
 	struct race_held h = {
-		.obj = l, .o = obj_get(rc, l, l->id, RACE_LOCK),
-		.excl = mode == SIM_EXCL, .fn = fn,
+		.obj = l,
+		.o = obj_get(rc, l, l->id, RACE_LOCK),
+		.excl = mode == SIM_EXCL,
+		.fn = fn,
 	};
 
 	(void)s;
@@ -385,13 +391,15 @@ static void report(struct sim *s, struct race *rc, struct sim_var *v,
 	size_t off;
 
 	sh->raced = true;
-	rep.signature = checkers_hash_u64(checkers_hash_u64(
-			field_hash(v->name), a < b ? a : b), a < b ? b : a);
+	rep.signature = checkers_hash_u64(checkers_hash_u64(field_hash(v->name),
+							    a < b ? a : b),
+					  a < b ? b : a);
 	if (!checkers_set_add(&rc->reported, rep.signature))
 		return;
-	snprintf(rep.what, sizeof(rep.what), "data race on %s: %s in %s "
-		 "(thread %d) and %s in %s (thread %d)", v->name,
-		 u_write ? "write" : "read", u_fn ? u_fn : "?", u,
+	snprintf(rep.what, sizeof(rep.what),
+		 "data race on %s: %s in %s "
+		 "(thread %d) and %s in %s (thread %d)",
+		 v->name, u_write ? "write" : "read", u_fn ? u_fn : "?", u,
 		 write ? "write" : "read", fn ? fn : "?", tid);
 	sim_thread_at(s, tid, &op_ev, &point_ev);
 	sim_context(s, op_ev, point_ev, ctx, sizeof(ctx));
@@ -403,16 +411,15 @@ static void report(struct sim *s, struct race *rc, struct sim_var *v,
 		const struct race_held *h = &t->held[i];
 		const struct sim_ref *r = h->obj;
 		const struct sim_lock *l = h->obj;
-		const char *how = h->ref ? "reference, " :
-				  l->kind == SIM_MUTEX ? "" :
-				  h->excl ? "write, " : "read, ";
+		const char *how = h->ref     ? "reference, " :
+			l->kind == SIM_MUTEX ? "" :
+			h->excl		     ? "write, " :
+					       "read, ";
 
-		off += (size_t)snprintf(rep.detail + off,
-					sizeof(rep.detail) - off,
-					"%s%s [%staken in %s]",
-					i ? ", " : "holding ",
-					h->ref ? r->name : l->name, how,
-					h->fn ? h->fn : "?");
+		off += (size_t)snprintf(
+			rep.detail + off, sizeof(rep.detail) - off,
+			"%s%s [%staken in %s]", i ? ", " : "holding ",
+			h->ref ? r->name : l->name, how, h->fn ? h->fn : "?");
 	}
 	if (!t->nheld && off < sizeof(rep.detail))
 		off += (size_t)snprintf(rep.detail + off,
@@ -425,8 +432,8 @@ static void report(struct sim *s, struct race *rc, struct sim_var *v,
 			 "nothing orders the two accesses: no lock released by "
 			 "one and then taken by the other, no reference put "
 			 "and waited for, no wake-up between them "
-			 "(happens-before)", u, u_write ? "wrote" : "read",
-			 u_fn ? u_fn : "?", ctx);
+			 "(happens-before)",
+			 u, u_write ? "wrote" : "read", u_fn ? u_fn : "?", ctx);
 	sim_add_report(s, &rep);
 }
 
@@ -450,9 +457,9 @@ static void rc_var_read(void *ctx, struct sim *s, int tid, struct sim_var *v,
 	if (sh->r == R_SHARED) {
 		sh->rvc[tid] = c[tid];
 	} else if (!sh->r || E_CLOCK(sh->r) <= c[E_TID(sh->r)]) {
-		sh->r = e;			/* the reads stay ordered */
+		sh->r = e; /* the reads stay ordered */
 	} else {
-		int u = E_TID(sh->r);		/* two concurrent reads */
+		int u = E_TID(sh->r); /* two concurrent reads */
 
 		memset(sh->rvc, 0, sizeof(sh->rvc));
 		sh->rvc[u] = E_CLOCK(sh->r);

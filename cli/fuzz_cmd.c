@@ -108,7 +108,9 @@ static int collect(int n, char **paths, char ***out)
 		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			snprintf(pat, sizeof(pat), "%s/*.yaml", paths[i]);
 			if (glob(pat, 0, NULL, &g) == 0) {
-				v = realloc(v, (size_t)(nv + (int)g.gl_pathc) * sizeof(*v));
+				v = realloc(v,
+					    (size_t)(nv + (int)g.gl_pathc) *
+						    sizeof(*v));
 				for (size_t j = 0; j < g.gl_pathc; j++)
 					v[nv++] = strdup(g.gl_pathv[j]);
 				globfree(&g);
@@ -128,9 +130,27 @@ static int collect(int n, char **paths, char ***out)
 
 static int parse(int argc, char **argv, struct fopts *o)
 {
-	enum { O_TIME = 256, O_JOBS, O_OUT, O_RESUME, O_FRESH, O_SHARD, O_SEED,
-	       O_SCHED, O_STRATS, O_DEPTH, O_MIN, O_FIXES, O_KERNEL, O_POOL,
-	       O_JSON, O_JUNIT, O_GENERATE, O_PROGRAMS, O_STOP_ON };
+	enum {
+		O_TIME = 256,
+		O_JOBS,
+		O_OUT,
+		O_RESUME,
+		O_FRESH,
+		O_SHARD,
+		O_SEED,
+		O_SCHED,
+		O_STRATS,
+		O_DEPTH,
+		O_MIN,
+		O_FIXES,
+		O_KERNEL,
+		O_POOL,
+		O_JSON,
+		O_JUNIT,
+		O_GENERATE,
+		O_PROGRAMS,
+		O_STOP_ON
+	};
 	static const struct option opts[] = {
 		{ "time", required_argument, NULL, O_TIME },
 		{ "jobs", required_argument, NULL, O_JOBS },
@@ -165,7 +185,8 @@ static int parse(int argc, char **argv, struct fopts *o)
 		switch (c) {
 		case O_TIME:
 			if (camp_parse_duration(optarg, &o->time) < 0) {
-				fprintf(stderr, "lockstep fuzz: --time: expected "
+				fprintf(stderr,
+					"lockstep fuzz: --time: expected "
 					"a duration (90s, 15m, 8h), got '%s'\n",
 					optarg);
 				return -1;
@@ -174,18 +195,28 @@ static int parse(int argc, char **argv, struct fopts *o)
 		case O_JOBS:
 			o->jobs = (int)strtol(optarg, &end, 10);
 			if (*end || o->jobs < 1 || o->jobs > FUZZ_MAX_JOBS) {
-				fprintf(stderr, "lockstep fuzz: --jobs: 1..%d\n",
+				fprintf(stderr,
+					"lockstep fuzz: --jobs: 1..%d\n",
 					FUZZ_MAX_JOBS);
 				return -1;
 			}
 			break;
-		case O_OUT: o->out = optarg; break;
-		case O_RESUME: o->resume = true; break;
-		case O_FRESH: o->fresh = true; break;
+		case O_OUT:
+			o->out = optarg;
+			break;
+		case O_RESUME:
+			o->resume = true;
+			break;
+		case O_FRESH:
+			o->fresh = true;
+			break;
 		case O_SHARD:
-			if (camp_parse_shard(optarg, &o->shard_k, &o->shard_n) < 0) {
-				fprintf(stderr, "lockstep fuzz: --shard: expected "
-					"K/N with 1 <= K <= N, got '%s'\n", optarg);
+			if (camp_parse_shard(optarg, &o->shard_k, &o->shard_n) <
+			    0) {
+				fprintf(stderr,
+					"lockstep fuzz: --shard: expected "
+					"K/N with 1 <= K <= N, got '%s'\n",
+					optarg);
 				return -1;
 			}
 			o->have_shard = true;
@@ -198,7 +229,8 @@ static int parse(int argc, char **argv, struct fopts *o)
 			uint64_t v = strtoull(optarg, &end, 0);
 
 			if (errno || *end || *optarg == '-' || end == optarg) {
-				fprintf(stderr, "lockstep fuzz: %s: expected a "
+				fprintf(stderr,
+					"lockstep fuzz: %s: expected a "
 					"non-negative integer, got '%s'\n",
 					argv[optind - 1], optarg);
 				return -1;
@@ -222,12 +254,24 @@ static int parse(int argc, char **argv, struct fopts *o)
 				return -1;
 			}
 			break;
-		case O_FIXES: o->fixes = optarg; break;
-		case O_KERNEL: o->kernel = optarg; break;
-		case O_POOL: o->pool = optarg; break;
-		case O_JSON: o->json = optarg; break;
-		case O_JUNIT: o->junit = optarg; break;
-		case O_GENERATE: o->generate = true; break;
+		case O_FIXES:
+			o->fixes = optarg;
+			break;
+		case O_KERNEL:
+			o->kernel = optarg;
+			break;
+		case O_POOL:
+			o->pool = optarg;
+			break;
+		case O_JSON:
+			o->json = optarg;
+			break;
+		case O_JUNIT:
+			o->junit = optarg;
+			break;
+		case O_GENERATE:
+			o->generate = true;
+			break;
 		case O_STOP_ON: {
 			char buf[256], *save = NULL;
 
@@ -240,21 +284,27 @@ static int parse(int argc, char **argv, struct fopts *o)
 					if (!strcmp(t, scen_violation_names[k]))
 						break;
 				if (k == SCEN_V__COUNT) {
-					fprintf(stderr, "lockstep fuzz: --stop-on: "
-						"unknown violation '%s'\n", t);
+					fprintf(stderr,
+						"lockstep fuzz: --stop-on: "
+						"unknown violation '%s'\n",
+						t);
 					return -1;
 				}
 				o->stop_on |= 1u << k;
 			}
 			break;
 		}
-		case 'q': o->quiet = true; break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			fputs(fuzz_usage, stdout);
 			return -2;
 		default:
-			fprintf(stderr, "lockstep fuzz: unknown option '%s' "
-				"(lockstep fuzz --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"lockstep fuzz: unknown option '%s' "
+				"(lockstep fuzz --help)\n",
+				argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -267,9 +317,9 @@ static void clear_dir(const char *dir, bool tmp_only)
 {
 	static const char *const pats[] = {
 		"%s/findings/*.tmp.*", "%s/state/*.tmp.*", "%s/*.tmp.*",
-		"%s/findings/*", "%s/state/*", "%s/coverage.*", "%s/timeline.*",
-		"%s/campaign", "%s/results.json", "%s/junit.xml",
-		"%s/summary.txt", "%s/work/*",
+		"%s/findings/*",       "%s/state/*",	   "%s/coverage.*",
+		"%s/timeline.*",       "%s/campaign",	   "%s/results.json",
+		"%s/junit.xml",	       "%s/summary.txt",   "%s/work/*",
 	};
 	size_t n = tmp_only ? 3 : sizeof(pats) / sizeof(pats[0]);
 	char pat[4096];
@@ -297,7 +347,8 @@ static int write_conf(const struct fopts *o, struct camp_conf *conf)
 	    (snprintf(path, sizeof(path), "%s/state", o->out),
 	     camp_mkdirs(path) < 0) ||
 	    (snprintf(path, sizeof(path), "%s/work", o->out),
-	     camp_mkdirs(path) < 0) || camp_conf_write(o->out, conf) < 0) {
+	     camp_mkdirs(path) < 0) ||
+	    camp_conf_write(o->out, conf) < 0) {
 		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
 			strerror(errno));
 		return 2;
@@ -321,17 +372,20 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 	int code;
 
 	if (!o->resume) {
-		if (o->kernel && (core_kernel_fixes(o->kernel, &cs->fixes) < 0 ||
-				  o->kernel[0] != 'v')) {
-			fprintf(stderr, "lockstep fuzz: --kernel: unknown kernel "
+		if (o->kernel &&
+		    (core_kernel_fixes(o->kernel, &cs->fixes) < 0 ||
+		     o->kernel[0] != 'v')) {
+			fprintf(stderr,
+				"lockstep fuzz: --kernel: unknown kernel "
 				"'%s' (expected vX.Y; lockstep list prints the "
-				"presets)\n", o->kernel);
+				"presets)\n",
+				o->kernel);
 			return 2;
 		}
 		conf->generate = true;
 		snprintf(conf->gen_kernel, sizeof(conf->gen_kernel), "%s",
 			 o->kernel ? o->kernel :
-			 core_presets[core_npresets - 1].version);
+				     core_presets[core_npresets - 1].version);
 		snprintf(conf->gen_fixes, sizeof(conf->gen_fixes), "%s",
 			 o->fixes ? o->fixes : "");
 		if (!conf->schedules)
@@ -339,7 +393,8 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 		conf->gen_programs = o->programs;
 		conf->strats &= ~(1u << CAMP_DFS);
 		if (!conf->strats) {
-			fprintf(stderr, "lockstep fuzz: --generate: dfs is "
+			fprintf(stderr,
+				"lockstep fuzz: --generate: dfs is "
 				"not run on generated programs; give another "
 				"strategy\n");
 			return 2;
@@ -360,7 +415,8 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 	snprintf(path, sizeof(path), "%s/work/check.yaml", o->out);
 	if (camp_write_atomic(path, text, strlen(text)) < 0) {
 		free(text);
-		fprintf(stderr, "lockstep fuzz: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "lockstep fuzz: %s: %s\n", path,
+			strerror(errno));
 		return 2;
 	}
 	free(text);
@@ -378,9 +434,10 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 	scen_free(sc);
 	conf->nscen = 1;
 	snprintf(cs->name, sizeof(cs->name), "%s", FUZZ_GEN_NAME);
-	snprintf(cs->path, sizeof(cs->path), "(lockstep gen --seed %llu "
-		 "--kernel %s)", (unsigned long long)conf->seed,
-		 conf->gen_kernel);
+	snprintf(cs->path, sizeof(cs->path),
+		 "(lockstep gen --seed %llu "
+		 "--kernel %s)",
+		 (unsigned long long)conf->seed, conf->gen_kernel);
 	cs->hash = 0;
 	cs->expect = cs->tolerate = 0;
 	cfg->sc[0] = NULL;
@@ -404,9 +461,11 @@ static int setup(const struct fopts *o, int n, char **paths,
 	if (!code)
 		code = camp_lock_dir(o->out);
 	if (code == -EWOULDBLOCK) {
-		fprintf(stderr, "lockstep fuzz: --out %s: another campaign is "
+		fprintf(stderr,
+			"lockstep fuzz: --out %s: another campaign is "
 			"running on it (%s/lock is locked); wait for it to end, "
-			"or give another --out\n", o->out, o->out);
+			"or give another --out\n",
+			o->out, o->out);
 		return 2;
 	}
 	if (code) {
@@ -417,9 +476,11 @@ static int setup(const struct fopts *o, int n, char **paths,
 	snprintf(path, sizeof(path), "%s/campaign", o->out);
 	have = access(path, F_OK) == 0;
 	if (have && !o->resume && !o->fresh) {
-		fprintf(stderr, "lockstep fuzz: %s already holds a campaign: "
+		fprintf(stderr,
+			"lockstep fuzz: %s already holds a campaign: "
 			"--resume to go on with it, --fresh to start anew, or "
-			"another --out\n", o->out);
+			"another --out\n",
+			o->out);
 		return 2;
 	}
 	if (o->resume) {
@@ -430,10 +491,14 @@ static int setup(const struct fopts *o, int n, char **paths,
 		clear_dir(o->out, true);
 		if (old.generate || o->generate) {
 			if (n || !old.generate) {
-				fprintf(stderr, "lockstep fuzz: --resume: %s is "
-					"a campaign over %s\n", o->out,
-					old.generate ? "generated programs: no "
-					"PATH" : "scenarios: no --generate");
+				fprintf(stderr,
+					"lockstep fuzz: --resume: %s is "
+					"a campaign over %s\n",
+					o->out,
+					old.generate ?
+						"generated programs: no "
+						"PATH" :
+						"scenarios: no --generate");
 				return 2;
 			}
 			*conf = old;
@@ -450,8 +515,10 @@ static int setup(const struct fopts *o, int n, char **paths,
 		}
 	} else if (o->generate) {
 		if (n) {
-			fprintf(stderr, "lockstep fuzz: --generate makes its "
-				"programs: no PATH (got '%s')\n", paths[0]);
+			fprintf(stderr,
+				"lockstep fuzz: --generate makes its "
+				"programs: no PATH (got '%s')\n",
+				paths[0]);
 			return 2;
 		}
 		if (o->fresh)
@@ -459,7 +526,8 @@ static int setup(const struct fopts *o, int n, char **paths,
 		return setup_generate(o, cfg);
 	} else {
 		if (!n) {
-			fprintf(stderr, "lockstep fuzz: no scenario given "
+			fprintf(stderr,
+				"lockstep fuzz: no scenario given "
 				"(lockstep fuzz --help)\n");
 			return 2;
 		}
@@ -485,20 +553,23 @@ static int setup(const struct fopts *o, int n, char **paths,
 		}
 		for (int j = 0; j < conf->nscen; j++)
 			if (!strcmp(conf->scen[j].name, sc->name)) {
-				fprintf(stderr, "lockstep fuzz: %s and %s are "
-					"both named '%s'\n", conf->scen[j].path,
-					sc->path, sc->name);
+				fprintf(stderr,
+					"lockstep fuzz: %s and %s are "
+					"both named '%s'\n",
+					conf->scen[j].path, sc->path, sc->name);
 				code = 2;
 			}
 		if (exec_fixes_for(sc, o->kernel, o->fixes, &cs->fixes, err,
 				   sizeof(err)) < 0) {
-			fprintf(stderr, "lockstep fuzz: %s: %s\n", sc->path, err);
+			fprintf(stderr, "lockstep fuzz: %s: %s\n", sc->path,
+				err);
 			code = 2;
 		}
 		if (strlen(sc->path) >= sizeof(cs->path)) {
-			fprintf(stderr, "lockstep fuzz: %s: path too long for a "
-				"campaign (at most %zu bytes)\n", sc->path,
-				sizeof(cs->path) - 1);
+			fprintf(stderr,
+				"lockstep fuzz: %s: path too long for a "
+				"campaign (at most %zu bytes)\n",
+				sc->path, sizeof(cs->path) - 1);
 			code = 2;
 		}
 		snprintf(cs->name, sizeof(cs->name), "%s", sc->name);
@@ -511,10 +582,12 @@ static int setup(const struct fopts *o, int n, char **paths,
 			for (int j = 0; j < old.nscen; j++)
 				if (!strcmp(old.scen[j].name, sc->name) &&
 				    old.scen[j].hash != sc->hash)
-					fprintf(stderr, "lockstep fuzz: warning: "
+					fprintf(stderr,
+						"lockstep fuzz: warning: "
 						"%s changed since the campaign "
 						"started; its saved traces no "
-						"longer replay\n", sc->path);
+						"longer replay\n",
+						sc->path);
 	}
 	for (int i = 0; i < nfiles; i++)
 		free(files[i]);
@@ -522,17 +595,20 @@ static int setup(const struct fopts *o, int n, char **paths,
 	if (code)
 		return code;
 	if (o->resume && o->have_seed && o->seed != old.seed) {
-		fprintf(stderr, "lockstep fuzz: --resume: the campaign in %s "
+		fprintf(stderr,
+			"lockstep fuzz: --resume: the campaign in %s "
 			"runs seed %" PRIu64 ", not %" PRIu64 ": leave --seed "
-			"out, or --fresh to start anew with it\n", o->out,
-			old.seed, o->seed);
+			"out, or --fresh to start anew with it\n",
+			o->out, old.seed, o->seed);
 		return 2;
 	}
-	if (o->resume && o->have_shard && (o->shard_k != old.shard_k ||
-					   o->shard_n != old.shard_n)) {
-		fprintf(stderr, "lockstep fuzz: --resume: the campaign in %s "
-			"is shard %d/%d, not %d/%d\n", o->out, old.shard_k,
-			old.shard_n, o->shard_k, o->shard_n);
+	if (o->resume && o->have_shard &&
+	    (o->shard_k != old.shard_k || o->shard_n != old.shard_n)) {
+		fprintf(stderr,
+			"lockstep fuzz: --resume: the campaign in %s "
+			"is shard %d/%d, not %d/%d\n",
+			o->out, old.shard_k, old.shard_n, o->shard_k,
+			o->shard_n);
 		return 2;
 	}
 	if (o->resume) {
@@ -547,7 +623,8 @@ static int setup(const struct fopts *o, int n, char **paths,
 	snprintf(path, sizeof(path), "%s/findings", o->out);
 	if (camp_mkdirs(path) < 0 ||
 	    (snprintf(path, sizeof(path), "%s/state", o->out),
-	     camp_mkdirs(path) < 0) || camp_conf_write(o->out, conf) < 0) {
+	     camp_mkdirs(path) < 0) ||
+	    camp_conf_write(o->out, conf) < 0) {
 		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
 			strerror(errno));
 		return 2;
@@ -563,8 +640,7 @@ static bool pool_is_private(const char *pool)
 
 	if (!pool)
 		pool = getenv("LOCKSTEP_POOL");
-	return !pool || !*pool ||
-	       (stat(pool, &st) == 0 && S_ISDIR(st.st_mode));
+	return !pool || !*pool || (stat(pool, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 /* fuzz_main -- `lockstep fuzz`: options, scenarios, the campaign
@@ -572,8 +648,12 @@ static bool pool_is_private(const char *pool)
  */
 int fuzz_main(int argc, char **argv)
 {
-	struct fopts o = { .time = 60, .out = "lockstep-out/fuzz", .seed = 1,
-			   .shard_k = 1, .shard_n = 1, .min_budget = 500,
+	struct fopts o = { .time = 60,
+			   .out = "lockstep-out/fuzz",
+			   .seed = 1,
+			   .shard_k = 1,
+			   .shard_n = 1,
+			   .min_budget = 500,
 			   .max_bound = 16,
 			   .strats = (1u << CAMP__NSTRAT) - 1 };
 	static struct fuzz_cfg cfg;
@@ -585,7 +665,8 @@ int fuzz_main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	CPU_ZERO(&cpus);
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
-		for (int i = 0; i < CPU_SETSIZE && cfg.ncpu < FUZZ_MAX_JOBS; i++)
+		for (int i = 0; i < CPU_SETSIZE && cfg.ncpu < FUZZ_MAX_JOBS;
+		     i++)
 			if (CPU_ISSET(i, &cpus))
 				cfg.cpus[cfg.ncpu++] = i;
 	if (!cfg.ncpu)
@@ -604,19 +685,26 @@ int fuzz_main(int argc, char **argv)
 	if (code)
 		return code;
 	if (cfg.conf.jobs > 1 && !pool_is_private(o.pool)) {
-		fprintf(stderr, "lockstep fuzz: --pool %s is a file, and a pool "
+		fprintf(stderr,
+			"lockstep fuzz: --pool %s is a file, and a pool "
 			"file serves one process: give a directory, in which "
 			"each of the %d workers makes its own\n",
-			o.pool ? o.pool : getenv("LOCKSTEP_POOL"), cfg.conf.jobs);
+			o.pool ? o.pool : getenv("LOCKSTEP_POOL"),
+			cfg.conf.jobs);
 		return 2;
 	}
 	if (o.resume && o.jobs && o.jobs != cfg.conf.jobs)
-		fprintf(stderr, "lockstep fuzz: --resume: the campaign runs "
-			"%d jobs; --jobs %d ignored\n", cfg.conf.jobs, o.jobs);
+		fprintf(stderr,
+			"lockstep fuzz: --resume: the campaign runs "
+			"%d jobs; --jobs %d ignored\n",
+			cfg.conf.jobs, o.jobs);
 	{
 		struct fuzz_opts fo = {
-			.time = o.time, .resume = o.resume, .quiet = o.quiet,
-			.json = o.json, .junit = o.junit,
+			.time = o.time,
+			.resume = o.resume,
+			.quiet = o.quiet,
+			.json = o.json,
+			.junit = o.junit,
 			.stop_on = o.stop_on,
 		};
 

@@ -44,16 +44,17 @@ static const char gen_usage[] =
 	"Then: lockstep run -q DIR/*.yaml (tests/soak.sh counts the findings).\n"
 	"exit: 0 written, 2 bad input\n";
 
-static int parse_num(const char *opt, const char *s, uint64_t max,
-		     uint64_t *v)
+static int parse_num(const char *opt, const char *s, uint64_t max, uint64_t *v)
 {
 	char *end;
 
 	errno = 0;
 	*v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || *s == '-' || *v > max) {
-		fprintf(stderr, "lockstep gen: %s: expected an integer 0..%llu, "
-			"got '%s'\n", opt, (unsigned long long)max, s);
+		fprintf(stderr,
+			"lockstep gen: %s: expected an integer 0..%llu, "
+			"got '%s'\n",
+			opt, (unsigned long long)max, s);
 		return -1;
 	}
 	return 0;
@@ -83,7 +84,13 @@ static int mkdirs(const char *path)
 
 int gen_main(int argc, char **argv)
 {
-	enum { O_SEED = 256, O_COUNT, O_KERNEL, O_OUT, O_SCHED };
+	enum {
+		O_SEED = 256,
+		O_COUNT,
+		O_KERNEL,
+		O_OUT,
+		O_SCHED
+	};
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "count", required_argument, NULL, O_COUNT },
@@ -94,8 +101,11 @@ int gen_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gen_options o = { .seed = 1, .schedules = 200,
-				 .kernel = core_presets[core_npresets - 1].version };
+	struct gen_options o = {
+		.seed = 1,
+		.schedules = 200,
+		.kernel = core_presets[core_npresets - 1].version
+	};
 	const char *out = "lockstep-gen";
 	uint64_t count = 10;
 	bool quiet = false;
@@ -126,7 +136,8 @@ int gen_main(int argc, char **argv)
 				      &o.schedules))
 				return 2;
 			if (!o.schedules) {
-				fprintf(stderr, "lockstep gen: --schedules must "
+				fprintf(stderr,
+					"lockstep gen: --schedules must "
 					"be at least 1\n");
 				return 2;
 			}
@@ -138,25 +149,32 @@ int gen_main(int argc, char **argv)
 			fputs(gen_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "lockstep gen: unknown option '%s' "
-				"(lockstep gen --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"lockstep gen: unknown option '%s' "
+				"(lockstep gen --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "lockstep gen: unexpected argument '%s' "
-			"(lockstep gen --help)\n", argv[optind]);
+		fprintf(stderr,
+			"lockstep gen: unexpected argument '%s' "
+			"(lockstep gen --help)\n",
+			argv[optind]);
 		return 2;
 	}
 	if (core_kernel_fixes(o.kernel, &fixes) < 0 || o.kernel[0] != 'v') {
-		fprintf(stderr, "lockstep gen: --kernel: unknown kernel '%s' "
+		fprintf(stderr,
+			"lockstep gen: --kernel: unknown kernel '%s' "
 			"(expected vX.Y; lockstep list prints the presets)\n",
 			o.kernel);
 		return 2;
 	}
 	if (mkdirs(out) < 0 || stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "lockstep gen: --out: cannot make directory "
-			"'%s': %s\n", out, strerror(errno ? errno : ENOTDIR));
+		fprintf(stderr,
+			"lockstep gen: --out: cannot make directory "
+			"'%s': %s\n",
+			out, strerror(errno ? errno : ENOTDIR));
 		return 2;
 	}
 	for (uint64_t i = 0; i < count; i++) {

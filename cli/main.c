@@ -161,9 +161,22 @@ static int usage(FILE *out, int code)
 	return code;
 }
 
-enum { OPT_SEED = 256, OPT_SCHEDULES, OPT_STRATEGY, OPT_DEPTH, OPT_FIXES,
-       OPT_KERNEL, OPT_OUT, OPT_JSON, OPT_JUNIT, OPT_POOL, OPT_SUMMARY,
-       OPT_VERSION, OPT_NO_POR, OPT_SCENARIO };
+enum {
+	OPT_SEED = 256,
+	OPT_SCHEDULES,
+	OPT_STRATEGY,
+	OPT_DEPTH,
+	OPT_FIXES,
+	OPT_KERNEL,
+	OPT_OUT,
+	OPT_JSON,
+	OPT_JUNIT,
+	OPT_POOL,
+	OPT_SUMMARY,
+	OPT_VERSION,
+	OPT_NO_POR,
+	OPT_SCENARIO
+};
 
 static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -193,8 +206,10 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
 	errno = 0;
 	*v = strtoull(s, &end, 0);
 	if (errno || end == s || *end || *s == '-') {
-		fprintf(stderr, "lockstep: %s: expected a non-negative integer, "
-			"got '%s'\n", opt, s);
+		fprintf(stderr,
+			"lockstep: %s: expected a non-negative integer, "
+			"got '%s'\n",
+			opt, s);
 		return -1;
 	}
 	return 0;
@@ -202,13 +217,12 @@ static int parse_u64(const char *opt, const char *s, uint64_t *v)
 
 /* The flags each command takes (a bit per option, by its enum value);
  * any other is refused, so that no flag is accepted and ignored. */
-#define OB(x) (1ull << ((x) - OPT_SEED))
-#define OB_Q (1ull << 40)
-#define OB_V (1ull << 41)
+#define OB(x) (1ull << ((x)-OPT_SEED))
+#define OB_Q  (1ull << 40)
+#define OB_V  (1ull << 41)
 static const uint64_t run_flags = ~(OB(OPT_SCENARIO));
 static const uint64_t replay_flags = OB(OPT_SCENARIO) | OB(OPT_JSON) |
-				     OB(OPT_OUT) | OB(OPT_POOL) |
-				     OB(OPT_NO_POR) | OB_Q | OB(OPT_VERSION);
+	OB(OPT_OUT) | OB(OPT_POOL) | OB(OPT_NO_POR) | OB_Q | OB(OPT_VERSION);
 static const uint64_t lint_flags = OB_Q | OB(OPT_VERSION);
 
 /* parse_opts -- the flags of 'cmd' (allowed: a mask of OB bits); returns
@@ -223,13 +237,16 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qvh", long_opts, NULL)) != -1) {
-		uint64_t bit = c == 'q' ? OB_Q : c == 'v' ? OB_V :
-			       c >= OPT_SEED && c != '?' ? OB(c) : 0;
+		uint64_t bit = c == 'q'		  ? OB_Q :
+			c == 'v'		  ? OB_V :
+			c >= OPT_SEED && c != '?' ? OB(c) :
+						    0;
 
 		if (bit && !(allowed & bit)) {
-			fprintf(stderr, "lockstep %s: %s does not apply to %s "
-				"(lockstep %s --help)\n", cmd, argv[optind - 1],
-				cmd, cmd);
+			fprintf(stderr,
+				"lockstep %s: %s does not apply to %s "
+				"(lockstep %s --help)\n",
+				cmd, argv[optind - 1], cmd, cmd);
 			return -1;
 		}
 		switch (c) {
@@ -242,7 +259,8 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 			if (parse_u64("--schedules", optarg, &o->schedules) ||
 			    !o->schedules) {
 				if (!o->schedules)
-					fprintf(stderr, "lockstep: --schedules "
+					fprintf(stderr,
+						"lockstep: --schedules "
 						"must be at least 1\n");
 				return -1;
 			}
@@ -257,7 +275,8 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 			else if (!strcmp(optarg, "native"))
 				o->strategy = SCEN_STRAT_NATIVE;
 			else {
-				fprintf(stderr, "lockstep: --strategy: expected "
+				fprintf(stderr,
+					"lockstep: --strategy: expected "
 					"pct, random, dfs or native, got '%s'\n",
 					optarg);
 				return -1;
@@ -268,7 +287,8 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 			if (parse_u64("--depth", optarg, &v))
 				return -1;
 			if (v > 16) {
-				fprintf(stderr, "lockstep: --depth must be 0..16 "
+				fprintf(stderr,
+					"lockstep: --depth must be 0..16 "
 					"(0: dfs without preemptions)\n");
 				return -1;
 			}
@@ -315,9 +335,10 @@ static int parse_opts(int argc, char **argv, struct explore_opts *o,
 			printf("lockstep %s\n", LOCKSTEP_VERSION);
 			return -2;
 		default:
-			fprintf(stderr, "lockstep %s: unknown option '%s' "
-				"(lockstep %s --help)\n", cmd, argv[optind - 1],
-				cmd);
+			fprintf(stderr,
+				"lockstep %s: unknown option '%s' "
+				"(lockstep %s --help)\n",
+				cmd, argv[optind - 1], cmd);
 			return -1;
 		}
 	}
@@ -354,16 +375,18 @@ static int cmd_lint(int argc, char **argv)
 					err.file, err.more[e].pos.line,
 					err.more[e].pos.col, err.more[e].msg);
 			if (err.count >= SCEN_MAX_ERRORS)
-				fprintf(stderr, "%s: too many errors, stopped "
-					"after %d\n", err.file,
-					SCEN_MAX_ERRORS);
+				fprintf(stderr,
+					"%s: too many errors, stopped "
+					"after %d\n",
+					err.file, SCEN_MAX_ERRORS);
 			bad = 1;
 			continue;
 		}
 		uint32_t fixes;
 		char msg[256];
 
-		if (exec_fixes_for(sc, NULL, NULL, &fixes, msg, sizeof(msg)) < 0) {
+		if (exec_fixes_for(sc, NULL, NULL, &fixes, msg, sizeof(msg)) <
+		    0) {
 			fprintf(stderr, "%s: error: %s\n", argv[i], msg);
 			bad = 1;
 		} else if (!o.quiet) {
@@ -376,13 +399,16 @@ static int cmd_lint(int argc, char **argv)
 
 static int cmd_list(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(list_help, stdout);
 		return 0;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "lockstep list: takes no options or operands, "
-			"got '%s' (lockstep list --help)\n", argv[1]);
+		fprintf(stderr,
+			"lockstep list: takes no options or operands, "
+			"got '%s' (lockstep list --help)\n",
+			argv[1]);
 		return 2;
 	}
 	printf("operations and their named points:\n");
@@ -411,7 +437,8 @@ static int cmd_list(int argc, char **argv)
 		char buf[256];
 
 		printf("  %-7s %s\n", core_presets[i].version,
-		       core_fixes_format(core_presets[i].fixes, buf, sizeof(buf)));
+		       core_fixes_format(core_presets[i].fixes, buf,
+					 sizeof(buf)));
 	}
 	return 0;
 }
@@ -432,9 +459,9 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_replay(int argc, char **argv)
 {
-	struct explore_opts o = { 0 };	/* pictures beside the trace */
-	int first = parse_opts(argc, argv, &o, "replay", replay_flags,
-			       replay_help);
+	struct explore_opts o = { 0 }; /* pictures beside the trace */
+	int first =
+		parse_opts(argc, argv, &o, "replay", replay_flags, replay_help);
 
 	if (first < 0)
 		return first == -2 ? 0 : 2;
@@ -452,7 +479,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage(stderr, 2);
 	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") ||
+	    !strcmp(cmd, "help"))
 		return usage(stdout, 0);
 	if (!strcmp(cmd, "--version")) {
 		printf("lockstep %s\n", LOCKSTEP_VERSION);
@@ -476,6 +504,7 @@ int main(int argc, char **argv)
 		return gen_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bisect"))
 		return bisect_main(argc - 1, argv + 1);
-	fprintf(stderr, "lockstep: unknown command '%s' (lockstep --help)\n", cmd);
+	fprintf(stderr, "lockstep: unknown command '%s' (lockstep --help)\n",
+		cmd);
 	return 2;
 }

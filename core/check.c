@@ -58,9 +58,9 @@ static int for_each_mapped(struct core_fs *fs,
 
 struct blocks_scan {
 	uint64_t mapped;
-	uint64_t dup;			/* the block mapped twice */
-	const struct inode *first;	/* its first mapper */
-	const struct inode *second;	/* where the scan met it again */
+	uint64_t dup;		    /* the block mapped twice */
+	const struct inode *first;  /* its first mapper */
+	const struct inode *second; /* where the scan met it again */
 	char *msg;
 	unsigned len;
 };
@@ -72,8 +72,10 @@ static int mark_one(struct core_fs *fs, struct inode *inode, uint64_t lblk,
 	struct blocks_scan *b = arg;
 
 	if (pmem_dev_is_free(fs->dev, blk)) {
-		snprintf(b->msg, b->len, "block %lld is free but still mapped "
-			 "by %s at offset %llu", (long long)blk, inode->name,
+		snprintf(b->msg, b->len,
+			 "block %lld is free but still mapped "
+			 "by %s at offset %llu",
+			 (long long)blk, inode->name,
 			 (unsigned long long)lblk << fs->blkbits);
 		return 1;
 	}
@@ -81,13 +83,13 @@ static int mark_one(struct core_fs *fs, struct inode *inode, uint64_t lblk,
 	if (pmem_dev_mark(fs->dev, blk)) {
 		b->dup = blk;
 		b->second = inode;
-		return 2;	/* the message names the first mapper */
+		return 2; /* the message names the first mapper */
 	}
 	return 0;
 }
 
-static int first_mapper(struct core_fs *fs, struct inode *inode,
-			uint64_t lblk, uint64_t blk, void *arg)
+static int first_mapper(struct core_fs *fs, struct inode *inode, uint64_t lblk,
+			uint64_t blk, void *arg)
 {
 	struct blocks_scan *b = arg;
 
@@ -134,7 +136,8 @@ int core_check_blocks(struct core_fs *fs, char *msg, unsigned len)
 	if (ret)
 		return -EUCLEAN;
 	if (b.mapped + pmem_dev_nfree(fs->dev) != nblocks) {
-		snprintf(msg, len, "%llu blocks are neither free nor mapped by "
+		snprintf(msg, len,
+			 "%llu blocks are neither free nor mapped by "
 			 "any file (leaked)",
 			 (unsigned long long)(nblocks - b.mapped -
 					      pmem_dev_nfree(fs->dev)));
@@ -176,23 +179,25 @@ static int page_check(const struct address_space *mapping,
 	const struct inode *host = mapping->host;
 	const struct core_fs *fs = host->fs;
 	uint32_t mask = fs->blocks_per_page == 32 ?
-				~0u : (1u << fs->blocks_per_page) - 1;
+		~0u :
+		(1u << fs->blocks_per_page) - 1;
 	const struct sim *s = sim_self();
 	char why[192];
 	int maps;
 
-#define PAGE_FAIL(...)                                                     \
-	do {                                                               \
-		snprintf(why, sizeof(why), __VA_ARGS__);                   \
+#define PAGE_FAIL(...)                                                        \
+	do {                                                                  \
+		snprintf(why, sizeof(why), __VA_ARGS__);                      \
 		snprintf(msg, len, "%s: the page at index %llu (page %u) %s", \
-			 host->name, (unsigned long long)index, page->id,  \
-			 why);                                             \
-		return -EUCLEAN;                                           \
+			 host->name, (unsigned long long)index, page->id,     \
+			 why);                                                \
+		return -EUCLEAN;                                              \
 	} while (0)
 
 	if (page->mapping != mapping)
-		PAGE_FAIL("belongs to %s", page->mapping ?
-			  page->mapping->host->name : "no mapping (truncated)");
+		PAGE_FAIL("belongs to %s",
+			  page->mapping ? page->mapping->host->name :
+					  "no mapping (truncated)");
 	if (page->index != index)
 		PAGE_FAIL("has index %llu", (unsigned long long)page->index);
 	if (page->home != host)
@@ -200,8 +205,8 @@ static int page_check(const struct address_space *mapping,
 	maps = page_mapcount(fs, page);
 	if (page->refcount < 1 + maps)
 		PAGE_FAIL("has %d references, fewer than the cache's and its "
-			  "%d page table entr%s", page->refcount, maps,
-			  maps == 1 ? "y" : "ies");
+			  "%d page table entr%s",
+			  page->refcount, maps, maps == 1 ? "y" : "ies");
 	if (page->flags & ~(PG_uptodate | PG_dirty))
 		PAGE_FAIL("has unknown flags %#x", page->flags);
 	if ((page->uptodate_blocks | page->dirty_blocks) & ~mask)
@@ -238,7 +243,8 @@ int pagecache_check(const struct address_space *mapping, char *msg,
 
 	if (host->i_mapping != mapping)
 		return snprintf(msg, len, "%s: its mapping is not its own",
-				host->name), -EUCLEAN;
+				host->name),
+		       -EUCLEAN;
 	for (uint64_t r = 0; r < xa->nroot; r++) {
 		void **leaf = xa->root[r];
 
@@ -250,13 +256,17 @@ int pagecache_check(const struct address_space *mapping, char *msg,
 			if (!entry)
 				continue;
 			if (xa_is_dax(entry)) {
-				if (s && sim_lock_check(s, &xa_to_dax(entry)->lock,
-							why, sizeof(why)))
-					return snprintf(msg, len, "%s: the DAX "
-							"entry at index %llu: %s",
-							host->name,
-							(unsigned long long)index,
-							why), -EUCLEAN;
+				if (s &&
+				    sim_lock_check(s, &xa_to_dax(entry)->lock,
+						   why, sizeof(why)))
+					return snprintf(
+						       msg, len,
+						       "%s: the DAX "
+						       "entry at index %llu: %s",
+						       host->name,
+						       (unsigned long long)index,
+						       why),
+					       -EUCLEAN;
 				continue;
 			}
 			error = page_check(mapping, entry, index, msg, len);
@@ -266,12 +276,16 @@ int pagecache_check(const struct address_space *mapping, char *msg,
 		}
 	}
 	if (npages != mapping->nrpages)
-		return snprintf(msg, len, "%s: nrpages is %llu, but %llu pages "
-				"are in its page cache", host->name,
+		return snprintf(msg, len,
+				"%s: nrpages is %llu, but %llu pages "
+				"are in its page cache",
+				host->name,
 				(unsigned long long)mapping->nrpages,
-				(unsigned long long)npages), -EUCLEAN;
-	if (s && (sim_lock_check(s, &mapping->invalidate_lock, why, sizeof(why)) ||
-		  sim_lock_check(s, &mapping->i_mmap_rwsem, why, sizeof(why))))
+				(unsigned long long)npages),
+		       -EUCLEAN;
+	if (s &&
+	    (sim_lock_check(s, &mapping->invalidate_lock, why, sizeof(why)) ||
+	     sim_lock_check(s, &mapping->i_mmap_rwsem, why, sizeof(why))))
 		return snprintf(msg, len, "%s: %s", host->name, why), -EUCLEAN;
 	return 0;
 }

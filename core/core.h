@@ -30,7 +30,7 @@ struct core_fs;
 struct inode;
 
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1u << PAGE_SHIFT)
+#define PAGE_SIZE  (1u << PAGE_SHIFT)
 
 /* ---- Fixes and kernel presets (SPEC.md 5) ------------------------------ */
 
@@ -51,12 +51,12 @@ enum core_fix {
 struct core_fix_info {
 	const char *name;
 	const char *what;
-	const char *kernel;		/* "4.1", or "proposed" */
+	const char *kernel; /* "4.1", or "proposed" */
 };
 extern const struct core_fix_info core_fixes[FIX__COUNT];
 
 struct core_preset {
-	const char *version;		/* "v5.15" */
+	const char *version; /* "v5.15" */
 	uint32_t fixes;
 };
 extern const struct core_preset core_presets[];
@@ -73,7 +73,7 @@ char *core_fixes_format(uint32_t fixes, char *buf, unsigned len);
 /* ---- Named points ------------------------------------------------------- */
 
 struct core_point {
-	const char *name;		/* "punch_hole.pages_truncated" */
+	const char *name; /* "punch_hole.pages_truncated" */
 	const char *what;
 };
 /* Every "op.point" name, with what it means: core_points_count() entries
@@ -87,15 +87,14 @@ bool core_point_valid(const char *name);
 /* core_fill_fn -- the bytes [pos, pos+len) of file 'index's initial
  * content: the engine's stamped pattern (oracle/stamp.h).  The core never
  * decides what data is, only where it goes. */
-typedef void (*core_fill_fn)(void *buf, int index, uint64_t pos,
-			     uint64_t len);
+typedef void (*core_fill_fn)(void *buf, int index, uint64_t pos, uint64_t len);
 
 struct core_file_spec {
 	const char *name;
 	uint64_t size;
 	bool dax;
-	int index;			/* stamps carry it: < 128 */
-	core_fill_fn fill;		/* initial content; NULL: zeros */
+	int index;	   /* stamps carry it: < 128 */
+	core_fill_fn fill; /* initial content; NULL: zeros */
 };
 
 /*
@@ -120,10 +119,10 @@ const char *core_inode_name(const struct inode *inode);
 /* read(2): filemap_read (dax_iomap_rw when S_DAX).  Returns bytes read or
  * -errno.  core_read_to copies to a mapping of another file instead
  * (into_map >= 0: the scenario's map index, into_off: offset in it). */
-ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len,
-		     void *buf, int into_map, uint64_t into_off);
-static inline ssize_t core_read(struct inode *inode, uint64_t pos,
-				uint64_t len, void *buf)
+ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len, void *buf,
+		     int into_map, uint64_t into_off);
+static inline ssize_t core_read(struct inode *inode, uint64_t pos, uint64_t len,
+				void *buf)
 {
 	return core_read_to(inode, pos, len, buf, -1, 0);
 }
@@ -163,16 +162,15 @@ void core_iput(struct inode *inode);
 /* ---- Mappings and get_user_pages ----------------------------------------- */
 
 struct gup_pin;
-int core_mmap(struct core_fs *fs, int map, struct inode *inode,
-	      uint64_t offset, uint64_t len);
+int core_mmap(struct core_fs *fs, int map, struct inode *inode, uint64_t offset,
+	      uint64_t len);
 int core_munmap(struct core_fs *fs, int map);
 int core_access(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 		void *buf, bool write, const char *fn);
 /* core_access that also says how many bytes it moved before a fault: a
  * store that faults part way has written those (*done <= len). */
-int core_access_done(struct core_fs *fs, int map, uint64_t offset,
-		     uint64_t len, void *buf, bool write, const char *fn,
-		     uint64_t *done);
+int core_access_done(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		     void *buf, bool write, const char *fn, uint64_t *done);
 /* The file index and file offset behind byte 'offset' of a mapping;
  * -EFAULT if the map does not exist. */
 int core_map_file(struct core_fs *fs, int map, uint64_t offset,

@@ -14,8 +14,8 @@
 
 /* The largest file: s_maxbytes.  Beyond it, EFBIG. */
 #define CORE_MAXBYTES (64ull << 20)
-#define XA_SHIFT 8
-#define XA_LEAF (1u << XA_SHIFT)
+#define XA_SHIFT      8
+#define XA_LEAF	      (1u << XA_SHIFT)
 
 /*
  * A two-level radix index (xarray in miniature): page cache index ->
@@ -29,21 +29,21 @@ struct xa {
 
 /* page->flags */
 #define PG_uptodate (1u << 0)
-#define PG_dirty (1u << 1)
+#define PG_dirty    (1u << 1)
 
 struct page {
-	uint32_t id;			/* simulated pfn, for reports */
-	struct inode *home;		/* the file it was made for */
-	struct sim_ref pins;		/* get_user_pages references */
+	uint32_t id;	     /* simulated pfn, for reports */
+	struct inode *home;  /* the file it was made for */
+	struct sim_ref pins; /* get_user_pages references */
 	uint64_t index;
-	struct address_space *mapping;	/* NULL once truncated */
+	struct address_space *mapping; /* NULL once truncated */
 	uint32_t flags;
-	uint32_t uptodate_blocks;	/* per block (buffer_uptodate) */
-	uint32_t dirty_blocks;		/* per block (buffer_dirty) */
-	uint32_t delay_blocks;		/* per block (buffer_delay): reserved,
+	uint32_t uptodate_blocks; /* per block (buffer_uptodate) */
+	uint32_t dirty_blocks;	  /* per block (buffer_dirty) */
+	uint32_t delay_blocks;	  /* per block (buffer_delay): reserved,
 					 * allocated at writeback */
 	int refcount;
-	struct sim_lock lock;		/* PG_locked */
+	struct sim_lock lock; /* PG_locked */
 	unsigned char data[PAGE_SIZE];
 };
 
@@ -54,8 +54,8 @@ struct page {
  * can tell them from pages.
  */
 struct dax_entry {
-	int64_t blk;			/* -1: empty (a hole being filled) */
-	bool zero;			/* a zero page entry (dax_load_hole) */
+	int64_t blk; /* -1: empty (a hole being filled) */
+	bool zero;   /* a zero page entry (dax_load_hole) */
 	struct sim_lock lock;
 };
 
@@ -77,22 +77,22 @@ static inline struct dax_entry *xa_to_dax(void *entry)
  */
 struct dax_page {
 	struct sim_ref pins;
-	int mapcount;			/* PTEs that map it */
+	int mapcount; /* PTEs that map it */
 };
 
 struct address_space {
 	struct inode *host;
-	struct xa i_pages;		/* struct page *, or tagged DAX entries */
+	struct xa i_pages; /* struct page *, or tagged DAX entries */
 	uint64_t nrpages;
 	struct sim_lock invalidate_lock;
-	struct sim_lock i_mmap_rwsem;	/* the VMAs mapping the file */
-	int i_mmap_count;		/* VMAs mapping the file */
+	struct sim_lock i_mmap_rwsem; /* the VMAs mapping the file */
+	int i_mmap_count;	      /* VMAs mapping the file */
 };
 
 /* A page table entry of the scenario's one mm. */
 struct pte {
-	struct page *page;		/* a page cache page, with a reference */
-	int64_t pfn;			/* or a DAX device block; -1: none */
+	struct page *page; /* a page cache page, with a reference */
+	int64_t pfn;	   /* or a DAX device block; -1: none */
 	bool write;
 };
 
@@ -100,10 +100,10 @@ struct pte {
 struct vm_area_struct {
 	int id;
 	struct inode *vm_file;
-	uint64_t vm_pgoff;		/* in pages */
+	uint64_t vm_pgoff; /* in pages */
 	uint64_t npages;
-	bool dax_ops;			/* vm_ops chosen by IS_DAX at mmap time */
-	bool dead;			/* munmapped */
+	bool dax_ops; /* vm_ops chosen by IS_DAX at mmap time */
+	bool dead;    /* munmapped */
 	struct pte *ptes;
 };
 
@@ -111,17 +111,17 @@ struct vm_area_struct {
 struct mm_struct {
 	struct sim_lock mmap_lock;
 	int nvmas;
-	struct vm_area_struct **vmas;	/* by the scenario's map index */
+	struct vm_area_struct **vmas; /* by the scenario's map index */
 };
 
 /* Pages a pin holds (get_user_pages). */
 struct gup_pin {
 	int npages;
 	struct vm_area_struct *vma;
-	uint64_t offset;		/* in the mapping, bytes */
+	uint64_t offset; /* in the mapping, bytes */
 	uint64_t len;
-	struct page **pages;		/* page cache pages, or NULL */
-	int64_t *pfns;			/* DAX blocks, or -1 */
+	struct page **pages; /* page cache pages, or NULL */
+	int64_t *pfns;	     /* DAX blocks, or -1 */
 	bool done;
 };
 
@@ -130,27 +130,27 @@ struct gup_pin {
 
 struct inode {
 	uint64_t i_ino;
-	int index;			/* the scenario's file index */
+	int index; /* the scenario's file index */
 	const char *name;
 	struct core_fs *fs;
 	struct sim_lock i_rwsem;
-	struct sim_lock i_mmap_sem;	/* the fault lock: ext4 i_mmap_sem,
+	struct sim_lock i_mmap_sem;  /* the fault lock: ext4 i_mmap_sem,
 					 * XFS MMAPLOCK (fault-lock, 4.1) */
-	struct sim_lock i_aops_sem;	/* dax-switch-aops-sem (V5, 2020) */
-	uint32_t i_flags;		/* S_DAX */
-	struct sim_var i_flags_var;	/* ... watched by the race checker */
-	struct sim_ref i_count;		/* open files and mappings (igrab) */
-	struct sim_lock i_lock;		/* i_state: I_FREEING */
-	bool freeing;			/* I_FREEING: being evicted */
-	struct sim_waitq freeing_wq;	/* iget waits for the eviction */
-	bool xflag_dax;			/* FS_XFLAG_DAX, on disk */
-	bool dontcache;			/* I_DONTCACHE: evict at last use */
-	int dio_count;			/* inode_dio_begin/end */
+	struct sim_lock i_aops_sem;  /* dax-switch-aops-sem (V5, 2020) */
+	uint32_t i_flags;	     /* S_DAX */
+	struct sim_var i_flags_var;  /* ... watched by the race checker */
+	struct sim_ref i_count;	     /* open files and mappings (igrab) */
+	struct sim_lock i_lock;	     /* i_state: I_FREEING */
+	bool freeing;		     /* I_FREEING: being evicted */
+	struct sim_waitq freeing_wq; /* iget waits for the eviction */
+	bool xflag_dax;		     /* FS_XFLAG_DAX, on disk */
+	bool dontcache;		     /* I_DONTCACHE: evict at last use */
+	int dio_count;		     /* inode_dio_begin/end */
 	struct sim_waitq dio_wq;
 	uint64_t i_size;
 	struct sim_var i_size_var;
-	struct xa i_blocks;		/* file block -> device block + 1 */
-	struct xa i_unwritten;		/* file block -> non-NULL: allocated
+	struct xa i_blocks;    /* file block -> device block + 1 */
+	struct xa i_unwritten; /* file block -> non-NULL: allocated
 					 * for a direct write in flight, reads
 					 * as zeros (an unwritten extent);
 					 * made on first use (core/direct.c) */
@@ -165,13 +165,13 @@ struct core_fs {
 	core_report_fn report;
 	void *report_ctx;
 	struct mm_struct mm;
-	struct xa dax_pages;		/* device block -> struct dax_page */
+	struct xa dax_pages; /* device block -> struct dax_page */
 	uint32_t fixes;
 	uint32_t block_size;
 	unsigned blkbits;
 	uint32_t blocks_per_page;
 	uint32_t next_pfn;
-	uint64_t da_reserved;		/* blocks delalloc reserved ("alloc") */
+	uint64_t da_reserved; /* blocks delalloc reserved ("alloc") */
 	int ninodes;
 	struct inode **inodes;
 };
@@ -315,8 +315,8 @@ void *xa_load(const struct xa *xa, uint64_t index);
 void xa_store(struct xa *xa, uint64_t index, void *entry);
 
 /* The block map: ext4_map_blocks / xfs_bmapi in miniature (core/inode.c) */
-int64_t core_map_block(struct inode *inode, uint64_t lblk);	/* -ENXIO: hole */
-int64_t core_alloc_block(struct inode *inode, uint64_t lblk);	/* -ENOSPC */
+int64_t core_map_block(struct inode *inode, uint64_t lblk);   /* -ENXIO: hole */
+int64_t core_alloc_block(struct inode *inode, uint64_t lblk); /* -ENOSPC */
 void core_unmap_block(struct inode *inode, uint64_t lblk);
 /* Unwritten extents (core/direct.c): the device block of file block lblk
  * as a read sees it, -ENXIO for a hole or an unwritten block (zeros). */
@@ -345,7 +345,7 @@ void filemap_invalidate_lock_shared(struct address_space *mapping,
 				    const char *fn);
 void filemap_invalidate_unlock_shared(struct address_space *mapping,
 				      const char *fn);
-int write_one_page(struct page *page);		/* locked, dirty */
+int write_one_page(struct page *page); /* locked, dirty */
 /* delayed allocation (core/filemap.c) */
 int core_da_reserve_block(struct inode *inode);
 void core_da_release_blocks(struct page *page, uint32_t blocks);
@@ -374,8 +374,8 @@ void truncate_pagecache_range(struct inode *inode, uint64_t lstart,
 			      uint64_t lend);
 void inode_dio_wait(struct inode *inode);
 /* drop the clean pages of page indexes [start, end]: -EBUSY if one is dirty */
-int invalidate_inode_pages2_range(struct address_space *mapping,
-				  uint64_t start, uint64_t end);
+int invalidate_inode_pages2_range(struct address_space *mapping, uint64_t start,
+				  uint64_t end);
 
 /* core/dax.c */
 struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk);
@@ -393,7 +393,7 @@ ssize_t dax_iomap_write(struct inode *inode, uint64_t pos, uint64_t len,
 int dax_writeback_mapping_range(struct address_space *mapping);
 
 /* core/mm.c */
-#define DAX_ZERO_PFN (-2)	/* a read fault of a DAX hole maps the zero page */
+#define DAX_ZERO_PFN (-2) /* a read fault of a DAX hole maps the zero page */
 int handle_mm_fault(struct vm_area_struct *vma, uint64_t pgidx, bool write);
 uint64_t core_copy_to_user_map(struct core_fs *fs, int map, uint64_t offset,
 			       const void *buf, uint64_t len, const char *fn);

@@ -39,8 +39,10 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 			e = sim_alloc(sizeof(*e));
 			e->blk = -1;
 			snprintf(name, sizeof(name), "%s:%llu",
-				 mapping->host->name, (unsigned long long)index);
-			sim_lock_init(&e->lock, &dax_entry_class, SIM_MUTEX, name);
+				 mapping->host->name,
+				 (unsigned long long)index);
+			sim_lock_init(&e->lock, &dax_entry_class, SIM_MUTEX,
+				      name);
 			slot_touch(mapping, index, true);
 			xa_store(&mapping->i_pages, index,
 				 (void *)((uintptr_t)e | XA_DAX_TAG));
@@ -52,7 +54,7 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 		if (xa_load(&mapping->i_pages, index) ==
 		    (void *)((uintptr_t)e | XA_DAX_TAG))
 			return e;
-		sim_mutex_unlock(&e->lock, "grab_mapping_entry");	/* gone */
+		sim_mutex_unlock(&e->lock, "grab_mapping_entry"); /* gone */
 	}
 }
 
@@ -77,7 +79,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		sim_down_read(fl, "ext4_dax_huge_fault");
 	isize_touch(inode, false);
 	if ((pgoff << PAGE_SHIFT) >= inode->i_size) {
-		error = -EFAULT;	/* SIGBUS */
+		error = -EFAULT; /* SIGBUS */
 		goto out;
 	}
 	e = grab_mapping_entry(mapping, pgoff);
@@ -89,8 +91,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		if (blk >= 0)
 			dev_zero(fs, (uint64_t)blk, 0, PAGE_SIZE);
 	}
-	sim_point_obj("block_mapped", "dax_iomap_fault", inode->name,
-		      NULL);
+	sim_point_obj("block_mapped", "dax_iomap_fault", inode->name, NULL);
 	pte_touch(vma, i, true);
 	if (blk == -ENOSPC) {
 		error = -ENOSPC;
@@ -103,7 +104,7 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 			unmap_mapping_range(mapping, pgoff << PAGE_SHIFT,
 					    (pgoff + 1) << PAGE_SHIFT);
 		e->zero = blk < 0;
-		e->blk = blk < 0 ? -1 : blk;	/* -1: a hole, as above */
+		e->blk = blk < 0 ? -1 : blk; /* -1: a hole, as above */
 		if (pte->page || pte->pfn >= 0) {
 			if (pte->page)
 				put_page(pte->page);
@@ -163,9 +164,8 @@ void dax_delete_mapping_range(struct address_space *mapping, uint64_t start,
 	void *entry;
 
 	/* find_get_entries' scan, its DAX entries (end - 1: inclusive) */
-	for (uint64_t index = start;
-	     index < end && (entry = find_get_entry(mapping, &index, end - 1,
-						    true));
+	for (uint64_t index = start; index < end &&
+	     (entry = find_get_entry(mapping, &index, end - 1, true));
 	     index++) {
 		struct dax_entry *e = xa_to_dax(entry);
 
@@ -196,7 +196,7 @@ static struct dax_page *dax_layout_busy_page_range(struct inode *inode,
 
 		if (blk < 0)
 			continue;
-		sim_touch("dev", NULL, (uint32_t)blk, false);	/* its pins */
+		sim_touch("dev", NULL, (uint32_t)blk, false); /* its pins */
 		dp = xa_load(&fs->dax_pages, (uint64_t)blk);
 		if (dp && dp->pins.count > 0)
 			return dp;
@@ -273,12 +273,12 @@ ssize_t dax_iomap_read(struct inode *inode, uint64_t pos, uint64_t len,
 		/* Copying into a mapping touches another file's memory: no
 		 * scope then, the point may touch anything. */
 		sim_point_obj("block_mapped", "dax_iomap_actor",
-			      into_map < 0 ? inode->name : NULL,
-			      NULL);
+			      into_map < 0 ? inode->name : NULL, NULL);
 		if (blk < 0)
 			memset(out + done, 0, n);
 		else
-			dev_read(fs, (uint64_t)blk, in, out + done, (uint32_t)n);
+			dev_read(fs, (uint64_t)blk, in, out + done,
+				 (uint32_t)n);
 		if (into_map >= 0) {
 			uint64_t left = core_copy_to_user_map(
 				fs, into_map, into_off + done, out + done, n,

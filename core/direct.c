@@ -28,14 +28,15 @@ int core_readahead(struct inode *inode, uint64_t offset, uint64_t len)
 	uint64_t size = inode->i_size, end;
 
 	if (IS_DAX(inode, "generic_fadvise"))
-		return 0;	/* nothing to read ahead: no page cache */
+		return 0; /* nothing to read ahead: no page cache */
 	if (offset >= size)
 		return 0;
 	end = len > size - offset ? size : offset + len;
 	if (inv)
-		filemap_invalidate_lock_shared(mapping, "page_cache_ra_unbounded");
-	for (uint64_t index = offset >> PAGE_SHIFT;
-	     (index << PAGE_SHIFT) < end; index++) {
+		filemap_invalidate_lock_shared(mapping,
+					       "page_cache_ra_unbounded");
+	for (uint64_t index = offset >> PAGE_SHIFT; (index << PAGE_SHIFT) < end;
+	     index++) {
 		struct page *page = find_get_page(mapping, index);
 
 		if (page) {
@@ -50,11 +51,12 @@ int core_readahead(struct inode *inode, uint64_t offset, uint64_t len)
 		}
 		sim_point_obj("page_created", "page_cache_ra_unbounded",
 			      inode->name, NULL);
-		readpage(page);		/* read_pages */
+		readpage(page); /* read_pages */
 		put_page(page);
 	}
 	if (inv)
-		filemap_invalidate_unlock_shared(mapping, "page_cache_ra_unbounded");
+		filemap_invalidate_unlock_shared(mapping,
+						 "page_cache_ra_unbounded");
 	return 0;
 }
 
@@ -106,7 +108,7 @@ bool core_block_unwritten(struct inode *inode, uint64_t lblk)
 {
 	uw_touch(inode, lblk, false);
 	return inode->i_unwritten.root &&
-	       xa_load(&inode->i_unwritten, lblk) != NULL;
+		xa_load(&inode->i_unwritten, lblk) != NULL;
 }
 
 static void set_unwritten(struct inode *inode, uint64_t lblk, bool on)
@@ -117,7 +119,8 @@ static void set_unwritten(struct inode *inode, uint64_t lblk, bool on)
 	if (!xa->root) {
 		if (!on)
 			return;
-		xa->nroot = ((CORE_MAXBYTES >> inode->fs->blkbits) >> XA_SHIFT) + 1;
+		xa->nroot =
+			((CORE_MAXBYTES >> inode->fs->blkbits) >> XA_SHIFT) + 1;
 		xa->root = sim_alloc(xa->nroot * sizeof(void *));
 	}
 	xa_store(xa, lblk, on ? (void *)1 : NULL);
@@ -153,8 +156,9 @@ static uint64_t dio_read_extent(struct inode *inode, uint64_t p, uint64_t end,
 	while (p + n < end) {
 		int64_t next = core_map_block_read(inode, ++lblk);
 
-		if (blk < 0 ? next >= 0 :
-		    next != blk + (int64_t)(lblk - (p >> fs->blkbits)))
+		if (blk < 0 ?
+			    next >= 0 :
+			    next != blk + (int64_t)(lblk - (p >> fs->blkbits)))
 			break;
 		n += fs->block_size;
 	}
@@ -192,15 +196,16 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 					     into_off);
 
 		if (ret != -EAGAIN)
-			return ret;	/* -EAGAIN: S_DAX went off meanwhile */
+			return ret; /* -EAGAIN: S_DAX went off meanwhile */
 	}
 	sim_down_read(&inode->i_rwsem, "ext4_dio_read_iter");
 	isize_touch(inode, false);
 	size = inode->i_size;
 	if (!len || pos >= size)
-		goto unlock;		/* iomap_dio_rw: nothing to read */
+		goto unlock; /* iomap_dio_rw: nothing to read */
 	end = len > size - pos ? size : pos + len;
-	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1)) {
+	if ((pos | len | (into_map >= 0 ? into_off : 0)) &
+	    (CORE_DIO_ALIGN - 1)) {
 		for (uint64_t p = pos; p < end;
 		     p = ((p >> fs->blkbits) + 1) << fs->blkbits) {
 			if (core_map_block_read(inode, p >> fs->blkbits) >= 0) {
@@ -255,8 +260,10 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 
 			if (c > n - k)
 				c = n - k;
-			dev_read(fs, (uint64_t)blk +
-				 ((q >> fs->blkbits) - (p >> fs->blkbits)),
+			dev_read(fs,
+				 (uint64_t)blk +
+					 ((q >> fs->blkbits) -
+					  (p >> fs->blkbits)),
 				 in, out + done + k, (uint32_t)c);
 			k += c;
 		}
@@ -265,7 +272,7 @@ ssize_t core_dio_read(struct inode *inode, uint64_t pos, uint64_t len,
 			/* pinned pages of another file: no scope */
 			sim_point_obj("io_done", "iomap_dio_bio_end_io", NULL,
 				      NULL);
-			core_unpin(fs, pin);	/* bio_release_pages */
+			core_unpin(fs, pin); /* bio_release_pages */
 		}
 		done += n;
 	}
@@ -300,7 +307,7 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 	int error = 0;
 
 	if (pos >= CORE_MAXBYTES || len > CORE_MAXBYTES - pos)
-		return -EFBIG;		/* generic_write_checks */
+		return -EFBIG; /* generic_write_checks */
 	if (IS_DAX(inode, "ext4_file_write_iter")) {
 		ssize_t ret;
 
@@ -312,7 +319,7 @@ ssize_t core_dio_write(struct inode *inode, uint64_t pos, uint64_t len,
 		}
 		ret = dax_iomap_write(inode, pos, len, buf);
 		if (ret != -EAGAIN)
-			return ret;	/* -EAGAIN: S_DAX went off meanwhile */
+			return ret; /* -EAGAIN: S_DAX went off meanwhile */
 	}
 	if ((pos | len | (into_map >= 0 ? into_off : 0)) & (CORE_DIO_ALIGN - 1))
 		return -EINVAL;

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* ---- Pages and the index ---------------------------------------------------- */
 
 void get_page(struct page *page)
@@ -79,14 +78,14 @@ void *find_get_entry(struct address_space *mapping, uint64_t *indexp,
 
 	if (*indexp > max)
 		return NULL;
-	slots_touch(mapping, false);	/* the scan */
+	slots_touch(mapping, false); /* the scan */
 	for (uint64_t index = *indexp; index <= max; index++) {
 		void *entry;
 
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
 		if (!xa->root[index >> XA_SHIFT]) {
-			index |= XA_LEAF - 1;	/* skip the empty leaf */
+			index |= XA_LEAF - 1; /* skip the empty leaf */
 			continue;
 		}
 		entry = xa_load(xa, index);
@@ -230,7 +229,8 @@ void filemap_invalidate_unlock_shared(struct address_space *mapping,
 
 static uint32_t page_blocks_mask(const struct core_fs *fs)
 {
-	return fs->blocks_per_page == 32 ? ~0u : (1u << fs->blocks_per_page) - 1;
+	return fs->blocks_per_page == 32 ? ~0u :
+					   (1u << fs->blocks_per_page) - 1;
 }
 
 /* range_blocks -- the page's blocks that bytes [from, to) of it touch. */
@@ -265,7 +265,8 @@ int readpage(struct page *page)
 		/* an unwritten block (a direct write in flight) reads as
 		 * zeros: core_map_block_read */
 		blks[b] = (missing & (1u << b)) ?
-				  core_map_block_read(inode, lblk) : -1;
+			core_map_block_read(inode, lblk) :
+			-1;
 	}
 	sim_point_obj("block_mapped", "readpage", inode->name, NULL);
 	page_touch(page, true);
@@ -317,7 +318,8 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
 		      mapping->host->name, NULL);
 	error = readpage(page);
 	if (inv)
-		filemap_invalidate_unlock_shared(mapping, "filemap_create_page");
+		filemap_invalidate_unlock_shared(mapping,
+						 "filemap_create_page");
 	*pagep = page;
 	return error;
 }
@@ -329,9 +331,8 @@ static int filemap_create_page(struct address_space *mapping, uint64_t index,
  * block a punch is freeing.  -EAGAIN: the page was truncated, look again.
  * inv_held: as for filemap_create_page.
  */
-static int filemap_update_page(struct address_space *mapping,
-			       struct page *page, uint32_t from, uint32_t to,
-			       bool inv_held)
+static int filemap_update_page(struct address_space *mapping, struct page *page,
+			       uint32_t from, uint32_t to, bool inv_held)
 {
 	bool inv = fix_on(mapping->host->fs, FIX_INVALIDATE_LOCK) && !inv_held;
 	struct core_fs *fs = mapping->host->fs;
@@ -354,7 +355,8 @@ static int filemap_update_page(struct address_space *mapping,
 		error = readpage(page);
 	}
 	if (inv)
-		filemap_invalidate_unlock_shared(mapping, "filemap_update_page");
+		filemap_invalidate_unlock_shared(mapping,
+						 "filemap_update_page");
 	return error;
 }
 
@@ -382,12 +384,12 @@ int filemap_get_page(struct address_space *mapping, uint64_t index,
 		}
 		page_touch(page, false);
 		if ((page->flags & PG_uptodate) ||
-		    (range_blocks(fs, from, to) & ~page->uptodate_blocks) == 0) {
+		    (range_blocks(fs, from, to) & ~page->uptodate_blocks) ==
+			    0) {
 			*pagep = page;
 			return 0;
 		}
-		error = filemap_update_page(mapping, page, from, to,
-					    inv_held);
+		error = filemap_update_page(mapping, page, from, to, inv_held);
 		if (!error) {
 			*pagep = page;
 			return 0;
@@ -406,8 +408,8 @@ int filemap_get_page(struct address_space *mapping, uint64_t index,
 static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 			 void *buf, int into_map, uint64_t into_off);
 
-ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len,
-		     void *buf, int into_map, uint64_t into_off)
+ssize_t core_read_to(struct inode *inode, uint64_t pos, uint64_t len, void *buf,
+		     int into_map, uint64_t into_off)
 {
 	ssize_t ret;
 
@@ -429,7 +431,7 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 {
 	struct address_space *mapping = inode->i_mapping;
 	bool over_copy = fix_on(inode->fs, FIX_INVALIDATE_LOCK) &&
-			 fix_on(inode->fs, FIX_INVALIDATE_LOCK_OVER_COPY);
+		fix_on(inode->fs, FIX_INVALIDATE_LOCK_OVER_COPY);
 	unsigned char *out = buf;
 	uint64_t done = 0;
 	ssize_t ret;
@@ -461,7 +463,8 @@ static ssize_t read_iter(struct inode *inode, uint64_t pos, uint64_t len,
 		if (n > inode->i_size - p)
 			n = inode->i_size - p;
 		error = filemap_get_page(mapping, index, offset,
-					 offset + (uint32_t)n, over_copy, &page);
+					 offset + (uint32_t)n, over_copy,
+					 &page);
 		if (error) {
 			ret = done ? (ssize_t)done : error;
 			goto out;
@@ -534,12 +537,13 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 			page_touch(page, false);
 			if (page->mapping == mapping)
 				break;
-			unlock_page(page, "write_begin");	/* truncated */
+			unlock_page(page, "write_begin"); /* truncated */
 			put_page(page);
 			continue;
 		}
 		page = page_cache_alloc(mapping);
-		if (add_to_page_cache_lru(page, mapping, index, "write_begin") == 0)
+		if (add_to_page_cache_lru(page, mapping, index,
+					  "write_begin") == 0)
 			break;
 		put_page(page);
 	}
@@ -571,9 +575,9 @@ static int write_begin(struct inode *inode, uint64_t index, uint32_t from,
 		if (page->uptodate_blocks & (1u << b))
 			continue;
 		if (from <= bfrom && to >= bto)
-			continue;	/* fully overwritten */
+			continue; /* fully overwritten */
 		if (blk < 0)
-			memset(p, 0, fs->block_size);	/* buffer_new */
+			memset(p, 0, fs->block_size); /* buffer_new */
 		else
 			dev_read(fs, (uint64_t)blk, 0, p, fs->block_size);
 		page->uptodate_blocks |= 1u << b;
@@ -687,7 +691,8 @@ int write_one_page(struct page *page)
 		uint64_t lblk = (page->index << PAGE_SHIFT >> fs->blkbits) + b;
 
 		blks[b] = (page->dirty_blocks & (1u << b)) ?
-				  core_map_block(inode, lblk) : -1;
+			core_map_block(inode, lblk) :
+			-1;
 	}
 	sim_point_obj("block_mapped", "writepage", inode->name, NULL);
 	page_touch(page, true);
@@ -706,7 +711,7 @@ int write_one_page(struct page *page)
 		if (blks[b] < 0 || core_map_block(inode, lblk) != blks[b])
 			blks[b] = core_alloc_block(inode, lblk);
 		if (blks[b] < 0)
-			continue;	/* ENOSPC: the page's data is lost (EIO) */
+			continue; /* ENOSPC: the page's data is lost (EIO) */
 		dev_write(fs, (uint64_t)blks[b], 0,
 			  page->data + (b << fs->blkbits), fs->block_size);
 	}

@@ -13,35 +13,38 @@
 
 const struct core_fix_info core_fixes[FIX__COUNT] = {
 	[FIX_FAULT_LOCK] = { "fault-lock",
-		"page faults take the filesystem's fault lock (XFS MMAPLOCK, "
-		"ext4 i_mmap_sem) shared; punch and truncate take it exclusive",
-		"4.1" },
+			     "page faults take the filesystem's fault lock (XFS MMAPLOCK, "
+			     "ext4 i_mmap_sem) shared; punch and truncate take it exclusive",
+			     "4.1" },
 	[FIX_LONGTERM_PIN_REJECT] = { "longterm-pin-reject",
-		"long-term pins of filesystem-DAX pages fail with EOPNOTSUPP",
-		"4.15" },
+				      "long-term pins of filesystem-DAX pages fail with EOPNOTSUPP",
+				      "4.15" },
 	[FIX_DAX_BREAK_LAYOUTS] = { "dax-break-layouts",
-		"punch/truncate of a DAX file unmap, wait for pinned pages "
-		"with the fault lock dropped and i_rwsem held, then rescan",
-		"4.18" },
+				    "punch/truncate of a DAX file unmap, wait for pinned pages "
+				    "with the fault lock dropped and i_rwsem held, then rescan",
+				    "4.18" },
 	[FIX_DAX_SWITCH_ON_EVICT] = { "dax-switch-on-evict",
-		"a changed FS_XFLAG_DAX takes effect only when the inode is "
-		"evicted", "5.8" },
+				      "a changed FS_XFLAG_DAX takes effect only when the inode is "
+				      "evicted",
+				      "5.8" },
 	[FIX_INVALIDATE_LOCK] = { "invalidate-lock",
-		"mapping->invalidate_lock: read, readahead and fault take it "
-		"shared while they add pages and read them in; punch and "
-		"truncate take it exclusive", "5.15" },
+				  "mapping->invalidate_lock: read, readahead and fault take it "
+				  "shared while they add pages and read them in; punch and "
+				  "truncate take it exclusive",
+				  "5.15" },
 	[FIX_DAX_BREAK_LAYOUTS_NAIVE] = { "dax-break-layouts-naive",
-		"break layouts waiting for pinned pages while still holding "
-		"the fault lock (the GUP deadlock)", "proposed" },
+					  "break layouts waiting for pinned pages while still holding "
+					  "the fault lock (the GUP deadlock)",
+					  "proposed" },
 	[FIX_DAX_SWITCH_AOPS_SEM] = { "dax-switch-aops-sem",
-		"a per-inode aops rwsem around read, write, mmap, fallocate "
-		"and truncate, exclusive to switch S_DAX (V5 series, 2020)",
-		"proposed" },
+				      "a per-inode aops rwsem around read, write, mmap, fallocate "
+				      "and truncate, exclusive to switch S_DAX (V5 series, 2020)",
+				      "proposed" },
 	[FIX_INVALIDATE_LOCK_OVER_COPY] = { "invalidate-lock-over-copy",
-		"with invalidate-lock: read(2) holds invalidate_lock shared "
-		"across the copy to the user too (what the review of the "
-		"series ruled out: the copy can fault on another file)",
-		"proposed" },
+					    "with invalidate-lock: read(2) holds invalidate_lock shared "
+					    "across the copy to the user too (what the review of the "
+					    "series ruled out: the copy can fault on another file)",
+					    "proposed" },
 };
 
 /* The releases at which a fix was merged, in order. */
@@ -49,13 +52,16 @@ const struct core_preset core_presets[] = {
 	{ "v4.0", 0 },
 	{ "v4.1", FIX(FIX_FAULT_LOCK) },
 	{ "v4.15", FIX(FIX_FAULT_LOCK) | FIX(FIX_LONGTERM_PIN_REJECT) },
-	{ "v4.18", FIX(FIX_FAULT_LOCK) | FIX(FIX_LONGTERM_PIN_REJECT) |
-			   FIX(FIX_DAX_BREAK_LAYOUTS) },
-	{ "v5.8", FIX(FIX_FAULT_LOCK) | FIX(FIX_LONGTERM_PIN_REJECT) |
-			  FIX(FIX_DAX_BREAK_LAYOUTS) | FIX(FIX_DAX_SWITCH_ON_EVICT) },
+	{ "v4.18",
+	  FIX(FIX_FAULT_LOCK) | FIX(FIX_LONGTERM_PIN_REJECT) |
+		  FIX(FIX_DAX_BREAK_LAYOUTS) },
+	{ "v5.8",
+	  FIX(FIX_FAULT_LOCK) | FIX(FIX_LONGTERM_PIN_REJECT) |
+		  FIX(FIX_DAX_BREAK_LAYOUTS) | FIX(FIX_DAX_SWITCH_ON_EVICT) },
 	/* 5.15 replaces the per-filesystem fault lock with invalidate_lock. */
-	{ "v5.15", FIX(FIX_LONGTERM_PIN_REJECT) | FIX(FIX_DAX_BREAK_LAYOUTS) |
-			   FIX(FIX_DAX_SWITCH_ON_EVICT) | FIX(FIX_INVALIDATE_LOCK) },
+	{ "v5.15",
+	  FIX(FIX_LONGTERM_PIN_REJECT) | FIX(FIX_DAX_BREAK_LAYOUTS) |
+		  FIX(FIX_DAX_SWITCH_ON_EVICT) | FIX(FIX_INVALIDATE_LOCK) },
 };
 const int core_npresets = sizeof(core_presets) / sizeof(core_presets[0]);
 
@@ -123,24 +129,30 @@ char *core_fixes_format(uint32_t fixes, char *buf, unsigned len)
 static const struct {
 	const char *point, *what;
 } point_help[] = {
-	{ "page_created", "a new locked page is in the page cache, not yet read "
-			  "(filemap_create_page, filemap_fault, readahead)" },
-	{ "block_mapped", "the block is looked up, the I/O (or the copy) not yet "
-			  "issued (readpage, writepage, dax_iomap_actor, "
-			  "iomap_dio_actor, dax_iomap_fault)" },
+	{ "page_created",
+	  "a new locked page is in the page cache, not yet read "
+	  "(filemap_create_page, filemap_fault, readahead)" },
+	{ "block_mapped",
+	  "the block is looked up, the I/O (or the copy) not yet "
+	  "issued (readpage, writepage, dax_iomap_actor, "
+	  "iomap_dio_actor, dax_iomap_fault)" },
 	{ "page_uptodate", "readpage: the I/O is done, the page still locked" },
 	{ "copy", "filemap_read: about to copy the page to the user" },
-	{ "page_locked", "generic_perform_write: write_begin returned the page" },
+	{ "page_locked",
+	  "generic_perform_write: write_begin returned the page" },
 	{ "copied", "generic_perform_write: the data is in the page" },
 	{ "locked", "i_rwsem and the fault lock (with the fixes) are held" },
-	{ "layout_busy", "dax_layout_busy_page found a pinned page; break "
-			 "layouts is about to wait for it" },
-	{ "pages_truncated", "after truncate_inode_pages_range, before the "
-			     "blocks are freed" },
+	{ "layout_busy",
+	  "dax_layout_busy_page found a pinned page; break "
+	  "layouts is about to wait for it" },
+	{ "pages_truncated",
+	  "after truncate_inode_pages_range, before the "
+	  "blocks are freed" },
 	{ "blocks_freed", "the blocks are free, the locks still held" },
 	{ "fault", "a page fault begins (mmap_lock held shared)" },
 	{ "pte_installed", "the fault mapped the page; its lock still held" },
-	{ "mkwrite", "page_mkwrite reserved the page's holes (delayed allocation)" },
+	{ "mkwrite",
+	  "page_mkwrite reserved the page's holes (delayed allocation)" },
 	{ "entry_locked", "dax_iomap_fault locked the DAX entry" },
 	{ "page_done", "a user access finished one page, the next not begun" },
 	{ "page_pinned", "get_user_pages pinned one page, the next not yet" },
@@ -149,14 +161,16 @@ static const struct {
 	{ "flushed", "the DAX switch wrote back and dropped the page cache" },
 	{ "switched", "S_DAX changed" },
 	{ "flag_set", "FS_XFLAG_DAX set on disk; S_DAX waits for eviction" },
-	{ "unused", "eviction begins: I_FREEING set, no user left (evict, or "
-		    "the last iput of an inode marked I_DONTCACHE)" },
+	{ "unused",
+	  "eviction begins: I_FREEING set, no user left (evict, or "
+	  "the last iput of an inode marked I_DONTCACHE)" },
 	{ "evicted", "eviction: pages dropped, S_DAX from the on-disk flag" },
 	{ "remapped", "clone: the range is copied, the locks still held" },
 };
 
-#define FAULT_POINTS "fault page_created block_mapped page_uptodate " \
-		     "pte_installed mkwrite entry_locked "
+#define FAULT_POINTS                                     \
+	"fault page_created block_mapped page_uptodate " \
+	"pte_installed mkwrite entry_locked "
 
 /* An inode marked I_DONTCACHE is evicted by the iput that drops its last
  * reference: at the end of any operation on the file (its writeback
@@ -170,10 +184,12 @@ static const char *const op_points[][2] = {
 	{ "write", "page_locked copied block_mapped" EVICT_POINTS },
 	{ "dio_read", FAULT_POINTS "page_pinned io_done" EVICT_POINTS },
 	{ "dio_write", FAULT_POINTS "page_pinned page_done" EVICT_POINTS },
-	{ "punch_hole", "locked layout_busy pages_truncated blocks_freed "
-			"block_mapped" EVICT_POINTS },
-	{ "truncate", "locked layout_busy pages_truncated blocks_freed "
-		      "block_mapped" EVICT_POINTS },
+	{ "punch_hole",
+	  "locked layout_busy pages_truncated blocks_freed "
+	  "block_mapped" EVICT_POINTS },
+	{ "truncate",
+	  "locked layout_busy pages_truncated blocks_freed "
+	  "block_mapped" EVICT_POINTS },
 	{ "readahead", "page_created block_mapped page_uptodate" EVICT_POINTS },
 	{ "mmap", "vm_ops_chosen block_mapped" EVICT_POINTS },
 	{ "load", FAULT_POINTS "page_done" },
@@ -201,15 +217,17 @@ static void core_points_init(void)
 
 	if (core_npoints)
 		return;
-	for (unsigned o = 0; o < sizeof(op_points) / sizeof(op_points[0]); o++) {
+	for (unsigned o = 0; o < sizeof(op_points) / sizeof(op_points[0]);
+	     o++) {
 		char list[256], *save = NULL;
 		int n = snprintf(list, sizeof(list), "%s", op_points[o][1]);
 
-		SIM_BUG_ON((size_t)n >= sizeof(list));	/* the list cut */
+		SIM_BUG_ON((size_t)n >= sizeof(list)); /* the list cut */
 		for (char *t = strtok_r(list, " ", &save); t;
 		     t = strtok_r(NULL, " ", &save)) {
-			for (unsigned h = 0; h < sizeof(point_help) /
-						     sizeof(point_help[0]); h++) {
+			for (unsigned h = 0;
+			     h < sizeof(point_help) / sizeof(point_help[0]);
+			     h++) {
 				if (strcmp(point_help[h].point, t))
 					continue;
 				SIM_BUG_ON(core_npoints >= CORE_POINTS_MAX);

@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct sim_lock_class i_aops_sem_class = { "i_aops_sem", RANK_I_AOPS_SEM };
+const struct sim_lock_class i_aops_sem_class = { "i_aops_sem",
+						 RANK_I_AOPS_SEM };
 const struct sim_lock_class i_rwsem_class = { "i_rwsem", RANK_I_RWSEM };
 const struct sim_lock_class mmap_lock_class = { "mmap_lock", RANK_MMAP_LOCK };
 const struct sim_lock_class invalidate_lock_class = { "invalidate_lock",
@@ -62,8 +63,7 @@ static void xa_init(struct xa *xa, uint64_t max_index)
  * above the block's; core_check_blocks reads them all). */
 static void bmap_touch(const struct inode *inode, uint64_t lblk, bool write)
 {
-	sim_touch("bmap", NULL, SIM_TOUCH_IDX(inode->index, lblk),
-		  write);
+	sim_touch("bmap", NULL, SIM_TOUCH_IDX(inode->index, lblk), write);
 }
 
 /* core_map_block -- ext4_map_blocks without create: the device block of
@@ -121,14 +121,16 @@ void core_unmap_block(struct inode *inode, uint64_t lblk)
 	bmap_touch(inode, lblk, true);
 	dp = xa_load(&fs->dax_pages, (uint64_t)blk);
 	if (dp && dp->pins.count > 0)
-		core_report(fs, 2 /* SCEN_V_LOST_BLOCK */, "a block freed while pinned",
-			    "block %lld, offset %llu of %s, was freed while "
-			    "get_user_pages held %d pin%s on its page (%s): the "
-			    "allocator may hand it to another file while a "
-			    "device still writes to it", (long long)blk,
-			    (unsigned long long)lblk << fs->blkbits, inode->name,
-			    dp->pins.count, dp->pins.count == 1 ? "" : "s",
-			    dp->pins.name);
+		core_report(
+			fs, 2 /* SCEN_V_LOST_BLOCK */,
+			"a block freed while pinned",
+			"block %lld, offset %llu of %s, was freed while "
+			"get_user_pages held %d pin%s on its page (%s): the "
+			"allocator may hand it to another file while a "
+			"device still writes to it",
+			(long long)blk, (unsigned long long)lblk << fs->blkbits,
+			inode->name, dp->pins.count,
+			dp->pins.count == 1 ? "" : "s", dp->pins.name);
 	xa_store(&inode->i_blocks, lblk, NULL);
 	SIM_BUG_ON(pmem_dev_free(fs->dev, (uint64_t)blk) != 0);
 }
@@ -218,7 +220,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		struct inode *inode = sim_alloc(sizeof(*inode));
 		char name[SIM_NAME_MAX];
 
-		inode->i_ino = 12 + (uint64_t)i;	/* after the root's */
+		inode->i_ino = 12 + (uint64_t)i; /* after the root's */
 		inode->index = spec[i].index;
 		inode->name = spec[i].name;
 		inode->fs = fs;
@@ -229,8 +231,9 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		sim_lock_init(&inode->i_aops_sem, &i_aops_sem_class, SIM_RWSEM,
 			      spec[i].name);
 		sim_var_init(&inode->i_flags_var, "S_DAX");
-		snprintf(inode->i_flags_var.name, sizeof(inode->i_flags_var.name),
-			 "S_DAX(%s)", spec[i].name);
+		snprintf(inode->i_flags_var.name,
+			 sizeof(inode->i_flags_var.name), "S_DAX(%s)",
+			 spec[i].name);
 		sim_var_init(&inode->i_size_var, "i_size");
 		snprintf(inode->i_size_var.name, sizeof(inode->i_size_var.name),
 			 "i_size(%s)", spec[i].name);
@@ -256,7 +259,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		inode->i_mapping = &inode->i_data;
 		fs->inodes[i] = inode;
 		if (fill_initial(inode, spec[i].size, spec[i].fill) < 0)
-			return NULL;	/* ENOSPC: the scenario's files don't fit */
+			return NULL; /* ENOSPC: the scenario's files don't fit */
 	}
 	return fs;
 }

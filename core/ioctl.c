@@ -50,7 +50,7 @@ static void evict(struct inode *inode)
 	filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 	truncate_inode_pages_range(mapping, 0, UINT64_MAX);
 	sim_mutex_lock(&inode->i_lock, "evict");
-	inode_touch(inode, false);	/* xflag_dax, i_flags */
+	inode_touch(inode, false); /* xflag_dax, i_flags */
 	if (inode->xflag_dax != !!(inode->i_flags & S_DAX) &&
 	    inode->fs->block_size == PAGE_SIZE) {
 		sim_var_write(&inode->i_flags_var, "xfs_inode_set_dax");
@@ -137,7 +137,7 @@ static void switch_dax(struct inode *inode, bool on, const char *fn)
 	truncate_pagecache_range(inode, 0, UINT64_MAX);
 	sim_point_obj("flushed", fn, inode->name, NULL);
 	sim_var_write(&inode->i_flags_var, fn);
-	inode_touch(inode, true);	/* i_flags, read directly by statx */
+	inode_touch(inode, true); /* i_flags, read directly by statx */
 	if (on)
 		inode->i_flags |= S_DAX;
 	else
@@ -161,7 +161,7 @@ int core_set_dax(struct inode *inode, bool on)
 
 	if (fix_on(fs, FIX_DAX_SWITCH_ON_EVICT)) {
 		sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
-		inode_touch(inode, true);	/* xflag_dax, read by evict */
+		inode_touch(inode, true); /* xflag_dax, read by evict */
 		if (on != inode->xflag_dax)
 			d_mark_dontcache(inode);
 		inode->xflag_dax = on;
@@ -171,14 +171,14 @@ int core_set_dax(struct inode *inode, bool on)
 		return 0;
 	}
 	if (on && fs->block_size != PAGE_SIZE)
-		return -EINVAL;		/* DAX needs blocks of a page */
+		return -EINVAL; /* DAX needs blocks of a page */
 	if (fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM)) {
 		int ret = 0;
 
 		sim_down_write(&inode->i_aops_sem, "xfs_ioctl_setattr_dax");
-		inode_touch(inode, false);	/* i_mmap_count */
+		inode_touch(inode, false); /* i_mmap_count */
 		if (inode->i_mapping->i_mmap_count) {
-			ret = -EBUSY;	/* mapping_mapped: no switch under mmap */
+			ret = -EBUSY; /* mapping_mapped: no switch under mmap */
 		} else {
 			sim_down_write(&inode->i_rwsem, "xfs_ioctl_setattr");
 			inode_touch(inode, true);
@@ -308,7 +308,8 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 	{
 		uint64_t start = offset & ~(uint64_t)(PAGE_SIZE - 1);
 		uint64_t end = ((offset + len + PAGE_SIZE - 1) &
-				~(uint64_t)(PAGE_SIZE - 1)) - 1;
+				~(uint64_t)(PAGE_SIZE - 1)) -
+			1;
 
 		filemap_write_and_wait_range(dst->i_mapping, start, end);
 		truncate_pagecache_range(dst, start, end);
@@ -330,8 +331,7 @@ int core_clone(struct inode *src, struct inode *dst, uint64_t offset,
 		}
 		dev_write(fs, (uint64_t)dblk, 0, b + off, fs->block_size);
 	}
-	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name,
-		      NULL);
+	sim_point_obj("remapped", "xfs_reflink_remap_blocks", dst->name, NULL);
 	*done = off;
 	isize_touch(dst, false);
 	if (off && offset + off > dst->i_size)

@@ -41,8 +41,8 @@ enum core_lock_rank {
 	RANK_I_AOPS_SEM = 1,
 	RANK_I_RWSEM,
 	RANK_MMAP_LOCK,
-	RANK_INVALIDATE_LOCK,		/* and the fault lock before 5.15 */
-	RANK_PAGE_LOCK,			/* and the DAX entry lock */
+	RANK_INVALIDATE_LOCK, /* and the fault lock before 5.15 */
+	RANK_PAGE_LOCK,	      /* and the DAX entry lock */
 	RANK_I_MMAP_RWSEM,
 };
 
@@ -54,6 +54,6 @@ extern const struct sim_lock_class i_mmap_sem_class;
 extern const struct sim_lock_class page_lock_class;
 extern const struct sim_lock_class dax_entry_class;
 extern const struct sim_lock_class i_mmap_rwsem_class;
-extern const struct sim_lock_class i_lock_class;	/* innermost, unranked */
+extern const struct sim_lock_class i_lock_class; /* innermost, unranked */
 
 #endif

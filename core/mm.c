@@ -57,8 +57,8 @@ void zap_vma_range(struct vm_area_struct *vma, uint64_t first, uint64_t last)
 }
 
 /* core_mmap -- mmap(2), MAP_SHARED, of bytes [offset, offset+len). */
-int core_mmap(struct core_fs *fs, int map, struct inode *inode,
-	      uint64_t offset, uint64_t len)
+int core_mmap(struct core_fs *fs, int map, struct inode *inode, uint64_t offset,
+	      uint64_t len)
 {
 	struct address_space *mapping = inode->i_mapping;
 	bool aops = fix_on(fs, FIX_DAX_SWITCH_AOPS_SEM);
@@ -88,13 +88,13 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode,
 	vma->dax_ops = IS_DAX(inode, "ext4_file_mmap");
 	sim_point_obj("vm_ops_chosen", "ext4_file_mmap", inode->name, NULL);
 	sim_down_write(&mapping->i_mmap_rwsem, "vma_link");
-	inode_touch(inode, true);	/* i_mmap_count */
+	inode_touch(inode, true); /* i_mmap_count */
 	vma_touch(map, true);
 	mapping->i_mmap_count++;
 	fs->mm.vmas[map] = vma;
 	sim_up_write(&mapping->i_mmap_rwsem, "vma_link");
 	icount_touch(inode);
-	sim_ref_get(&inode->i_count, "vm_mmap_pgoff");	/* get_file */
+	sim_ref_get(&inode->i_count, "vm_mmap_pgoff"); /* get_file */
 	sim_up_write(&fs->mm.mmap_lock, "vm_mmap_pgoff");
 	if (aops)
 		sim_up_read(&inode->i_aops_sem, "vm_mmap_pgoff");
@@ -116,7 +116,7 @@ int core_munmap(struct core_fs *fs, int map)
 	mapping = vma->vm_file->i_mapping;
 	zap_vma_range(vma, 0, UINT64_MAX);
 	sim_down_write(&mapping->i_mmap_rwsem, "unlink_file_vma");
-	inode_touch(vma->vm_file, true);	/* i_mmap_count */
+	inode_touch(vma->vm_file, true); /* i_mmap_count */
 	vma_touch(map, true);
 	mapping->i_mmap_count--;
 	vma->dead = true;
@@ -172,8 +172,9 @@ static int page_mkwrite(struct vm_area_struct *vma, uint64_t i,
 	for (uint32_t b = 0; b < fs->blocks_per_page; b++) {
 		if (!(blocks & (1u << b)) || (page->delay_blocks & (1u << b)))
 			continue;
-		if (core_map_block(inode, (page->index << PAGE_SHIFT >>
-					   fs->blkbits) + b) >= 0)
+		if (core_map_block(inode,
+				   (page->index << PAGE_SHIFT >> fs->blkbits) +
+					   b) >= 0)
 			continue;
 		if (core_da_reserve_block(inode) < 0) {
 			unlock_page(page, "ext4_page_mkwrite");
@@ -213,13 +214,14 @@ static int filemap_fault(struct vm_area_struct *vma, uint64_t i)
 retry:
 	isize_touch(inode, false);
 	if ((pgoff << PAGE_SHIFT) >= inode->i_size)
-		return -EFAULT;		/* SIGBUS */
+		return -EFAULT; /* SIGBUS */
 	page = find_get_page(mapping, pgoff);
 	if (page)
 		page_touch(page, false);
 	if (!page || !(page->flags & PG_uptodate)) {
 		if (inv)
-			filemap_invalidate_lock_shared(mapping, "filemap_fault");
+			filemap_invalidate_lock_shared(mapping,
+						       "filemap_fault");
 		if (!page) {
 			page = page_cache_alloc(mapping);
 			error = add_to_page_cache_lru(page, mapping, pgoff,
@@ -244,7 +246,8 @@ retry:
 				unlock_page(page, "filemap_fault");
 		}
 		if (inv)
-			filemap_invalidate_unlock_shared(mapping, "filemap_fault");
+			filemap_invalidate_unlock_shared(mapping,
+							 "filemap_fault");
 	}
 	/* finish_fault: install the entry under the page lock, if the page
 	 * is still the file's and inside i_size. */
@@ -263,10 +266,10 @@ retry:
 		return -EFAULT;
 	}
 	zap_pte(inode->fs, &vma->ptes[i]);
-	vma->ptes[i].page = page;	/* our reference is the entry's now */
+	vma->ptes[i].page = page; /* our reference is the entry's now */
 	sim_point_obj("pte_installed", "finish_fault", inode->name, NULL);
 	unlock_page(page, "finish_fault");
-	pte_touch(vma, i, false);	/* handle_mm_fault reads it again */
+	pte_touch(vma, i, false); /* handle_mm_fault reads it again */
 	return 0;
 }
 
@@ -287,8 +290,9 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 	if (vma->dax_ops)
 		return dax_iomap_fault(vma, i, write);
 	fl = fix_on(inode->fs, FIX_FAULT_LOCK) &&
-			     !fix_on(inode->fs, FIX_INVALIDATE_LOCK) ?
-		     &inode->i_mmap_sem : NULL;
+			!fix_on(inode->fs, FIX_INVALIDATE_LOCK) ?
+		&inode->i_mmap_sem :
+		NULL;
 	if (!pte->page) {
 		if (fl)
 			sim_down_read(fl, "ext4_filemap_fault");
@@ -310,7 +314,7 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 			 * old one until that thread is scheduled. */
 			if (vma->ptes[i].page == page)
 				zap_pte(inode->fs, &vma->ptes[i]);
-			error = 0;	/* the access walks the table again */
+			error = 0; /* the access walks the table again */
 		}
 	}
 	return error;
@@ -323,9 +327,8 @@ int handle_mm_fault(struct vm_area_struct *vma, uint64_t i, bool write)
  * SIGSEGV or SIGBUS a program would get); *donep says how many bytes were
  * moved before it (a store has written those).
  */
-int core_access_done(struct core_fs *fs, int map, uint64_t offset,
-		     uint64_t len, void *buf, bool write, const char *fn,
-		     uint64_t *donep)
+int core_access_done(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
+		     void *buf, bool write, const char *fn, uint64_t *donep)
 {
 	unsigned char *b = buf;
 	uint64_t done = 0;
@@ -353,7 +356,7 @@ int core_access_done(struct core_fs *fs, int map, uint64_t offset,
 			int error;
 
 			if (++tries > 64)
-				return -EFAULT;	/* the fault keeps failing */
+				return -EFAULT; /* the fault keeps failing */
 			sim_down_read(&fs->mm.mmap_lock, "do_user_addr_fault");
 			vma = find_vma(fs, map);
 			error = vma ? handle_mm_fault(vma, i, write) : -EFAULT;
@@ -378,10 +381,10 @@ int core_access_done(struct core_fs *fs, int map, uint64_t offset,
 				memcpy(b + done, page->data + in, n);
 			}
 		} else if (pte->pfn == DAX_ZERO_PFN) {
-			memset(b + done, 0, n);		/* the zero page */
+			memset(b + done, 0, n); /* the zero page */
 		} else {
-			unsigned char *p = dev_addr(fs, (uint64_t)pte->pfn,
-						    write);
+			unsigned char *p =
+				dev_addr(fs, (uint64_t)pte->pfn, write);
 
 			if (write) {
 				memcpy(p + in, b + done, n);
@@ -476,7 +479,7 @@ int core_pin_gup(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 	pin->pages = sim_alloc((size_t)pin->npages * sizeof(*pin->pages));
 	pin->pfns = sim_alloc((size_t)pin->npages * sizeof(*pin->pfns));
 	for (int k = 0; k < pin->npages; k++)
-		pin->pfns[k] = -1;	/* nothing pinned yet, for core_unpin */
+		pin->pfns[k] = -1; /* nothing pinned yet, for core_unpin */
 	for (int k = 0; k < pin->npages; k++) {
 		uint64_t i = first + (uint64_t)k;
 		struct pte *pte = &vma->ptes[i];
@@ -502,10 +505,11 @@ int core_pin_gup(struct core_fs *fs, int map, uint64_t offset, uint64_t len,
 			sim_ref_get(&pte->page->pins, "get_user_pages");
 			pin->pages[k] = pte->page;
 		} else if (pte->pfn == DAX_ZERO_PFN) {
-			pin->pfns[k] = DAX_ZERO_PFN;	/* the zero page */
+			pin->pfns[k] = DAX_ZERO_PFN; /* the zero page */
 		} else {
-			sim_ref_get(&core_dax_page(fs, (uint64_t)pte->pfn)->pins,
-				    "get_user_pages");
+			sim_ref_get(
+				&core_dax_page(fs, (uint64_t)pte->pfn)->pins,
+				"get_user_pages");
 			pin->pfns[k] = pte->pfn;
 		}
 		/* No scope: the pins just taken are counted by
@@ -571,14 +575,15 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 			page_touch(pin->pages[k], !to_dev);
 			p = pin->pages[k]->data + in;
 		} else if (pin->pfns[k] >= 0) {
-			p = (unsigned char *)dev_addr(fs, (uint64_t)pin->pfns[k],
-						      !to_dev) + in;
+			p = (unsigned char *)dev_addr(
+				    fs, (uint64_t)pin->pfns[k], !to_dev) +
+				in;
 		} else if (pin->pfns[k] == DAX_ZERO_PFN && to_dev) {
-			memset(b + done, 0, c);	/* the zero page */
+			memset(b + done, 0, c); /* the zero page */
 			done += c;
 			continue;
 		} else {
-			done += c;	/* unpinned: nothing there */
+			done += c; /* unpinned: nothing there */
 			continue;
 		}
 		if (to_dev) {
@@ -589,8 +594,10 @@ void core_pin_io(struct core_fs *fs, struct gup_pin *pin, uint64_t off,
 				/* set_page_dirty_lock at unpin, in the kernel */
 				isize_touch(pin->vma->vm_file, false);
 				pin->pages[k]->flags |= PG_dirty;
-				pin->pages[k]->dirty_blocks |= page_blocks_in_size(
-					pin->vma->vm_file, pin->pages[k]->index);
+				pin->pages[k]->dirty_blocks |=
+					page_blocks_in_size(
+						pin->vma->vm_file,
+						pin->pages[k]->index);
 			} else {
 				dev_persist(fs, (uint64_t)pin->pfns[k], in,
 					    (uint32_t)c);
@@ -618,8 +625,10 @@ bool core_pin_owned(struct core_fs *fs, struct gup_pin *pin, uint64_t off)
 		return pin->pages[k]->mapping == inode->i_mapping;
 	}
 	if (pin->pfns[k] >= 0)
-		return core_map_block(inode, pgoff << PAGE_SHIFT >>
-					     inode->fs->blkbits) == pin->pfns[k];
+		return core_map_block(inode,
+				      pgoff << PAGE_SHIFT >>
+					      inode->fs->blkbits) ==
+			pin->pfns[k];
 	return false;
 }
 

@@ -55,7 +55,7 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 				uint64_t lend)
 {
 	uint64_t start = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	uint64_t end;		/* exclusive */
+	uint64_t end; /* exclusive */
 	uint32_t partial_start = (uint32_t)(lstart & (PAGE_SIZE - 1));
 	uint32_t partial_end = (uint32_t)((lend + 1) & (PAGE_SIZE - 1));
 	struct page *page;
@@ -71,11 +71,11 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	/* DAX entries go whole: a partial page's bytes are zeroed on the
 	 * device by the caller (ext4_zero_partial_blocks / iomap_zero_range). */
 	dax_delete_mapping_range(mapping, lstart >> PAGE_SHIFT,
-				 lend == UINT64_MAX ? end : (lend >> PAGE_SHIFT) + 1);
+				 lend == UINT64_MAX ? end :
+						      (lend >> PAGE_SHIFT) + 1);
 	/* find_lock_entries (mm/truncate.c): end - 1, the inclusive end */
-	for (uint64_t index = start;
-	     index < end && (page = find_get_entry(mapping, &index, end - 1,
-						   false));
+	for (uint64_t index = start; index < end &&
+	     (page = find_get_entry(mapping, &index, end - 1, false));
 	     index++) {
 		lock_page(page, "truncate_inode_pages_range");
 		page_touch(page, false);
@@ -109,7 +109,8 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 			lock_page(page, "truncate_inode_pages_range");
 			page_touch(page, false);
 			if (page->mapping == mapping)
-				truncate_inode_partial_page(page, 0, partial_end);
+				truncate_inode_partial_page(page, 0,
+							    partial_end);
 			unlock_page(page, "truncate_inode_pages_range");
 			put_page(page);
 		}
@@ -134,8 +135,10 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
 
 		if (vma && !vma->dead && vma->vm_file == mapping->host)
 			zap_vma_range(vma, start >> PAGE_SHIFT,
-				      end == UINT64_MAX ? UINT64_MAX :
-				      (end + PAGE_SIZE - 1) >> PAGE_SHIFT);
+				      end == UINT64_MAX ?
+					      UINT64_MAX :
+					      (end + PAGE_SIZE - 1) >>
+						      PAGE_SHIFT);
 	}
 	sim_up_read(&mapping->i_mmap_rwsem, "unmap_mapping_range");
 }
@@ -149,8 +152,8 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t start,
  * on a dirty page: -EBUSY, the page stays).  Nothing is zeroed: a page is
  * dropped and read again, never half cleared.
  */
-int invalidate_inode_pages2_range(struct address_space *mapping,
-				  uint64_t start, uint64_t end)
+int invalidate_inode_pages2_range(struct address_space *mapping, uint64_t start,
+				  uint64_t end)
 {
 	bool did_range_unmap = false;
 	struct page *page;
@@ -171,7 +174,8 @@ int invalidate_inode_pages2_range(struct address_space *mapping,
 		if (!did_range_unmap) {
 			unmap_mapping_range(mapping, index << PAGE_SHIFT,
 					    end == UINT64_MAX >> PAGE_SHIFT ?
-					    UINT64_MAX : (end + 1) << PAGE_SHIFT);
+						    UINT64_MAX :
+						    (end + 1) << PAGE_SHIFT);
 			did_range_unmap = true;
 		} else {
 			unmap_mapping_range(mapping, index << PAGE_SHIFT,
@@ -179,7 +183,7 @@ int invalidate_inode_pages2_range(struct address_space *mapping,
 		}
 		page_touch(page, false);
 		if (page->flags & PG_dirty)
-			ret = -EBUSY;	/* invalidate_complete_page2 */
+			ret = -EBUSY; /* invalidate_complete_page2 */
 		else
 			delete_from_page_cache(page);
 		unlock_page(page, "invalidate_inode_pages2_range");
@@ -241,14 +245,14 @@ static void free_range(struct inode *inode, uint64_t offset, uint64_t end)
 {
 	struct core_fs *fs = inode->fs;
 	uint64_t first = (offset + fs->block_size - 1) >> fs->blkbits;
-	uint64_t last = end >> fs->blkbits;	/* exclusive */
+	uint64_t last = end >> fs->blkbits; /* exclusive */
 	struct sim_lock *fl = fault_lock(inode);
 
 	SIM_BUG_ON(!sim_lock_held_excl(&inode->i_rwsem));
 	SIM_BUG_ON(fl && !sim_lock_held_excl(fl));
 
 	if (first > last) {
-		zero_partial_block(inode, offset, end);	/* inside one block */
+		zero_partial_block(inode, offset, end); /* inside one block */
 		return;
 	}
 	zero_partial_block(inode, offset, first << fs->blkbits);
@@ -304,12 +308,10 @@ int core_punch_hole(struct inode *inode, uint64_t offset, uint64_t len)
 	break_layouts(inode, offset, end, fl);
 
 	truncate_pagecache_range(inode, offset, end - 1);
-	sim_point_obj("pages_truncated", "ext4_punch_hole", inode->name,
-		      NULL);
+	sim_point_obj("pages_truncated", "ext4_punch_hole", inode->name, NULL);
 
 	free_range(inode, offset, end);
-	sim_point_obj("blocks_freed", "ext4_punch_hole", inode->name,
-		      NULL);
+	sim_point_obj("blocks_freed", "ext4_punch_hole", inode->name, NULL);
 
 	if (fl)
 		sim_up_write(fl, "ext4_punch_hole");
@@ -354,8 +356,9 @@ int core_truncate(struct inode *inode, uint64_t size)
 	truncate_pagecache_range(inode, size, UINT64_MAX);
 	sim_point_obj("pages_truncated", "truncate_pagecache", inode->name,
 		      NULL);
-	free_range(inode, size, (old + inode->fs->block_size - 1) &
-				      ~(uint64_t)(inode->fs->block_size - 1));
+	free_range(inode, size,
+		   (old + inode->fs->block_size - 1) &
+			   ~(uint64_t)(inode->fs->block_size - 1));
 	sim_point_obj("blocks_freed", "ext4_truncate", inode->name, NULL);
 	if (fl)
 		sim_up_write(fl, "ext4_setattr");

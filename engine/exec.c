@@ -84,7 +84,9 @@ static bool vocab_point(const char *point, char *hint)
 }
 
 const struct scen_vocab exec_vocab = {
-	.fix = vocab_fix, .kernel = vocab_kernel, .point = vocab_point,
+	.fix = vocab_fix,
+	.kernel = vocab_kernel,
+	.point = vocab_point,
 };
 
 int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
@@ -92,15 +94,18 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 		   size_t errlen)
 {
 	const char *kernel = kernel_flag ? kernel_flag :
-			     sc->kernel[0] ? sc->kernel : NULL;
+		sc->kernel[0]		 ? sc->kernel :
+					   NULL;
 	uint32_t f = core_presets[core_npresets - 1].fixes;
 
 	char hint[64] = "";
 
 	if (kernel && core_kernel_fixes(kernel, &f) < 0) {
 		(void)vocab_kernel(kernel, hint);
-		snprintf(err, errlen, "unknown kernel '%s' (presets %s; "
-			 "lockstep list prints them)", kernel, hint);
+		snprintf(err, errlen,
+			 "unknown kernel '%s' (presets %s; "
+			 "lockstep list prints them)",
+			 kernel, hint);
 		return -1;
 	}
 	for (int i = 0; i < sc->nfix_edits; i++) {
@@ -134,13 +139,18 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 			fix = core_fix_lookup(tok);
 			if (fix < 0) {
 				if (!vocab_fix(tok, hint) && hint[0])
-					snprintf(err, errlen, "--fixes: unknown "
-						 "fix '%s' (did you mean '%s'?)",
-						 tok, hint);
+					snprintf(
+						err, errlen,
+						"--fixes: unknown "
+						"fix '%s' (did you mean '%s'?)",
+						tok, hint);
 				else
-					snprintf(err, errlen, "--fixes: unknown "
-						 "fix '%s' (lockstep list prints "
-						 "them)", tok);
+					snprintf(
+						err, errlen,
+						"--fixes: unknown "
+						"fix '%s' (lockstep list prints "
+						"them)",
+						tok);
 				return -1;
 			}
 			if (remove)
@@ -220,7 +230,8 @@ static void name_threads(const struct exec *e, const char *in, char *out,
 		unsigned t;
 		int n = 0;
 
-		if (!strncmp(in, "thread ", 7) && sscanf(in + 7, "%u%n", &t, &n) == 1 &&
+		if (!strncmp(in, "thread ", 7) &&
+		    sscanf(in + 7, "%u%n", &t, &n) == 1 &&
 		    t < (unsigned)e->sc->nthreads) {
 			int w = snprintf(out + o, len - o, "%s",
 					 e->sc->threads[t].name);
@@ -252,12 +263,15 @@ static void positions(const struct exec *e, char *out, size_t len)
 			scen_op_describe(e->sc, &th->ops[opi], desc,
 					 sizeof(desc));
 		if (opi < 0)
-			n = snprintf(out + o, len - o, "\n    %s: before its "
-				     "first operation", th->name);
+			n = snprintf(out + o, len - o,
+				     "\n    %s: before its "
+				     "first operation",
+				     th->name);
 		else
-			n = snprintf(out + o, len - o, "\n    %s: at %s, "
-				     "operation %d of %d", th->name, desc,
-				     opi + 1, th->nops);
+			n = snprintf(out + o, len - o,
+				     "\n    %s: at %s, "
+				     "operation %d of %d",
+				     th->name, desc, opi + 1, th->nops);
 		if (n < 0)
 			break;
 		o += (size_t)n < len - o ? (size_t)n : len - o - 1;
@@ -294,7 +308,7 @@ static void hist_open_touch(struct exec *e, const struct scen_op *op,
 			    unsigned hist)
 {
 	const struct scen *sc = e->sc;
-	uint64_t off;		/* a map index is mapped once, to one file */
+	uint64_t off; /* a map index is mapped once, to one file */
 
 	if (hist & (EXEC_H_FILE_R | EXEC_H_FILE_W))
 		oracle_touch(op->file, hist & EXEC_H_FILE_W);
@@ -302,10 +316,10 @@ static void hist_open_touch(struct exec *e, const struct scen_op *op,
 		oracle_touch(exec_map_target(e, op->into_map, 0, &off), true);
 	if (hist & (EXEC_H_MAP_R | EXEC_H_MAP_W))
 		oracle_touch(exec_map_target(e, op->map, 0, &off),
-				hist & EXEC_H_MAP_W);
+			     hist & EXEC_H_MAP_W);
 	if (hist & EXEC_H_PIN_W)
 		oracle_touch(exec_map_target(e, sc->pins[op->pin].map, 0, &off),
-				true);
+			     true);
 	if (hist & EXEC_H_FILE2_W)
 		oracle_touch(op->file2, true);
 }
@@ -329,18 +343,30 @@ void exec_check_read(struct exec *e, enum scen_violation kind, int file,
 static const char *errname(int err)
 {
 	switch (err) {
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EBUSY: return "EBUSY";
-	case EFBIG: return "EFBIG";
-	case EIO: return "EIO";
-	case ENOMEM: return "ENOMEM";
-	case EAGAIN: return "EAGAIN";
-	case EFAULT: return "EFAULT";
-	case EPERM: return "EPERM";
-	case EXDEV: return "EXDEV";
-	default: return "error";
+	case EINVAL:
+		return "EINVAL";
+	case ENOSPC:
+		return "ENOSPC";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EBUSY:
+		return "EBUSY";
+	case EFBIG:
+		return "EFBIG";
+	case EIO:
+		return "EIO";
+	case ENOMEM:
+		return "ENOMEM";
+	case EAGAIN:
+		return "EAGAIN";
+	case EFAULT:
+		return "EFAULT";
+	case EPERM:
+		return "EPERM";
+	case EXDEV:
+		return "EXDEV";
+	default:
+		return "error";
 	}
 }
 
@@ -353,11 +379,14 @@ static void run_op(struct exec *e, int tid, int opi)
 	const struct exec_op *x = &exec_ops[op->kind];
 	char desc[SCEN_OP_DESC_MAX], what[sizeof(e->res.find[0].what)];
 	struct op_run r = {
-		.op = op, .tid = tid, .opi = opi,
+		.op = op,
+		.tid = tid,
+		.opi = opi,
 		.id = oracle_op_id(e->oracle, tid, opi),
 		.len = op->len > SCEN_MAX_IO ? SCEN_MAX_IO : op->len,
 		.inode = op->file >= 0 ? core_fs_inode(e->fs, op->file) : NULL,
-		.inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) : NULL,
+		.inode2 = op->file2 >= 0 ? core_fs_inode(e->fs, op->file2) :
+					   NULL,
 		.what = what,
 	};
 	struct inode *held = x->no_ref ? NULL : r.inode;
@@ -393,25 +422,28 @@ static void run_op(struct exec *e, int tid, int opi)
 	if (res < 0 && -res != op->expect_error && op->nmay_fail &&
 	    !scen_op_may_fail(op, (int)-res))
 		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
-			    "returned -%s (may_fail allows -%s%s)",
-			    errname((int)-res), errname(op->may_fail[0]),
-			    op->nmay_fail > 1 ? " and others" : "");
+			     "returned -%s (may_fail allows -%s%s)",
+			     errname((int)-res), errname(op->may_fail[0]),
+			     op->nmay_fail > 1 ? " and others" : "");
 	else if (res < 0 && -res != op->expect_error && !op->nmay_fail)
 		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
-			    "returned -%s%s%s", errname((int)-res),
-			    op->expect_error ? ", expected -" : " (no error expected)",
-			    op->expect_error ? errname(op->expect_error) : "");
+			     "returned -%s%s%s", errname((int)-res),
+			     op->expect_error ? ", expected -" :
+						" (no error expected)",
+			     op->expect_error ? errname(op->expect_error) : "");
 	else if (res >= 0 && op->expect_error)
 		exec_finding(e, SCEN_V_OP_RESULT, tid, opi, what,
-			    "succeeded, expected -%s", errname(op->expect_error));
+			     "succeeded, expected -%s",
+			     errname(op->expect_error));
 	/* Block accounting after every operation. */
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
-		exec_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what, "after it: %s",
-			    msg);
+		exec_finding(e, SCEN_V_LOST_BLOCK, tid, opi, what,
+			     "after it: %s", msg);
 	/* The page cache's invariants: a failure is the model's bug, a
 	 * crash as a BUG() in the core is. */
 	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
-		exec_finding(e, SCEN_V_CRASH, tid, opi, what, "after it: %s", msg);
+		exec_finding(e, SCEN_V_CRASH, tid, opi, what, "after it: %s",
+			     msg);
 }
 
 static void thread_main(struct sim *s, int tid, void *arg)
@@ -441,23 +473,24 @@ static void final_checks(void *arg)
 
 		n = core_read(inode, 0, size, buf);
 		if (n > 0)
-			exec_check_read(e, SCEN_V_STALE_READ, f, buf, 0, (uint64_t)n,
-				   now, now, -1, -1, what,
-				   "once every operation had finished");
+			exec_check_read(e, SCEN_V_STALE_READ, f, buf, 0,
+					(uint64_t)n, now, now, -1, -1, what,
+					"once every operation had finished");
 
 		core_writeback_evict(inode);
 		core_read_device(inode, size, buf);
 		exec_observe(e, &e->res.outcome, &size, sizeof(size));
 		exec_observe(e, &e->res.outcome, buf, size);
-		exec_check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now, -1, -1,
-			   e->final_what[f][1], "once every operation had finished");
+		exec_check_read(e, SCEN_V_LOST_WRITE, f, buf, 0, size, now, now,
+				-1, -1, e->final_what[f][1],
+				"once every operation had finished");
 	}
 	if (core_check_blocks(e->fs, msg, sizeof(msg)) < 0)
 		exec_finding(e, SCEN_V_LOST_BLOCK, -1, -1,
-			    "block accounting at the end", "%s", msg);
+			     "block accounting at the end", "%s", msg);
 	if (core_check_pagecache(e->fs, msg, sizeof(msg)) < 0)
-		exec_finding(e, SCEN_V_CRASH, -1, -1, "the page cache at the end",
-			    "%s", msg);
+		exec_finding(e, SCEN_V_CRASH, -1, -1,
+			     "the page cache at the end", "%s", msg);
 }
 
 /* ---- The engine ---------------------------------------------------------------------- */
@@ -480,16 +513,20 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	/* LOCKSTEP_MAX_STEPS: the step limit (sim_options.max_steps), lower
 	 * for tests of the livelock outcome; a replay needs the same value */
 	const char *ms = getenv("LOCKSTEP_MAX_STEPS");
-	struct sim_options so = { .cpu = -1, .log_events = opt->log_events,
-				  .max_steps = ms ? strtoull(ms, NULL, 10) : 0 };
+	struct sim_options so = { .cpu = -1,
+				  .log_events = opt->log_events,
+				  .max_steps = ms ? strtoull(ms, NULL, 10) :
+						    0 };
 	struct exec *e;
 
 	for (int t = 0; t < sc->nthreads; t++)
 		for (int o = 0; o < sc->threads[t].nops; o++)
 			if (!exec_op_modelled(sc->threads[t].ops[o].kind)) {
-				snprintf(err, errlen, "operation %s is not "
+				snprintf(err, errlen,
+					 "operation %s is not "
 					 "modelled by this build",
-					 scen_ops[sc->threads[t].ops[o].kind].name);
+					 scen_ops[sc->threads[t].ops[o].kind]
+						 .name);
 				errno = ENOSYS;
 				return NULL;
 			}
@@ -520,10 +557,11 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		for (int o = 0; o < sc->threads[t].nops; o++) {
 			uint32_t i = oracle_op_id(e->oracle, t, o) - 1;
 
-			scen_op_describe(sc, &sc->threads[t].ops[o], e->op_desc[i],
-					 sizeof(e->op_desc[i]));
-			snprintf(e->op_what[i], sizeof(e->op_what[i]), "%s by %s",
-				 e->op_desc[i], sc->threads[t].name);
+			scen_op_describe(sc, &sc->threads[t].ops[o],
+					 e->op_desc[i], sizeof(e->op_desc[i]));
+			snprintf(e->op_what[i], sizeof(e->op_what[i]),
+				 "%s by %s", e->op_desc[i],
+				 sc->threads[t].name);
 		}
 	for (int f = 0; f < sc->nfiles; f++) {
 		snprintf(e->final_what[f][0], sizeof(e->final_what[f][0]),
@@ -531,11 +569,13 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 			 sc->files[f].name);
 		snprintf(e->final_what[f][1], sizeof(e->final_what[f][1]),
 			 "%s, read back from the device after writeback and "
-			 "eviction", sc->files[f].name);
+			 "eviction",
+			 sc->files[f].name);
 	}
-	e->dev = pmem_dev_open(opt->pool, sc->block_size, sc->blocks, err, errlen);
+	e->dev = pmem_dev_open(opt->pool, sc->block_size, sc->blocks, err,
+			       errlen);
 	if (!e->dev) {
-		int saved = errno;	/* EINVAL: the --pool given */
+		int saved = errno; /* EINVAL: the --pool given */
 
 		oracle_free(e->oracle);
 		free(e->op_desc);
@@ -565,8 +605,10 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 	}
 	for (int f = 0; f < sc->nfiles; f++)
 		e->spec[f] = (struct core_file_spec){
-			.name = sc->files[f].name, .size = sc->files[f].size,
-			.dax = sc->files[f].dax, .index = f,
+			.name = sc->files[f].name,
+			.size = sc->files[f].size,
+			.dax = sc->files[f].dax,
+			.index = f,
 			.fill = initial_content,
 		};
 	return e;
@@ -658,9 +700,10 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	oracle_reset(e->oracle);
 	if (!sim_guard(e->sim, setup, e) || !e->fs) {
 		r->abort = SIM_ABORT_CRASH;
-		exec_finding(e, SCEN_V_CRASH, -1, -1, "setting up the files",
-			    "%s", e->fs ? sim_abort_reason(e->sim) :
-			    "the files do not fit on the device (ENOSPC)");
+		exec_finding(
+			e, SCEN_V_CRASH, -1, -1, "setting up the files", "%s",
+			e->fs ? sim_abort_reason(e->sim) :
+				"the files do not fit on the device (ENOSPC)");
 		return r;
 	}
 	for (int i = 0; i < sc->nsteps; i++)
@@ -674,7 +717,8 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	r->steps = sim_steps(e->sim);
 	r->outcome = e->want_outcome ? 14695981039346656037ull : 0;
 	exec_observe(e, &r->outcome, &r->abort, sizeof(r->abort));
-	exec_observe(e, &r->outcome, e->seen, (size_t)sc->nthreads * sizeof(e->seen[0]));
+	exec_observe(e, &r->outcome, e->seen,
+		     (size_t)sc->nthreads * sizeof(e->seen[0]));
 	{
 		const struct sim_report *rep;
 		int nrep = sim_reports(e->sim, &rep);
@@ -686,34 +730,39 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 			name_threads(e, rep[i].detail, detail, sizeof(detail));
 			int before = r->nfind;
 
-			exec_finding(e, rep[i].kind == SIM_REPORT_LOCK_ORDER ?
-					       SCEN_V_LOCK_ORDER : SCEN_V_DATA_RACE,
-				    -1, -1, what, "%s", detail);
+			exec_finding(e,
+				     rep[i].kind == SIM_REPORT_LOCK_ORDER ?
+					     SCEN_V_LOCK_ORDER :
+					     SCEN_V_DATA_RACE,
+				     -1, -1, what, "%s", detail);
 			if (r->nfind > before) {
 				struct finding *f = &r->find[r->nfind - 1];
 
 				f->nprior = rep[i].nprior;
-				memcpy(f->prior, rep[i].prior, sizeof(f->prior));
+				memcpy(f->prior, rep[i].prior,
+				       sizeof(f->prior));
 			}
 		}
 	}
 	switch (r->abort) {
 	case SIM_OK:
 		if (!sim_guard(e->sim, final_checks, e))
-			exec_finding(e, SCEN_V_CRASH, -1, -1, "the final checks",
-				    "%s", sim_abort_reason(e->sim));
+			exec_finding(e, SCEN_V_CRASH, -1, -1,
+				     "the final checks", "%s",
+				     sim_abort_reason(e->sim));
 		break;
 	case SIM_ABORT_DEADLOCK: {
 		char detail[1024];
 
-		name_threads(e, sim_abort_reason(e->sim), detail, sizeof(detail));
-		exec_finding(e, SCEN_V_DEADLOCK, -1, -1, "no thread can run", "%s",
-			    detail);
+		name_threads(e, sim_abort_reason(e->sim), detail,
+			     sizeof(detail));
+		exec_finding(e, SCEN_V_DEADLOCK, -1, -1, "no thread can run",
+			     "%s", detail);
 		break;
 	}
 	case SIM_ABORT_CRASH:
 		exec_finding(e, SCEN_V_CRASH, -1, -1, "the execution crashed",
-			    "%s", sim_abort_reason(e->sim));
+			     "%s", sim_abort_reason(e->sim));
 		break;
 	case SIM_ABORT_LIMIT: {
 		char state[1536], where[1024];
@@ -721,7 +770,8 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 		name_threads(e, sim_abort_reason(e->sim), state, sizeof(state));
 		positions(e, where, sizeof(where));
 		exec_finding(e, SCEN_V_LIVELOCK, -1, -1,
-			    "the threads never finished", "%s%s", state, where);
+			     "the threads never finished", "%s%s", state,
+			     where);
 		break;
 	}
 	case SIM_ABORT_REPLAY:

@@ -24,7 +24,7 @@ struct exec_result {
 	uint64_t steps;
 	int nfind;
 	struct finding find[EXEC_MAX_FINDINGS];
-	uint32_t kinds;			/* mask of scen_violation found */
+	uint32_t kinds; /* mask of scen_violation found */
 	/* What the execution observed, as a digest, when
 	 * exec_options.outcome asks for it (else 0): each thread's results
 	 * and the bytes its reads returned, how it ended, the files' final
@@ -34,10 +34,10 @@ struct exec_result {
 };
 
 struct exec_options {
-	const char *pool;		/* --pool, or NULL */
+	const char *pool; /* --pool, or NULL */
 	bool log_events;
-	bool no_lockdep, no_race;	/* the checkers off (make bench) */
-	bool outcome;			/* digest exec_result.outcome (tests) */
+	bool no_lockdep, no_race; /* the checkers off (make bench) */
+	bool outcome;		  /* digest exec_result.outcome (tests) */
 };
 
 struct exec;

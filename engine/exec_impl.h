@@ -37,12 +37,12 @@ struct exec {
 
 	/* the execution */
 	struct core_fs *fs;
-	struct oracle *oracle;			/* the files' histories */
-	struct gup_pin **pins;			/* by the scenario's pin index */
+	struct oracle *oracle; /* the files' histories */
+	struct gup_pin **pins; /* by the scenario's pin index */
 	int cur_op[SCEN_MAX_THREADS];
-	uint64_t seen[SCEN_MAX_THREADS];	/* exec_result.outcome's parts */
+	uint64_t seen[SCEN_MAX_THREADS]; /* exec_result.outcome's parts */
 	bool want_outcome;
-	volatile int *null_page;		/* test_crash's target: NULL */
+	volatile int *null_page; /* test_crash's target: NULL */
 	struct exec_result res;
 };
 
@@ -51,12 +51,12 @@ struct exec {
 struct op_run {
 	const struct scen_op *op;
 	int tid, opi;
-	uint32_t id;			/* its op id: the stamps' */
-	uint32_t rs;			/* the instant it started */
-	uint64_t len;			/* op->len, cut to SCEN_MAX_IO */
-	struct inode *inode, *inode2;	/* op->file's and op->file2's */
-	const char *what;		/* "read(a, 0, 4096) by reader" */
-	const void *saw;		/* bytes it returned, for the outcome */
+	uint32_t id;		      /* its op id: the stamps' */
+	uint32_t rs;		      /* the instant it started */
+	uint64_t len;		      /* op->len, cut to SCEN_MAX_IO */
+	struct inode *inode, *inode2; /* op->file's and op->file2's */
+	const char *what;	      /* "read(a, 0, 4096) by reader" */
+	const void *saw;	      /* bytes it returned, for the outcome */
 	uint64_t nsaw;
 };
 
@@ -79,7 +79,7 @@ struct exec_op {
 	 * in the histories and checks what it reads; returns 0, a count, or
 	 * -errno (the op-result oracle's) */
 	long long (*run)(struct exec *e, struct op_run *r);
-	unsigned hist;		/* EXEC_H_*: the histories it starts on */
+	unsigned hist; /* EXEC_H_*: the histories it starts on */
 	/* whether the core's code for it announces all it touches
 	 * (sim_exact); one added to the core without its sim_touch calls
 	 * must be false, and its points must then name their scope */

@@ -38,14 +38,14 @@ struct outcome {
 	uint32_t fixes;
 	struct report_sched sched;
 	uint64_t schedules_run;
-	uint64_t found_at[SCEN_V__COUNT];	/* execution + 1 */
-	int lost_traces;			/* traces that could not be written */
+	uint64_t found_at[SCEN_V__COUNT]; /* execution + 1 */
+	int lost_traces;		  /* traces that could not be written */
 	uint32_t found;
 	bool pass;
 	char why[256];
-	char dfs[256];				/* dfs: how the search ended */
-	char verdict[256];			/* dfs: verified or not, why */
-	char *json;				/* findings, as a JSON array body */
+	char dfs[256];	   /* dfs: how the search ended */
+	char verdict[256]; /* dfs: verified or not, why */
+	char *json;	   /* findings, as a JSON array body */
 	size_t json_len;
 	/* JUnit (--junit): each kind's first finding, its text report and
 	 * trace, and its 'what' */
@@ -88,8 +88,8 @@ static struct sim_strategy *make_strategy(const struct explore_opts *o,
 		 * once, rather than bound 0, 1, ... each re-running the
 		 * ones below it. */
 		int from = rs->depth >= SIM_DFS_UNBOUNDED ? rs->depth : 0;
-		struct sim_strategy *st = sim_strategy_dfs(from, rs->depth,
-							   !explore_no_por(o));
+		struct sim_strategy *st =
+			sim_strategy_dfs(from, rs->depth, !explore_no_por(o));
 		const char *env = getenv("LOCKSTEP_DFS_RERUN");
 
 		if (st && env && *env && strcmp(env, "0"))
@@ -127,8 +127,8 @@ static void save_pictures(const char *trace, const struct report_in *in)
 		base[l - 6] = 0;
 	err = report_pictures_write(base, in);
 	if (err)
-		fprintf(stderr, "lockstep: pictures of %s not saved: %s\n", trace,
-			strerror(-err));
+		fprintf(stderr, "lockstep: pictures of %s not saved: %s\n",
+			trace, strerror(-err));
 }
 
 static bool dfs_finished(const struct sim_strategy *st)
@@ -150,56 +150,68 @@ static void dfs_result(const struct sim_strategy *st, struct outcome *oc,
 	sim_strategy_dfs_stats(st, &ds);
 	/* Distinct schedules, not the executions that re-ran lower bounds. */
 	oc->schedules_run = ds.done && ds.nlevels ?
-			    ds.level_schedules[ds.nlevels - 1] : ds.executions;
-	snprintf(extra, sizeof(extra), "%llu executions, %llu cut short by "
-		 "sleep sets%s", (unsigned long long)ds.executions,
+		ds.level_schedules[ds.nlevels - 1] :
+		ds.executions;
+	snprintf(extra, sizeof(extra),
+		 "%llu executions, %llu cut short by "
+		 "sleep sets%s",
+		 (unsigned long long)ds.executions,
 		 (unsigned long long)ds.pruned, ds.por ? "" : "; no reduction");
 	if (ds.error)
 		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: stopped: %s",
-			     ds.error);
+			 ds.error);
 	else if (!ds.done && ds.executions >= budget)
-		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: budget of %llu "
-			     "executions spent at bound %d (%llu schedules); "
-			     "not exhaustive (%s)", (unsigned long long)budget,
-			     ds.bound, (unsigned long long)ds.schedules, extra);
+		snprintf(oc->dfs, sizeof(oc->dfs),
+			 "dfs: budget of %llu "
+			 "executions spent at bound %d (%llu schedules); "
+			 "not exhaustive (%s)",
+			 (unsigned long long)budget, ds.bound,
+			 (unsigned long long)ds.schedules, extra);
 	else if (!ds.done)
-		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: stopped at the "
-			     "first violation, in execution %llu, with bound %d "
-			     "(%s)", (unsigned long long)ds.executions, ds.bound,
-			     extra);
+		snprintf(oc->dfs, sizeof(oc->dfs),
+			 "dfs: stopped at the "
+			 "first violation, in execution %llu, with bound %d "
+			 "(%s)",
+			 (unsigned long long)ds.executions, ds.bound, extra);
 	else if (ds.complete)
-		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: explored all %llu "
-			     "schedules within %d preemption%s, and no schedule "
-			     "has more (%s)", (unsigned long long)
-			     ds.level_schedules[ds.nlevels - 1],
-			     ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
-			     extra);
+		snprintf(oc->dfs, sizeof(oc->dfs),
+			 "dfs: explored all %llu "
+			 "schedules within %d preemption%s, and no schedule "
+			 "has more (%s)",
+			 (unsigned long long)ds.level_schedules[ds.nlevels - 1],
+			 ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
+			 extra);
 	else
-		snprintf(oc->dfs, sizeof(oc->dfs), "dfs: explored all %llu "
-			     "schedules within %d preemption%s (%s)",
-			     (unsigned long long)ds.level_schedules[ds.nlevels - 1],
-			     ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
-			     extra);
+		snprintf(oc->dfs, sizeof(oc->dfs),
+			 "dfs: explored all %llu "
+			 "schedules within %d preemption%s (%s)",
+			 (unsigned long long)ds.level_schedules[ds.nlevels - 1],
+			 ds.finished_bound, ds.finished_bound == 1 ? "" : "s",
+			 extra);
 	/* As GenMC ends: complete schedules, blocked ones, and whether
 	 * anything was left out. */
 	ncomplete = ds.done && ds.nlevels ? ds.level_schedules[ds.nlevels - 1] :
-		    ds.schedules;
-	snprintf(oc->verdict, sizeof(oc->verdict), "%s: %llu complete "
+					    ds.schedules;
+	snprintf(oc->verdict, sizeof(oc->verdict),
+		 "%s: %llu complete "
 		 "schedule%s, %llu blocked by sleep sets, %s",
 		 ds.done && ds.complete && !ds.error ? "verified" :
-		 "not verified", (unsigned long long)ncomplete,
-		 ncomplete == 1 ? "" : "s", (unsigned long long)ds.pruned,
+						       "not verified",
+		 (unsigned long long)ncomplete, ncomplete == 1 ? "" : "s",
+		 (unsigned long long)ds.pruned,
 		 ds.error ? "the search failed" :
-		 !ds.done && ds.executions >= budget ? "the budget ran out" :
-		 !ds.done ? "a violation stopped the search" :
-		 ds.complete ? "nothing cut by the bound" :
-		 "the bound cut some schedules");
+			 !ds.done && ds.executions >= budget ?
+			    "the budget ran out" :
+			 !ds.done    ? "a violation stopped the search" :
+			 ds.complete ? "nothing cut by the bound" :
+				       "the bound cut some schedules");
 	if (ds.done && !ds.complete && !ds.error) {
 		size_t l = strlen(oc->verdict);
 
-		snprintf(oc->verdict + l, sizeof(oc->verdict) - l, " (%llu "
-			 "branches at bound %d)", (unsigned long long)ds.cut,
-			 ds.finished_bound);
+		snprintf(oc->verdict + l, sizeof(oc->verdict) - l,
+			 " (%llu "
+			 "branches at bound %d)",
+			 (unsigned long long)ds.cut, ds.finished_bound);
 	}
 }
 
@@ -231,7 +243,8 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	char err[512];
 	struct exec *e;
 	struct sim_strategy *st;
-	uint64_t schedules = o->schedules ? o->schedules : sc->explore.schedules;
+	uint64_t schedules = o->schedules ? o->schedules :
+					    sc->explore.schedules;
 	bool dfs;
 	FILE *json;
 	double t0 = now_seconds();
@@ -252,7 +265,7 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 	}
 	snprintf(oc->sched.strategy, sizeof(oc->sched.strategy), "%s",
 		 scen_strategy_names[o->have_strategy ? o->strategy :
-						       sc->explore.strategy]);
+							sc->explore.strategy]);
 	dfs = !strcmp(oc->sched.strategy, "dfs");
 	oc->sched.seed = o->have_seed ? o->seed : sc->explore.seed;
 	oc->sched.depth = o->have_depth ? o->depth : sc->explore.depth;
@@ -276,8 +289,11 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 		for (int f = 0; f < r->nfind; f++) {
 			const struct finding *fd = &r->find[f];
 			struct report_in in = {
-				.sc = sc, .fixes = oc->fixes, .sched = oc->sched,
-				.finding = fd, .sim = exec_sim(e),
+				.sc = sc,
+				.fixes = oc->fixes,
+				.sched = oc->sched,
+				.finding = fd,
+				.sim = exec_sim(e),
 			};
 			char path[4096];
 			int werr;
@@ -291,8 +307,10 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 			werr = report_trace_write(path, &in);
 			if (werr) {
 				/* whatever -q says: an output is lost */
-				fprintf(stderr, "lockstep: trace not saved: %s: "
-					"%s\n", path, strerror(-werr));
+				fprintf(stderr,
+					"lockstep: trace not saved: %s: "
+					"%s\n",
+					path, strerror(-werr));
 				oc->lost_traces++;
 			} else {
 				save_pictures(path, &in);
@@ -365,11 +383,13 @@ static void write_json(FILE *f, struct outcome *oc, int n)
 		fprintf(f, ", \"path\": ");
 		report_json_string(f, oc[i].sc->path);
 		fprintf(f, ", \"fixes\": ");
-		report_json_string(f, core_fixes_format(oc[i].fixes, fixes,
-							sizeof(fixes)));
+		report_json_string(f,
+				   core_fixes_format(oc[i].fixes, fixes,
+						     sizeof(fixes)));
 		fprintf(f, ", \"strategy\": ");
 		report_json_string(f, oc[i].sched.strategy);
-		fprintf(f, ", \"seed\": \"%llu\", \"depth\": %d, \"schedules\": %llu",
+		fprintf(f,
+			", \"seed\": \"%llu\", \"depth\": %d, \"schedules\": %llu",
 			(unsigned long long)oc[i].sched.seed, oc[i].sched.depth,
 			(unsigned long long)oc[i].schedules_run);
 		scen_violations_format(oc[i].found, buf, sizeof(buf));
@@ -383,7 +403,8 @@ static void write_json(FILE *f, struct outcome *oc, int n)
 		report_json_string(f, oc[i].why);
 		if (oc[i].dfs[0]) {
 			fprintf(f, ", \"dfs\": ");
-			report_json_string(f, oc[i].dfs + 5);	/* after "dfs: " */
+			report_json_string(f,
+					   oc[i].dfs + 5); /* after "dfs: " */
 			fprintf(f, ", \"dfs_verdict\": ");
 			report_json_string(f, oc[i].verdict);
 		}
@@ -399,9 +420,9 @@ static void write_json(FILE *f, struct outcome *oc, int n)
 static void write_junit(FILE *f, struct outcome *oc, int n)
 {
 	struct report_junit_case *c = calloc((size_t)n + 1, sizeof(*c));
-	struct report_junit_failure (*fail)[SCEN_V__COUNT + 1] =
+	struct report_junit_failure(*fail)[SCEN_V__COUNT + 1] =
 		calloc((size_t)n + 1, sizeof(*fail));
-	char (*msg)[SCEN_V__COUNT][256] = calloc((size_t)n + 1, sizeof(*msg));
+	char(*msg)[SCEN_V__COUNT][256] = calloc((size_t)n + 1, sizeof(*msg));
 	char **out = calloc((size_t)n + 1, sizeof(*out));
 	double seconds = 0;
 
@@ -426,26 +447,33 @@ static void write_junit(FILE *f, struct outcome *oc, int n)
 				if (m)
 					fprintf(m, "%s %s: %s\n",
 						sc->expect & (1u << k) ?
-						"expected" : "tolerated", kind,
-						oc[i].junit_what[k]);
+							"expected" :
+							"tolerated",
+						kind, oc[i].junit_what[k]);
 			} else if (found) {
 				snprintf(msg[i][k], sizeof(msg[i][k]), "%s: %s",
 					 kind, oc[i].junit_what[k]);
-				*x = (struct report_junit_failure){ kind,
-					msg[i][k], oc[i].junit_body[k] };
+				*x = (struct report_junit_failure){
+					kind, msg[i][k], oc[i].junit_body[k]
+				};
 				c[i].nfail++;
 			} else if (sc->expect & (1u << k)) {
-				snprintf(msg[i][k], sizeof(msg[i][k]), "expected "
-					 "%s, not found in %llu schedules", kind,
-					 (unsigned long long)oc[i].schedules_run);
+				snprintf(
+					msg[i][k], sizeof(msg[i][k]),
+					"expected "
+					"%s, not found in %llu schedules",
+					kind,
+					(unsigned long long)oc[i].schedules_run);
 				*x = (struct report_junit_failure){ "missing",
-					msg[i][k], NULL };
+								    msg[i][k],
+								    NULL };
 				c[i].nfail++;
 			}
 		}
 		if (!oc[i].pass && !c[i].nfail) {
 			fail[i][0] = (struct report_junit_failure){ "lockstep",
-				oc[i].why, NULL };
+								    oc[i].why,
+								    NULL };
 			c[i].nfail = 1;
 		}
 		if (m) {
@@ -477,8 +505,8 @@ static bool file_dir_ok(const char *flag, const char *path)
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	if (!dir[0] || (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)))
 		return true;
-	fprintf(stderr, "lockstep: %s %s: %s is not a directory\n", flag,
-		path, dir);
+	fprintf(stderr, "lockstep: %s %s: %s is not a directory\n", flag, path,
+		dir);
 	return false;
 }
 
@@ -507,15 +535,19 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 		}
 	}
 	if (code == 0 && mkdir(o->out, 0755) && errno != EEXIST) {
-		fprintf(stderr, "lockstep: --out %s: %s\n", o->out, strerror(errno));
+		fprintf(stderr, "lockstep: --out %s: %s\n", o->out,
+			strerror(errno));
 		code = 2;
 	} else if (code == 0 && (stat(o->out, &st) || !S_ISDIR(st.st_mode))) {
-		fprintf(stderr, "lockstep: --out %s: not a directory (the "
-			"traces go there)\n", o->out);
+		fprintf(stderr,
+			"lockstep: --out %s: not a directory (the "
+			"traces go there)\n",
+			o->out);
 		code = 2;
 	}
-	if (code == 0 && ((o->json && !file_dir_ok("--json", o->json)) ||
-			  (o->junit && !file_dir_ok("--junit", o->junit))))
+	if (code == 0 &&
+	    ((o->json && !file_dir_ok("--json", o->json)) ||
+	     (o->junit && !file_dir_ok("--junit", o->junit))))
 		code = 2;
 	for (int i = 0; i < n && code == 0; i++) {
 		int rc = run_one(o, sc[i], &oc[i]);
@@ -542,8 +574,8 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 			 * least as wide as they always were), so a long name
 			 * or fix list pushes the columns after it along
 			 * instead of breaking them */
-			char (*fixes)[256] = calloc((size_t)n, sizeof(*fixes));
-			char (*at)[256] = calloc((size_t)n, sizeof(*at));
+			char(*fixes)[256] = calloc((size_t)n, sizeof(*fixes));
+			char(*at)[256] = calloc((size_t)n, sizeof(*at));
 			int wn = 36, wf = 26;
 
 			for (int i = 0; fixes && at && i < n; i++) {
@@ -551,24 +583,34 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 
 				/* the kernel, then the scenario's edits: what
 				 * a person wrote, shorter than the fix list */
-				fo = (size_t)snprintf(fixes[i], sizeof(fixes[i]), "%s",
+				fo = (size_t)snprintf(fixes[i],
+						      sizeof(fixes[i]), "%s",
 						      sc[i]->kernel[0] ?
-						      sc[i]->kernel : "latest");
+							      sc[i]->kernel :
+							      "latest");
 				for (int k = 0; k < sc[i]->nfix_edits &&
-						fo < sizeof(fixes[i]); k++)
-					fo += (size_t)snprintf(fixes[i] + fo,
+				     fo < sizeof(fixes[i]);
+				     k++)
+					fo += (size_t)snprintf(
+						fixes[i] + fo,
 						sizeof(fixes[i]) - fo, " %s%s",
-						sc[i]->fix_edits[k].remove ? "-" : "+",
+						sc[i]->fix_edits[k].remove ?
+							"-" :
+							"+",
 						sc[i]->fix_edits[k].name);
 
-				for (int k = 0; k < SCEN_V__COUNT &&
-						off < sizeof(at[i]); k++)
+				for (int k = 0;
+				     k < SCEN_V__COUNT && off < sizeof(at[i]);
+				     k++)
 					if (oc[i].found_at[k])
-						off += (size_t)snprintf(at[i] + off,
-							sizeof(at[i]) - off, "%s%s %llu",
+						off += (size_t)snprintf(
+							at[i] + off,
+							sizeof(at[i]) - off,
+							"%s%s %llu",
 							off ? ", " : "",
 							scen_violation_names[k],
-							(unsigned long long)oc[i].found_at[k]);
+							(unsigned long long)oc[i]
+								.found_at[k]);
 				if ((int)strlen(sc[i]->name) > wn)
 					wn = (int)strlen(sc[i]->name);
 				if ((int)strlen(fixes[i]) > wf)
@@ -579,14 +621,16 @@ int explore_files(const struct explore_opts *o, int n, char **files)
 			       "first found at schedule");
 			for (int i = 0; fixes && at && i < n; i++)
 				printf("%-*s %-*s %-7s %s\n", wn, sc[i]->name,
-				       wf, fixes[i], oc[i].pass ? "pass" : "FAIL",
+				       wf, fixes[i],
+				       oc[i].pass ? "pass" : "FAIL",
 				       at[i][0] ? at[i] : "-");
 			free(fixes);
 			free(at);
 			printf("\n%d passed, %d failed\n", n - failed, failed);
 		}
 		code = failed ? 1 : 0;
-		if (o->json && !write_file("--json", o->json, write_json, oc, n))
+		if (o->json &&
+		    !write_file("--json", o->json, write_json, oc, n))
 			code = 3;
 		if (o->junit &&
 		    !write_file("--junit", o->junit, write_junit, oc, n))
@@ -641,7 +685,8 @@ static void replay_pictures(const struct explore_opts *o, const char *trace,
 		return;
 	}
 	if (mkdir(o->out, 0755) && errno != EEXIST) {
-		fprintf(stderr, "lockstep: --out %s: %s\n", o->out, strerror(errno));
+		fprintf(stderr, "lockstep: --out %s: %s\n", o->out,
+			strerror(errno));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o->out, name ? name + 1 : trace);
@@ -680,14 +725,18 @@ static void thread_where(struct exec *e, const struct scen *sc, int t,
 		snprintf(buf, len, "%s: at the start of %s (operation %d)",
 			 sc->threads[t].name, op->what, ended + 1);
 	else if (last->kind == SIM_EV_POINT)
-		snprintf(buf, len, "%s: in %s (operation %d), at point %s "
-			 "(%s)", sc->threads[t].name, op->what, ended + 1,
-			 last->what, last->fn ? last->fn : "?");
+		snprintf(buf, len,
+			 "%s: in %s (operation %d), at point %s "
+			 "(%s)",
+			 sc->threads[t].name, op->what, ended + 1, last->what,
+			 last->fn ? last->fn : "?");
 	else
-		snprintf(buf, len, "%s: in %s (operation %d), last step in %s "
-			 "on %s", sc->threads[t].name, op->what, ended + 1,
-			 last->fn ? last->fn : "?", last->what ? last->what :
-			 "?");
+		snprintf(buf, len,
+			 "%s: in %s (operation %d), last step in %s "
+			 "on %s",
+			 sc->threads[t].name, op->what, ended + 1,
+			 last->fn ? last->fn : "?",
+			 last->what ? last->what : "?");
 }
 
 /* replay_diverged -- internal: where a replay stopped fitting, and the
@@ -702,15 +751,20 @@ static void replay_diverged(struct exec *e, const struct scen *sc,
 	if (taken < t->ndec) {
 		int want = t->dec[taken];
 
-		fprintf(stderr, "lockstep replay: the trace no longer fits: "
+		fprintf(stderr,
+			"lockstep replay: the trace no longer fits: "
 			"decision %u of %u runs %s next, which cannot run "
-			"here\n", taken, t->ndec, want < sc->nthreads ?
-			sc->threads[want].name : "a thread the scenario "
-			"does not have");
+			"here\n",
+			taken, t->ndec,
+			want < sc->nthreads ? sc->threads[want].name :
+					      "a thread the scenario "
+					      "does not have");
 	} else {
-		fprintf(stderr, "lockstep replay: the trace no longer fits: "
+		fprintf(stderr,
+			"lockstep replay: the trace no longer fits: "
 			"its %u decisions are spent and the execution has a "
-			"choice to make\n", t->ndec);
+			"choice to make\n",
+			t->ndec);
 	}
 	fprintf(stderr, "  where the threads were:\n");
 	for (int i = 0; i < sc->nthreads; i++) {
@@ -748,14 +802,17 @@ static int replay_json(const char *file, const char *trace, const char *why,
 	report_json_string(f, sc->name);
 	fprintf(f, ", \"violation\": ");
 	report_json_string(f, scen_violation_names[t->kind]);
-	fprintf(f, ", \"reproduced\": %s, \"why\": ", code == 0 ? "true" :
-		"false");
+	fprintf(f, ", \"reproduced\": %s, \"why\": ",
+		code == 0 ? "true" : "false");
 	report_json_string(f, why);
 	fprintf(f, ", \"findings\": [");
 	for (int i = 0; r && i < r->nfind; i++) {
 		struct report_in in = {
-			.sc = sc, .fixes = t->fixes, .sched = t->sched,
-			.finding = &r->find[i], .sim = exec_sim(e),
+			.sc = sc,
+			.fixes = t->fixes,
+			.sched = t->sched,
+			.finding = &r->find[i],
+			.sim = exec_sim(e),
 		};
 
 		if (i)
@@ -798,10 +855,11 @@ int explore_replay(const struct explore_opts *o, const char *path)
 			return 2;
 		}
 		if (sc->hash != t.hash)
-			fprintf(stderr, "lockstep replay: note: %s is not the "
+			fprintf(stderr,
+				"lockstep replay: note: %s is not the "
 				"scenario the trace was recorded with (hash "
-				"%016llx, trace has %016llx)\n", o->scenario,
-				(unsigned long long)sc->hash,
+				"%016llx, trace has %016llx)\n",
+				o->scenario, (unsigned long long)sc->hash,
 				(unsigned long long)t.hash);
 	} else {
 		sc = exec_trace_load("replay", path, &t);
@@ -809,17 +867,20 @@ int explore_replay(const struct explore_opts *o, const char *path)
 			return 2;
 	}
 	if (!o->scenario && sc->hash != t.hash) {
-		fprintf(stderr, "lockstep replay: %s changed since the trace was "
+		fprintf(stderr,
+			"lockstep replay: %s changed since the trace was "
 			"recorded (hash %016llx, trace has %016llx): run the "
 			"scenario again, or replay against it deliberately "
-			"with --scenario\n", t.scenario,
-			(unsigned long long)sc->hash, (unsigned long long)t.hash);
+			"with --scenario\n",
+			t.scenario, (unsigned long long)sc->hash,
+			(unsigned long long)t.hash);
 		scen_free(sc);
 		report_trace_free(&t);
 		return 2;
 	}
 	if (!report_build_same(t.build))
-		fprintf(stderr, "lockstep replay: warning: trace recorded by build "
+		fprintf(stderr,
+			"lockstep replay: warning: trace recorded by build "
 			"'%s', this is '%s'; replaying while the decisions fit\n",
 			t.build, report_build());
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
@@ -841,8 +902,11 @@ int explore_replay(const struct explore_opts *o, const char *path)
 	}
 	for (int f = 0; code == 1 && f < r->nfind; f++) {
 		struct report_in in = {
-			.sc = sc, .fixes = t.fixes, .sched = t.sched,
-			.finding = &r->find[f], .sim = exec_sim(e),
+			.sc = sc,
+			.fixes = t.fixes,
+			.sched = t.sched,
+			.finding = &r->find[f],
+			.sim = exec_sim(e),
 		};
 
 		if (r->find[f].kind != t.kind)
@@ -863,17 +927,21 @@ int explore_replay(const struct explore_opts *o, const char *path)
 		scen_violations_format(kinds, found, sizeof(found));
 		snprintf(why, sizeof(why), "%s not reproduced",
 			 scen_violation_names[t.kind]);
-		fprintf(stderr, "lockstep replay: %s not reproduced: every "
+		fprintf(stderr,
+			"lockstep replay: %s not reproduced: every "
 			"decision fit, and the execution found %s\n",
-			scen_violation_names[t.kind], kinds ? found : "nothing");
+			scen_violation_names[t.kind],
+			kinds ? found : "nothing");
 		if (!o->quiet) {
 			printf("== %s: replay of a %s trace, not reproduced "
-			       "==\n", sc->name, scen_violation_names[t.kind]);
+			       "==\n",
+			       sc->name, scen_violation_names[t.kind]);
 			report_interleaving(stdout, sc, exec_sim(e));
 			printf("\n");
 		}
 	} else if (code == 0 && !sim_strategy_replay_exact(st)) {
-		fprintf(stderr, "lockstep replay: warning: not every recorded "
+		fprintf(stderr,
+			"lockstep replay: warning: not every recorded "
 			"decision was used\n");
 	}
 	if (o->json)

@@ -14,15 +14,15 @@
 struct explore_opts {
 	uint64_t seed;
 	bool have_seed;
-	uint64_t schedules;		/* 0: the scenario's */
+	uint64_t schedules; /* 0: the scenario's */
 	enum scen_strategy strategy;
 	bool have_strategy;
-	int depth;			/* 0: the scenario's */
-	bool have_depth;		/* --depth given (dfs: 0 is a bound) */
-	bool no_por;			/* dfs without partial-order reduction */
+	int depth;	 /* 0: the scenario's */
+	bool have_depth; /* --depth given (dfs: 0 is a bound) */
+	bool no_por;	 /* dfs without partial-order reduction */
 	const char *fixes, *kernel;
 	const char *out, *json, *junit, *pool;
-	const char *scenario;		/* replay --scenario: instead of the
+	const char *scenario; /* replay --scenario: instead of the
 					 * trace's own copy */
 	bool summary, quiet, verbose;
 };

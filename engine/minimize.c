@@ -101,7 +101,7 @@ struct mctx {
 	uint64_t tests, budget;
 	int best_pre;
 	uint64_t best_steps;
-	void (*before)(void *);		/* the prior executions, or NULL */
+	void (*before)(void *); /* the prior executions, or NULL */
 	void *ctx;
 };
 
@@ -129,9 +129,11 @@ static int shows(const struct mctx *m, const struct exec_result *r)
 static bool test(struct mctx *m, const struct run *run, int nrun)
 {
 	struct strat_runs st = {
-		.base = { .name = "minimize", .begin = runs_begin,
+		.base = { .name = "minimize",
+			  .begin = runs_begin,
 			  .choose = runs_choose },
-		.run = run, .nrun = nrun,
+		.run = run,
+		.nrun = nrun,
 	};
 	const struct exec_result *r;
 	uint64_t steps;
@@ -233,8 +235,12 @@ int minimize_schedule(struct exec *e, uint64_t index, const uint8_t *dec,
 		      uint64_t budget, void (*before)(void *), void *ctx,
 		      struct min_out *out)
 {
-	struct mctx m = { .e = e, .index = index, .kind = kind, .sig = sig,
-			  .budget = budget ? budget : 500, .before = before,
+	struct mctx m = { .e = e,
+			  .index = index,
+			  .kind = kind,
+			  .sig = sig,
+			  .budget = budget ? budget : 500,
+			  .before = before,
 			  .ctx = ctx };
 	struct run *run = malloc((ndec + 1) * sizeof(*run));
 	struct run *tmp = malloc((ndec + 1) * sizeof(*tmp));
@@ -420,24 +426,35 @@ int minimize_main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': output = optarg; break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'b': {
 			char *end;
 
 			budget = strtoull(optarg, &end, 10);
 			if (*end || !budget) {
-				fprintf(stderr, "lockstep minimize: --budget: "
+				fprintf(stderr,
+					"lockstep minimize: --budget: "
 					"expected a positive integer\n");
 				return 2;
 			}
 			break;
 		}
-		case 'p': pool = optarg; break;
-		case 'q': quiet = true; break;
-		case 'h': fputs(minimize_usage, stdout); return 0;
+		case 'p':
+			pool = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(minimize_usage, stdout);
+			return 0;
 		default:
-			fprintf(stderr, "lockstep minimize: unknown option '%s' "
-				"(lockstep minimize --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+				"lockstep minimize: unknown option '%s' "
+				"(lockstep minimize --help)\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -449,8 +466,10 @@ int minimize_main(int argc, char **argv)
 	if (!sc)
 		return 2;
 	if (sc->hash != t.hash) {
-		fprintf(stderr, "lockstep minimize: %s changed since the trace "
-			"was recorded: run the scenario again\n", t.scenario);
+		fprintf(stderr,
+			"lockstep minimize: %s changed since the trace "
+			"was recorded: run the scenario again\n",
+			t.scenario);
 		code = 2;
 		goto out_scen;
 	}
@@ -465,8 +484,10 @@ int minimize_main(int argc, char **argv)
 	 * executions a lock-order cycle may rest on). */
 	sig = shows_with(e, sc, &t, &t.sched);
 	if (!sig) {
-		fprintf(stderr, "lockstep minimize: %s: the trace does not show "
-			"its %s\n", argv[optind], scen_violation_names[t.kind]);
+		fprintf(stderr,
+			"lockstep minimize: %s: the trace does not show "
+			"its %s\n",
+			argv[optind], scen_violation_names[t.kind]);
 		code = 1;
 		goto out_exec;
 	}
@@ -475,14 +496,17 @@ int minimize_main(int argc, char **argv)
 	pc = (struct prior_ctx){ e, sc, &t.sched };
 	if (minimize_schedule(e, t.sched.execution, t.dec, t.ndec, t.kind, sig,
 			      budget, prior_run, &pc, &mo) < 0) {
-		fprintf(stderr, "lockstep minimize: the violation does not "
+		fprintf(stderr,
+			"lockstep minimize: the violation does not "
 			"reproduce\n");
 		code = 1;
 		goto out_exec;
 	}
 	{
 		struct report_in in = {
-			.sc = sc, .fixes = t.fixes, .sched = t.sched,
+			.sc = sc,
+			.fixes = t.fixes,
+			.sched = t.sched,
 			.finding = &mo.res->find[mo.finding],
 			.sim = exec_sim(e),
 		};
@@ -492,7 +516,8 @@ int minimize_main(int argc, char **argv)
 		if (output)
 			snprintf(outpath, sizeof(outpath), "%s", output);
 		else
-			snprintf(outpath, sizeof(outpath), "%s.min", argv[optind]);
+			snprintf(outpath, sizeof(outpath), "%s.min",
+				 argv[optind]);
 		werr = report_trace_write(outpath, &in);
 		if (!quiet)
 			report_text(stdout, &in);
@@ -504,7 +529,8 @@ int minimize_main(int argc, char **argv)
 		       (unsigned long long)(mo.tests + prior_tests));
 		if (nprior)
 			printf("prior executions (a lock-order cycle's other "
-			       "edges): %d -> %d\n", nprior, t.sched.nprior);
+			       "edges): %d -> %d\n",
+			       nprior, t.sched.nprior);
 		if (werr) {
 			fprintf(stderr, "lockstep minimize: %s: %s\n", outpath,
 				strerror(-werr));

@@ -12,14 +12,14 @@
 #include "engine/exec.h"
 
 struct min_out {
-	uint8_t *dec;			/* malloc'd: the minimized decisions */
+	uint8_t *dec; /* malloc'd: the minimized decisions */
 	uint32_t ndec;
 	int preemptions, orig_preemptions;
 	uint64_t steps, orig_steps;
 	uint32_t orig_ndec;
-	uint64_t tests;			/* executions spent */
-	const struct exec_result *res;	/* the minimized execution's */
-	int finding;			/* index of the finding in res */
+	uint64_t tests;		       /* executions spent */
+	const struct exec_result *res; /* the minimized execution's */
+	int finding;		       /* index of the finding in res */
 };
 
 /*

@@ -51,8 +51,8 @@ static long long op_read(struct exec *e, struct op_run *r)
 	if (op->into_map >= 0)
 		xf = exec_map_target(e, op->into_map, op->into_offset, &foff);
 	if (xf >= 0)
-		slot = oracle_copy(e->oracle, xf, r->id, foff, foff + r->len, buf,
-				   r->rs);
+		slot = oracle_copy(e->oracle, xf, r->id, foff, foff + r->len,
+				   buf, r->rs);
 	if (op->kind == SCEN_OP_READ)
 		res = core_read_to(r->inode, op->offset, r->len, buf,
 				   op->into_map, op->into_offset);
@@ -162,7 +162,8 @@ static long long op_map(struct exec *e, struct op_run *r)
 	const struct scen_op *op = r->op;
 
 	if (op->kind == SCEN_OP_MMAP)
-		return core_mmap(e->fs, op->name, r->inode, op->offset, op->len);
+		return core_mmap(e->fs, op->name, r->inode, op->offset,
+				 op->len);
 	return core_munmap(e->fs, op->map);
 }
 
@@ -257,7 +258,7 @@ static long long op_pin(struct exec *e, struct op_run *r)
 	}
 	pin = e->pins[op->pin];
 	if (!pin)
-		return -EFAULT;		/* never pinned, or it failed */
+		return -EFAULT; /* never pinned, or it failed */
 	if (op->kind == SCEN_OP_UNPIN) {
 		core_unpin(e->fs, pin);
 		return 0;
@@ -287,8 +288,8 @@ static long long op_clone(struct exec *e, struct op_run *r)
 	res = core_clone(r->inode, r->inode2, op->offset, r->len, buf, &done);
 	if (done)
 		exec_check_read(e, SCEN_V_STALE_READ, op->file, buf, op->offset,
-				done, r->rs, sim_now(), r->tid, r->opi,
-				r->what, "while the clone ran");
+				done, r->rs, sim_now(), r->tid, r->opi, r->what,
+				"while the clone ran");
 	if (done < r->len)
 		oracle_trim(e->oracle, f2, slot, op->offset + done);
 	oracle_end(e->oracle, f2, slot);

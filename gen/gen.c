@@ -44,21 +44,26 @@
 #include "scenarios/scen.h"
 
 #define GEN_PAGE 4096u
-#define MAXF 3
-#define MAXT 4
-#define MAXOPS 24
-#define MAXMAPS (MAXT * MAXOPS)
+#define MAXF	 3
+#define MAXT	 4
+#define MAXOPS	 24
+#define MAXMAPS	 (MAXT * MAXOPS)
 
 /* may_fail bits */
-enum { MF_EFAULT = 1, MF_ENOSPC = 2, MF_EINVAL = 4, MF_EOPNOTSUPP = 8 };
+enum {
+	MF_EFAULT = 1,
+	MF_ENOSPC = 2,
+	MF_EINVAL = 4,
+	MF_EOPNOTSUPP = 8
+};
 
 struct gop {
 	enum scen_op_kind kind;
 	int file, file2, map, pin, into_map;
 	uint64_t off, len, size, into_off;
 	bool longterm, on;
-	unsigned may;			/* MF_* */
-	const char *expect;		/* expect_error, or NULL */
+	unsigned may;	    /* MF_* */
+	const char *expect; /* expect_error, or NULL */
 };
 
 struct gmap {
@@ -76,16 +81,16 @@ struct g {
 	uint64_t s[4];
 	uint64_t seed, index;
 	char kernel[32];
-	char fixes_edit[256];		/* gen_options.fixes, or "" */
+	char fixes_edit[256]; /* gen_options.fixes, or "" */
 	uint32_t fixes;
 	unsigned bs;
 	int nfiles;
 	uint64_t size[MAXF];
 	bool dax[MAXF], may_switch[MAXF];
 	int dio_owner[MAXF];
-	unsigned dirtiers[MAXF];	/* threads that dirty its page cache */
-	unsigned punchers[MAXF];	/* threads that punch it */
-	unsigned fillers[MAXF];		/* threads that read(2) or readahead it */
+	unsigned dirtiers[MAXF]; /* threads that dirty its page cache */
+	unsigned punchers[MAXF]; /* threads that punch it */
+	unsigned fillers[MAXF];	 /* threads that read(2) or readahead it */
 	int nthreads;
 	int nops[MAXT];
 	struct gop ops[MAXT][MAXOPS];
@@ -141,7 +146,7 @@ static bool chance(struct g *g, unsigned pct)
 
 static void seed(struct g *g, uint64_t s, uint64_t index)
 {
-	uint64_t x = s ^ 0x6c6f636b73746570ull;	/* "lockstep" */
+	uint64_t x = s ^ 0x6c6f636b73746570ull; /* "lockstep" */
 
 	x = splitmix64(&x) ^ index;
 	for (int i = 0; i < 4; i++)
@@ -214,7 +219,7 @@ static bool may_fill_or_punch(struct g *g, int t, int f, bool punch)
 static void clone_to_read(struct g *g, int t, struct gop *op)
 {
 	op->kind = may_fill_or_punch(g, t, op->file, false) ? SCEN_OP_READ :
-							       SCEN_OP_STATX;
+							      SCEN_OP_STATX;
 }
 
 /* pick_file -- the hot file, often */
@@ -252,8 +257,12 @@ static struct gop *add(struct g *g, int t, enum scen_op_kind k)
 {
 	struct gop *op = &g->ops[t][g->nops[t]++];
 
-	*op = (struct gop){ .kind = k, .file = -1, .file2 = -1, .map = -1,
-			    .pin = -1, .into_map = -1 };
+	*op = (struct gop){ .kind = k,
+			    .file = -1,
+			    .file2 = -1,
+			    .map = -1,
+			    .pin = -1,
+			    .into_map = -1 };
 	return op;
 }
 
@@ -274,8 +283,8 @@ static int live_map(struct g *g, int t, int f)
 /* gen_mmap -- a new map of file f (page aligned, within its pages) */
 static int gen_mmap(struct g *g, int t, int f)
 {
-	uint64_t pages = round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE) /
-			 GEN_PAGE;
+	uint64_t pages =
+		round_up(g->size[f] ? g->size[f] : 1, GEN_PAGE) / GEN_PAGE;
 	struct gop *op;
 	struct gmap *m;
 
@@ -332,8 +341,8 @@ static void gen_access(struct g *g, int t, int m, bool store)
  * accessible bytes; -1 if none can be had */
 static int gen_into(struct g *g, int t, int f, bool dirty)
 {
-	int m = -1, other = (f + 1 + (int)rnd(g, (uint64_t)g->nfiles - 1)) %
-			    g->nfiles;
+	int m = -1,
+	    other = (f + 1 + (int)rnd(g, (uint64_t)g->nfiles - 1)) % g->nfiles;
 
 	if (g->nfiles < 2)
 		return -1;
@@ -455,9 +464,12 @@ static void gen_clone(struct g *g, int t)
 	op->file = src;
 	op->file2 = dst;
 	op->off = g->bs * rnd(g, blocks);
-	op->len = g->bs * (1 + rnd(g, (8192 / g->bs < blocks - op->off / g->bs ?
-					       8192 / g->bs :
-					       blocks - op->off / g->bs)));
+	op->len = g->bs *
+		(1 +
+		 rnd(g,
+		     (8192 / g->bs < blocks - op->off / g->bs ?
+			      8192 / g->bs :
+			      blocks - op->off / g->bs)));
 }
 
 static void gen_one(struct g *g, int t, enum scen_op_kind k)
@@ -477,7 +489,8 @@ static void gen_one(struct g *g, int t, enum scen_op_kind k)
 		    !may_fill_or_punch(g, t, f, k == SCEN_OP_PUNCH_HOLE))
 			break;
 		m = k == SCEN_OP_READ && chance(g, 30) ?
-			    gen_into(g, t, f, true) : -1;
+			gen_into(g, t, f, true) :
+			-1;
 		op = add(g, t, k);
 		op->file = f;
 		align = chance(g, 70) ? g->bs : 512;
@@ -508,7 +521,7 @@ static void gen_one(struct g *g, int t, enum scen_op_kind k)
 		op = add(g, t, k);
 		op->file = f;
 		op->size = chance(g, 30) ? 0 :
-			   chance(g, 20) ? top + GEN_PAGE :
+			chance(g, 20)	 ? top + GEN_PAGE :
 					   g->bs * rnd(g, top / g->bs);
 		break;
 	}
@@ -568,14 +581,15 @@ static void gen_structure(struct g *g)
 
 		g->size[f] = pages * GEN_PAGE;
 		if (g->bs < GEN_PAGE && chance(g, 25))
-			g->size[f] -= g->bs * (1 + rnd(g, GEN_PAGE / g->bs - 1));
+			g->size[f] -=
+				g->bs * (1 + rnd(g, GEN_PAGE / g->bs - 1));
 		g->dax[f] = chance(g, 50);
 		g->may_switch[f] = chance(g, 15);
 		g->dio_owner[f] = -1;
 	}
 	g->hot_file = (int)rnd(g, (uint64_t)g->nfiles);
-	g->hot_off = GEN_PAGE * rnd(g, round_up(g->size[g->hot_file], GEN_PAGE) /
-					       GEN_PAGE);
+	g->hot_off = GEN_PAGE *
+		rnd(g, round_up(g->size[g->hot_file], GEN_PAGE) / GEN_PAGE);
 	g->nthreads = 2 + (int)rnd(g, 3);
 	for (int t = 0; t < g->nthreads; t++) {
 		int want = 2 + (int)rnd(g, 5);
@@ -583,8 +597,9 @@ static void gen_structure(struct g *g)
 		/* the first thread often punches or truncates the hot file:
 		 * the collision the bundled races are made of */
 		if (t == 0 && chance(g, 50)) {
-			gen_one(g, t, chance(g, 70) ? SCEN_OP_PUNCH_HOLE :
-						      SCEN_OP_TRUNCATE);
+			gen_one(g, t,
+				chance(g, 70) ? SCEN_OP_PUNCH_HOLE :
+						SCEN_OP_TRUNCATE);
 		}
 		for (int guard = 0; g->nops[t] < want && guard < 64; guard++)
 			if (g->nops[t] < MAXOPS - 8)
@@ -628,7 +643,8 @@ static void gen_page_sizes(struct g *g)
 	for (int t = 0; t < g->nthreads; t++)
 		for (int i = 0; i < g->nops[t]; i++) {
 			struct gop *op = &g->ops[t][i];
-			int f = op->kind == SCEN_OP_CLONE ? op->file2 : op->file;
+			int f = op->kind == SCEN_OP_CLONE ? op->file2 :
+							    op->file;
 			uint64_t end = op->off + op->len;
 
 			if (f < 0 || !mapped[f] || !truncated[f])
@@ -647,11 +663,15 @@ static void gen_page_sizes(struct g *g)
 				break;
 			case SCEN_OP_CLONE:
 				/* within the source, else a read of it */
-				if (round_up(end, GEN_PAGE) <= g->size[op->file])
-					op->len = round_up(end, GEN_PAGE) - op->off;
-				else if ((end & ~(uint64_t)(GEN_PAGE - 1)) > op->off)
-					op->len = (end & ~(uint64_t)(GEN_PAGE - 1)) -
-						  op->off;
+				if (round_up(end, GEN_PAGE) <=
+				    g->size[op->file])
+					op->len = round_up(end, GEN_PAGE) -
+						op->off;
+				else if ((end & ~(uint64_t)(GEN_PAGE - 1)) >
+					 op->off)
+					op->len = (end &
+						   ~(uint64_t)(GEN_PAGE - 1)) -
+						op->off;
 				else if (end & (GEN_PAGE - 1))
 					clone_to_read(g, t, op);
 				break;
@@ -687,11 +707,14 @@ static void gen_clone_pins(struct g *g)
 			for (int u = 0; u < g->nthreads; u++)
 				for (int j = 0; u != t && j < g->nops[u]; j++) {
 					const struct gop *o = &g->ops[u][j];
-					int m = o->kind == SCEN_OP_PIN ? o->map :
+					int m = o->kind == SCEN_OP_PIN ?
+						o->map :
 						o->kind == SCEN_OP_DIO_READ ?
-						o->into_map : -1;
+						o->into_map :
+						-1;
 
-					if (m >= 0 && g->maps[m].file == op->file2)
+					if (m >= 0 &&
+					    g->maps[m].file == op->file2)
 						pinned = true;
 				}
 			if (pinned)
@@ -704,16 +727,18 @@ static void gen_clone_pins(struct g *g)
 static bool cuts(const struct gop *op, int f)
 {
 	return ((op->kind == SCEN_OP_TRUNCATE ||
-		 op->kind == SCEN_OP_PUNCH_HOLE) && op->file == f) ||
-	       (op->kind == SCEN_OP_CLONE && op->file2 == f);
+		 op->kind == SCEN_OP_PUNCH_HOLE) &&
+		op->file == f) ||
+		(op->kind == SCEN_OP_CLONE && op->file2 == f);
 }
 
 /* dmas -- op may have a device write through pinned pages of f (a pin,
  * whose section has the dma_write; a dio_read into a map of f) */
 static bool dmas(const struct g *g, const struct gop *op, int f)
 {
-	int m = op->kind == SCEN_OP_PIN ? op->map :
-		op->kind == SCEN_OP_DIO_READ ? op->into_map : -1;
+	int m = op->kind == SCEN_OP_PIN	     ? op->map :
+		op->kind == SCEN_OP_DIO_READ ? op->into_map :
+					       -1;
 
 	return m >= 0 && g->maps[m].file == f;
 }
@@ -735,7 +760,8 @@ static void gen_pin_readers(struct g *g)
 			struct gop *op = &g->ops[t][i];
 			unsigned dma = 0, cut = 0;
 
-			if (op->kind != SCEN_OP_READ || dax_certain(g, op->file))
+			if (op->kind != SCEN_OP_READ ||
+			    dax_certain(g, op->file))
 				continue;
 			for (int u = 0; u < g->nthreads; u++)
 				for (int j = 0; u != t && j < g->nops[u]; j++) {
@@ -784,7 +810,8 @@ static bool past_eof(const struct g *g, int t, int i, int f, uint64_t lo,
 			uint64_t x = op->size;
 
 			if (op->kind == SCEN_OP_TRUNCATE && op->file == f &&
-			    x % GEN_PAGE && lo < round_up(x, GEN_PAGE) && x < hi)
+			    x % GEN_PAGE && lo < round_up(x, GEN_PAGE) &&
+			    x < hi)
 				return true;
 		}
 	return false;
@@ -813,7 +840,8 @@ static void gen_eof_writes(struct g *g)
 			case SCEN_OP_STORE:
 				m = &g->maps[op->map];
 				lo = m->off + op->off;
-				if (past_eof(g, t, i, m->file, lo, lo + op->len))
+				if (past_eof(g, t, i, m->file, lo,
+					     lo + op->len))
 					op->kind = SCEN_OP_LOAD;
 				break;
 			case SCEN_OP_DMA_WRITE: {
@@ -821,7 +849,8 @@ static void gen_eof_writes(struct g *g)
 
 				m = &g->maps[p->map];
 				lo = m->off + p->off;
-				if (past_eof(g, t, i, m->file, lo, lo + p->len)) {
+				if (past_eof(g, t, i, m->file, lo,
+					     lo + p->len)) {
 					op->kind = SCEN_OP_STATX;
 					op->file = m->file;
 					op->pin = -1;
@@ -834,7 +863,8 @@ static void gen_eof_writes(struct g *g)
 					break;
 				m = &g->maps[op->into_map];
 				lo = m->off + op->into_off;
-				if (past_eof(g, t, i, m->file, lo, lo + op->len))
+				if (past_eof(g, t, i, m->file, lo,
+					     lo + op->len))
 					op->into_map = -1;
 				break;
 			default:
@@ -865,7 +895,8 @@ static void gen_device(struct g *g)
 				break;
 			case SCEN_OP_CLONE:
 				if (end > ext[op->file2])
-					ext[op->file2] = round_up(end, GEN_PAGE);
+					ext[op->file2] =
+						round_up(end, GEN_PAGE);
 				continue;
 			default:
 				continue;
@@ -902,13 +933,15 @@ static void gen_marks(struct g *g)
 	for (int t = 0; t < g->nthreads; t++)
 		for (int i = 0; i < g->nops[t]; i++) {
 			struct gop *op = &g->ops[t][i];
-			const struct gmap *m = op->map >= 0 ? &g->maps[op->map] : NULL;
+			const struct gmap *m =
+				op->map >= 0 ? &g->maps[op->map] : NULL;
 			unsigned alloc = g->tight ? MF_ENOSPC : 0;
 
 			/* an access past a size a truncate may set: SIGBUS */
 			if (m && op->kind != SCEN_OP_MMAP &&
 			    op->kind != SCEN_OP_MUNMAP &&
-			    m->off + op->off + op->len > shrink_at(g, t, i, m->file))
+			    m->off + op->off + op->len >
+				    shrink_at(g, t, i, m->file))
 				op->may |= MF_EFAULT;
 			if (op->into_map >= 0) {
 				const struct gmap *im = &g->maps[op->into_map];
@@ -951,14 +984,16 @@ static void gen_marks(struct g *g)
 			}
 			case SCEN_OP_CLONE:
 				op->may |= alloc;
-				if (op->off + op->len > shrink_at(g, t, i, op->file))
+				if (op->off + op->len >
+				    shrink_at(g, t, i, op->file))
 					op->may |= MF_EINVAL;
 				break;
 			case SCEN_OP_SET_DAX:
 				/* before 5.8 XFS refused DAX on small blocks;
 				 * clearing it was allowed */
 				op->expect = NULL;
-				if (!(g->fixes & FIX(FIX_DAX_SWITCH_ON_EVICT)) &&
+				if (!(g->fixes &
+				      FIX(FIX_DAX_SWITCH_ON_EVICT)) &&
 				    g->bs != GEN_PAGE && op->on)
 					op->expect = "EINVAL";
 				break;
@@ -1114,8 +1149,10 @@ static int parse_fixes(const char *list, uint32_t *fixes, char *err,
 		int k = core_fix_lookup(off || *t == '+' ? t + 1 : t);
 
 		if (k < 0) {
-			snprintf(err, errlen, "unknown fix '%s' (lockstep list "
-				 "prints the fixes)", t);
+			snprintf(err, errlen,
+				 "unknown fix '%s' (lockstep list "
+				 "prints the fixes)",
+				 t);
 			return -1;
 		}
 		if (off)
@@ -1138,8 +1175,10 @@ struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
 	}
 	g = &p->g;
 	if (core_kernel_fixes(o->kernel, &g->fixes) < 0) {
-		snprintf(err, errlen, "unknown kernel '%s' (lockstep list "
-			 "prints the presets)", o->kernel);
+		snprintf(err, errlen,
+			 "unknown kernel '%s' (lockstep list "
+			 "prints the presets)",
+			 o->kernel);
 		free(p);
 		return NULL;
 	}
@@ -1242,8 +1281,8 @@ bool gen_prog_drop_op(struct gen_prog *p, int t, int i)
 
 		if (map >= 0 && uses(o, map))
 			drop[j] = true;
-		if (o->pin >= 0 && (o->pin == pin ||
-				    (map >= 0 && g->pins[o->pin].map == map)))
+		if (o->pin >= 0 &&
+		    (o->pin == pin || (map >= 0 && g->pins[o->pin].map == map)))
 			drop[j] = true;
 	}
 	for (int j = 0; j < g->nops[t]; j++)
@@ -1344,11 +1383,12 @@ char *gen_prog_text(const struct gen_prog *p, const struct gen_text *tx)
 	if (tx && tx->description)
 		put(&b, "description: |\n%s", tx->description);
 	else
-		put(&b, "description: |\n"
-			"  Generated by lockstep gen (seed %llu, index %llu, kernel %s):\n"
-			"  %d threads on %d file%s, %u-byte blocks%s.  On a model that\n"
-			"  agrees with Linux it runs clean; errors that depend on the\n"
-			"  schedule are marked may_fail.\n",
+		put(&b,
+		    "description: |\n"
+		    "  Generated by lockstep gen (seed %llu, index %llu, kernel %s):\n"
+		    "  %d threads on %d file%s, %u-byte blocks%s.  On a model that\n"
+		    "  agrees with Linux it runs clean; errors that depend on the\n"
+		    "  schedule are marked may_fail.\n",
 		    (unsigned long long)g->seed, (unsigned long long)g->index,
 		    g->kernel, g->nthreads, g->nfiles, g->nfiles > 1 ? "s" : "",
 		    g->bs, g->tight ? ", a nearly full device" : "");
@@ -1363,7 +1403,8 @@ char *gen_prog_text(const struct gen_prog *p, const struct gen_text *tx)
 	put(&b, "files:\n");
 	for (int f = 0; f < g->nfiles; f++)
 		put(&b, "  - {name: %s, size: %llu, dax: %s}\n", fname(f),
-		    (unsigned long long)g->size[f], g->dax[f] ? "true" : "false");
+		    (unsigned long long)g->size[f],
+		    g->dax[f] ? "true" : "false");
 	put(&b, "threads:\n");
 	for (int t = 0; t < g->nthreads; t++) {
 		put(&b, "  - name: t%d\n    ops:\n", t);
@@ -1373,12 +1414,13 @@ char *gen_prog_text(const struct gen_prog *p, const struct gen_text *tx)
 	if (tx && tx->explore)
 		put(&b, "explore: %s\n", tx->explore);
 	else
-		put(&b, "explore: {strategy: pct, depth: 3, schedules: %llu, "
-			"seed: 1}\n",
+		put(&b,
+		    "explore: {strategy: pct, depth: 3, schedules: %llu, "
+		    "seed: 1}\n",
 		    (unsigned long long)(tx && tx->schedules ? tx->schedules :
-					 200));
-	put(&b, "expect:\n  %s\n", tx && tx->expect ? tx->expect :
-	    "violations: []");
+							       200));
+	put(&b, "expect:\n  %s\n",
+	    tx && tx->expect ? tx->expect : "violations: []");
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -1386,8 +1428,8 @@ char *gen_prog_text(const struct gen_prog *p, const struct gen_text *tx)
 	return b.p;
 }
 
-int gen_program(const struct gen_options *o, char **text, char *name,
-		char *err, size_t errlen)
+int gen_program(const struct gen_options *o, char **text, char *name, char *err,
+		size_t errlen)
 {
 	struct gen_text tx = { .schedules = o->schedules };
 	struct gen_prog *p = gen_prog_new(o, err, errlen);

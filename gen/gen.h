@@ -23,9 +23,9 @@
 struct gen_options {
 	uint64_t seed;
 	uint64_t index;
-	const char *kernel;	/* "v5.15": written as kernel:, decides marks */
-	uint64_t schedules;	/* explore: schedules (0: 200) */
-	const char *fixes;	/* a fixes edit ("a,-b"), written as fixes:
+	const char *kernel; /* "v5.15": written as kernel:, decides marks */
+	uint64_t schedules; /* explore: schedules (0: 200) */
+	const char *fixes;  /* a fixes edit ("a,-b"), written as fixes:
 				 * and followed by the marks; NULL: none */
 };
 
@@ -35,8 +35,8 @@ struct gen_options {
  * (64 bytes).  Returns 0, or -1 with err filled (an unknown kernel, or
  * out of memory).
  */
-int gen_program(const struct gen_options *o, char **text, char *name,
-		char *err, size_t errlen);
+int gen_program(const struct gen_options *o, char **text, char *name, char *err,
+		size_t errlen);
 
 /*
  * A program as a structure, for the campaign over generated programs
@@ -53,10 +53,13 @@ struct gen_prog *gen_prog_dup(const struct gen_prog *p);
 void gen_prog_free(struct gen_prog *p);
 int gen_prog_threads(const struct gen_prog *p);
 int gen_prog_ops(const struct gen_prog *p, int t);
-int gen_prog_size(const struct gen_prog *p);	/* operations, all threads */
+int gen_prog_size(const struct gen_prog *p); /* operations, all threads */
 bool gen_prog_drop_thread(struct gen_prog *p, int t);
 bool gen_prog_drop_op(struct gen_prog *p, int t, int i);
-enum gen_shrink { GEN_SHRINK_LEN, GEN_SHRINK_OFF };
+enum gen_shrink {
+	GEN_SHRINK_LEN,
+	GEN_SHRINK_OFF
+};
 /* gen_prog_shrink -- halve op i's length (a truncate's size) or offset,
  * in its granule (8 bytes for load and store, 512 for file I/O, a page
  * for a pin, a block for clone and truncate). */
@@ -66,10 +69,10 @@ bool gen_prog_shrink(struct gen_prog *p, int t, int i, enum gen_shrink how);
  * gen_program does). */
 struct gen_text {
 	const char *name;
-	const char *description;	/* lines indented by two spaces */
-	const char *explore;		/* a flow mapping */
-	uint64_t schedules;		/* when explore is NULL (0: 200) */
-	const char *expect;		/* "violations: [...]" */
+	const char *description; /* lines indented by two spaces */
+	const char *explore;	 /* a flow mapping */
+	uint64_t schedules;	 /* when explore is NULL (0: 200) */
+	const char *expect;	 /* "violations: [...]" */
 };
 /* gen_prog_text -- the scenario, malloc'd; NULL when out of memory. */
 char *gen_prog_text(const struct gen_prog *p, const struct gen_text *t);

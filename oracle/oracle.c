@@ -13,7 +13,7 @@
 
 struct oracle {
 	const struct scen *sc;
-	uint32_t op_base[SCEN_MAX_THREADS];	/* op id of each thread's op 0 */
+	uint32_t op_base[SCEN_MAX_THREADS]; /* op id of each thread's op 0 */
 	struct hist hist[SCEN_MAX_FILES];
 };
 
@@ -56,11 +56,13 @@ uint32_t oracle_op_id(const struct oracle *o, int tid, int op)
 
 void oracle_touch(int file, bool write)
 {
-	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file, write);
+	sim_touch("hist", NULL, file < 0 ? SIM_TOUCH_ALL : (uint32_t)file,
+		  write);
 }
 
 uint32_t oracle_begin(struct oracle *o, int file, uint32_t id,
-		      enum hist_kind kind, uint64_t lo, uint64_t hi, uint32_t rs)
+		      enum hist_kind kind, uint64_t lo, uint64_t hi,
+		      uint32_t rs)
 {
 	return hist_begin(&o->hist[file], id, kind, lo, hi, rs);
 }
@@ -102,7 +104,7 @@ static void describe_word(const struct oracle *o, uint64_t w, char *buf,
 {
 	const struct scen *sc = o->sc;
 	unsigned file = stamp_file(w);
-	char op[128];			/* "read(a, 0, 8) by reader" */
+	char op[128]; /* "read(a, 0, 8) by reader" */
 	int tid, opi;
 
 	if (!w) {
@@ -132,7 +134,7 @@ bool oracle_check_read(const struct oracle *o, int file, const void *buf,
 	struct stamp_bad bad;
 	char got[192], want[192];
 
-	oracle_touch(file, false);	/* re */
+	oracle_touch(file, false); /* re */
 	if (hist_check(&o->hist[file], buf, pos, n, rs, re, &bad))
 		return true;
 	describe_word(o, bad.got, got, sizeof(got));

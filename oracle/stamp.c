@@ -24,7 +24,7 @@ void stamp_fill(void *buf, unsigned file, uint32_t op, uint64_t pos,
 		unsigned k = (unsigned)(x % 8);
 
 		if (k == 0 && len - i >= 8) {
-			memcpy(b + i, &w, 8);	/* little-endian host */
+			memcpy(b + i, &w, 8); /* little-endian host */
 			i += 8;
 			continue;
 		}
@@ -62,8 +62,11 @@ uint32_t hist_begin(struct hist *h, uint32_t op, enum hist_kind kind,
 		if (!h->e)
 			abort();
 	}
-	h->e[h->n] = (struct hist_entry){ .op = op, .kind = (uint8_t)kind,
-					  .lo = lo, .hi = hi, .start = now,
+	h->e[h->n] = (struct hist_entry){ .op = op,
+					  .kind = (uint8_t)kind,
+					  .lo = lo,
+					  .hi = hi,
+					  .start = now,
 					  .end = HIST_OPEN };
 	return h->n++;
 }
@@ -123,7 +126,8 @@ static unsigned char entry_byte(const struct hist *h,
 		return 0;
 	if (e->data)
 		return e->data[x - e->lo];
-	return (unsigned char)(stamp_make(h->file, e->op, x / 8) >> (8 * (x % 8)));
+	return (unsigned char)(stamp_make(h->file, e->op, x / 8) >>
+			       (8 * (x % 8)));
 }
 
 /* latest -- internal: the entry that last completed over x, for reports. */
@@ -230,7 +234,7 @@ static bool byte_from(const struct hist *h, unsigned char v, uint64_t x,
 static bool word_mixed_ok(const struct hist *h, const unsigned char *p,
 			  uint64_t x, uint32_t rs, uint32_t re)
 {
-	for (uint32_t c = 0; c <= h->n; c++) {	/* c == n: none whole */
+	for (uint32_t c = 0; c <= h->n; c++) { /* c == n: none whole */
 		unsigned k;
 
 		if (c < h->n && !whole(&h->e[c], x))
@@ -337,14 +341,16 @@ bool hist_check(const struct hist *h, const void *buf, uint64_t pos,
 				uint64_t y = wstart + k;
 
 				if (y >= pos && y < pos + len)
-					bad->got |= (uint64_t)b[y - pos] << (8 * k);
+					bad->got |= (uint64_t)b[y - pos]
+						<< (8 * k);
 			}
 			bad->want_zero = !e || e->kind == HIST_ZERO;
 			bad->want_op = e ? e->op : 0;
-			bad->want = bad->want_zero ? 0 :
-				    e->lo <= wstart && e->hi >= wstart + 8 ?
-				    entry_word(h, e, wstart) :
-				    stamp_make(h->file, e->op, x / 8);
+			bad->want = bad->want_zero ?
+				0 :
+				e->lo <= wstart && e->hi >= wstart + 8 ?
+				entry_word(h, e, wstart) :
+				stamp_make(h->file, e->op, x / 8);
 			return false;
 		}
 		i++;

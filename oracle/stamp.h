@@ -25,12 +25,12 @@
 #include <stdint.h>
 
 #define STAMP_VALID (1ull << 63)
-#define HIST_OPEN UINT32_MAX
+#define HIST_OPEN   UINT32_MAX
 
 static inline uint64_t stamp_make(unsigned file, uint32_t op, uint64_t word)
 {
 	return STAMP_VALID | ((uint64_t)(file & 0x7f) << 56) |
-	       ((uint64_t)(op & 0xffffff) << 32) | (word & 0xffffffffu);
+		((uint64_t)(op & 0xffffff) << 32) | (word & 0xffffffffu);
 }
 
 static inline unsigned stamp_file(uint64_t s)
@@ -52,13 +52,16 @@ static inline uint64_t stamp_word(uint64_t s)
 void stamp_fill(void *buf, unsigned file, uint32_t op, uint64_t pos,
 		uint64_t len);
 
-enum hist_kind { HIST_WRITE, HIST_ZERO };
+enum hist_kind {
+	HIST_WRITE,
+	HIST_ZERO
+};
 
 struct hist_entry {
-	uint32_t op;			/* op id: the stamps' */
+	uint32_t op; /* op id: the stamps' */
 	uint8_t kind;
-	const unsigned char *data;	/* a copy: the bytes written, [lo, hi) */
-	uint64_t lo, hi;		/* bytes [lo, hi) */
+	const unsigned char *data; /* a copy: the bytes written, [lo, hi) */
+	uint64_t lo, hi;	   /* bytes [lo, hi) */
 	uint32_t start, end;
 };
 
@@ -70,10 +73,10 @@ struct hist {
 
 /* A finding of the data oracle: the first byte that could not be. */
 struct stamp_bad {
-	uint64_t offset;		/* in the file */
-	uint64_t got;			/* the word read (its 8 bytes) */
-	uint64_t want;			/* the word the file held, as best known */
-	uint32_t want_op;		/* entry that wrote 'want' (or 0) */
+	uint64_t offset;  /* in the file */
+	uint64_t got;	  /* the word read (its 8 bytes) */
+	uint64_t want;	  /* the word the file held, as best known */
+	uint32_t want_op; /* entry that wrote 'want' (or 0) */
 	bool want_zero;
 };
 

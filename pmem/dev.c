@@ -18,20 +18,20 @@
 #include <libpmem.h>
 
 struct pmem_dev {
-	char *map;			/* the mapping: header, then blocks */
-	char *base;			/* block 0 */
+	char *map;  /* the mapping: header, then blocks */
+	char *base; /* block 0 */
 	size_t mapped;
-	int lockfd;			/* a pool file's, locked; or -1 */
+	int lockfd; /* a pool file's, locked; or -1 */
 	int is_pmem;
 	uint32_t block_size;
 	uint64_t nblocks;
 	uint64_t nfree;
-	struct ck_bitmap *free;		/* set: the block is free */
-	struct ck_bitmap *dirty;	/* set: written since the last reset */
-	struct ck_bitmap *mark;		/* a checker's scratch (pmem_dev_mark) */
-	uint32_t *dirtied;		/* the dirty blocks, in order set */
+	struct ck_bitmap *free;	 /* set: the block is free */
+	struct ck_bitmap *dirty; /* set: written since the last reset */
+	struct ck_bitmap *mark;	 /* a checker's scratch (pmem_dev_mark) */
+	uint32_t *dirtied;	 /* the dirty blocks, in order set */
 	uint64_t ndirtied;
-	uint64_t hiwater;		/* blocks >= it: never allocated since
+	uint64_t hiwater; /* blocks >= it: never allocated since
 					 * the last reset (the lowest free block
 					 * is the one handed out) */
 };
@@ -74,9 +74,9 @@ static struct ck_bitmap *bitmap_new(uint64_t bits, bool set)
  * written to; a file with it is locked (flock) for as long as a process
  * maps it, so two processes never share one pool.
  */
-#define POOL_MAGIC "lockstep-pool\0\0"	/* 16 bytes with the final NUL */
+#define POOL_MAGIC   "lockstep-pool\0\0" /* 16 bytes with the final NUL */
 #define POOL_VERSION 1
-#define POOL_HDR 4096
+#define POOL_HDR     4096
 
 struct pool_hdr {
 	char magic[16];
@@ -85,7 +85,7 @@ struct pool_hdr {
 	 * reused for any geometry, grown when it is too small */
 	uint32_t block_size;
 	uint64_t nblocks;
-	uint64_t owner;			/* pid of the last process to map it */
+	uint64_t owner; /* pid of the last process to map it */
 };
 
 /* fail -- internal: the message, errno = e (EINVAL: the user's --pool is
@@ -113,9 +113,11 @@ static int pool_lock(int fd, const char *path, char *err, size_t errlen)
 		return 0;
 	if (errno == EWOULDBLOCK &&
 	    pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h))
-		fail(EINVAL, err, errlen, "pool %s: in use by another lockstep "
+		fail(EINVAL, err, errlen,
+		     "pool %s: in use by another lockstep "
 		     "(pid %llu); each process needs its own pool: give --pool "
-		     "a directory", path, (unsigned long long)h.owner);
+		     "a directory",
+		     path, (unsigned long long)h.owner);
 	else
 		fail(EINVAL, err, errlen, "pool %s: cannot lock it: %s", path,
 		     strerror(errno));
@@ -164,24 +166,30 @@ static int pool_open(const char *path, size_t len, char *err, size_t errlen)
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(EINVAL, err, errlen, "pool %s: not a regular file (a DAX "
-		     "device is used only as devdax:%s)", path, path);
+		fail(EINVAL, err, errlen,
+		     "pool %s: not a regular file (a DAX "
+		     "device is used only as devdax:%s)",
+		     path, path);
 		goto out;
 	}
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h.magic, POOL_MAGIC, sizeof(h.magic)) ||
 	    h.version != POOL_VERSION) {
-		fail(EINVAL, err, errlen, "pool %s: not a lockstep pool (no "
+		fail(EINVAL, err, errlen,
+		     "pool %s: not a lockstep pool (no "
 		     "header); left as it is: name a directory, or a file "
-		     "that does not exist yet", path);
+		     "that does not exist yet",
+		     path);
 		goto out;
 	}
 	if (pool_lock(fd, path, err, errlen) < 0)
 		goto out;
 	if ((size_t)st.st_size < len &&
 	    (e = posix_fallocate(fd, 0, (off_t)len)) != 0) {
-		fail(EINVAL, err, errlen, "pool %s: %lld bytes, cannot grow it "
-		     "to %zu: %s", path, (long long)st.st_size, len, strerror(e));
+		fail(EINVAL, err, errlen,
+		     "pool %s: %lld bytes, cannot grow it "
+		     "to %zu: %s",
+		     path, (long long)st.st_size, len, strerror(e));
 		goto out;
 	}
 	return fd;
@@ -192,12 +200,13 @@ out:
 
 /* pool_file -- internal: map an explicit pool file (made if missing); its
  * header written, its lock held through *lockfd. */
-static void *pool_file(const char *path, uint32_t block_size,
-		       uint64_t nblocks, size_t *mapped, int *is_pmem,
-		       int *lockfd, char *err, size_t errlen)
+static void *pool_file(const char *path, uint32_t block_size, uint64_t nblocks,
+		       size_t *mapped, int *is_pmem, int *lockfd, char *err,
+		       size_t errlen)
 {
 	struct pool_hdr h = { .version = POOL_VERSION,
-			      .block_size = block_size, .nblocks = nblocks };
+			      .block_size = block_size,
+			      .nblocks = nblocks };
 	size_t len = (size_t)block_size * nblocks;
 	struct stat st;
 	bool made = stat(path, &st) < 0;
@@ -226,9 +235,9 @@ static void *pool_file(const char *path, uint32_t block_size,
 
 /* map_pool -- internal: the pool, by the rules in dev.h; its blocks start
  * at *off in the mapping. */
-static void *map_pool(const char *path, uint32_t block_size,
-		      uint64_t nblocks, size_t *mapped, int *is_pmem,
-		      size_t *off, int *lockfd, char *err, size_t errlen)
+static void *map_pool(const char *path, uint32_t block_size, uint64_t nblocks,
+		      size_t *mapped, int *is_pmem, size_t *off, int *lockfd,
+		      char *err, size_t errlen)
 {
 	size_t len = (size_t)block_size * nblocks;
 	const char *env = getenv("LOCKSTEP_POOL");
@@ -323,7 +332,7 @@ void pmem_dev_close(struct pmem_dev *d)
 		return;
 	pmem_unmap(d->map, d->mapped);
 	if (d->lockfd >= 0)
-		close(d->lockfd);	/* drops the pool's lock */
+		close(d->lockfd); /* drops the pool's lock */
 	free(d->free);
 	free(d->dirty);
 	free(d->mark);
@@ -387,7 +396,7 @@ int64_t pmem_dev_alloc(struct pmem_dev *d)
 int pmem_dev_free(struct pmem_dev *d, uint64_t blk)
 {
 	if (blk >= d->nblocks || ck_bitmap_test(d->free, (unsigned)blk))
-		return -EINVAL;	/* a double free: the core BUGs on it */
+		return -EINVAL; /* a double free: the core BUGs on it */
 	ck_bitmap_set(d->free, (unsigned)blk);
 	d->nfree++;
 	return 0;
@@ -435,8 +444,7 @@ void pmem_dev_write(struct pmem_dev *d, uint64_t blk, uint32_t off,
 	copy_persist(d, d->base + (size_t)blk * d->block_size + off, buf, len);
 }
 
-void pmem_dev_zero(struct pmem_dev *d, uint64_t blk, uint32_t off,
-		   uint32_t len)
+void pmem_dev_zero(struct pmem_dev *d, uint64_t blk, uint32_t off, uint32_t len)
 {
 	char *p = d->base + (size_t)blk * d->block_size + off;
 
@@ -444,7 +452,7 @@ void pmem_dev_zero(struct pmem_dev *d, uint64_t blk, uint32_t off,
 	if (d->is_pmem)
 		pmem_memset_persist(p, 0, len);
 	else
-		memset(p, 0, len);	/* no msync: see copy_persist */
+		memset(p, 0, len); /* no msync: see copy_persist */
 }
 
 void pmem_dev_persist(struct pmem_dev *d, uint64_t blk, uint32_t off,
@@ -453,5 +461,5 @@ void pmem_dev_persist(struct pmem_dev *d, uint64_t blk, uint32_t off,
 	char *p = d->base + (size_t)blk * d->block_size + off;
 
 	if (d->is_pmem)
-		pmem_persist(p, len);	/* else nothing: see copy_persist */
+		pmem_persist(p, len); /* else nothing: see copy_persist */
 }

@@ -57,7 +57,8 @@ bool pmem_dev_is_pmem(const struct pmem_dev *d);
 
 /* pmem_dev_alloc -- the lowest free block, or -ENOSPC. */
 int64_t pmem_dev_alloc(struct pmem_dev *d);
-int pmem_dev_free(struct pmem_dev *d, uint64_t blk);	/* -EINVAL: not allocated */
+int pmem_dev_free(struct pmem_dev *d,
+		  uint64_t blk); /* -EINVAL: not allocated */
 bool pmem_dev_is_free(const struct pmem_dev *d, uint64_t blk);
 uint64_t pmem_dev_nfree(const struct pmem_dev *d);
 /* pmem_dev_mark -- a checker's scratch bit per block, clear between

@@ -60,7 +60,8 @@ void report_html(FILE *out, const struct report_in *in)
 	const char *why;
 	int failed, last_tid = -1;
 
-	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	fprintf(out,
+		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 		"<meta charset=\"utf-8\">\n<title>");
 	esc(out, sc->name);
 	fprintf(out, ": %s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
@@ -77,8 +78,10 @@ void report_html(FILE *out, const struct report_in *in)
 	esc(out, sc->path);
 	fprintf(out, ", fixes: ");
 	esc(out, core_fixes_format(in->fixes, fixes, sizeof(fixes)));
-	fprintf(out, "<br>schedule: %s", in->sched.minimized &&
-		strcmp(in->sched.strategy, "minimized") ? "minimized, " : "");
+	fprintf(out, "<br>schedule: %s",
+		in->sched.minimized && strcmp(in->sched.strategy, "minimized") ?
+			"minimized, " :
+			"");
 	esc(out, in->sched.strategy);
 	fprintf(out, ", seed %" PRIu64 ", execution %" PRIu64 "</p>\n",
 		in->sched.seed, in->sched.execution);
@@ -94,7 +97,8 @@ void report_html(FILE *out, const struct report_in *in)
 
 		if (!note)
 			continue;
-		fprintf(out, "<p class=\"notes mono\">interleave step %d (", i + 1);
+		fprintf(out, "<p class=\"notes mono\">interleave step %d (",
+			i + 1);
 		esc(out, sc->threads[sc->steps[i].thread].name);
 		fprintf(out, ": run) ");
 		esc(out, note);
@@ -112,7 +116,8 @@ void report_html(FILE *out, const struct report_in *in)
 		fprintf(out, "</p>\n");
 	}
 
-	fprintf(out, "<p class=\"legend\"><span class=\"k2\">the finding's "
+	fprintf(out,
+		"<p class=\"legend\"><span class=\"k2\">the finding's "
 		"operation</span><span class=\"k1\">operations its evidence "
 		"names</span>a dashed line: the scheduler switched threads; "
 		"#: the event log's sequence number (logical time)</p>\n");

@@ -25,12 +25,14 @@ void report_junit(FILE *f, const char *suite, double seconds,
 
 	for (int i = 0; i < n; i++)
 		failed += c[i].nfail > 0;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n"
-		"<testsuite name=\"", n, failed, seconds);
+		"<testsuite name=\"",
+		n, failed, seconds);
 	report_xml_escape(f, suite);
-	fprintf(f, "\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", n, failed,
-		seconds);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n", n,
+		failed, seconds);
 	for (int i = 0; i < n; i++) {
 		fprintf(f, "  <testcase classname=\"");
 		report_xml_escape(f, c[i].classname);

@@ -37,29 +37,33 @@
 #include "core/core.h"
 #include "sim/sim.h"
 
-enum slice_kind { SL_OP, SL_LOCK, SL_WAIT };
+enum slice_kind {
+	SL_OP,
+	SL_LOCK,
+	SL_WAIT
+};
 
 struct open_slice {
 	enum slice_kind kind;
 	uint32_t start;
-	const char *what;		/* the lock or queue (by pointer) */
+	const char *what; /* the lock or queue (by pointer) */
 	uint8_t mode;
 	char name[192];
 	const char *fn;
-	uint8_t racing;			/* report_racing's mark */
+	uint8_t racing; /* report_racing's mark */
 	bool continued;
 };
 
 /* One trace event, before sorting. */
 struct pev {
 	uint32_t ts, dur;
-	int tid;			/* scenario thread; -1: global */
-	char ph;			/* X, i, s, f */
+	int tid; /* scenario thread; -1: global */
+	char ph; /* X, i, s, f */
 	const char *cat;
-	char *name;			/* malloc'd */
-	char *args;			/* malloc'd JSON object text, or NULL */
-	uint32_t id;			/* flows */
-	uint32_t seq;			/* insertion order: ties */
+	char *name;   /* malloc'd */
+	char *args;   /* malloc'd JSON object text, or NULL */
+	uint32_t id;  /* flows */
+	uint32_t seq; /* insertion order: ties */
 };
 
 struct pbuild {
@@ -130,8 +134,9 @@ static char *args_of(const char *key, ...)
 
 static const char *racing_text(uint8_t r)
 {
-	return r == 2 ? "the finding's operation" :
-	       r == 1 ? "named by the finding" : NULL;
+	return r == 2  ? "the finding's operation" :
+		r == 1 ? "named by the finding" :
+			 NULL;
 }
 
 /* close_slice -- internal: the complete event of an open slice. */
@@ -144,13 +149,18 @@ static void close_slice(struct pbuild *b, int tid, const struct open_slice *s,
 	if (!e)
 		return;
 	e->dur = end - s->start;
-	e->args = args_of("function", s->fn, "result", result,
-			  "racing", racing_text(s->racing),
-			  "continued", s->continued ? "from a slice closed "
-			  "by an earlier release (holds not released in "
-			  "the order they were taken)" : NULL,
-			  "unfinished", unfinished ? "the execution stopped "
-			  "here" : NULL, NULL);
+	e->args = args_of(
+		"function", s->fn, "result", result, "racing",
+		racing_text(s->racing), "continued",
+		s->continued ? "from a slice closed "
+			       "by an earlier release (holds not released in "
+			       "the order they were taken)" :
+			       NULL,
+		"unfinished",
+		unfinished ? "the execution stopped "
+			     "here" :
+			     NULL,
+		NULL);
 }
 
 struct track {
@@ -228,7 +238,8 @@ static void lock_name(const struct sim_event *ev, bool release, char *buf,
 	snprintf(buf, len, "%s %s",
 		 rw ? (ev->mode ? (release ? "up_read" : "down_read") :
 				  (release ? "up_write" : "down_write")) :
-		      (release ? "unlock" : "lock"), ev->what);
+		      (release ? "unlock" : "lock"),
+		 ev->what);
 }
 
 /* build -- internal: the events of the execution's log. */
@@ -268,7 +279,7 @@ static void build(struct pbuild *b, const struct report_in *in,
 		/* A waiting thread runs again: its wait ends here. */
 		if (top && top->kind == SL_WAIT) {
 			bool handoff = e->kind == SIM_EV_ACQUIRE &&
-				       e->what == top->what;
+				e->what == top->what;
 
 			pop_to(b, k, t, k->depth - 1, e->seq, NULL);
 			if (handoff) {
@@ -328,7 +339,8 @@ static void build(struct pbuild *b, const struct report_in *in,
 				lock_name(e, true, name, sizeof(name));
 				x = add(b, 'i', t, e->seq, "lock", name);
 				if (x)
-					x->args = args_of("function", e->fn, NULL);
+					x->args = args_of("function", e->fn,
+							  NULL);
 			}
 			rel[nrel++] = (struct release){ e->what, t, e->seq };
 			break;
@@ -346,8 +358,8 @@ static void build(struct pbuild *b, const struct report_in *in,
 			/* every thread asleep on the queue */
 			for (int u = 0; u < nt; u++) {
 				struct track *w = &tr[u];
-				struct open_slice *wt = w->depth ?
-					&w->st[w->depth - 1] : NULL;
+				struct open_slice *wt =
+					w->depth ? &w->st[w->depth - 1] : NULL;
 				struct pev *s;
 
 				if (u == t || !wt || wt->kind != SL_WAIT ||
@@ -360,7 +372,8 @@ static void build(struct pbuild *b, const struct report_in *in,
 			break;
 		}
 		case SIM_EV_POINT: {
-			struct pev *x = add(b, 'i', t, e->seq, "point", e->what);
+			struct pev *x =
+				add(b, 'i', t, e->seq, "point", e->what);
 
 			if (x)
 				x->args = args_of("function", e->fn, NULL);
@@ -376,8 +389,8 @@ static void build(struct pbuild *b, const struct report_in *in,
 					 e->arg > 0 ? "get" : "put", e->what);
 			else
 				snprintf(name, sizeof(name), "%s", e->what);
-			x = add(b, 'i', t, e->seq, e->arg ? "reference" : "note",
-				name);
+			x = add(b, 'i', t, e->seq,
+				e->arg ? "reference" : "note", name);
 			if (x)
 				x->args = args_of("function", e->fn, NULL);
 			break;
@@ -399,8 +412,8 @@ static void build(struct pbuild *b, const struct report_in *in,
 		}
 		if (tr[t].wake_flow) {
 			/* woken, never ran again: the arrow ends at the end */
-			struct pev *f = add(b, 'f', t, *end - 1, "flow",
-					    "wake-up");
+			struct pev *f =
+				add(b, 'f', t, *end - 1, "flow", "wake-up");
 
 			if (f)
 				f->id = tr[t].wake_flow;
@@ -462,8 +475,10 @@ static int by_time(const void *pa, const void *pb)
 static void meta(FILE *out, const char *what, int tid, const char *key,
 		 const char *val, int num)
 {
-	fprintf(out, ",\n  {\"ph\": \"M\", \"pid\": 1, \"tid\": %d, \"name\": "
-		"\"%s\", \"args\": {\"%s\": ", tid, what, key);
+	fprintf(out,
+		",\n  {\"ph\": \"M\", \"pid\": 1, \"tid\": %d, \"name\": "
+		"\"%s\", \"args\": {\"%s\": ",
+		tid, what, key);
 	if (val)
 		report_json_string(out, val);
 	else
@@ -498,7 +513,8 @@ void report_perfetto(FILE *out, const struct report_in *in)
 	}
 	qsort(b.ev, b.n, sizeof(*b.ev), by_time);
 
-	fprintf(out, "{\"displayTimeUnit\": \"ns\",\n \"otherData\": {"
+	fprintf(out,
+		"{\"displayTimeUnit\": \"ns\",\n \"otherData\": {"
 		"\"lockstep\": \"a finding's execution; timestamps are the "
 		"event log's sequence numbers (logical time)\", \"scenario\": ");
 	report_json_string(out, sc->name);
@@ -507,8 +523,8 @@ void report_perfetto(FILE *out, const struct report_in *in)
 	fprintf(out, ", \"violation\": ");
 	report_json_string(out, scen_violation_names[in->finding->kind]);
 	fprintf(out, ", \"fixes\": ");
-	report_json_string(out, core_fixes_format(in->fixes, fixes,
-						  sizeof(fixes)));
+	report_json_string(out,
+			   core_fixes_format(in->fixes, fixes, sizeof(fixes)));
 	snprintf(buf, sizeof(buf), "%s%s, seed %" PRIu64 ", execution %" PRIu64,
 		 in->sched.minimized ? "minimized, " : "", in->sched.strategy,
 		 in->sched.seed, in->sched.execution);
@@ -517,7 +533,8 @@ void report_perfetto(FILE *out, const struct report_in *in)
 	fprintf(out, "},\n \"traceEvents\": [\n");
 	snprintf(buf, sizeof(buf), "%s: %s", sc->name,
 		 scen_violation_names[in->finding->kind]);
-	fprintf(out, "  {\"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"name\": "
+	fprintf(out,
+		"  {\"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"name\": "
 		"\"process_name\", \"args\": {\"name\": ");
 	report_json_string(out, buf);
 	fputs("}}", out);
@@ -530,12 +547,15 @@ void report_perfetto(FILE *out, const struct report_in *in)
 
 		if ((e->ph == 's' || e->ph == 'f') && !e->id)
 			continue;
-		fprintf(out, ",\n  {\"ph\": \"%c\", \"pid\": 1, \"tid\": %d, "
-			"\"ts\": %u", e->ph, e->tid >= 0 ? e->tid + 1 : 0, e->ts);
+		fprintf(out,
+			",\n  {\"ph\": \"%c\", \"pid\": 1, \"tid\": %d, "
+			"\"ts\": %u",
+			e->ph, e->tid >= 0 ? e->tid + 1 : 0, e->ts);
 		if (e->ph == 'X')
 			fprintf(out, ", \"dur\": %u", e->dur);
 		if (e->ph == 'i')
-			fprintf(out, ", \"s\": \"%s\"", e->tid >= 0 ? "t" : "g");
+			fprintf(out, ", \"s\": \"%s\"",
+				e->tid >= 0 ? "t" : "g");
 		if (e->ph == 's' || e->ph == 'f')
 			fprintf(out, ", \"id\": %u", e->id);
 		if (e->ph == 'f')

@@ -31,11 +31,13 @@ static bool word_in(const char *p, const char *end, const char *w)
 	for (const char *q = p; q + l <= end; q++) {
 		if (strncmp(q, w, l))
 			continue;
-		if (q > p && (isalnum((unsigned char)q[-1]) || q[-1] == '_' ||
-			      q[-1] == '-'))
+		if (q > p &&
+		    (isalnum((unsigned char)q[-1]) || q[-1] == '_' ||
+		     q[-1] == '-'))
 			continue;
-		if (q + l < end && (isalnum((unsigned char)q[l]) ||
-				    q[l] == '_' || q[l] == '-'))
+		if (q + l < end &&
+		    (isalnum((unsigned char)q[l]) || q[l] == '_' ||
+		     q[l] == '-'))
 			continue;
 		return true;
 	}
@@ -101,11 +103,14 @@ void report_racing(const struct report_in *in, const struct sim_event *ev,
 
 			opno[t]++;
 			cur[t] = t == f->tid && opno[t] == f->op ? 2 :
-				 names_op(f->what, ev[i].what, name) ||
-				 names_op(f->detail, ev[i].what, name) ? 1 : 0;
+				names_op(f->what, ev[i].what, name) ||
+					names_op(f->detail, ev[i].what, name) ?
+								   1 :
+								   0;
 		}
 		mark[i] = cur[t];
-		if (ev[i].kind == SIM_EV_OP_END || ev[i].kind == SIM_EV_THREAD_END)
+		if (ev[i].kind == SIM_EV_OP_END ||
+		    ev[i].kind == SIM_EV_THREAD_END)
 			cur[t] = 0;
 	}
 }

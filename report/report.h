@@ -22,10 +22,10 @@ struct sim;
 
 struct finding {
 	enum scen_violation kind;
-	int tid;			/* -1: the final checks */
-	int op;				/* index in the thread's ops, or -1 */
-	char what[192];			/* "read(a, 4096, 4096) by reader" */
-	char detail[2048];		/* the evidence, lines indented by 4 */
+	int tid;	   /* -1: the final checks */
+	int op;		   /* index in the thread's ops, or -1 */
+	char what[192];	   /* "read(a, 4096, 4096) by reader" */
+	char detail[2048]; /* the evidence, lines indented by 4 */
 	/* earlier executions the finding also rests on (a lock-order cycle
 	 * made of edges from several executions), ascending */
 	int nprior;
@@ -34,11 +34,11 @@ struct finding {
 
 /* How the violating execution was scheduled: what a trace records. */
 struct report_sched {
-	char strategy[16];		/* pct, random, dfs */
-	bool minimized;			/* decisions shrunk by lockstep minimize */
+	char strategy[16]; /* pct, random, dfs */
+	bool minimized;	   /* decisions shrunk by lockstep minimize */
 	uint64_t seed;
 	int depth;
-	uint64_t k;			/* PCT's step estimate */
+	uint64_t k; /* PCT's step estimate */
 	uint64_t execution;
 	/* the earlier executions a replay runs first (same strategy, by
 	 * index), to rebuild the checkers' state the finding rests on */
@@ -51,7 +51,7 @@ struct report_in {
 	uint32_t fixes;
 	struct report_sched sched;
 	const struct finding *finding;
-	const struct sim *sim;		/* the execution's log and decisions */
+	const struct sim *sim; /* the execution's log and decisions */
 };
 
 /* report_text -- the human report: header, the interleaving in columns,
@@ -65,23 +65,23 @@ void report_interleaving(FILE *out, const struct scen *sc,
 void report_json_finding(FILE *out, const struct report_in *in,
 			 const char *trace_path);
 void report_json_string(FILE *out, const char *s);
-void report_xml_escape(FILE *out, const char *s);	/* JUnit */
+void report_xml_escape(FILE *out, const char *s); /* JUnit */
 
 /* ---- JUnit (report/junit.c) ---------------------------------------------- */
 
 struct report_junit_failure {
-	const char *type;		/* a violation kind, or "missing" */
-	const char *message;		/* one line */
-	const char *body;		/* the text report and how to replay
+	const char *type;    /* a violation kind, or "missing" */
+	const char *message; /* one line */
+	const char *body;    /* the text report and how to replay
 					 * it, or NULL */
 };
 
 struct report_junit_case {
 	const char *classname, *name;
-	double seconds;			/* wall-clock: shown, never decided on */
+	double seconds; /* wall-clock: shown, never decided on */
 	int nfail;
 	const struct report_junit_failure *fail;
-	const char *out;		/* system-out ("expected KIND: ...",
+	const char *out; /* system-out ("expected KIND: ...",
 					 * "tolerated KIND: ..."), or NULL */
 };
 
@@ -120,14 +120,14 @@ int report_write_atomic(const char *path, const void *buf, size_t len);
 /* What report_trace_read accepts: the bounds of a run (--depth 0..16, the
  * step limit of one execution for PCT's k) and of a dfs replay, which runs
  * every execution up to the last prior one. */
-#define REPORT_MAX_DEPTH 16
-#define REPORT_MAX_K (1u << 20)
+#define REPORT_MAX_DEPTH     16
+#define REPORT_MAX_K	     (1u << 20)
 #define REPORT_MAX_DFS_PRIOR (1u << 20)
 
 struct report_trace {
-	char scenario[4096];		/* the path it was recorded from */
+	char scenario[4096]; /* the path it was recorded from */
 	uint64_t hash;
-	char *text;			/* the scenario's bytes, or NULL (a trace
+	char *text; /* the scenario's bytes, or NULL (a trace
 					 * older than scenario-text:) */
 	size_t text_len;
 	char build[64];
@@ -135,7 +135,7 @@ struct report_trace {
 	struct report_sched sched;
 	enum scen_violation kind;
 	uint32_t ndec;
-	uint8_t *dec;			/* malloc'd */
+	uint8_t *dec; /* malloc'd */
 };
 
 /* report_trace_write -- write the trace atomically (temporary file, fsync,

@@ -38,5 +38,4 @@ void report_racing(const struct report_in *in, const struct sim_event *ev,
  * scenario format has no name for): an operation's result as drawn. */
 void report_result_text(int32_t res, char *buf, size_t len);
 
-
 #endif

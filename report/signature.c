@@ -44,7 +44,8 @@ static uint32_t ops_named(const char *text)
 		     p = strstr(p + 1, scen_ops[k].name)) {
 			if (p[l] != '(')
 				continue;
-			if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+			if (p > text &&
+			    (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
 				continue;
 			m |= 1u << k;
 			break;
@@ -84,4 +85,3 @@ uint64_t report_signature_as(const char *name, const struct finding *f)
 	}
 	return report_mix(h);
 }
-

@@ -89,11 +89,12 @@ static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		break;
 	case SIM_EV_ACQUIRE:
 		/* A lock taken and dropped with nothing between: one row. */
-		if (next && next->kind == SIM_EV_RELEASE && next->tid == ev->tid &&
-		    next->what == ev->what) {
+		if (next && next->kind == SIM_EV_RELEASE &&
+		    next->tid == ev->tid && next->what == ev->what) {
 			*skip_next = true;
 			snprintf(buf, len, "  %s+%s %s",
-				 rw ? (ev->mode ? "down_read" : "down_write") : "lock",
+				 rw ? (ev->mode ? "down_read" : "down_write") :
+				      "lock",
 				 rw ? "up" : "unlock", ev->what);
 			break;
 		}
@@ -118,8 +119,8 @@ static void event_text(const struct sim_event *ev, const struct sim_event *next,
 		if (ev->arg && !strncmp(ev->what, "i_count", 7))
 			break;
 		if (ev->arg)
-			snprintf(buf, len, "  %s %s", ev->arg > 0 ? "get" : "put",
-				 ev->what);
+			snprintf(buf, len, "  %s %s",
+				 ev->arg > 0 ? "get" : "put", ev->what);
 		else
 			snprintf(buf, len, "  (%s)", ev->what);
 		break;
@@ -209,21 +210,24 @@ void report_text(FILE *out, const struct report_in *in)
 		core_fixes_format(in->fixes, fixes, sizeof(fixes)));
 	fprintf(out, "  schedule: %s%s, seed %llu, execution %llu\n\n",
 		in->sched.minimized && strcmp(in->sched.strategy, "minimized") ?
-			"minimized, " : "",
+			"minimized, " :
+			"",
 		in->sched.strategy, (unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution);
 	for (int i = 0; i < sc->nsteps; i++) {
 		const char *note = sim_step_note(in->sim, i);
 
 		if (note)
-			fprintf(out, "  interleave step %d (%s: run) %s\n", i + 1,
-				sc->threads[sc->steps[i].thread].name, note);
+			fprintf(out, "  interleave step %d (%s: run) %s\n",
+				i + 1, sc->threads[sc->steps[i].thread].name,
+				note);
 	}
 	failed = sim_step_failed(in->sim, &why);
 	if (failed >= 0)
-		fprintf(out, "  interleave step %d (%s: until %s) cannot be "
-			"followed: %s\n", failed + 1,
-			sc->threads[sc->steps[failed].thread].name,
+		fprintf(out,
+			"  interleave step %d (%s: until %s) cannot be "
+			"followed: %s\n",
+			failed + 1, sc->threads[sc->steps[failed].thread].name,
 			sc->steps[failed].point, why);
 	interleaving(out, in);
 	fprintf(out, "\n%s: %s\n", scen_violation_names[f->kind], f->what);
@@ -236,10 +240,18 @@ void report_xml_escape(FILE *out, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '"': fputs("&quot;", out); break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
 		default:
 			if ((unsigned char)*s >= 0x20 || *s == '\n')
 				fputc(*s, out);
@@ -285,11 +297,14 @@ void report_json_finding(FILE *out, const struct report_in *in,
 	report_json_string(out, f->detail);
 	fprintf(out, ", \"strategy\": ");
 	report_json_string(out, in->sched.strategy);
-	fprintf(out, ", \"minimized\": %s", in->sched.minimized ? "true" : "false");
+	fprintf(out, ", \"minimized\": %s",
+		in->sched.minimized ? "true" : "false");
 	/* seeds are 64-bit: a string, which JSON readers that hold numbers
 	 * as doubles (jq, JavaScript) keep exactly */
-	fprintf(out, ", \"seed\": \"%llu\", \"execution\": %llu, \"decisions\": %u"
-		", \"trace\": ", (unsigned long long)in->sched.seed,
+	fprintf(out,
+		", \"seed\": \"%llu\", \"execution\": %llu, \"decisions\": %u"
+		", \"trace\": ",
+		(unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution, ndec);
 	if (trace_path)
 		report_json_string(out, trace_path);

@@ -153,8 +153,8 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 	fprintf(f, "violation: %s\n", scen_violation_names[kind]);
 	fprintf(f, "decisions: %u\n", ndec);
 	for (uint32_t i = 0; i < ndec; i++)
-		fprintf(f, "%u%c", dec[i], (i + 1) % 32 == 0 || i + 1 == ndec ?
-					       '\n' : ' ');
+		fprintf(f, "%u%c", dec[i],
+			(i + 1) % 32 == 0 || i + 1 == ndec ? '\n' : ' ');
 	if (sc->text) {
 		fprintf(f, "scenario-text: %zu\n", sc->text_len);
 		fwrite(sc->text, 1, sc->text_len, f);
@@ -239,30 +239,35 @@ static int check_sched(const struct report_sched *rs, int *line,
 {
 	/* "first": a campaign's calibration run that killed its worker
 	 * (campaign/fuzz.c); "minimized": older traces of lockstep minimize */
-	static const char *const strategies[] = { "pct", "random", "dfs",
-						  "native", "first",
-						  "minimized" };
+	static const char *const strategies[] = { "pct",   "random",
+						  "dfs",   "native",
+						  "first", "minimized" };
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(strategies) / sizeof(*strategies); i++)
 		known |= !strcmp(rs->strategy, strategies[i]);
 	if (!known) {
 		*line = lines[0];
-		snprintf(msg, len, "strategy '%s' is not one a run writes "
-			 "(pct, random, dfs, native, first)", rs->strategy);
+		snprintf(msg, len,
+			 "strategy '%s' is not one a run writes "
+			 "(pct, random, dfs, native, first)",
+			 rs->strategy);
 		return -1;
 	}
 	*line = lines[1];
 	if (rs->nprior && !strcmp(rs->strategy, "native")) {
 		/* sim/native.c: each native execution starts afresh */
-		snprintf(msg, len, "prior-executions: a native run's earlier "
-			 "executions cannot be run again, and none writes them");
+		snprintf(
+			msg, len,
+			"prior-executions: a native run's earlier "
+			"executions cannot be run again, and none writes them");
 		return -1;
 	}
 	for (int i = 0; i < rs->nprior; i++) {
 		if (rs->prior[i] >= rs->execution ||
 		    (i && rs->prior[i] <= rs->prior[i - 1])) {
-			snprintf(msg, len, "prior-executions must increase and "
+			snprintf(msg, len,
+				 "prior-executions must increase and "
 				 "come before execution %" PRIu64,
 				 rs->execution);
 			return -1;
@@ -270,10 +275,11 @@ static int check_sched(const struct report_sched *rs, int *line,
 	}
 	if (rs->nprior && !strcmp(rs->strategy, "dfs") &&
 	    rs->prior[rs->nprior - 1] >= REPORT_MAX_DFS_PRIOR) {
-		snprintf(msg, len, "prior-executions %" PRIu64 ": a dfs replay "
+		snprintf(msg, len,
+			 "prior-executions %" PRIu64 ": a dfs replay "
 			 "runs every execution up to the last prior one, at "
-			 "most %u", rs->prior[rs->nprior - 1],
-			 REPORT_MAX_DFS_PRIOR);
+			 "most %u",
+			 rs->prior[rs->nprior - 1], REPORT_MAX_DFS_PRIOR);
 		return -1;
 	}
 	return 0;
@@ -284,7 +290,7 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], msg[160];
-	int lineno = 0, lines[2] = { 0, 0 };	/* strategy, prior-executions */
+	int lineno = 0, lines[2] = { 0, 0 }; /* strategy, prior-executions */
 	bool have_dec = false;
 
 	memset(t, 0, sizeof(*t));
@@ -293,9 +299,11 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "lockstep-trace 1\n")) {
+	if (!fgets(line, sizeof(line), f) ||
+	    strcmp(line, "lockstep-trace 1\n")) {
 		fclose(f);
-		return fail(err, errlen, path, 1, "not a lockstep trace "
+		return fail(err, errlen, path, 1,
+			    "not a lockstep trace "
 			    "(expected 'lockstep-trace 1')");
 	}
 	lineno = 1;
@@ -306,7 +314,8 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 		line[strcspn(line, "\n")] = 0;
 		if (!colon) {
 			fclose(f);
-			return fail(err, errlen, path, lineno, "expected 'key: value'");
+			return fail(err, errlen, path, lineno,
+				    "expected 'key: value'");
 		}
 		*colon = 0;
 		val = colon + 1;
@@ -422,16 +431,19 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 			t->dec = malloc(n ? n : 1);
 			if (!t->dec) {
 				fclose(f);
-				return fail(err, errlen, path, lineno, "out of memory");
+				return fail(err, errlen, path, lineno,
+					    "out of memory");
 			}
 			for (uint32_t i = 0; i < t->ndec; i++) {
 				unsigned d;
 
-				if (fscanf(f, "%u", &d) != 1 || d >= SIM_MAX_THREADS) {
+				if (fscanf(f, "%u", &d) != 1 ||
+				    d >= SIM_MAX_THREADS) {
 					fclose(f);
 					report_trace_free(t);
-					return fail(err, errlen, path, lineno + 1,
-						    "truncated or bad decision list");
+					return fail(
+						err, errlen, path, lineno + 1,
+						"truncated or bad decision list");
 				}
 				t->dec[i] = (uint8_t)d;
 			}

@@ -21,14 +21,14 @@ bool report_verdict(uint32_t expect, uint32_t tolerate, uint32_t found,
 		snprintf(why, len, "found %s, not expected", a);
 	} else if (missing) {
 		scen_violations_format(missing, a, sizeof(a));
-		snprintf(why, len, "expected %s, not found in %" PRIu64 " %s", a,
-			 count, unit);
+		snprintf(why, len, "expected %s, not found in %" PRIu64 " %s",
+			 a, count, unit);
 	} else if (found) {
 		scen_violations_format(found, a, sizeof(a));
 		snprintf(why, len, "%s found as expected", a);
 	} else {
-		snprintf(why, len, "clean in %" PRIu64 " %s, as expected", count,
-			 unit);
+		snprintf(why, len, "clean in %" PRIu64 " %s, as expected",
+			 count, unit);
 	}
 	return !unexpected && !missing;
 }

@@ -17,20 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCEN_MAX_FILES 32
-#define SCEN_MAX_THREADS 16
-#define SCEN_MAX_OPS 64		/* per thread */
-#define SCEN_NAME_MAX 64
-#define SCEN_MAX_STEPS 64		/* interleave: steps (sim's SIM_MAX_STEPS) */
+#define SCEN_MAX_FILES	  32
+#define SCEN_MAX_THREADS  16
+#define SCEN_MAX_OPS	  64 /* per thread */
+#define SCEN_NAME_MAX	  64
+#define SCEN_MAX_STEPS	  64 /* interleave: steps (sim's SIM_MAX_STEPS) */
 /* The most one operation moves: longer reads and writes are cut to it
  * (the kernel caps one call at MAX_RW_COUNT, about 2 GiB). */
-#define SCEN_MAX_IO (64u << 20)
+#define SCEN_MAX_IO	  (64u << 20)
 /* The memory one execution may need, as the loader counts it (scen_load.c,
  * data_budget): every byte an operation moves is kept for the oracles, and
  * each file is read whole, twice, at the end. */
-#define SCEN_MAX_DATA (256ull << 20)
-#define SCEN_MAX_DEPTH 32		/* nesting of YAML collections */
-#define SCEN_MAX_MAY_FAIL 8	/* errors in one operation's may_fail: */
+#define SCEN_MAX_DATA	  (256ull << 20)
+#define SCEN_MAX_DEPTH	  32 /* nesting of YAML collections */
+#define SCEN_MAX_MAY_FAIL 8  /* errors in one operation's may_fail: */
 
 /* A source position, 1-based, for messages about a scenario. */
 struct scen_pos {
@@ -44,10 +44,10 @@ struct scen_pos {
 
 struct scen_error {
 	char file[4096];
-	struct scen_pos pos;	/* the first error */
+	struct scen_pos pos; /* the first error */
 	char msg[512];
-	int count;		/* errors recorded, the first included */
-	struct scen_more {	/* the second and later, in file walk order */
+	int count;	   /* errors recorded, the first included */
+	struct scen_more { /* the second and later, in file walk order */
 		struct scen_pos pos;
 		char msg[512];
 	} more[SCEN_MAX_ERRORS - 1];
@@ -73,17 +73,28 @@ enum scen_op_kind {
 	SCEN_OP_EVICT,
 	SCEN_OP_FSYNC,
 	SCEN_OP_CLONE,
-	SCEN_OP_TEST_CRASH,		/* tests only: crashes the execution */
+	SCEN_OP_TEST_CRASH, /* tests only: crashes the execution */
 	SCEN_OP__COUNT
 };
 
 /* An operation's arguments (SPEC.md 3), as bits in its descriptor's sets;
  * expect_error and may_fail are every operation's. */
 enum scen_arg {
-	SCEN_ARG_FILE, SCEN_ARG_SRC, SCEN_ARG_DST, SCEN_ARG_MAP, SCEN_ARG_PIN,
-	SCEN_ARG_OFFSET, SCEN_ARG_LEN, SCEN_ARG_SIZE, SCEN_ARG_AS,
-	SCEN_ARG_LONGTERM, SCEN_ARG_ON, SCEN_ARG_INTO, SCEN_ARG_EXPECT,
-	SCEN_ARG_MAY_FAIL, SCEN_ARG__COUNT
+	SCEN_ARG_FILE,
+	SCEN_ARG_SRC,
+	SCEN_ARG_DST,
+	SCEN_ARG_MAP,
+	SCEN_ARG_PIN,
+	SCEN_ARG_OFFSET,
+	SCEN_ARG_LEN,
+	SCEN_ARG_SIZE,
+	SCEN_ARG_AS,
+	SCEN_ARG_LONGTERM,
+	SCEN_ARG_ON,
+	SCEN_ARG_INTO,
+	SCEN_ARG_EXPECT,
+	SCEN_ARG_MAY_FAIL,
+	SCEN_ARG__COUNT
 };
 #define SCEN_ARG(a) (1u << SCEN_ARG_##a)
 
@@ -95,8 +106,8 @@ enum scen_arg {
  */
 struct scen_op_info {
 	const char *name;
-	unsigned required, optional;	/* SCEN_ARG() bits */
-	bool as_pin;			/* its 'as' names a pin, not a map */
+	unsigned required, optional; /* SCEN_ARG() bits */
+	bool as_pin;		     /* its 'as' names a pin, not a map */
 };
 extern const struct scen_op_info scen_ops[SCEN_OP__COUNT];
 
@@ -119,24 +130,24 @@ extern const struct scen_op_info scen_ops[SCEN_OP__COUNT];
  */
 struct scen_op {
 	enum scen_op_kind kind;
-	struct scen_pos pos;		/* of the operation's key */
-	int file;			/* -1 if none */
-	int file2;			/* clone dst, else -1 */
-	int map;			/* load/store/munmap/pin, else -1 */
-	int pin;			/* dma_write/unpin, else -1 */
-	int into_map;			/* read/dio_* 'into', else -1 */
+	struct scen_pos pos; /* of the operation's key */
+	int file;	     /* -1 if none */
+	int file2;	     /* clone dst, else -1 */
+	int map;	     /* load/store/munmap/pin, else -1 */
+	int pin;	     /* dma_write/unpin, else -1 */
+	int into_map;	     /* read/dio_* 'into', else -1 */
 	uint64_t into_offset;
 	uint64_t offset;
 	uint64_t len;
-	uint64_t size;			/* truncate */
-	int name;			/* mmap: map index it defines; pin: pin index; else -1 */
-	bool longterm;			/* pin */
-	bool on;			/* set_dax */
-	int expect_error;		/* errno value (EOPNOTSUPP...), 0 if none */
+	uint64_t size; /* truncate */
+	int name;      /* mmap: map index it defines; pin: pin index; else -1 */
+	bool longterm; /* pin */
+	bool on;       /* set_dax */
+	int expect_error; /* errno value (EOPNOTSUPP...), 0 if none */
 	/* may_fail: errors the operation may return in some schedules (it may
 	 * also succeed); never together with expect_error */
 	int nmay_fail;
-	int may_fail[SCEN_MAX_MAY_FAIL];	/* errno values */
+	int may_fail[SCEN_MAX_MAY_FAIL]; /* errno values */
 };
 
 /* scen_errno_name -- the name of a positive errno value ("EFAULT"), or
@@ -154,19 +165,19 @@ static inline bool scen_op_may_fail(const struct scen_op *op, int err)
 struct scen_file {
 	char name[SCEN_NAME_MAX];
 	uint64_t size;
-	bool dax;			/* per-file S_DAX (defaults to storage.dax) */
+	bool dax; /* per-file S_DAX (defaults to storage.dax) */
 	struct scen_pos pos;
 };
 
 struct scen_map {
 	char name[SCEN_NAME_MAX];
-	int thread, op;			/* the mmap operation that defines it */
+	int thread, op; /* the mmap operation that defines it */
 	int file;
 };
 
 struct scen_pin {
 	char name[SCEN_NAME_MAX];
-	int thread, op;			/* the pin operation that defines it */
+	int thread, op; /* the pin operation that defines it */
 	int map;
 };
 
@@ -180,9 +191,9 @@ struct scen_thread {
 /* interleave: a directed start of the schedule */
 struct scen_step {
 	int thread;
-	bool run;			/* 'run': until it finishes or blocks */
-	int op;				/* 'until OP.POINT': the operation kind ... */
-	char point[SCEN_NAME_MAX];	/* ... and the full point name "op.point" */
+	bool run; /* 'run': until it finishes or blocks */
+	int op;	  /* 'until OP.POINT': the operation kind ... */
+	char point[SCEN_NAME_MAX]; /* ... and the full point name "op.point" */
 	struct scen_pos pos;
 };
 
@@ -196,7 +207,7 @@ enum scen_violation {
 	SCEN_V_DATA_RACE,
 	SCEN_V_CRASH,
 	SCEN_V_OP_RESULT,
-	SCEN_V_LIVELOCK,	/* the step limit: threads that never finish */
+	SCEN_V_LIVELOCK, /* the step limit: threads that never finish */
 	SCEN_V__COUNT
 };
 extern const char *const scen_violation_names[SCEN_V__COUNT];
@@ -206,13 +217,17 @@ char *scen_violations_format(uint32_t mask, char *buf, size_t len);
 
 /* native: a command-line choice only (a scenario file cannot ask for a
  * run that differs each time): scen_load accepts the first three. */
-enum scen_strategy { SCEN_STRAT_PCT, SCEN_STRAT_RANDOM, SCEN_STRAT_DFS,
-		     SCEN_STRAT_NATIVE };
+enum scen_strategy {
+	SCEN_STRAT_PCT,
+	SCEN_STRAT_RANDOM,
+	SCEN_STRAT_DFS,
+	SCEN_STRAT_NATIVE
+};
 extern const char *const scen_strategy_names[4];
 
 struct scen_explore {
 	enum scen_strategy strategy;
-	int depth;			/* PCT depth d, or dfs preemption bound */
+	int depth; /* PCT depth d, or dfs preemption bound */
 	uint64_t schedules;
 	uint64_t seed;
 };
@@ -220,9 +235,9 @@ struct scen_explore {
 struct scen {
 	char path[4096];
 	char name[SCEN_NAME_MAX];
-	char *description;		/* may be NULL */
-	uint64_t hash;			/* FNV-1a of the file's bytes */
-	char *text;			/* the file's bytes (traces carry them) */
+	char *description; /* may be NULL */
+	uint64_t hash;	   /* FNV-1a of the file's bytes */
+	char *text;	   /* the file's bytes (traces carry them) */
 	size_t text_len;
 
 	/* kernel: "vX.Y" or "" when absent; fixes: the raw +/- list */
@@ -234,7 +249,7 @@ struct scen {
 		struct scen_pos pos;
 	} fix_edits[16];
 
-	uint32_t block_size;		/* 1024, 2048 or 4096 */
+	uint32_t block_size; /* 1024, 2048 or 4096 */
 	uint64_t blocks;
 	bool dax;
 
@@ -250,10 +265,10 @@ struct scen {
 	int nsteps;
 	struct scen_step steps[SCEN_MAX_STEPS];
 
-	uint32_t check;			/* mask of scen_violation; default all */
+	uint32_t check; /* mask of scen_violation; default all */
 	struct scen_explore explore;
-	uint32_t expect;		/* violations that must be found */
-	uint32_t tolerate;		/* may be found without failing */
+	uint32_t expect;   /* violations that must be found */
+	uint32_t tolerate; /* may be found without failing */
 	bool has_expect;
 };
 
@@ -266,7 +281,7 @@ struct scen {
 struct scen_vocab {
 	bool (*fix)(const char *name, char *hint);
 	bool (*kernel)(const char *ver, char *hint);
-	bool (*point)(const char *point, char *hint);	/* "op.point" */
+	bool (*point)(const char *point, char *hint); /* "op.point" */
 };
 
 /*

@@ -59,8 +59,8 @@ struct ld {
 	struct scen_pos map_pos[MAX_NAMED], pin_pos[MAX_NAMED];
 	int nrefs;
 	struct ref refs[MAX_NAMED * 2]; /* at most two per operation */
-	uint64_t data;			 /* data_budget: bytes moved so far */
-	uint64_t reach[SCEN_MAX_FILES];	 /* and each file's largest size */
+	uint64_t data;			/* data_budget: bytes moved so far */
+	uint64_t reach[SCEN_MAX_FILES]; /* and each file's largest size */
 };
 
 /* The arguments' YAML names; which operation takes which is its
@@ -131,7 +131,8 @@ static int parse_fixes(struct ld *l, const yaml_node_t *n)
 
 	if (scen_seq(l->err, &l->doc, n, "fixes", MAX_FIXES) < 0)
 		return -1;
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		char hint[64] = "";
 		const char *v = scen_scalar(l->err, it, "a fix name");
 		const char *name;
@@ -209,7 +210,8 @@ static int parse_files(struct ld *l, const yaml_node_t *n)
 
 	if (scen_seq(l->err, &l->doc, n, "files", SCEN_MAX_FILES) < 0)
 		return -1;
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		struct scen_file *f = &s->files[s->nfiles];
 		int dup;
 
@@ -361,7 +363,8 @@ static int parse_may_fail(struct ld *l, const yaml_node_t *n,
 				 "may_fail and expect_error together: "
 				 "expect_error is an error that always comes, "
 				 "may_fail errors that may; use one");
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		int e = scen_lookup(
 			l->err, it, "error name", scen_errno_names, scen_nerrno,
 			"expected an errno name such as EFAULT or ENOSPC");
@@ -387,19 +390,30 @@ static int parse_arg(struct ld *l, int a, yaml_node_t **v, int t, int o)
 
 	switch (a) {
 	case SCEN_ARG_FILE:
-	case SCEN_ARG_SRC: return ref_file(l, n, &op->file);
-	case SCEN_ARG_DST: return ref_file(l, n, &op->file2);
-	case SCEN_ARG_MAP: return add_ref(l, n, false, &op->map);
-	case SCEN_ARG_PIN: return add_ref(l, n, true, &op->pin);
-	case SCEN_ARG_OFFSET: return scen_get_u64(l->err, n, &op->offset);
-	case SCEN_ARG_LEN: return scen_get_u64(l->err, n, &op->len);
-	case SCEN_ARG_SIZE: return scen_get_u64(l->err, n, &op->size);
+	case SCEN_ARG_SRC:
+		return ref_file(l, n, &op->file);
+	case SCEN_ARG_DST:
+		return ref_file(l, n, &op->file2);
+	case SCEN_ARG_MAP:
+		return add_ref(l, n, false, &op->map);
+	case SCEN_ARG_PIN:
+		return add_ref(l, n, true, &op->pin);
+	case SCEN_ARG_OFFSET:
+		return scen_get_u64(l->err, n, &op->offset);
+	case SCEN_ARG_LEN:
+		return scen_get_u64(l->err, n, &op->len);
+	case SCEN_ARG_SIZE:
+		return scen_get_u64(l->err, n, &op->size);
 	case SCEN_ARG_AS:
 		return define(l, n, scen_ops[op->kind].as_pin, t, o, &op->name);
-	case SCEN_ARG_LONGTERM: return scen_get_bool(l->err, n, &op->longterm);
-	case SCEN_ARG_ON: return scen_get_bool(l->err, n, &op->on);
-	case SCEN_ARG_INTO: return parse_into(l, n, op);
-	case SCEN_ARG_MAY_FAIL: return parse_may_fail(l, n, v[SCEN_ARG_EXPECT], op);
+	case SCEN_ARG_LONGTERM:
+		return scen_get_bool(l->err, n, &op->longterm);
+	case SCEN_ARG_ON:
+		return scen_get_bool(l->err, n, &op->on);
+	case SCEN_ARG_INTO:
+		return parse_into(l, n, op);
+	case SCEN_ARG_MAY_FAIL:
+		return parse_may_fail(l, n, v[SCEN_ARG_EXPECT], op);
 	default: /* SCEN_ARG_EXPECT */
 		e = scen_lookup(
 			l->err, n, "error name", scen_errno_names, scen_nerrno,
@@ -456,7 +470,7 @@ static int parse_op(struct ld *l, const yaml_node_t *n, int t, int o)
 				.name = -1 };
 	d = &scen_ops[k];
 	allowed = d->required | d->optional | SCEN_ARG(EXPECT) |
-		  SCEN_ARG(MAY_FAIL);
+		SCEN_ARG(MAY_FAIL);
 	if (val->type != YAML_MAPPING_NODE)
 		return scen_fail(l->err, val,
 				 "expected the arguments of %s as a mapping "
@@ -495,8 +509,8 @@ static uint64_t cut(uint64_t x, uint64_t max)
 static int data_budget(struct ld *l, const yaml_node_t *n,
 		       const struct scen_op *op)
 {
-	uint64_t total, end = cut(op->offset, SCEN_MAX_IO) +
-			      cut(op->len, SCEN_MAX_IO);
+	uint64_t total,
+		end = cut(op->offset, SCEN_MAX_IO) + cut(op->len, SCEN_MAX_IO);
 	int grows = -1;
 
 	switch (op->kind) {
@@ -527,8 +541,10 @@ static int data_budget(struct ld *l, const yaml_node_t *n,
 		l->reach[grows] = cut(end, SCEN_MAX_IO);
 	total = l->data;
 	for (int f = 0; f < l->s->nfiles; f++)
-		total += 2 * (l->reach[f] > l->s->files[f].size ?
-				      l->reach[f] : l->s->files[f].size);
+		total += 2 *
+			(l->reach[f] > l->s->files[f].size ?
+				 l->reach[f] :
+				 l->s->files[f].size);
 	if (total > SCEN_MAX_DATA)
 		return scen_fail(
 			l->err, n,
@@ -565,14 +581,16 @@ static int parse_thread(struct ld *l, yaml_node_t *it,
 	dup = scen_find(th->name, s->threads[0].name, sizeof(s->threads[0]),
 			s->nthreads);
 	if (dup >= 0)
-		return scen_fail(l->err, v[0],
-				 "duplicate thread name '%s' (first at line %d)",
-				 th->name, s->threads[dup].pos.line);
+		return scen_fail(
+			l->err, v[0],
+			"duplicate thread name '%s' (first at line %d)",
+			th->name, s->threads[dup].pos.line);
 	th->pos = scen_pos_of(v[0]);
 	if (scen_seq(l->err, &l->doc, v[1], "operations in a thread",
 		     SCEN_MAX_OPS) < 0)
 		return -1;
-	FOR_ITEMS (l, v[1], op) {
+	FOR_ITEMS(l, v[1], op)
+	{
 		if (parse_op(l, op, s->nthreads, th->nops) < 0) {
 			rc = -1;
 			if (l->err->count >= SCEN_MAX_ERRORS)
@@ -599,7 +617,8 @@ static int parse_threads(struct ld *l, const yaml_node_t *n)
 	if (count == 0)
 		return scen_fail(l->err, n,
 				 "a scenario needs at least one thread");
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		int r = parse_thread(l, it, keys);
 
 		s->nthreads++;
@@ -622,8 +641,8 @@ static int resolve_refs(struct ld *l)
 	for (int i = 0; i < l->nrefs; i++) {
 		struct ref *r = &l->refs[i];
 		const char *base = r->pin ? s->pins[0].name : s->maps[0].name;
-		size_t stride =
-			r->pin ? sizeof(s->pins[0]) : sizeof(s->maps[0]);
+		size_t stride = r->pin ? sizeof(s->pins[0]) :
+					 sizeof(s->maps[0]);
 		int n = r->pin ? s->npins : s->nmaps;
 		const char *kind = r->pin ? "pin" : "map";
 
@@ -721,7 +740,8 @@ static int parse_interleave(struct ld *l, const yaml_node_t *n)
 
 	if (scen_seq(l->err, &l->doc, n, "interleave steps", MAX_STEPS) < 0)
 		return -1;
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		struct scen_step *st = &s->steps[s->nsteps];
 		const char *v;
 
@@ -781,7 +801,8 @@ static int parse_kinds(struct ld *l, const yaml_node_t *n, const char *what,
 	*mask = 0;
 	if (scen_seq(l->err, &l->doc, n, what, 1 << 16) < 0)
 		return -1;
-	FOR_ITEMS (l, n, it) {
+	FOR_ITEMS(l, n, it)
+	{
 		int k = scen_lookup(l->err, it, "violation kind",
 				    scen_violation_names, SCEN_V__COUNT, NULL);
 
@@ -819,8 +840,9 @@ static int parse_explore(struct ld *l, const yaml_node_t *n)
 			return -1;
 		e->depth = (int)d;
 	}
-	if (v[2] && scen_get_range(l->err, v[2], "schedules", 1, UINT64_MAX,
-				   &e->schedules) < 0)
+	if (v[2] &&
+	    scen_get_range(l->err, v[2], "schedules", 1, UINT64_MAX,
+			   &e->schedules) < 0)
 		return -1;
 	if (v[3] && scen_get_u64(l->err, v[3], &e->seed) < 0)
 		return -1;
@@ -837,11 +859,13 @@ static int parse_expect(struct ld *l, const yaml_node_t *n)
 	if (scen_fields(l->err, &l->doc, n, "expect", keys, 2, 3, v) < 0)
 		return -1;
 	s->has_expect = true;
-	if (v[0] && parse_kinds(l, v[0], "violations", &s->expect, ~s->check,
-				"is expected but not checked (see check:)") < 0)
+	if (v[0] &&
+	    parse_kinds(l, v[0], "violations", &s->expect, ~s->check,
+			"is expected but not checked (see check:)") < 0)
 		return -1;
-	if (v[1] && parse_kinds(l, v[1], "tolerate", &s->tolerate, s->expect,
-				"is both expected and tolerated") < 0)
+	if (v[1] &&
+	    parse_kinds(l, v[1], "tolerate", &s->tolerate, s->expect,
+			"is both expected and tolerated") < 0)
 		return -1;
 	return 0;
 }
@@ -914,8 +938,8 @@ static int parse_top(struct ld *l, const yaml_node_t *root)
 		rc = dep = -1;
 	if (!v[K_THREADS])
 		rc = dep = scen_missing(l->err, root, "threads", NULL);
-	else if (!dep && (parse_threads(l, v[K_THREADS]) < 0 ||
-			  resolve_refs(l) < 0))
+	else if (!dep &&
+		 (parse_threads(l, v[K_THREADS]) < 0 || resolve_refs(l) < 0))
 		rc = dep = -1;
 	if (!dep && v[K_INTERLEAVE] && parse_interleave(l, v[K_INTERLEAVE]) < 0)
 		rc = -1;

@@ -20,7 +20,7 @@
 
 #include "scenarios/scen.h"
 
-#define A(a) SCEN_ARG(a)
+#define A(a)  SCEN_ARG(a)
 #define RANGE (A(OFFSET) | A(LEN))
 
 /* clang-format off */
@@ -81,9 +81,12 @@ static const char *ref_name(const struct scen *s, int kind, int i)
 	if (!s || i < 0)
 		return "?";
 	switch (kind) {
-	case 0: return i < s->nfiles ? s->files[i].name : "?";
-	case 1: return i < s->nmaps ? s->maps[i].name : "?";
-	default: return i < s->npins ? s->pins[i].name : "?";
+	case 0:
+		return i < s->nfiles ? s->files[i].name : "?";
+	case 1:
+		return i < s->nmaps ? s->maps[i].name : "?";
+	default:
+		return i < s->npins ? s->pins[i].name : "?";
 	}
 }
 

@@ -25,7 +25,6 @@
 
 #include "scenarios/scen_impl.h"
 
-
 #define SCEN_FILE_MAX (1 << 20)
 
 /* clang-format off */
@@ -115,7 +114,9 @@ const char *scen_errno_name(int err)
  */
 static int osa_distance(const char *a, const char *b)
 {
-	enum { W = 64 };
+	enum {
+		W = 64
+	};
 	int d[W][W];
 	int la = (int)strnlen(a, W - 1), lb = (int)strnlen(b, W - 1);
 
@@ -331,8 +332,8 @@ static const char *show(const char *v, char *buf, size_t size)
 	size_t i;
 
 	for (i = 0; v[i] && i + 4 < size && i < 40; i++)
-		buf[i] =
-			(unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
+		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' :
+								      v[i];
 	if (v[i])
 		memcpy(buf + i, "...", 3), i += 3;
 	buf[i] = '\0';
@@ -671,9 +672,10 @@ static int syntax_error(struct scen_error *err, const yaml_parser_t *p,
 		}
 	}
 	if (p->context)
-		return scen_fail_pos(
-			err, pos, "YAML syntax error: %s (%s at line %d)",
-			problem, p->context, (int)p->context_mark.line + 1);
+		return scen_fail_pos(err, pos,
+				     "YAML syntax error: %s (%s at line %d)",
+				     problem, p->context,
+				     (int)p->context_mark.line + 1);
 	return scen_fail_pos(err, pos, "YAML syntax error: %s", problem);
 }
 

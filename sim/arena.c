@@ -42,7 +42,8 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 
 	size = (size + 15) & ~(size_t)15;
 	if (size > SIM_ARENA_BUDGET - a->total) {
-		fprintf(stderr, "lockstep: an execution needs more than %zu "
+		fprintf(stderr,
+			"lockstep: an execution needs more than %zu "
 			"MiB of memory, past the arena's budget (the loader's "
 			"count, SCEN_MAX_DATA, missed it: a bug of lockstep)\n",
 			(size_t)SIM_ARENA_BUDGET >> 20);

@@ -66,8 +66,10 @@ static int holder_ok(const struct sim *s, const struct sim_lock *l, int tid,
 	int how;
 
 	if (tid < 0 || tid >= s->n)
-		return fail(msg, len, "%s is held by thread %d, which does not "
-			    "exist", l->name, tid);
+		return fail(msg, len,
+			    "%s is held by thread %d, which does not "
+			    "exist",
+			    l->name, tid);
 	t = &s->t[tid];
 	if (t->state == SIM_T_DONE)
 		return 0;
@@ -75,11 +77,15 @@ static int holder_ok(const struct sim *s, const struct sim_lock *l, int tid,
 		return 0;
 	how = held_mode(t, l);
 	if (how != mode)
-		return fail(msg, len, "%s is held %s by thread %d, whose held "
-			    "locks %s", l->name, mode == SIM_EXCL ? "exclusive" :
-			    "shared", tid, how == -1 ? "do not include it" :
-			    how == -2 ? "have it twice" : "have it in the other "
-			    "mode");
+		return fail(msg, len,
+			    "%s is held %s by thread %d, whose held "
+			    "locks %s",
+			    l->name, mode == SIM_EXCL ? "exclusive" : "shared",
+			    tid,
+			    how == -1	      ? "do not include it" :
+				    how == -2 ? "have it twice" :
+						"have it in the other "
+						"mode");
 	return 0;
 }
 
@@ -97,17 +103,23 @@ int sim_lock_check(const struct sim *s, const struct sim_lock *l, char *msg,
 		return fail(msg, len, "%s: owner %d is not a thread", l->name,
 			    l->owner);
 	if (l->readers != __builtin_popcount(l->reader_mask))
-		return fail(msg, len, "%s: %d readers, but %d threads hold it "
-			    "shared", l->name, l->readers,
+		return fail(msg, len,
+			    "%s: %d readers, but %d threads hold it "
+			    "shared",
+			    l->name, l->readers,
 			    __builtin_popcount(l->reader_mask));
 	if (l->reader_mask >> s->n)
-		return fail(msg, len, "%s: held shared by threads that do not "
-			    "exist", l->name);
+		return fail(msg, len,
+			    "%s: held shared by threads that do not "
+			    "exist",
+			    l->name);
 	if (l->kind == SIM_MUTEX && l->readers)
 		return fail(msg, len, "%s: a mutex held shared", l->name);
 	if (l->owner >= 0 && l->readers)
-		return fail(msg, len, "%s: held exclusive by thread %d and "
-			    "shared by %d", l->name, l->owner, l->readers);
+		return fail(msg, len,
+			    "%s: held exclusive by thread %d and "
+			    "shared by %d",
+			    l->name, l->owner, l->readers);
 	if (l->owner >= 0 && holder_ok(s, l, l->owner, SIM_EXCL, msg, len))
 		return -1;
 	for (uint32_t m = l->reader_mask; m; m &= m - 1)
@@ -119,24 +131,29 @@ int sim_lock_check(const struct sim *s, const struct sim_lock *l, char *msg,
 		int tid = l->wait[k].tid;
 
 		if (tid >= s->n || (queued & (1u << tid)))
-			return fail(msg, len, "%s: thread %d queued %s", l->name,
-				    tid, tid >= s->n ? "but does not exist" :
-				    "twice");
+			return fail(msg, len, "%s: thread %d queued %s",
+				    l->name, tid,
+				    tid >= s->n ? "but does not exist" :
+						  "twice");
 		queued |= 1u << tid;
 		if (s->t[tid].state != SIM_T_BLOCKED ||
 		    s->t[tid].wait_lock != l)
-			return fail(msg, len, "%s: thread %d is queued on it but "
-				    "%s", l->name, tid, s->t[tid].state !=
-				    SIM_T_BLOCKED ? "not blocked" :
-				    "waits for something else");
+			return fail(msg, len,
+				    "%s: thread %d is queued on it but "
+				    "%s",
+				    l->name, tid,
+				    s->t[tid].state != SIM_T_BLOCKED ?
+					    "not blocked" :
+					    "waits for something else");
 	}
 	/* A release grants the head at once (sim/lock.c, grant), and a new
 	 * locker queues only behind a holder or a waiter: a queue whose head
 	 * could take the lock is one nobody will ever wake. */
 	if (l->nwait && l->owner < 0 &&
 	    !(l->readers && l->wait[0].mode == SIM_EXCL))
-		return fail(msg, len, "%s is free but thread %d is queued on it",
-			    l->name, l->wait[0].tid);
+		return fail(msg, len,
+			    "%s is free but thread %d is queued on it", l->name,
+			    l->wait[0].tid);
 	return 0;
 }
 
@@ -152,7 +169,8 @@ int sim_check(const struct sim *s, char *msg, size_t len)
 			    s->current);
 	if (s->in_exec && sim_current_sim == s && sim_current_tid >= 0 &&
 	    sim_current_tid != s->current)
-		return fail(msg, len, "thread %d runs, but thread %d is current",
+		return fail(msg, len,
+			    "thread %d runs, but thread %d is current",
 			    sim_current_tid, s->current);
 	for (int i = 0; i < s->n; i++) {
 		const struct sim_thread *t = &s->t[i];
@@ -161,38 +179,52 @@ int sim_check(const struct sim *s, char *msg, size_t len)
 		 * wait queue. */
 		if (t->state == SIM_T_BLOCKED) {
 			if (!t->wait_lock == !t->wait_q)
-				return fail(msg, len, "thread %d is blocked on "
-					    "%s", i, t->wait_lock ? "a lock and "
-					    "a wait queue" : "nothing");
+				return fail(msg, len,
+					    "thread %d is blocked on "
+					    "%s",
+					    i,
+					    t->wait_lock ? "a lock and "
+							   "a wait queue" :
+							   "nothing");
 			if (t->wait_q && !(t->wait_q->sleepers & (1u << i)))
-				return fail(msg, len, "thread %d is blocked on "
-					    "%s but not among its sleepers", i,
-					    t->wait_q->name);
+				return fail(msg, len,
+					    "thread %d is blocked on "
+					    "%s but not among its sleepers",
+					    i, t->wait_q->name);
 			if (t->wait_lock) {
 				int n = 0;
 
 				for (int k = 0; k < t->wait_lock->nwait; k++)
 					n += t->wait_lock->wait[k].tid == i;
 				if (n != 1)
-					return fail(msg, len, "thread %d is "
+					return fail(msg, len,
+						    "thread %d is "
 						    "blocked on %s but queued "
-						    "%d times", i,
-						    t->wait_lock->name, n);
+						    "%d times",
+						    i, t->wait_lock->name, n);
 			}
 		} else if (t->wait_lock || t->wait_q) {
-			return fail(msg, len, "thread %d is not blocked but "
-				    "waits for %s", i, t->wait_lock ?
-				    t->wait_lock->name : t->wait_q->name);
+			return fail(msg, len,
+				    "thread %d is not blocked but "
+				    "waits for %s",
+				    i,
+				    t->wait_lock ? t->wait_lock->name :
+						   t->wait_q->name);
 		}
 		/* 3. A granted waiter owns the lock until it runs. */
-		if (t->granted && (t->state != SIM_T_RUNNABLE ||
-				   (t->granted->owner != i &&
-				    !(t->granted->reader_mask & (1u << i)))))
-			return fail(msg, len, "thread %d was granted %s but "
-				    "does not own it", i, t->granted->name);
+		if (t->granted &&
+		    (t->state != SIM_T_RUNNABLE ||
+		     (t->granted->owner != i &&
+		      !(t->granted->reader_mask & (1u << i)))))
+			return fail(msg, len,
+				    "thread %d was granted %s but "
+				    "does not own it",
+				    i, t->granted->name);
 		if (t->state == SIM_T_DONE && t->nheld)
-			return fail(msg, len, "thread %d finished with %d locks "
-				    "on its held stack", i, t->nheld);
+			return fail(msg, len,
+				    "thread %d finished with %d locks "
+				    "on its held stack",
+				    i, t->nheld);
 		if (t->nheld < 0 || t->nheld > SIM_MAX_HELD)
 			return fail(msg, len, "thread %d holds %d locks", i,
 				    t->nheld);
@@ -201,12 +233,16 @@ int sim_check(const struct sim *s, char *msg, size_t len)
 		for (int k = 0; k < t->nheld; k++) {
 			const struct sim_lock *l = t->held[k].lock;
 
-			if (t->held[k].mode == SIM_EXCL ? l->owner != i :
-			    !(l->reader_mask & (1u << i)))
-				return fail(msg, len, "thread %d holds %s %s, "
-					    "but the lock says otherwise", i,
-					    l->name, t->held[k].mode == SIM_EXCL ?
-					    "exclusive" : "shared");
+			if (t->held[k].mode == SIM_EXCL ?
+				    l->owner != i :
+				    !(l->reader_mask & (1u << i)))
+				return fail(msg, len,
+					    "thread %d holds %s %s, "
+					    "but the lock says otherwise",
+					    i, l->name,
+					    t->held[k].mode == SIM_EXCL ?
+						    "exclusive" :
+						    "shared");
 			if (sim_lock_check(s, l, msg, len))
 				return -1;
 		}
@@ -216,11 +252,15 @@ int sim_check(const struct sim *s, char *msg, size_t len)
 			for (uint32_t m = t->wait_q->sleepers; m; m &= m - 1) {
 				int k = __builtin_ctz(m);
 
-				if (k >= s->n || s->t[k].state != SIM_T_BLOCKED ||
+				if (k >= s->n ||
+				    s->t[k].state != SIM_T_BLOCKED ||
 				    s->t[k].wait_q != t->wait_q)
-					return fail(msg, len, "thread %d sleeps "
-						    "on %s but is not blocked on "
-						    "it", k, t->wait_q->name);
+					return fail(
+						msg, len,
+						"thread %d sleeps "
+						"on %s but is not blocked on "
+						"it",
+						k, t->wait_q->name);
 			}
 		}
 	}

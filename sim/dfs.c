@@ -86,31 +86,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DFS_FP_OBJS 32
+#define DFS_FP_OBJS    32
 #define DFS_MAX_LEVELS 64
 
 /* What a step touched. */
 struct dfs_fp {
 	uint32_t threads;
-	bool global;			/* passed a named point */
+	bool global; /* passed a named point */
 	uint8_t n;
 	uint32_t obj[DFS_FP_OBJS];
-	uint32_t idx[DFS_FP_OBJS];	/* the element (sim_touch), or all */
-	uint32_t parent[DFS_FP_OBJS];	/* the object it is part of, or 0 */
+	uint32_t idx[DFS_FP_OBJS];    /* the element (sim_touch), or all */
+	uint32_t parent[DFS_FP_OBJS]; /* the object it is part of, or 0 */
 };
 
 struct dfs_node {
 	uint32_t enabled, backtrack, done, seen, sleep;
-	uint32_t cut;			/* tried, but the bound cut its subtree */
-	uint32_t cuts;			/* strat_dfs.cuts when 'chosen' began */
-	uint32_t recpos, btpos;		/* records, log entries then */
-	uint64_t sched0;		/* strat_dfs.st.schedules then */
-	uint64_t h;			/* the path through 'chosen' */
+	uint32_t cut;		/* tried, but the bound cut its subtree */
+	uint32_t cuts;		/* strat_dfs.cuts when 'chosen' began */
+	uint32_t recpos, btpos; /* records, log entries then */
+	uint64_t sched0;	/* strat_dfs.st.schedules then */
+	uint64_t h;		/* the path through 'chosen' */
 	int8_t cur, chosen;
 	bool cur_runnable;
 	uint16_t pre;
 	struct dfs_fp fp[SIM_MAX_THREADS];
-	uint32_t vc[SIM_MAX_THREADS];	/* happens-before of the chosen step */
+	uint32_t vc[SIM_MAX_THREADS]; /* happens-before of the chosen step */
 };
 
 /*
@@ -123,15 +123,15 @@ struct dfs_node {
  * bt[bt_off, bt_off + nbt)).
  */
 struct dfs_rec {
-	uint64_t h;			/* the path to it */
+	uint64_t h; /* the path to it */
 	uint64_t schedules;
 	uint32_t bt_off, nbt;
-	int8_t t;			/* the thread of its first step */
+	int8_t t; /* the thread of its first step */
 	struct dfs_fp fp;
 };
 
 struct dfs_bt {
-	uint32_t node, threads;		/* a backtrack point added */
+	uint32_t node, threads; /* a backtrack point added */
 };
 
 struct dfs_recs {
@@ -148,18 +148,18 @@ struct strat_dfs {
 
 	struct dfs_node *node;
 	uint32_t nnode, cap;
-	uint32_t pos;			/* next node of this execution */
-	uint32_t plen;			/* nodes to replay */
-	uint32_t ev_mark;		/* events of the log already in a step */
-	uint32_t tc[SIM_MAX_THREADS][SIM_MAX_THREADS];	/* thread clocks */
-	struct dfs_fp parked[SIM_MAX_THREADS];	/* the point each waits at */
+	uint32_t pos;	  /* next node of this execution */
+	uint32_t plen;	  /* nodes to replay */
+	uint32_t ev_mark; /* events of the log already in a step */
+	uint32_t tc[SIM_MAX_THREADS][SIM_MAX_THREADS]; /* thread clocks */
+	struct dfs_fp parked[SIM_MAX_THREADS]; /* the point each waits at */
 	bool pruned, bad, bound_hit;
-	uint32_t cuts;			/* schedules the bound cut, so far */
-	bool resume;			/* skip subtrees a lower bound completed */
-	struct dfs_recs cur, prev;	/* complete subtrees: this bound, last */
-	struct dfs_bt *log;		/* backtrack points added, in order */
+	uint32_t cuts;		   /* schedules the bound cut, so far */
+	bool resume;		   /* skip subtrees a lower bound completed */
+	struct dfs_recs cur, prev; /* complete subtrees: this bound, last */
+	struct dfs_bt *log;	   /* backtrack points added, in order */
 	uint32_t nlog, caplog;
-	int32_t skip_at;		/* node of this execution that began a
+	int32_t skip_at; /* node of this execution that began a
 					 * subtree 'prev' holds, or -1 */
 	const struct dfs_rec *skip_rec;
 
@@ -198,13 +198,13 @@ struct strat_dfs {
 #define OBJ_WRITE 1u
 
 /* SIM_EV_ACCESS arg: what the event is (sim/sim.c, sim/lock.c) */
-#define ACC_READ 0		/* a field read */
-#define ACC_SCOPE 1		/* the scope of the point that follows */
-#define ACC_WRITE 2		/* a field written */
-#define ACC_LOCK 3		/* a lock's scheduling point: its instance */
-#define ACC_TOUCH_R 4		/* a part of an object read (sim_touch) */
-#define ACC_TOUCH_W 5		/* ... written */
-#define ACC_EXACT 7		/* what follows announces all (sim_exact) */
+#define ACC_READ    0 /* a field read */
+#define ACC_SCOPE   1 /* the scope of the point that follows */
+#define ACC_WRITE   2 /* a field written */
+#define ACC_LOCK    3 /* a lock's scheduling point: its instance */
+#define ACC_TOUCH_R 4 /* a part of an object read (sim_touch) */
+#define ACC_TOUCH_W 5 /* ... written */
+#define ACC_EXACT   7 /* what follows announces all (sim_exact) */
 
 /* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
  * digits left out. */
@@ -241,7 +241,7 @@ static const char *instance(const char *s, size_t *len)
 static bool is_scope(const struct sim_event *e)
 {
 	return e->kind == SIM_EV_ACCESS &&
-	       (e->arg == ACC_SCOPE || e->arg == ACC_LOCK);
+		(e->arg == ACC_SCOPE || e->arg == ACC_LOCK);
 }
 
 /* fp_add_part -- internal: part idx of an object (SIM_TOUCH_ALL: all of
@@ -263,7 +263,7 @@ static void fp_add_part(struct dfs_fp *fp, uint32_t key, uint32_t idx,
 			return;
 	}
 	if (fp->n == DFS_FP_OBJS) {
-		fp->global = true;	/* too much to track: conservative */
+		fp->global = true; /* too much to track: conservative */
 	} else {
 		fp->obj[fp->n] = key;
 		fp->parent[fp->n] = parent;
@@ -290,8 +290,9 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 		 * object's; the object's alone is its parent */
 		uint32_t parent = e->fn ? name_key(e->fn) : 0;
 
-		fp_add_part(fp, ((name_key(e->what) ^ parent) & ~OBJ_WRITE) |
-				(e->arg == ACC_TOUCH_W ? OBJ_WRITE : 0),
+		fp_add_part(fp,
+			    ((name_key(e->what) ^ parent) & ~OBJ_WRITE) |
+				    (e->arg == ACC_TOUCH_W ? OBJ_WRITE : 0),
 			    e->idx, parent);
 		return;
 	}
@@ -306,14 +307,14 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 		return;
 	}
 	if (e->arg == ACC_SCOPE && !e->what[0])
-		return;			/* an exact point (sim_exact) */
+		return; /* an exact point (sim_exact) */
 	if (e->arg != ACC_LOCK)
 		fp_add(fp, name_key(e->what) | w);
 	inst = instance(e->what, &len);
 	if (inst)
 		fp_add(fp, obj_key(1, inst, len) | w);
 	else if (e->arg == ACC_LOCK)
-		fp->global = true;	/* mmap_lock: the mm, user memory */
+		fp->global = true; /* mmap_lock: the mm, user memory */
 }
 
 /* fp_merge -- internal: b's objects into a. */
@@ -336,7 +337,7 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 			const struct dfs_fp *parked, const struct sim_event *ev,
 			uint32_t from, uint32_t to)
 {
-	uint32_t in_op = 0;		/* threads in an operation, no point yet */
+	uint32_t in_op = 0; /* threads in an operation, no point yet */
 
 	memset(fp, 0, sizeof(*fp));
 	fp->threads = 1u << (only >= 0 ? only : chosen);
@@ -354,8 +355,9 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 		switch (e->kind) {
 		case SIM_EV_ACQUIRE:
 		case SIM_EV_RELEASE:
-			fp_add(fp, name_key(e->what) |
-				   (e->mode == SIM_SHARED ? 0 : OBJ_WRITE));
+			fp_add(fp,
+			       name_key(e->what) |
+				       (e->mode == SIM_SHARED ? 0 : OBJ_WRITE));
 			break;
 		case SIM_EV_BLOCK:
 		case SIM_EV_WAKE:
@@ -386,7 +388,8 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 			/* scoped by the ACCESS events right before it */
 			in_op &= ~bit;
 			if (!(i > 0 && ev[i - 1].kind == SIM_EV_ACCESS &&
-			      ev[i - 1].arg == ACC_SCOPE && ev[i - 1].tid == e->tid))
+			      ev[i - 1].arg == ACC_SCOPE &&
+			      ev[i - 1].tid == e->tid))
 				fp->global = true;
 			break;
 		default:
@@ -404,7 +407,7 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 static void park(struct dfs_fp *parked, const struct sim_event *ev,
 		 uint32_t from, uint32_t to)
 {
-	uint32_t pending = 0;		/* threads whose last events are scopes */
+	uint32_t pending = 0; /* threads whose last events are scopes */
 
 	for (uint32_t i = from; i < to; i++) {
 		const struct sim_event *e = &ev[i];
@@ -438,7 +441,7 @@ static bool idx_overlap(uint32_t x, uint32_t y)
 	if (x == y || x == SIM_TOUCH_ALL || y == SIM_TOUCH_ALL)
 		return true;
 	return (x >> 16) == (y >> 16) &&
-	       ((x & 0xffff) == 0xffff || (y & 0xffff) == 0xffff);
+		((x & 0xffff) == 0xffff || (y & 0xffff) == 0xffff);
 }
 
 /* fp_dep -- internal: whether two steps do not commute: one writes what
@@ -628,13 +631,14 @@ static void rec_add(struct strat_dfs *d, uint32_t i, int t, uint64_t h,
 
 /* rec_apply -- internal: skip subtree (node i, rec->t), which the last
  * bound completed: what it left behind, as if explored again. */
-static void rec_apply(struct strat_dfs *d, uint32_t i, const struct dfs_rec *rec)
+static void rec_apply(struct strat_dfs *d, uint32_t i,
+		      const struct dfs_rec *rec)
 {
 	struct dfs_node *n = &d->node[i];
 	const struct dfs_bt *bt = d->prev.bt + rec->bt_off;
 
-	rec_add(d, i, rec->t, rec->h, rec->schedules, &rec->fp, d->cur.n, 0,
-		bt, rec->nbt);
+	rec_add(d, i, rec->t, rec->h, rec->schedules, &rec->fp, d->cur.n, 0, bt,
+		rec->nbt);
 	for (uint32_t j = 0; j < rec->nbt; j++) {
 		d->node[bt[j].node].backtrack |= bt[j].threads;
 		log_bt(d, bt[j].node, bt[j].threads);
@@ -682,7 +686,7 @@ static void races(struct strat_dfs *d, uint32_t i, int t,
 		if (!fp_dep(&m->fp[u], part))
 			continue;
 		if (d->tc[t][u] >= (uint32_t)k + 1)
-			return;		/* t already knows step k */
+			return; /* t already knows step k */
 		add_backtrack(d, (uint32_t)k, t);
 		/* Bounded POR: also where u's run of steps began, where
 		 * switching to t may not cost a preemption. */
@@ -725,7 +729,8 @@ static void step_done(struct strat_dfs *d, uint32_t i)
 			int u = __builtin_ctz(m);
 			struct dfs_fp part;
 
-			fp_from_log(&part, t, u, d->parked, ev, d->ev_mark, nev);
+			fp_from_log(&part, t, u, d->parked, ev, d->ev_mark,
+				    nev);
 			if (fp_dep_objects(&mine, &part))
 				add_backtrack(d, i, u);
 			races(d, i, u, &part);
@@ -810,7 +815,7 @@ static int fresh_node(struct strat_dfs *d, struct dfs_node *n, uint32_t i,
 	if (n->cur_runnable && (awake & (1u << n->cur))) {
 		pick = n->cur;
 	} else if (!awake) {
-		return -1;		/* everything asleep: redundant */
+		return -1; /* everything asleep: redundant */
 	} else if (n->cur_runnable && n->pre >= d->bound) {
 		/* Only a preemption would do, and none is left. */
 		d->bound_hit = true;
@@ -852,7 +857,8 @@ static struct dfs_node *visit(struct strat_dfs *d, const struct sim_choice *c)
 	} else {
 		/* The directed steps before the first choice: the same in
 		 * every execution, in no step. */
-		const struct sim_event *ev = sim_events(sim_self(), &d->ev_mark);
+		const struct sim_event *ev =
+			sim_events(sim_self(), &d->ev_mark);
 
 		if (ev)
 			park(d->parked, ev, 0, d->ev_mark);
@@ -863,7 +869,8 @@ static struct dfs_node *visit(struct strat_dfs *d, const struct sim_choice *c)
 		d->st.error = "out of memory";
 		return NULL;
 	}
-	if (i < d->plen && (n->enabled != c->runnable || n->cur != c->current)) {
+	if (i < d->plen &&
+	    (n->enabled != c->runnable || n->cur != c->current)) {
 		d->bad = true;
 		d->st.error = "the scenario is not deterministic: a replayed "
 			      "prefix reached a different choice point";
@@ -974,13 +981,14 @@ static bool next_branch(struct strat_dfs *d)
 				continue;
 			}
 			r = d->resume && d->prev.n ?
-			    rec_find(d, path_hash(d, (uint32_t)i, t)) : NULL;
+				rec_find(d, path_hash(d, (uint32_t)i, t)) :
+				NULL;
 			if (r && r->t == t) {
 				/* Complete at the last bound: not again. */
 				rec_apply(d, (uint32_t)i, r);
 				d->st.schedules += r->schedules;
 				untried = n->backtrack & n->enabled & ~n->done &
-					  ~n->sleep;
+					~n->sleep;
 				continue;
 			}
 			begin_choice(d, n, (uint32_t)i, t);
@@ -1078,8 +1086,10 @@ struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por)
 		from_bound = 0;
 	if (max_bound < from_bound)
 		max_bound = from_bound;
-	d->base = (struct sim_strategy){ .name = "dfs", .begin = dfs_begin,
-					 .choose = dfs_choose, .forced = dfs_forced,
+	d->base = (struct sim_strategy){ .name = "dfs",
+					 .begin = dfs_begin,
+					 .choose = dfs_choose,
+					 .forced = dfs_forced,
 					 .end = dfs_end,
 					 .destroy = dfs_destroy };
 	d->bound = from_bound;

@@ -54,7 +54,8 @@ void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
 	l->owner = -1;
 	l->id = next_id();
 	if (instance && *instance)
-		snprintf(l->name, sizeof(l->name), "%s(%s)", cls->name, instance);
+		snprintf(l->name, sizeof(l->name), "%s(%s)", cls->name,
+			 instance);
 	else
 		snprintf(l->name, sizeof(l->name), "%s", cls->name);
 }
@@ -101,10 +102,11 @@ static void held_push(struct sim *s, int me, struct sim_lock *l, int mode,
 	struct sim_thread *t = &s->t[me];
 
 	if (t->nheld == SIM_MAX_HELD)
-		sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d holds more than %d locks",
-			       me, SIM_MAX_HELD);
-	t->held[t->nheld++] = (struct sim_held){ .lock = l, .fn = fn,
-						 .mode = (uint8_t)mode };
+		sim_abort_exec(s, SIM_ABORT_CRASH,
+			       "thread %d holds more than %d locks", me,
+			       SIM_MAX_HELD);
+	t->held[t->nheld++] =
+		(struct sim_held){ .lock = l, .fn = fn, .mode = (uint8_t)mode };
 }
 
 static void held_pop(struct sim *s, int me, struct sim_lock *l)
@@ -114,13 +116,16 @@ static void held_pop(struct sim *s, int me, struct sim_lock *l)
 	for (int i = t->nheld - 1; i >= 0; i--) {
 		if (t->held[i].lock == l) {
 			memmove(&t->held[i], &t->held[i + 1],
-				(size_t)(t->nheld - i - 1) * sizeof(t->held[0]));
+				(size_t)(t->nheld - i - 1) *
+					sizeof(t->held[0]));
 			t->nheld--;
 			return;
 		}
 	}
-	sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d releases %s, which it "
-		       "does not hold", me, l->name);
+	sim_abort_exec(s, SIM_ABORT_CRASH,
+		       "thread %d releases %s, which it "
+		       "does not hold",
+		       me, l->name);
 }
 
 static bool can_take(const struct sim_lock *l, int mode)
@@ -182,20 +187,23 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 		struct sim_thread *t = &s->t[me];
 
 		if (l->nwait == SIM_MAX_THREADS)
-			sim_abort_exec(s, SIM_ABORT_CRASH, "wait queue overflow");
-		l->wait[l->nwait++] = (struct sim_waiter){ (uint8_t)me,
-							   (uint8_t)mode };
+			sim_abort_exec(s, SIM_ABORT_CRASH,
+				       "wait queue overflow");
+		l->wait[l->nwait++] =
+			(struct sim_waiter){ (uint8_t)me, (uint8_t)mode };
 		t->state = SIM_T_BLOCKED;
 		t->wait_lock = l;
-		sim_log(s, me, SIM_EV_BLOCK, mode, l->name, fn, (int32_t)l->kind);
+		sim_log(s, me, SIM_EV_BLOCK, mode, l->name, fn,
+			(int32_t)l->kind);
 		scope(s, me, l, fn);
 		sim_schedule(s, me);
 		/* Granted by the releaser: we own it now (sim/sim.c's
 		 * invariant 3: nothing overtakes a woken waiter). */
 		if (l->owner != me && !(l->reader_mask & (1u << me)))
-			sim_abort_exec(s, SIM_ABORT_CRASH, "thread %d woke up "
-				       "queued on %s without owning it", me,
-				       l->name);
+			sim_abort_exec(s, SIM_ABORT_CRASH,
+				       "thread %d woke up "
+				       "queued on %s without owning it",
+				       me, l->name);
 		t->granted = NULL;
 	}
 	held_push(s, me, l, mode, fn);
@@ -247,14 +255,18 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 	}
 	if (mode == SIM_SHARED) {
 		if (!(l->reader_mask & (1u << me)))
-			sim_abort_exec(s, SIM_ABORT_CRASH, "up_read(%s) by a "
-				       "thread that does not hold it", l->name);
+			sim_abort_exec(s, SIM_ABORT_CRASH,
+				       "up_read(%s) by a "
+				       "thread that does not hold it",
+				       l->name);
 		l->readers--;
 		l->reader_mask &= ~(1u << me);
 	} else {
 		if (l->owner != me)
-			sim_abort_exec(s, SIM_ABORT_CRASH, "%s released by a "
-				       "thread that does not own it", l->name);
+			sim_abort_exec(s, SIM_ABORT_CRASH,
+				       "%s released by a "
+				       "thread that does not own it",
+				       l->name);
 		l->owner = -1;
 	}
 	held_pop(s, me, l);

@@ -204,8 +204,7 @@ void sim_native_enter(struct sim *s, int me)
  */
 void sim_native_schedule(struct sim *s, int me, int next)
 {
-	if (next == me || (next == SIM_PICK_OPEN &&
-			   s->open_mask == 1u << me)) {
+	if (next == me || (next == SIM_PICK_OPEN && s->open_mask == 1u << me)) {
 		/* An interleave: step keeps me running, or nobody else can
 		 * run: no choice to make, no reason to leave the core. */
 		s->turn = -1;

@@ -50,7 +50,7 @@
 #define SIM_MAX_OBSERVERS 4
 
 struct sim_observer {
-	const char *name;		/* the checker's, for messages */
+	const char *name; /* the checker's, for messages */
 	/* Executions: before the first thread runs and after the last one
 	 * stopped (done or aborted); on the explorer. */
 	void (*exec_begin)(void *ctx, struct sim *s);
@@ -66,8 +66,7 @@ struct sim_observer {
 	void (*acquired)(void *ctx, struct sim *s, int tid,
 			 const struct sim_lock *l, int mode, const char *fn);
 	void (*acquire_try)(void *ctx, struct sim *s, int tid,
-			    const struct sim_lock *l, int mode,
-			    const char *fn);
+			    const struct sim_lock *l, int mode, const char *fn);
 	void (*release)(void *ctx, struct sim *s, int tid,
 			const struct sim_lock *l, int mode);
 

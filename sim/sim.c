@@ -99,8 +99,13 @@ void sim_log(struct sim *s, int tid, enum sim_ev_kind kind, int mode,
 			sim_oom("the event log");
 	}
 	s->ev[s->nev++] = (struct sim_event){
-		.seq = seq, .tid = (uint8_t)tid, .kind = (uint8_t)kind,
-		.mode = (uint8_t)mode, .arg = arg, .what = what, .fn = fn,
+		.seq = seq,
+		.tid = (uint8_t)tid,
+		.kind = (uint8_t)kind,
+		.mode = (uint8_t)mode,
+		.arg = arg,
+		.what = what,
+		.fn = fn,
 	};
 }
 
@@ -252,9 +257,8 @@ static uint32_t wait_for(const struct sim *s, int i)
 
 /* wait_cycle -- internal: depth-first from u over blocked threads; the
  * first cycle found goes to cyc[], its length is returned (0: none). */
-static int wait_cycle(const struct sim *s, const uint32_t *wf, int u,
-		      int *path, int depth, uint32_t *seen, uint32_t on_path,
-		      int *cyc)
+static int wait_cycle(const struct sim *s, const uint32_t *wf, int u, int *path,
+		      int depth, uint32_t *seen, uint32_t on_path, int *cyc)
 {
 	path[depth] = u;
 	*seen |= 1u << u;
@@ -289,8 +293,8 @@ static const char *mode_tag(const struct sim_lock *l, int mode)
 }
 
 /* holder_list -- internal: ", held by thread 1 [write]" and the like. */
-static size_t holder_list(const struct sim *s, const struct sim_lock *l,
-			  int me, char *buf, size_t len)
+static size_t holder_list(const struct sim *s, const struct sim_lock *l, int me,
+			  char *buf, size_t len)
 {
 	size_t off = 0;
 	int n = 0;
@@ -304,16 +308,15 @@ static size_t holder_list(const struct sim *s, const struct sim_lock *l,
 			how = SIM_SHARED;
 		else
 			continue;
-		off += (size_t)snprintf(buf + off, len - off,
-					"%s thread %d%s%s",
-					n++ ? "," : ", held by", k,
-					mode_tag(l, how), s->t[k].state ==
-					SIM_T_DONE ? " (finished without "
-					"releasing it)" : "");
+		off += (size_t)snprintf(
+			buf + off, len - off, "%s thread %d%s%s",
+			n++ ? "," : ", held by", k, mode_tag(l, how),
+			s->t[k].state == SIM_T_DONE ? " (finished without "
+						      "releasing it)" :
+						      "");
 	}
 	for (int k = 0; k < l->nwait && l->wait[k].tid != me && off < len; k++)
-		off += (size_t)snprintf(buf + off, len - off,
-					"%s thread %d%s",
+		off += (size_t)snprintf(buf + off, len - off, "%s thread %d%s",
 					k ? "," : ", queued behind",
 					l->wait[k].tid,
 					mode_tag(l, l->wait[k].mode));
@@ -332,11 +335,11 @@ static _Noreturn void deadlock(struct sim *s)
 	int path[SIM_MAX_THREADS], cyc[SIM_MAX_THREADS], ncyc = 0;
 	size_t off = 0;
 
-#define OUT(...)                                                           \
-	do {                                                               \
-		if (off < sizeof(buf))                                     \
+#define OUT(...)                                                              \
+	do {                                                                  \
+		if (off < sizeof(buf))                                        \
 			off += (size_t)snprintf(buf + off, sizeof(buf) - off, \
-						__VA_ARGS__);              \
+						__VA_ARGS__);                 \
 	} while (0)
 
 	for (int i = 0; i < s->n; i++)
@@ -381,7 +384,8 @@ static _Noreturn void deadlock(struct sim *s)
 					    n++ ? "," : ", references held by",
 					    k, counts[k],
 					    s->t[k].state == SIM_T_DONE ?
-					    ", finished" : "");
+						    ", finished" :
+						    "");
 			if (setup)
 				OUT("%s %d taken before the threads started",
 				    n ? "," : ", references:", setup);
@@ -410,19 +414,23 @@ static void step_limit(struct sim *s)
 	char buf[1536];
 	size_t off = 0;
 
-	off += (size_t)snprintf(buf, sizeof(buf), "more than %llu scheduling "
+	off += (size_t)snprintf(buf, sizeof(buf),
+				"more than %llu scheduling "
 				"points in one execution",
 				(unsigned long long)s->opt.max_steps);
 	for (int i = 0; i < s->n && off < sizeof(buf); i++) {
 		const struct sim_thread *t = &s->t[i];
 
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-			"\n    thread %d %s%s", i,
-			t->state == SIM_T_DONE ? "finished" :
-			t->state == SIM_T_BLOCKED ? "waits for " : "runnable",
-			t->state == SIM_T_BLOCKED ? sim_thread_waits(s, i) : "");
+		off += (size_t)snprintf(
+			buf + off, sizeof(buf) - off, "\n    thread %d %s%s", i,
+			t->state == SIM_T_DONE		  ? "finished" :
+				t->state == SIM_T_BLOCKED ? "waits for " :
+							    "runnable",
+			t->state == SIM_T_BLOCKED ? sim_thread_waits(s, i) :
+						    "");
 		for (int k = 0; k < t->nheld && off < sizeof(buf); k++)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			off += (size_t)snprintf(
+				buf + off, sizeof(buf) - off,
 				"\n        holds %s%s, taken in %s",
 				t->held[k].lock->name,
 				mode_tag(t->held[k].lock, t->held[k].mode),
@@ -446,7 +454,8 @@ static int pick(struct sim *s, int me)
 		char msg[256];
 
 		if (sim_check(s, msg, sizeof(msg)))
-			sim_abort_exec(s, SIM_ABORT_CRASH, "sim_check: %s", msg);
+			sim_abort_exec(s, SIM_ABORT_CRASH, "sim_check: %s",
+				       msg);
 	}
 	if (++s->nsteps_exec > s->opt.max_steps)
 		step_limit(s);
@@ -465,8 +474,10 @@ static int pick(struct sim *s, int me)
 		return SIM_PICK_OPEN;
 	}
 	struct sim_choice c = {
-		.step = s->nsteps_exec, .runnable = runnable,
-		.current = me, .nthreads = s->n,
+		.step = s->nsteps_exec,
+		.runnable = runnable,
+		.current = me,
+		.nthreads = s->n,
 	};
 	if (!(runnable & (runnable - 1))) {
 		/* No choice; a systematic search still sees the step end. */
@@ -478,7 +489,8 @@ static int pick(struct sim *s, int me)
 	if (next < 0 || next >= s->n || !(runnable & (1u << next)))
 		sim_abort_exec(s, SIM_ABORT_REPLAY,
 			       "decision %u does not fit: thread %d cannot run "
-			       "here", s->ndec, next);
+			       "here",
+			       s->ndec, next);
 	record_decision(s, next);
 	return next;
 }
@@ -668,8 +680,8 @@ void sim_destroy(struct sim *s)
 }
 
 enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
-			   struct sim_strategy *st, const struct sim_step *steps,
-			   int nsteps)
+			   struct sim_strategy *st,
+			   const struct sim_step *steps, int nsteps)
 {
 	s->fn = fn;
 	s->st = st;
@@ -683,7 +695,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 	s->abort = SIM_OK;
 	s->abort_reason[0] = 0;
 	s->nsteps_exec = 0;
-	s->seq = 1;		/* 0 is "before the execution": set-up */
+	s->seq = 1; /* 0 is "before the execution": set-up */
 	s->nev = 0;
 	s->ndec = 0;
 	s->nreports = 0;
@@ -850,7 +862,7 @@ void sim_exact(bool on)
 	if (!s || !s->in_exec || me < 0)
 		return;
 	s->t[me].exact = on;
-	if (on)		/* an operation that passes no point announced all */
+	if (on) /* an operation that passes no point announced all */
 		sim_log(s, me, SIM_EV_ACCESS, 0, "", NULL, 7);
 }
 
@@ -883,7 +895,8 @@ void sim_op_end(const char *text, int result)
 	struct sim *s = sim_current_sim;
 
 	if (s && s->in_exec && sim_current_tid >= 0) {
-		sim_log(s, sim_current_tid, SIM_EV_OP_END, 0, text, NULL, result);
+		sim_log(s, sim_current_tid, SIM_EV_OP_END, 0, text, NULL,
+			result);
 		if (s->opt.log_events)
 			s->t[sim_current_tid].op_ev =
 				s->t[sim_current_tid].point_ev = -1;
@@ -904,10 +917,12 @@ _Noreturn void sim_bug(const char *file, int line, const char *what)
 	struct sim *s = sim_current_sim;
 
 	if (!s || (!s->in_exec && !s->guard_armed)) {
-		fprintf(stderr, "lockstep: BUG at %s:%d: %s\n", file, line, what);
+		fprintf(stderr, "lockstep: BUG at %s:%d: %s\n", file, line,
+			what);
 		abort();
 	}
-	sim_abort_exec(s, SIM_ABORT_CRASH, "BUG at %s:%d: %s", file, line, what);
+	sim_abort_exec(s, SIM_ABORT_CRASH, "BUG at %s:%d: %s", file, line,
+		       what);
 }
 
 bool sim_guard(struct sim *s, void (*fn)(void *), void *arg)

@@ -37,8 +37,8 @@
 #include <stdint.h>
 
 #define SIM_MAX_THREADS 16
-#define SIM_MAX_HELD 32		/* locks one thread holds at once */
-#define SIM_NAME_MAX 48
+#define SIM_MAX_HELD	32 /* locks one thread holds at once */
+#define SIM_NAME_MAX	48
 
 struct sim;
 struct sim_strategy;
@@ -53,25 +53,31 @@ struct sim_strategy;
  */
 struct sim_lock_class {
 	const char *name;
-	int rank;			/* outermost first; 0: not ranked */
+	int rank; /* outermost first; 0: not ranked */
 };
 
-enum sim_lock_kind { SIM_MUTEX, SIM_RWSEM };
-enum sim_lock_mode { SIM_EXCL, SIM_SHARED };
+enum sim_lock_kind {
+	SIM_MUTEX,
+	SIM_RWSEM
+};
+enum sim_lock_mode {
+	SIM_EXCL,
+	SIM_SHARED
+};
 
 struct sim_waiter {
 	uint8_t tid;
-	uint8_t mode;			/* enum sim_lock_mode */
+	uint8_t mode; /* enum sim_lock_mode */
 };
 
 struct sim_lock {
 	const struct sim_lock_class *cls;
 	enum sim_lock_kind kind;
-	uint32_t id;			/* instance number: a simulated address */
-	char name[SIM_NAME_MAX];	/* "invalidate_lock(a)" */
-	int owner;			/* exclusive holder or -1 */
-	int readers;			/* shared holders */
-	uint32_t reader_mask;		/* which threads hold it shared */
+	uint32_t id;		 /* instance number: a simulated address */
+	char name[SIM_NAME_MAX]; /* "invalidate_lock(a)" */
+	int owner;		 /* exclusive holder or -1 */
+	int readers;		 /* shared holders */
+	uint32_t reader_mask;	 /* which threads hold it shared */
 	int nwait;
 	struct sim_waiter wait[SIM_MAX_THREADS];
 	/* where the exclusive owner (or last reader) took it, for reports */
@@ -85,7 +91,7 @@ struct sim_lock {
  */
 struct sim_waitq {
 	char name[SIM_NAME_MAX];
-	uint32_t sleepers;		/* mask of threads waiting */
+	uint32_t sleepers; /* mask of threads waiting */
 };
 
 /*
@@ -102,7 +108,7 @@ struct sim_ref {
 	char name[SIM_NAME_MAX];
 	uint32_t id;
 	int count;
-	uint32_t holders;		/* threads holding references */
+	uint32_t holders; /* threads holding references */
 	struct sim_waitq wq;
 };
 
@@ -132,16 +138,16 @@ struct sim_var {
 /* ---- Events -------------------------------------------------------------- */
 
 enum sim_ev_kind {
-	SIM_EV_OP_BEGIN,		/* what: operation text */
-	SIM_EV_OP_END,			/* what: operation text, arg: result */
-	SIM_EV_POINT,			/* what: point name */
-	SIM_EV_ACQUIRE,			/* lock taken (after any wait) */
-	SIM_EV_BLOCK,			/* must wait for lock / waitq */
+	SIM_EV_OP_BEGIN, /* what: operation text */
+	SIM_EV_OP_END,	 /* what: operation text, arg: result */
+	SIM_EV_POINT,	 /* what: point name */
+	SIM_EV_ACQUIRE,	 /* lock taken (after any wait) */
+	SIM_EV_BLOCK,	 /* must wait for lock / waitq */
 	SIM_EV_RELEASE,
-	SIM_EV_WAKE,			/* a waitq was woken */
-	SIM_EV_NOTE,			/* free text from the core */
+	SIM_EV_WAKE, /* a waitq was woken */
+	SIM_EV_NOTE, /* free text from the core */
 	SIM_EV_THREAD_END,
-	SIM_EV_ACCESS,			/* what: an object touched; arg 1:
+	SIM_EV_ACCESS, /* what: an object touched; arg 1:
 					 * the scope of the point that follows
 					 * (sim_point_obj); 0: a field read,
 					 * 2: a field written; 3: a lock's
@@ -150,44 +156,49 @@ enum sim_ev_kind {
 };
 
 struct sim_event {
-	uint32_t seq;			/* logical time */
+	uint32_t seq; /* logical time */
 	uint8_t tid;
-	uint8_t kind;			/* enum sim_ev_kind */
-	uint8_t mode;			/* enum sim_lock_mode for lock events */
+	uint8_t kind; /* enum sim_ev_kind */
+	uint8_t mode; /* enum sim_lock_mode for lock events */
 	int32_t arg;
-	uint32_t idx;			/* sim_touch: which part */
-	const char *what;		/* point/op name, lock or waitq name */
-	const char *fn;			/* the core function that did it */
+	uint32_t idx;	  /* sim_touch: which part */
+	const char *what; /* point/op name, lock or waitq name */
+	const char *fn;	  /* the core function that did it */
 };
 
 /* ---- Threads ------------------------------------------------------------- */
 
-enum sim_tstate { SIM_T_UNUSED, SIM_T_RUNNABLE, SIM_T_BLOCKED, SIM_T_DONE };
+enum sim_tstate {
+	SIM_T_UNUSED,
+	SIM_T_RUNNABLE,
+	SIM_T_BLOCKED,
+	SIM_T_DONE
+};
 
 typedef void (*sim_thread_fn)(struct sim *s, int tid, void *arg);
 
 /* Why an execution stopped before every thread finished. */
 enum sim_abort {
 	SIM_OK,
-	SIM_ABORT_DEADLOCK,		/* no runnable thread, some unfinished */
-	SIM_ABORT_CRASH,		/* BUG() in the core, or a signal */
-	SIM_ABORT_REPLAY,		/* a replayed decision did not fit */
-	SIM_ABORT_LIMIT,		/* too many steps: a livelock */
+	SIM_ABORT_DEADLOCK, /* no runnable thread, some unfinished */
+	SIM_ABORT_CRASH,    /* BUG() in the core, or a signal */
+	SIM_ABORT_REPLAY,   /* a replayed decision did not fit */
+	SIM_ABORT_LIMIT,    /* too many steps: a livelock */
 };
 
 /* A directed step (scenario interleave:); at most SIM_MAX_STEPS of them. */
 #define SIM_MAX_STEPS 64
 struct sim_step {
 	int tid;
-	const char *until;		/* point name, or NULL for 'run' */
+	const char *until; /* point name, or NULL for 'run' */
 };
 
 /* ---- The simulator ------------------------------------------------------ */
 
 struct sim_options {
-	int cpu;			/* CPU to pin to; -1: the current one */
-	uint64_t max_steps;		/* livelock limit per execution */
-	bool log_events;		/* keep the event log (reports need it) */
+	int cpu;	    /* CPU to pin to; -1: the current one */
+	uint64_t max_steps; /* livelock limit per execution */
+	bool log_events;    /* keep the event log (reports need it) */
 };
 
 /*
@@ -198,13 +209,16 @@ struct sim_options {
  * signature) is reported once per struct sim.  A struct sim has no
  * checker until one is registered (checkers/checkers.h).
  */
-enum sim_report_kind { SIM_REPORT_LOCK_ORDER, SIM_REPORT_DATA_RACE };
+enum sim_report_kind {
+	SIM_REPORT_LOCK_ORDER,
+	SIM_REPORT_DATA_RACE
+};
 
 struct sim_report {
 	enum sim_report_kind kind;
-	uint64_t signature;		/* classes/fields and functions involved */
-	char what[192];			/* one line */
-	char detail[2048];		/* the evidence, lines indented by 4 */
+	uint64_t signature; /* classes/fields and functions involved */
+	char what[192];	    /* one line */
+	char detail[2048];  /* the evidence, lines indented by 4 */
 	/* The earlier executions whose dependencies the report uses: a
 	 * replay runs them first, in order, to rebuild the graph. */
 	int nprior;
@@ -220,8 +234,8 @@ void sim_destroy(struct sim *s);
  * done or the execution was aborted (deadlock, crash, replay mismatch).
  */
 enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
-			   struct sim_strategy *st, const struct sim_step *steps,
-			   int nsteps);
+			   struct sim_strategy *st,
+			   const struct sim_step *steps, int nsteps);
 
 /* The struct sim of the calling thread's execution (NULL outside one). */
 struct sim *sim_self(void);
@@ -262,8 +276,8 @@ void sim_point_obj(const char *point, const char *fn, const char *obj,
  * static, 'inst' live as long as the execution.
  */
 #define SIM_TOUCH_ALL UINT32_MAX
-#define SIM_TOUCH_IDX(group, member)                                       \
-	((uint32_t)(group) << 16 | ((uint32_t)(member) & 0xffff))
+#define SIM_TOUCH_IDX(group, member) \
+	((uint32_t)(group) << 16 | ((uint32_t)(member)&0xffff))
 #define SIM_TOUCH_GROUP(group) SIM_TOUCH_IDX(group, 0xffff)
 void sim_touch(const char *part, const char *inst, uint32_t idx, bool write);
 
@@ -278,7 +292,7 @@ void sim_exact(bool on);
 void sim_note(const char *text);
 /* Operation boundaries, for the report and the oracles' intervals ('text'
  * must outlive the execution's report: arena or static). */
-void sim_op_begin(const char *op, const char *text);	/* op: "read" */
+void sim_op_begin(const char *op, const char *text); /* op: "read" */
 void sim_op_end(const char *text, int result);
 
 /* Locks.  Outside an execution (set-up, final checks) they are plain
@@ -294,7 +308,7 @@ void sim_down_write_nested(struct sim_lock *l, int subclass, const char *fn);
 bool sim_down_read_trylock(struct sim_lock *l, const char *fn);
 void sim_up_read(struct sim_lock *l, const char *fn);
 void sim_up_write(struct sim_lock *l, const char *fn);
-bool sim_lock_held(const struct sim_lock *l);	/* by the caller */
+bool sim_lock_held(const struct sim_lock *l); /* by the caller */
 bool sim_lock_held_excl(const struct sim_lock *l);
 
 void sim_ref_init(struct sim_ref *r, const char *name);
@@ -314,10 +328,10 @@ void sim_wait_event(struct sim_waitq *wq, bool (*cond)(void *), void *arg,
 void sim_wake_all(struct sim_waitq *wq);
 
 /* BUG: an assertion of the core failed; the execution ends as a crash. */
-#define SIM_BUG_ON(c)                                                      \
-	do {                                                               \
-		if (__builtin_expect(!!(c), 0))                            \
-			sim_bug(__FILE__, __LINE__, #c);                   \
+#define SIM_BUG_ON(c)                                    \
+	do {                                             \
+		if (__builtin_expect(!!(c), 0))          \
+			sim_bug(__FILE__, __LINE__, #c); \
 	} while (0)
 _Noreturn void sim_bug(const char *file, int line, const char *what);
 

@@ -13,28 +13,28 @@
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
-#define SIM_MAX_REFS 128	/* references one thread holds at once */
-#define SIM_MAX_POINTS 256	/* distinct "op.point" names */
+#define SIM_MAX_REFS	 128 /* references one thread holds at once */
+#define SIM_MAX_POINTS	 256 /* distinct "op.point" names */
 /* the most one execution's arena may hold (sim/arena.c) */
 #define SIM_ARENA_BUDGET ((size_t)1 << 30)
 
 struct sim_point_name {
-	const char *op, *point;		/* static strings of the core */
-	char *full;			/* "op.point" */
+	const char *op, *point; /* static strings of the core */
+	char *full;		/* "op.point" */
 };
 
 /* A bump allocator in chunks; freed whole. */
 struct sim_arena_chunk;
 struct sim_arena {
 	struct sim_arena_chunk *head;
-	size_t total;			/* bytes allocated, for the budget */
+	size_t total; /* bytes allocated, for the budget */
 };
 void *sim_arena_alloc(struct sim_arena *a, size_t size);
 void sim_arena_reset(struct sim_arena *a);
 
 struct sim_held {
 	const struct sim_lock *lock;
-	const char *fn;			/* where it was taken */
+	const char *fn; /* where it was taken */
 	uint8_t mode;
 };
 
@@ -42,35 +42,35 @@ struct sim_held {
  * its first get of each, and how many it holds. */
 struct sim_ref_hold {
 	const struct sim_ref *ref;
-	const char *fn;			/* where it took the first */
+	const char *fn; /* where it took the first */
 	int count;
 };
 
 struct sim_thread {
-	uint32_t go;			/* futex word: 1 = run */
+	uint32_t go; /* futex word: 1 = run */
 	struct sim *sim;
 	int index;
 	pthread_t pt;
 	enum sim_tstate state;
 	bool started;
 	void *arg;
-	struct sim_lock *wait_lock;	/* queued on it, when BLOCKED */
-	struct sim_waitq *wait_q;	/* or sleeping on it */
+	struct sim_lock *wait_lock; /* queued on it, when BLOCKED */
+	struct sim_waitq *wait_q;   /* or sleeping on it */
 	/* granted by a release while queued; owned from then on, pushed on
 	 * held[] when the thread runs again (sim_check reads it) */
 	const struct sim_lock *granted;
-	const char *op;			/* the operation running ("read") */
-	bool exact;			/* sim_exact(): points without scope */
+	const char *op; /* the operation running ("read") */
+	bool exact;	/* sim_exact(): points without scope */
 	int nheld;
 	struct sim_held held[SIM_MAX_HELD];
-	int32_t op_ev, point_ev;	/* sim_thread_at() */
+	int32_t op_ev, point_ev; /* sim_thread_at() */
 	/* References: what the thread holds (kept after it finishes, until
 	 * the next execution), and the one it waits for, if any.  Beyond
 	 * SIM_MAX_REFS distinct ones, the others are not counted. */
 	const struct sim_ref *wait_ref;
 	int nrefs;
 	struct sim_ref_hold refs[SIM_MAX_REFS];
-	sigjmp_buf jb;			/* the worker loop, for unwinding */
+	sigjmp_buf jb; /* the worker loop, for unwinding */
 	/* native (sim/native.c): asleep on 'wake' under the global mutex,
 	 * waiting to be eligible; pinned to the simulator's CPU or free */
 	pthread_cond_t wake;
@@ -83,11 +83,11 @@ struct sim {
 	struct sim_options opt;
 	int cpu;
 	struct sim_thread t[SIM_MAX_THREADS];
-	uint32_t main_go;		/* the explorer's futex word */
-	int current;			/* running thread, -1: explorer */
+	uint32_t main_go; /* the explorer's futex word */
+	int current;	  /* running thread, -1: explorer */
 	bool in_exec;
 	bool quit;
-	bool check;			/* sim_check() at every decision */
+	bool check; /* sim_check() at every decision */
 
 	/* the execution */
 	sim_thread_fn fn;
@@ -113,16 +113,16 @@ struct sim {
 	uint32_t ndec, cap_dec;
 
 	struct sim_arena arena, prev_arena;
-	uint32_t next_id;		/* ids of this execution's objects */
+	uint32_t next_id; /* ids of this execution's objects */
 	uint64_t handoffs;
 
 	/* native (sim/native.c): the operating system picks who runs */
-	bool native;			/* this execution */
-	pthread_mutex_t native_mu;	/* held by the thread in the core */
-	int turn;			/* the thread an interleave: step
+	bool native;		   /* this execution */
+	pthread_mutex_t native_mu; /* held by the thread in the core */
+	int turn;		   /* the thread an interleave: step
 					 * wants next; -1: whoever takes it */
-	uint32_t open_mask;		/* runnable at the last point */
-	cpu_set_t all_cpus;		/* the process's CPUs, for native */
+	uint32_t open_mask;	   /* runnable at the last point */
+	cpu_set_t all_cpus;	   /* the process's CPUs, for native */
 
 	int npoints;
 	struct sim_point_name points[SIM_MAX_POINTS];
@@ -134,7 +134,7 @@ struct sim {
 		void *ctx;
 	} obs[SIM_MAX_OBSERVERS];
 	int nreports;
-	struct sim_report reports[8];	/* found in this execution */
+	struct sim_report reports[8]; /* found in this execution */
 };
 
 /*
@@ -142,12 +142,12 @@ struct sim {
  * registration order, with the arguments after the context: a loop over
  * a short array, an indirect call per observer that has the hook.
  */
-#define SIM_OBSERVE(s, CB, ...)                                            \
-	do {                                                               \
-		for (int o_ = 0; o_ < (s)->nobs; o_++)                     \
-			if ((s)->obs[o_].ops->CB)                          \
-				(s)->obs[o_].ops->CB((s)->obs[o_].ctx,     \
-						     __VA_ARGS__);         \
+#define SIM_OBSERVE(s, CB, ...)                                        \
+	do {                                                           \
+		for (int o_ = 0; o_ < (s)->nobs; o_++)                 \
+			if ((s)->obs[o_].ops->CB)                      \
+				(s)->obs[o_].ops->CB((s)->obs[o_].ctx, \
+						     __VA_ARGS__);     \
 	} while (0)
 
 extern struct sim *sim_current_sim;

@@ -110,7 +110,8 @@ struct sim_strategy *sim_strategy_random(uint64_t seed, int nthreads)
 	(void)nthreads;
 	if (!r)
 		return NULL;
-	r->base = (struct sim_strategy){ .name = "random", .begin = random_begin,
+	r->base = (struct sim_strategy){ .name = "random",
+					 .begin = random_begin,
 					 .choose = random_choose,
 					 .destroy = free_self };
 	r->seed = seed;
@@ -134,7 +135,7 @@ struct strat_pct {
 	uint64_t k;
 	struct sim_rng rng;
 	int prio[SIM_MAX_THREADS];
-	uint64_t change[16];		/* change[i-1] = k_i */
+	uint64_t change[16]; /* change[i-1] = k_i */
 };
 
 static void pct_begin(struct sim_strategy *st, uint64_t execution)
@@ -186,7 +187,8 @@ struct sim_strategy *sim_strategy_pct(uint64_t seed, int nthreads, int depth,
 		depth = 1;
 	if (depth > 17)
 		depth = 17;
-	p->base = (struct sim_strategy){ .name = "pct", .begin = pct_begin,
+	p->base = (struct sim_strategy){ .name = "pct",
+					 .begin = pct_begin,
 					 .choose = pct_choose,
 					 .destroy = free_self };
 	p->seed = seed;
@@ -226,7 +228,8 @@ struct sim_strategy *sim_strategy_replay(const uint8_t *decisions, uint32_t n)
 
 	if (!r)
 		return NULL;
-	r->base = (struct sim_strategy){ .name = "replay", .begin = replay_begin,
+	r->base = (struct sim_strategy){ .name = "replay",
+					 .begin = replay_begin,
 					 .choose = replay_choose,
 					 .destroy = free_self };
 	r->n = n;
@@ -258,7 +261,8 @@ struct sim_strategy *sim_strategy_first(void)
 
 	if (!st)
 		return NULL;
-	*st = (struct sim_strategy){ .name = "first", .choose = first_choose,
+	*st = (struct sim_strategy){ .name = "first",
+				     .choose = first_choose,
 				     .destroy = free_self };
 	return st;
 }

@@ -37,9 +37,9 @@
 #include <stdint.h>
 
 struct sim_choice {
-	uint64_t step;			/* scheduling points so far */
-	uint32_t runnable;		/* mask of threads that may run */
-	int current;			/* thread at the point; -1 if none */
+	uint64_t step;	   /* scheduling points so far */
+	uint32_t runnable; /* mask of threads that may run */
+	int current;	   /* thread at the point; -1 if none */
 	int nthreads;
 };
 
@@ -85,19 +85,19 @@ struct sim_strategy *sim_strategy_first(void);
  * for the reduction; without one every step counts as dependent.
  */
 struct sim_dfs_stats {
-	int bound;			/* the bound being explored */
-	int finished_bound;		/* the last bound exhausted, or -1 */
+	int bound;	    /* the bound being explored */
+	int finished_bound; /* the last bound exhausted, or -1 */
 	bool por;
-	bool done;			/* nothing left to explore (or error) */
-	bool complete;			/* no schedule was left out by a bound */
-	uint64_t schedules;		/* complete schedules at this bound */
-	uint64_t executions;		/* all executions, every bound */
-	uint64_t pruned;		/* executions cut short by sleep sets */
-	uint64_t cut;			/* branches the bound left out, at
+	bool done;	     /* nothing left to explore (or error) */
+	bool complete;	     /* no schedule was left out by a bound */
+	uint64_t schedules;  /* complete schedules at this bound */
+	uint64_t executions; /* all executions, every bound */
+	uint64_t pruned;     /* executions cut short by sleep sets */
+	uint64_t cut;	     /* branches the bound left out, at
 					 * this bound */
-	int nlevels;			/* schedules of each exhausted bound */
+	int nlevels;	     /* schedules of each exhausted bound */
 	uint64_t level_schedules[64];
-	const char *error;		/* why it stopped early, or NULL */
+	const char *error; /* why it stopped early, or NULL */
 };
 struct sim_strategy *sim_strategy_dfs(int from_bound, int max_bound, bool por);
 /* The largest bound, which asks for every schedule: the search starts

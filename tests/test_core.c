@@ -101,7 +101,7 @@ START_TEST(write_then_read_and_writeback)
 	core_read_device(b, sizeof(out), out);
 	ck_assert(!memcmp(out + 100, in, sizeof(out) - 100));
 	for (int i = 0; i < 100; i++)
-		ck_assert_uint_eq(out[i], 0);	/* new block, zeroed head */
+		ck_assert_uint_eq(out[i], 0); /* new block, zeroed head */
 	teardown();
 }
 END_TEST
@@ -135,7 +135,7 @@ START_TEST(punch_hole_frees_blocks_and_zeroes)
 	unsigned char out[8192];
 	char msg[256];
 
-	ck_assert_int_eq(core_read(a, 0, 8192, out), 8192);	/* cache it */
+	ck_assert_int_eq(core_read(a, 0, 8192, out), 8192); /* cache it */
 	ck_assert_uint_eq(pmem_dev_nfree(dev), 56);
 	/* 1000..5000: blocks 1,2,3 and 4 go, 0 keeps its head */
 	ck_assert_int_eq(core_punch_hole(a, 1000, 4000), 0);
@@ -144,7 +144,7 @@ START_TEST(punch_hole_frees_blocks_and_zeroes)
 	ck_assert_int_eq(core_map_block(a, 3), -ENXIO);
 	ck_assert_int_ge(core_map_block(a, 0), 0);
 	ck_assert_int_ge(core_map_block(a, 4), 0);
-	ck_assert_uint_eq(core_i_size(a), 8192);	/* KEEP_SIZE */
+	ck_assert_uint_eq(core_i_size(a), 8192); /* KEEP_SIZE */
 	ck_assert_int_eq(core_read(a, 0, 8192, out), 8192);
 	ck_assert(is_stamp(out, 0, 0, 0, 1000));
 	for (int i = 1000; i < 5000; i++)
@@ -200,7 +200,8 @@ static uint32_t run_scenario(const char *yaml, const char *fixes, int n)
 	unlink(path);
 	ck_assert_msg(sc != NULL, "%d:%d: %s", serr.pos.line, serr.pos.col,
 		      serr.msg);
-	ck_assert_int_eq(exec_fixes_for(sc, NULL, fixes, &f, err, sizeof(err)), 0);
+	ck_assert_int_eq(exec_fixes_for(sc, NULL, fixes, &f, err, sizeof(err)),
+			 0);
 	e = exec_new(sc, f, &eo, err, sizeof(err));
 	ck_assert_msg(e != NULL, "%s", err);
 	st = sim_strategy_pct(1, sc->nthreads, 3, 60);
@@ -239,12 +240,12 @@ START_TEST(pagecache_check_catches_corruption)
 	struct page *p0, *p1, saved;
 	char msg[256];
 
-#define BROKEN(want)                                                       \
-	do {                                                               \
-		msg[0] = 0;                                                \
+#define BROKEN(want)                                                         \
+	do {                                                                 \
+		msg[0] = 0;                                                  \
 		ck_assert_int_eq(core_check_pagecache(fs, msg, sizeof(msg)), \
-				 -EUCLEAN);                                \
-		ck_assert_msg(strstr(msg, want), "got \"%s\"", msg);       \
+				 -EUCLEAN);                                  \
+		ck_assert_msg(strstr(msg, want), "got \"%s\"", msg);         \
 	} while (0)
 
 	stamp_fill(in, 0, 5, 0, sizeof(in));
@@ -270,7 +271,7 @@ START_TEST(pagecache_check_catches_corruption)
 	       "not PG_dirty");
 	p0->flags |= PG_dirty;
 
-	p1->dirty_blocks = 1u << 4;	/* 4 blocks a page */
+	p1->dirty_blocks = 1u << 4; /* 4 blocks a page */
 	p1->flags |= PG_dirty;
 	BROKEN("has blocks past its end (uptodate 0xf, dirty 0x10)");
 	*p1 = saved;
@@ -283,7 +284,7 @@ START_TEST(pagecache_check_catches_corruption)
 	BROKEN("has 0 references, fewer than the cache's");
 	*p1 = saved;
 
-	p1->lock.owner = 7;		/* a sim of one thread */
+	p1->lock.owner = 7; /* a sim of one thread */
 	BROKEN("the page at index 1 (page 2): page(a:2): owner 7 is not a "
 	       "thread");
 	*p1 = saved;
@@ -326,16 +327,16 @@ START_TEST(blocks_check_catches_corruption)
 	int64_t blk = core_map_block(a, 2), leak;
 	char msg[256], want[128];
 
-#define BROKEN(w)                                                          \
-	do {                                                               \
-		msg[0] = 0;                                                \
-		ck_assert_int_eq(core_check_blocks(fs, msg, sizeof(msg)),  \
-				 -EUCLEAN);                                \
-		ck_assert_msg(!strcmp(msg, w), "got \"%s\"", msg);         \
-		ck_assert_int_eq(core_check_blocks(fs, msg, sizeof(msg)),  \
-				 -EUCLEAN);                                \
+#define BROKEN(w)                                                         \
+	do {                                                              \
+		msg[0] = 0;                                               \
+		ck_assert_int_eq(core_check_blocks(fs, msg, sizeof(msg)), \
+				 -EUCLEAN);                               \
+		ck_assert_msg(!strcmp(msg, w), "got \"%s\"", msg);        \
+		ck_assert_int_eq(core_check_blocks(fs, msg, sizeof(msg)), \
+				 -EUCLEAN);                               \
 	} while (0)
-#define WHOLE()                                                            \
+#define WHOLE() \
 	ck_assert_msg(core_check_blocks(fs, msg, sizeof(msg)) == 0, "%s", msg)
 
 	ck_assert_int_ge(blk, 0);

@@ -59,7 +59,7 @@ static void explore(struct sim *s, sim_thread_fn fn, void *const *args,
 			break;
 		sim_new_arena(s);
 		if (after)
-			after(ctx);	/* reset the program's state */
+			after(ctx); /* reset the program's state */
 		sim_execute(s, fn, args, st, NULL, 0);
 		if (after)
 			after(ctx);
@@ -162,7 +162,7 @@ START_TEST(test_lost_update_bound)
 		lost = 0;
 		explore(s, inc_thread, NULL, 0, por, inc_after, NULL, &ds);
 		ck_assert_int_eq(lost, 0);
-		ck_assert(!ds.complete);	/* bound 0 left schedules out */
+		ck_assert(!ds.complete); /* bound 0 left schedules out */
 		lost = 0;
 		explore(s, inc_thread, NULL, 1, por, inc_after, NULL, &ds);
 		ck_assert_int_gt(lost, 0);
@@ -224,7 +224,8 @@ START_TEST(test_every_order)
 	ck_assert_int_eq(nseen, 6);
 	ck_assert(por.complete);
 	if (getenv("DFS_COUNTS"))
-		fprintf(stderr, "every order: %llu schedules, %llu executions\n",
+		fprintf(stderr,
+			"every order: %llu schedules, %llu executions\n",
 			(unsigned long long)por.level_schedules[por.nlevels - 1],
 			(unsigned long long)por.executions);
 
@@ -251,8 +252,8 @@ START_TEST(test_unbounded_once)
 	memset(seen, 0, sizeof(seen));
 	nseen = 0;
 	log_after(NULL);
-	explore(s, log_thread, NULL, SIM_DFS_UNBOUNDED, true, log_after,
-		NULL, &ds);
+	explore(s, log_thread, NULL, SIM_DFS_UNBOUNDED, true, log_after, NULL,
+		&ds);
 	ck_assert_int_eq(nseen, 6);
 	ck_assert(ds.complete);
 	ck_assert_int_gt(ds.nlevels, 1);
@@ -273,8 +274,7 @@ START_TEST(test_unbounded_once)
 	ck_assert_int_eq(nseen, 6);
 	ck_assert(ds.complete);
 	ck_assert_int_eq(ds.nlevels, 1);
-	ck_assert_uint_eq(ds.executions,
-			  ds.level_schedules[0] + ds.pruned);
+	ck_assert_uint_eq(ds.executions, ds.level_schedules[0] + ds.pruned);
 	sim_strategy_destroy(st);
 	sim_destroy(s);
 }
@@ -289,7 +289,8 @@ START_TEST(test_bounds_nest)
 	explore(s, log_thread, NULL, 3, false, log_after, NULL, &ds);
 	ck_assert_int_eq(ds.nlevels, 4);
 	for (int i = 1; i < ds.nlevels; i++)
-		ck_assert_uint_gt(ds.level_schedules[i], ds.level_schedules[i - 1]);
+		ck_assert_uint_gt(ds.level_schedules[i],
+				  ds.level_schedules[i - 1]);
 	/* bound 0: which thread starts (a free choice), then no switch
 	 * until a thread ends */
 	ck_assert_uint_eq(ds.level_schedules[0], 2);
@@ -372,8 +373,8 @@ START_TEST(test_scenarios_keep_outcomes)
 	ck_assert_int_eq(glob("scenarios/*.yaml", 0, NULL, &g), 0);
 	/* and operations the bundled ones leave out: direct I/O, clone,
 	 * stores against truncate, the DAX switch with statx and evict */
-	ck_assert_int_eq(glob("tests/scenarios/dfs/*.yaml", GLOB_APPEND, NULL,
-			      &g), 0);
+	ck_assert_int_eq(
+		glob("tests/scenarios/dfs/*.yaml", GLOB_APPEND, NULL, &g), 0);
 	for (size_t f = 0; f < g.gl_pathc; f++) {
 		struct scen_error serr;
 		struct scen *sc = scen_load(g.gl_pathv[f], &exec_vocab, &serr);
@@ -386,8 +387,9 @@ START_TEST(test_scenarios_keep_outcomes)
 		ck_assert_msg(sc != NULL, "%s:%d:%d: %s", g.gl_pathv[f],
 			      serr.pos.line, serr.pos.col, serr.msg);
 		ck_assert_int_eq(exec_fixes_for(sc, NULL, NULL, &fixes, err,
-						sizeof(err)), 0);
-		sc->nsteps = 0;		/* undirected */
+						sizeof(err)),
+				 0);
+		sc->nsteps = 0; /* undirected */
 		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, false, false,
 		       &full, &nfull);
 		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, false,
@@ -396,21 +398,24 @@ START_TEST(test_scenarios_keep_outcomes)
 		 * re-running it does, in no more executions. */
 		search(sc, fixes, sc->nthreads > 2 ? 1 : bound, true, true,
 		       &old, &nold);
-		ck_assert_msg(old.n == por.n && !memcmp(old.v, por.v,
-			      por.n * sizeof(*por.v)), "%s: the search that "
+		ck_assert_msg(old.n == por.n &&
+				      !memcmp(old.v, por.v,
+					      por.n * sizeof(*por.v)),
+			      "%s: the search that "
 			      "skips completed subtrees reached %zu outcomes, "
-			      "the one that re-runs them %zu", sc->name, por.n,
-			      old.n);
+			      "the one that re-runs them %zu",
+			      sc->name, por.n, old.n);
 		/* both sorted: every outcome of the full search in por's */
 		for (size_t i = 0; i < full.n; i++) {
 			while (j < por.n && por.v[j] < full.v[i])
 				j++;
-			ck_assert_msg(j < por.n && por.v[j] == full.v[i],
-				      "%s: the reduction lost an outcome the full "
-				      "search reached (%zu outcomes in %llu "
-				      "executions against %zu in %llu)",
-				      sc->name, por.n, (unsigned long long)npor,
-				      full.n, (unsigned long long)nfull);
+			ck_assert_msg(
+				j < por.n && por.v[j] == full.v[i],
+				"%s: the reduction lost an outcome the full "
+				"search reached (%zu outcomes in %llu "
+				"executions against %zu in %llu)",
+				sc->name, por.n, (unsigned long long)npor,
+				full.n, (unsigned long long)nfull);
 		}
 		ck_assert_uint_le(npor, nfull);
 		free(full.v);

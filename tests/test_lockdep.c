@@ -25,7 +25,7 @@
 #include "sim/strategy.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define MAXL 8
+#define MAXL	 8
 
 /* The checkers of the test's sim (new_sim), for the RAW_ hooks; rc is
  * NULL with LOCKSTEP_NO_RACE=1. */
@@ -36,19 +36,32 @@ static struct race *rc;
 
 enum op {
 	END,
-	DOWN_W, DOWN_R, NESTED, UP_W, UP_R,	/* rw_semaphore */
-	LOCK, UNLOCK,				/* mutex */
-	TRY_LOCK, TRY_R, UNTRY,			/* UNTRY: drop if held */
-	GET, PUT, WAIT_ZERO,			/* references */
-	VREAD, VWRITE,				/* fields */
-	SET_FLAG, WAKE, WAIT_FLAG,		/* the wait queue */
-	RAW_ACQ, RAW_REL,			/* hooks only (arg: mode) */
+	DOWN_W,
+	DOWN_R,
+	NESTED,
+	UP_W,
+	UP_R, /* rw_semaphore */
+	LOCK,
+	UNLOCK, /* mutex */
+	TRY_LOCK,
+	TRY_R,
+	UNTRY, /* UNTRY: drop if held */
+	GET,
+	PUT,
+	WAIT_ZERO, /* references */
+	VREAD,
+	VWRITE, /* fields */
+	SET_FLAG,
+	WAKE,
+	WAIT_FLAG, /* the wait queue */
+	RAW_ACQ,
+	RAW_REL, /* hooks only (arg: mode) */
 };
 
 struct insn {
 	enum op op;
-	int i;		/* lock, reference or field */
-	int arg;	/* subclass, or raw mode */
+	int i;	 /* lock, reference or field */
+	int arg; /* subclass, or raw mode */
 	const char *fn;
 };
 
@@ -62,7 +75,7 @@ struct prog {
 	int nthreads;
 	struct lockspec locks[MAXL];
 	const char *refs[4];
-	int setup_refs[4];		/* taken before the threads run */
+	int setup_refs[4]; /* taken before the threads run */
 	const char *vars[4];
 	const struct insn *t[4];
 };
@@ -79,7 +92,7 @@ struct run {
 	struct world *w;
 	const struct prog *p;
 	int tid;
-	uint32_t tried;		/* trylocks that succeeded */
+	uint32_t tried; /* trylocks that succeeded */
 };
 
 static bool flag_set(void *arg)
@@ -97,13 +110,27 @@ static void interpret(struct sim *s, int tid, void *arg)
 		struct sim_lock *l = &w->l[in->i];
 
 		switch (in->op) {
-		case DOWN_W: sim_down_write(l, in->fn); break;
-		case DOWN_R: sim_down_read(l, in->fn); break;
-		case NESTED: sim_down_write_nested(l, in->arg, in->fn); break;
-		case UP_W: sim_up_write(l, in->fn); break;
-		case UP_R: sim_up_read(l, in->fn); break;
-		case LOCK: sim_mutex_lock(l, in->fn); break;
-		case UNLOCK: sim_mutex_unlock(l, in->fn); break;
+		case DOWN_W:
+			sim_down_write(l, in->fn);
+			break;
+		case DOWN_R:
+			sim_down_read(l, in->fn);
+			break;
+		case NESTED:
+			sim_down_write_nested(l, in->arg, in->fn);
+			break;
+		case UP_W:
+			sim_up_write(l, in->fn);
+			break;
+		case UP_R:
+			sim_up_read(l, in->fn);
+			break;
+		case LOCK:
+			sim_mutex_lock(l, in->fn);
+			break;
+		case UNLOCK:
+			sim_mutex_unlock(l, in->fn);
+			break;
 		case TRY_LOCK:
 			if (sim_mutex_trylock(l, in->fn))
 				r->tried |= 1u << in->i;
@@ -121,13 +148,27 @@ static void interpret(struct sim *s, int tid, void *arg)
 			}
 			r->tried &= ~(1u << in->i);
 			break;
-		case GET: sim_ref_get(&w->r[in->i], in->fn); break;
-		case PUT: sim_ref_put(&w->r[in->i], in->fn); break;
-		case WAIT_ZERO: sim_ref_wait_zero(&w->r[in->i], in->fn); break;
-		case VREAD: sim_var_read(&w->v[in->i], in->fn); break;
-		case VWRITE: sim_var_write(&w->v[in->i], in->fn); break;
-		case SET_FLAG: w->flag = true; break;
-		case WAKE: sim_wake_all(&w->wq); break;
+		case GET:
+			sim_ref_get(&w->r[in->i], in->fn);
+			break;
+		case PUT:
+			sim_ref_put(&w->r[in->i], in->fn);
+			break;
+		case WAIT_ZERO:
+			sim_ref_wait_zero(&w->r[in->i], in->fn);
+			break;
+		case VREAD:
+			sim_var_read(&w->v[in->i], in->fn);
+			break;
+		case VWRITE:
+			sim_var_write(&w->v[in->i], in->fn);
+			break;
+		case SET_FLAG:
+			w->flag = true;
+			break;
+		case WAKE:
+			sim_wake_all(&w->wq);
+			break;
 		case WAIT_FLAG:
 			sim_wait_event(&w->wq, flag_set, w, in->fn);
 			break;
@@ -208,8 +249,9 @@ static enum sim_abort run_prog(struct sim *s, const struct prog *p,
 		if (getenv("TEST_LOCKDEP_PRINT"))
 			fprintf(stderr, "\n%s: %s\n    %s\n",
 				rep[i].kind == SIM_REPORT_LOCK_ORDER ?
-				"lock-order" : "data-race", rep[i].what,
-				rep[i].detail);
+					"lock-order" :
+					"data-race",
+				rep[i].what, rep[i].detail);
 	}
 	if (a == SIM_ABORT_DEADLOCK && getenv("TEST_LOCKDEP_PRINT"))
 		fprintf(stderr, "\ndeadlock: no thread can run\n    %s\n",
@@ -292,12 +334,18 @@ static const struct sim_lock_class cls_a = { "A", 0 }, cls_b = { "B", 0 },
 
 /* ABBA -- thread 0 takes A then B, thread 1 B then A */
 static const struct insn abba_t0[] = {
-	{ LOCK, 0, 0, "t0_take_ab" }, { LOCK, 1, 0, "t0_take_ab" },
-	{ UNLOCK, 1, 0, "t0_take_ab" }, { UNLOCK, 0, 0, "t0_take_ab" }, { END },
+	{ LOCK, 0, 0, "t0_take_ab" },
+	{ LOCK, 1, 0, "t0_take_ab" },
+	{ UNLOCK, 1, 0, "t0_take_ab" },
+	{ UNLOCK, 0, 0, "t0_take_ab" },
+	{ END },
 };
 static const struct insn abba_t1[] = {
-	{ LOCK, 1, 0, "t1_take_ba" }, { LOCK, 0, 0, "t1_take_ba" },
-	{ UNLOCK, 0, 0, "t1_take_ba" }, { UNLOCK, 1, 0, "t1_take_ba" }, { END },
+	{ LOCK, 1, 0, "t1_take_ba" },
+	{ LOCK, 0, 0, "t1_take_ba" },
+	{ UNLOCK, 0, 0, "t1_take_ba" },
+	{ UNLOCK, 1, 0, "t1_take_ba" },
+	{ END },
 };
 static const struct prog abba = {
 	.nthreads = 2,
@@ -356,20 +404,30 @@ END_TEST
 
 /* Three classes around: A -> B, B -> C, C -> A. */
 static const struct insn tri_t0[] = {
-	{ LOCK, 0, 0, "ab" }, { LOCK, 1, 0, "ab" },
-	{ UNLOCK, 1, 0, "ab" }, { UNLOCK, 0, 0, "ab" }, { END },
+	{ LOCK, 0, 0, "ab" },
+	{ LOCK, 1, 0, "ab" },
+	{ UNLOCK, 1, 0, "ab" },
+	{ UNLOCK, 0, 0, "ab" },
+	{ END },
 };
 static const struct insn tri_t1[] = {
-	{ LOCK, 1, 0, "bc" }, { LOCK, 2, 0, "bc" },
-	{ UNLOCK, 2, 0, "bc" }, { UNLOCK, 1, 0, "bc" }, { END },
+	{ LOCK, 1, 0, "bc" },
+	{ LOCK, 2, 0, "bc" },
+	{ UNLOCK, 2, 0, "bc" },
+	{ UNLOCK, 1, 0, "bc" },
+	{ END },
 };
 static const struct insn tri_t2[] = {
-	{ LOCK, 2, 0, "ca" }, { LOCK, 0, 0, "ca" },
-	{ UNLOCK, 0, 0, "ca" }, { UNLOCK, 2, 0, "ca" }, { END },
+	{ LOCK, 2, 0, "ca" },
+	{ LOCK, 0, 0, "ca" },
+	{ UNLOCK, 0, 0, "ca" },
+	{ UNLOCK, 2, 0, "ca" },
+	{ END },
 };
 static const struct prog tri = {
 	.nthreads = 3,
-	.locks = { { &cls_a, SIM_MUTEX, "a" }, { &cls_b, SIM_MUTEX, "b" },
+	.locks = { { &cls_a, SIM_MUTEX, "a" },
+		   { &cls_b, SIM_MUTEX, "b" },
 		   { &cls_c, SIM_MUTEX, "c" } },
 	.t = { tri_t0, tri_t1, tri_t2 },
 };
@@ -390,18 +448,28 @@ END_TEST
 /* Shared-shared: thread 2 and 3 read A, B in opposite orders; threads 0
  * and 1 write them first (the writers exist). */
 static const struct insn rr_wa[] = {
-	{ DOWN_W, 0, 0, "write_a" }, { UP_W, 0, 0, "write_a" }, { END },
+	{ DOWN_W, 0, 0, "write_a" },
+	{ UP_W, 0, 0, "write_a" },
+	{ END },
 };
 static const struct insn rr_wb[] = {
-	{ DOWN_W, 1, 0, "write_b" }, { UP_W, 1, 0, "write_b" }, { END },
+	{ DOWN_W, 1, 0, "write_b" },
+	{ UP_W, 1, 0, "write_b" },
+	{ END },
 };
 static const struct insn rr_ab[] = {
-	{ DOWN_R, 0, 0, "read_ab" }, { DOWN_R, 1, 0, "read_ab" },
-	{ UP_R, 1, 0, "read_ab" }, { UP_R, 0, 0, "read_ab" }, { END },
+	{ DOWN_R, 0, 0, "read_ab" },
+	{ DOWN_R, 1, 0, "read_ab" },
+	{ UP_R, 1, 0, "read_ab" },
+	{ UP_R, 0, 0, "read_ab" },
+	{ END },
 };
 static const struct insn rr_ba[] = {
-	{ DOWN_R, 1, 0, "read_ba" }, { DOWN_R, 0, 0, "read_ba" },
-	{ UP_R, 0, 0, "read_ba" }, { UP_R, 1, 0, "read_ba" }, { END },
+	{ DOWN_R, 1, 0, "read_ba" },
+	{ DOWN_R, 0, 0, "read_ba" },
+	{ UP_R, 0, 0, "read_ba" },
+	{ UP_R, 1, 0, "read_ba" },
+	{ END },
 };
 static const struct prog rr_writers = {
 	.nthreads = 4,
@@ -486,8 +554,10 @@ END_TEST
 
 /* A lock taken under a trylock'ed one depends on it. */
 static const struct insn try_t1[] = {
-	{ TRY_LOCK, 1, 0, "try_b_then_a" }, { LOCK, 0, 0, "try_b_then_a" },
-	{ UNLOCK, 0, 0, "try_b_then_a" }, { UNTRY, 1, 0, "try_b_then_a" },
+	{ TRY_LOCK, 1, 0, "try_b_then_a" },
+	{ LOCK, 0, 0, "try_b_then_a" },
+	{ UNLOCK, 0, 0, "try_b_then_a" },
+	{ UNTRY, 1, 0, "try_b_then_a" },
 	{ END },
 };
 static const struct prog try_under = {
@@ -511,18 +581,25 @@ END_TEST
 
 /* lock_two: a, then b nested (subclass 1), in both threads */
 static const struct insn nest_ab[] = {
-	{ DOWN_W, 0, 0, "lock_two" }, { NESTED, 1, 1, "lock_two" },
-	{ UP_W, 1, 0, "lock_two" }, { UP_W, 0, 0, "lock_two" }, { END },
+	{ DOWN_W, 0, 0, "lock_two" },
+	{ NESTED, 1, 1, "lock_two" },
+	{ UP_W, 1, 0, "lock_two" },
+	{ UP_W, 0, 0, "lock_two" },
+	{ END },
 };
 static const struct insn nest_ba[] = {
-	{ DOWN_W, 1, 0, "lock_two_rev" }, { NESTED, 0, 1, "lock_two_rev" },
-	{ UP_W, 0, 0, "lock_two_rev" }, { UP_W, 1, 0, "lock_two_rev" }, { END },
+	{ DOWN_W, 1, 0, "lock_two_rev" },
+	{ NESTED, 0, 1, "lock_two_rev" },
+	{ UP_W, 0, 0, "lock_two_rev" },
+	{ UP_W, 1, 0, "lock_two_rev" },
+	{ END },
 };
 static const struct insn plain_ab[] = {
 	{ DOWN_W, 0, 0, "lock_two_unannotated" },
 	{ DOWN_W, 1, 0, "lock_two_unannotated" },
 	{ UP_W, 1, 0, "lock_two_unannotated" },
-	{ UP_W, 0, 0, "lock_two_unannotated" }, { END },
+	{ UP_W, 0, 0, "lock_two_unannotated" },
+	{ END },
 };
 static const struct prog nested_ordered = {
 	.nthreads = 2,
@@ -587,29 +664,46 @@ END_TEST
 /* ---- 3. Lock order: what must stay quiet --------------------------------- */
 
 static const struct insn ord_t0[] = {
-	{ DOWN_W, 0, 0, "path_one" }, { DOWN_R, 1, 0, "path_one" },
-	{ LOCK, 2, 0, "path_one" }, { UNLOCK, 2, 0, "path_one" },
-	{ UP_R, 1, 0, "path_one" }, { UP_W, 0, 0, "path_one" }, { END },
+	{ DOWN_W, 0, 0, "path_one" },
+	{ DOWN_R, 1, 0, "path_one" },
+	{ LOCK, 2, 0, "path_one" },
+	{ UNLOCK, 2, 0, "path_one" },
+	{ UP_R, 1, 0, "path_one" },
+	{ UP_W, 0, 0, "path_one" },
+	{ END },
 };
 static const struct insn ord_t1[] = {
-	{ DOWN_R, 0, 0, "path_two" }, { LOCK, 2, 0, "path_two" },
-	{ UNLOCK, 2, 0, "path_two" }, { DOWN_W, 1, 0, "path_two" },
-	{ LOCK, 2, 0, "path_two" }, { UNLOCK, 2, 0, "path_two" },
-	{ UP_W, 1, 0, "path_two" }, { UP_R, 0, 0, "path_two" }, { END },
+	{ DOWN_R, 0, 0, "path_two" },
+	{ LOCK, 2, 0, "path_two" },
+	{ UNLOCK, 2, 0, "path_two" },
+	{ DOWN_W, 1, 0, "path_two" },
+	{ LOCK, 2, 0, "path_two" },
+	{ UNLOCK, 2, 0, "path_two" },
+	{ UP_W, 1, 0, "path_two" },
+	{ UP_R, 0, 0, "path_two" },
+	{ END },
 };
 static const struct insn ord_t2[] = {
-	{ DOWN_W, 1, 0, "path_three" }, { UP_W, 1, 0, "path_three" },
-	{ LOCK, 2, 0, "path_three" }, { UNLOCK, 2, 0, "path_three" },
-	{ DOWN_R, 0, 0, "path_three" }, { UP_R, 0, 0, "path_three" }, { END },
+	{ DOWN_W, 1, 0, "path_three" },
+	{ UP_W, 1, 0, "path_three" },
+	{ LOCK, 2, 0, "path_three" },
+	{ UNLOCK, 2, 0, "path_three" },
+	{ DOWN_R, 0, 0, "path_three" },
+	{ UP_R, 0, 0, "path_three" },
+	{ END },
 };
 /* trylock in the inverse order: no dependency on the trylock'ed lock */
 static const struct insn ord_t3[] = {
-	{ LOCK, 2, 0, "path_try" }, { TRY_R, 0, 0, "path_try" },
-	{ UNTRY, 0, 0, "path_try" }, { UNLOCK, 2, 0, "path_try" }, { END },
+	{ LOCK, 2, 0, "path_try" },
+	{ TRY_R, 0, 0, "path_try" },
+	{ UNTRY, 0, 0, "path_try" },
+	{ UNLOCK, 2, 0, "path_try" },
+	{ END },
 };
 static const struct prog ordered = {
 	.nthreads = 4,
-	.locks = { { &cls_a, SIM_RWSEM, "a" }, { &cls_b, SIM_RWSEM, "b" },
+	.locks = { { &cls_a, SIM_RWSEM, "a" },
+		   { &cls_b, SIM_RWSEM, "b" },
 		   { &cls_c, SIM_MUTEX, "c" } },
 	.t = { ord_t0, ord_t1, ord_t2, ord_t3 },
 };
@@ -662,24 +756,30 @@ static void random_ordered(uint64_t seed, struct prog *p,
 				if (lcg(&seed) % 2)
 					continue;
 				how[nh] = rw && lcg(&seed) % 2 ? DOWN_R :
-					  rw ? DOWN_W : LOCK;
+					rw		       ? DOWN_W :
+								 LOCK;
 				held[nh++] = l;
 				code[t][n++] = (struct insn){ how[nh - 1], l, 0,
 							      "ordered" };
 				if (l < 4 && lcg(&seed) % 2)
 					code[t][n++] = (struct insn){
 						how[nh - 1] == DOWN_R ||
-						lcg(&seed) % 2 ? VREAD : VWRITE,
-						l, 0, "ordered" };
+								lcg(&seed) % 2 ?
+							VREAD :
+							VWRITE,
+						l, 0, "ordered"
+					};
 			}
 			/* release in any order: only acquisitions order */
 			while (nh) {
 				int k = (int)(lcg(&seed) % (uint64_t)nh);
 
 				code[t][n++] = (struct insn){
-					how[k] == DOWN_R ? UP_R :
-					how[k] == DOWN_W ? UP_W : UNLOCK,
-					held[k], 0, "ordered" };
+					how[k] == DOWN_R	 ? UP_R :
+						how[k] == DOWN_W ? UP_W :
+								   UNLOCK,
+					held[k], 0, "ordered"
+				};
 				held[k] = held[nh - 1];
 				how[k] = how[nh - 1];
 				nh--;
@@ -713,8 +813,10 @@ END_TEST
 /* GUP: pin page 1, then fault page 2 (the fault lock, shared), unpin. */
 static const struct insn gup[] = {
 	{ GET, 0, 0, "get_user_pages" },
-	{ DOWN_R, 0, 0, "filemap_fault" }, { UP_R, 0, 0, "filemap_fault" },
-	{ PUT, 0, 0, "unpin_user_pages" }, { END },
+	{ DOWN_R, 0, 0, "filemap_fault" },
+	{ UP_R, 0, 0, "filemap_fault" },
+	{ PUT, 0, 0, "unpin_user_pages" },
+	{ END },
 };
 /* dax-break-layouts-naive: wait for the pins holding the fault lock */
 static const struct insn naive_punch[] = {
@@ -722,7 +824,8 @@ static const struct insn naive_punch[] = {
 	{ DOWN_W, 0, 0, "xfs_file_fallocate" },
 	{ WAIT_ZERO, 0, 0, "xfs_break_dax_layouts" },
 	{ UP_W, 0, 0, "xfs_file_fallocate" },
-	{ UP_W, 1, 0, "xfs_file_fallocate" }, { END },
+	{ UP_W, 1, 0, "xfs_file_fallocate" },
+	{ END },
 };
 /* dax-break-layouts: drop the fault lock while waiting, keep i_rwsem */
 static const struct insn fixed_punch[] = {
@@ -732,7 +835,8 @@ static const struct insn fixed_punch[] = {
 	{ WAIT_ZERO, 0, 0, "xfs_break_dax_layouts" },
 	{ DOWN_W, 0, 0, "xfs_break_dax_layouts" },
 	{ UP_W, 0, 0, "xfs_file_fallocate" },
-	{ UP_W, 1, 0, "xfs_file_fallocate" }, { END },
+	{ UP_W, 1, 0, "xfs_file_fallocate" },
+	{ END },
 };
 static const struct prog gup_naive = {
 	.nthreads = 2,
@@ -811,13 +915,17 @@ END_TEST
 /* A pin dropped by another thread (a DMA completion) is no longer held by
  * the thread that took it. */
 static const struct insn pin_then_fault[] = {
-	{ GET, 0, 0, "get_user_pages" }, { WAIT_FLAG, 0, 0, "wait_dma" },
-	{ DOWN_R, 0, 0, "filemap_fault" }, { UP_R, 0, 0, "filemap_fault" },
+	{ GET, 0, 0, "get_user_pages" },
+	{ WAIT_FLAG, 0, 0, "wait_dma" },
+	{ DOWN_R, 0, 0, "filemap_fault" },
+	{ UP_R, 0, 0, "filemap_fault" },
 	{ END },
 };
 static const struct insn dma_done[] = {
-	{ PUT, 0, 0, "dma_complete" }, { SET_FLAG },
-	{ WAKE, 0, 0, "dma_complete" }, { END },
+	{ PUT, 0, 0, "dma_complete" },
+	{ SET_FLAG },
+	{ WAKE, 0, 0, "dma_complete" },
+	{ END },
 };
 static const struct prog put_elsewhere = {
 	.nthreads = 3,
@@ -840,9 +948,12 @@ END_TEST
 
 #define RR LOCKDEP_READ_RECURSIVE
 /* one dependency per thread: hold X as h, take Y as a */
-#define DEP(x, hm, y, am, f)                                                \
+#define DEP(x, hm, y, am, f)                                                 \
 	{ RAW_ACQ, x, hm, f }, { RAW_ACQ, y, am, f }, { RAW_REL, y, am, f }, \
-	{ RAW_REL, x, hm, f }, { END }
+		{ RAW_REL, x, hm, f },                                       \
+	{                                                                    \
+		END                                                          \
+	}
 
 /* lockdep selftests (lib/locking-selftest.c): */
 /* 1. X -(ER)-> Y -(ER)-> Z -(ER)-> X is a deadlock */
@@ -864,8 +975,13 @@ static const struct insn s4c[] = { DEP(2, SIM_EXCL, 0, SIM_EXCL, "zx") };
 /* read_lock(X); read_lock(X): recursion of a recursive reader is fine */
 static const struct insn s5a[] = { DEP(0, RR, 0, RR, "rr") };
 
-#define XYZ { { &cls_a, SIM_RWSEM, "x" }, { &cls_b, SIM_RWSEM, "y" }, \
-	      { &cls_c, SIM_RWSEM, "z" } }
+#define XYZ                                                             \
+	{                                                               \
+		{ &cls_a, SIM_RWSEM, "x" }, { &cls_b, SIM_RWSEM, "y" }, \
+		{                                                       \
+			&cls_c, SIM_RWSEM, "z"                          \
+		}                                                       \
+	}
 static const struct prog strong[] = {
 	{ .nthreads = 3, .locks = XYZ, .t = { s1a, s1b, s1c } },
 	{ .nthreads = 3, .locks = XYZ, .t = { s2a, s2b, s2c } },
@@ -897,10 +1013,14 @@ static const struct insn w0[] = { { VWRITE, 0, 0, "set_s_dax" }, { END } };
 static const struct insn w1[] = { { VWRITE, 0, 0, "clear_s_dax" }, { END } };
 static const struct insn r1[] = { { VREAD, 0, 0, "dax_fault" }, { END } };
 static const struct prog ww = {
-	.nthreads = 2, .vars = { "S_DAX(a)" }, .t = { w0, w1 },
+	.nthreads = 2,
+	.vars = { "S_DAX(a)" },
+	.t = { w0, w1 },
 };
 static const struct prog rr2 = {
-	.nthreads = 2, .vars = { "S_DAX(a)" }, .t = { r1, r1 },
+	.nthreads = 2,
+	.vars = { "S_DAX(a)" },
+	.t = { r1, r1 },
 };
 
 START_TEST(unsynchronised_writes_race)
@@ -932,17 +1052,23 @@ START_TEST(concurrent_reads_do_not_race)
 END_TEST
 
 static const struct insn mw0[] = {
-	{ LOCK, 0, 0, "set_s_dax" }, { VWRITE, 0, 0, "set_s_dax" },
-	{ UNLOCK, 0, 0, "set_s_dax" }, { END },
+	{ LOCK, 0, 0, "set_s_dax" },
+	{ VWRITE, 0, 0, "set_s_dax" },
+	{ UNLOCK, 0, 0, "set_s_dax" },
+	{ END },
 };
 static const struct insn mw1[] = {
-	{ LOCK, 0, 0, "clear_s_dax" }, { VWRITE, 0, 0, "clear_s_dax" },
-	{ VREAD, 0, 0, "clear_s_dax" }, { UNLOCK, 0, 0, "clear_s_dax" },
+	{ LOCK, 0, 0, "clear_s_dax" },
+	{ VWRITE, 0, 0, "clear_s_dax" },
+	{ VREAD, 0, 0, "clear_s_dax" },
+	{ UNLOCK, 0, 0, "clear_s_dax" },
 	{ END },
 };
 static const struct prog ww_mutex = {
-	.nthreads = 2, .locks = { { &cls_a, SIM_MUTEX, "a" } },
-	.vars = { "S_DAX(a)" }, .t = { mw0, mw1 },
+	.nthreads = 2,
+	.locks = { { &cls_a, SIM_MUTEX, "a" } },
+	.vars = { "S_DAX(a)" },
+	.t = { mw0, mw1 },
 };
 
 START_TEST(writes_under_mutex_do_not_race)
@@ -959,25 +1085,34 @@ END_TEST
 /* rwsem: a writer's release orders the readers after it, the readers'
  * releases order the writer after them; two readers stay unordered. */
 static const struct insn rw_writer[] = {
-	{ DOWN_W, 0, 0, "i_size_write" }, { VWRITE, 0, 0, "i_size_write" },
-	{ UP_W, 0, 0, "i_size_write" }, { END },
+	{ DOWN_W, 0, 0, "i_size_write" },
+	{ VWRITE, 0, 0, "i_size_write" },
+	{ UP_W, 0, 0, "i_size_write" },
+	{ END },
 };
 static const struct insn rw_reader[] = {
-	{ DOWN_R, 0, 0, "i_size_read" }, { VREAD, 0, 0, "i_size_read" },
-	{ UP_R, 0, 0, "i_size_read" }, { END },
+	{ DOWN_R, 0, 0, "i_size_read" },
+	{ VREAD, 0, 0, "i_size_read" },
+	{ UP_R, 0, 0, "i_size_read" },
+	{ END },
 };
 static const struct insn rw_bad_writer[] = {
 	{ DOWN_R, 0, 0, "writes_under_read_lock" },
 	{ VWRITE, 0, 0, "writes_under_read_lock" },
-	{ UP_R, 0, 0, "writes_under_read_lock" }, { END },
+	{ UP_R, 0, 0, "writes_under_read_lock" },
+	{ END },
 };
 static const struct prog rw_ok = {
-	.nthreads = 3, .locks = { { &cls_i, SIM_RWSEM, "a" } },
-	.vars = { "i_size(a)" }, .t = { rw_reader, rw_writer, rw_reader },
+	.nthreads = 3,
+	.locks = { { &cls_i, SIM_RWSEM, "a" } },
+	.vars = { "i_size(a)" },
+	.t = { rw_reader, rw_writer, rw_reader },
 };
 static const struct prog rw_bad = {
-	.nthreads = 2, .locks = { { &cls_i, SIM_RWSEM, "a" } },
-	.vars = { "i_size(a)" }, .t = { rw_reader, rw_bad_writer },
+	.nthreads = 2,
+	.locks = { { &cls_i, SIM_RWSEM, "a" } },
+	.vars = { "i_size(a)" },
+	.t = { rw_reader, rw_bad_writer },
 };
 
 START_TEST(rwsem_orders_writers_and_readers)
@@ -1001,57 +1136,88 @@ END_TEST
 
 /* Through references, wake-ups and a chain of them. */
 static const struct insn put_after_write[] = {
-	{ VWRITE, 0, 0, "dma_write" }, { PUT, 0, 0, "unpin" }, { END },
+	{ VWRITE, 0, 0, "dma_write" },
+	{ PUT, 0, 0, "unpin" },
+	{ END },
 };
 static const struct insn read_after_wait[] = {
-	{ WAIT_ZERO, 0, 0, "break_layouts" }, { VREAD, 0, 0, "after_break" },
-	{ VWRITE, 0, 0, "after_break" }, { END },
+	{ WAIT_ZERO, 0, 0, "break_layouts" },
+	{ VREAD, 0, 0, "after_break" },
+	{ VWRITE, 0, 0, "after_break" },
+	{ END },
 };
 static const struct prog via_ref = {
-	.nthreads = 2, .refs = { "page ref(a:1)" }, .setup_refs = { 1 },
-	.vars = { "page data(a:1)" }, .t = { put_after_write, read_after_wait },
+	.nthreads = 2,
+	.refs = { "page ref(a:1)" },
+	.setup_refs = { 1 },
+	.vars = { "page data(a:1)" },
+	.t = { put_after_write, read_after_wait },
 };
 static const struct insn wake_after_write[] = {
-	{ VWRITE, 0, 0, "set_dax_flag" }, { SET_FLAG }, { WAKE }, { END },
+	{ VWRITE, 0, 0, "set_dax_flag" },
+	{ SET_FLAG },
+	{ WAKE },
+	{ END },
 };
 static const struct insn read_after_wake[] = {
-	{ WAIT_FLAG, 0, 0, "wait_for_flag" }, { VREAD, 0, 0, "read_dax_flag" },
+	{ WAIT_FLAG, 0, 0, "wait_for_flag" },
+	{ VREAD, 0, 0, "read_dax_flag" },
 	{ END },
 };
 static const struct prog via_wake = {
-	.nthreads = 2, .vars = { "S_DAX(a)" },
+	.nthreads = 2,
+	.vars = { "S_DAX(a)" },
 	.t = { wake_after_write, read_after_wake },
 };
 /* write, put | wait for zero, wake | woken, read: ordered through both */
 static const struct insn chain_t0[] = {
-	{ LOCK, 0, 0, "first" }, { VWRITE, 0, 0, "first" },
-	{ UNLOCK, 0, 0, "first" }, { PUT, 0, 0, "first" }, { END },
+	{ LOCK, 0, 0, "first" },
+	{ VWRITE, 0, 0, "first" },
+	{ UNLOCK, 0, 0, "first" },
+	{ PUT, 0, 0, "first" },
+	{ END },
 };
 static const struct insn chain_t1[] = {
-	{ WAIT_ZERO, 0, 0, "second" }, { SET_FLAG }, { WAKE }, { END },
+	{ WAIT_ZERO, 0, 0, "second" },
+	{ SET_FLAG },
+	{ WAKE },
+	{ END },
 };
 static const struct insn chain_t1_bad[] = {
-	{ SET_FLAG }, { WAKE }, { END },
+	{ SET_FLAG },
+	{ WAKE },
+	{ END },
 };
 static const struct insn chain_t2[] = {
-	{ WAIT_FLAG, 0, 0, "third" }, { VREAD, 0, 0, "third" }, { END },
+	{ WAIT_FLAG, 0, 0, "third" },
+	{ VREAD, 0, 0, "third" },
+	{ END },
 };
 static const struct prog chain = {
-	.nthreads = 3, .locks = { { &cls_a, SIM_MUTEX, "m" } },
-	.refs = { "pin" }, .setup_refs = { 1 }, .vars = { "x" },
+	.nthreads = 3,
+	.locks = { { &cls_a, SIM_MUTEX, "m" } },
+	.refs = { "pin" },
+	.setup_refs = { 1 },
+	.vars = { "x" },
 	.t = { chain_t0, chain_t1, chain_t2 },
 };
 /* the wake-up without the wait for the pin: a race */
 static const struct prog chain_bad = {
-	.nthreads = 3, .locks = { { &cls_a, SIM_MUTEX, "m" } },
-	.refs = { "pin" }, .setup_refs = { 1 }, .vars = { "x" },
+	.nthreads = 3,
+	.locks = { { &cls_a, SIM_MUTEX, "m" } },
+	.refs = { "pin" },
+	.setup_refs = { 1 },
+	.vars = { "x" },
 	.t = { chain_t0, chain_t1_bad, chain_t2 },
 };
 /* the same without the wait: a race */
 static const struct insn nowait_t1[] = { { VREAD, 0, 0, "no_wait" }, { END } };
 static const struct prog via_nothing = {
-	.nthreads = 2, .refs = { "page ref(a:1)" }, .setup_refs = { 1 },
-	.vars = { "page data(a:1)" }, .t = { put_after_write, nowait_t1 },
+	.nthreads = 2,
+	.refs = { "page ref(a:1)" },
+	.setup_refs = { 1 },
+	.vars = { "page data(a:1)" },
+	.t = { put_after_write, nowait_t1 },
 };
 
 START_TEST(release_acquire_chains_do_not_race)
@@ -1115,8 +1281,11 @@ END_TEST
  * them.  Thread 0 takes l[0] then l[1]; the second program has B(b) at
  * l[0] and A(a) at l[1], so B then A: the inversion of the first. */
 static const struct insn first_01[] = {
-	{ LOCK, 0, 0, "take_01" }, { LOCK, 1, 0, "take_01" },
-	{ UNLOCK, 1, 0, "take_01" }, { UNLOCK, 0, 0, "take_01" }, { END },
+	{ LOCK, 0, 0, "take_01" },
+	{ LOCK, 1, 0, "take_01" },
+	{ UNLOCK, 1, 0, "take_01" },
+	{ UNLOCK, 0, 0, "take_01" },
+	{ END },
 };
 static const struct prog ab_at_01 = {
 	.nthreads = 1,

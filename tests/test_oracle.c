@@ -16,7 +16,7 @@ static struct hist h;
 
 static void setup(void)
 {
-	hist_init(&h, 0, 4096);		/* file 0, 4 KiB of initial content */
+	hist_init(&h, 0, 4096); /* file 0, 4 KiB of initial content */
 }
 
 static void teardown(void)
@@ -73,7 +73,7 @@ START_TEST(overlapping_write_is_accepted)
 	unsigned char buf[512];
 	struct stamp_bad bad;
 
-	hist_begin(&h, 3, HIST_WRITE, 0, 4096, 10);	/* still running */
+	hist_begin(&h, 3, HIST_WRITE, 0, 4096, 10); /* still running */
 	fill(buf, 0, 3, 512, sizeof(buf));
 	ck_assert(hist_check(&h, buf, 512, sizeof(buf), 12, 14, &bad));
 	fill(buf, 0, 0, 512, sizeof(buf));
@@ -143,7 +143,7 @@ START_TEST(stale_word_is_not_mixed_from_bytes)
 	uint32_t slot = hist_begin(&h, 7, HIST_ZERO, 1024, 2048, 10);
 
 	hist_end(&h, slot, 20);
-	hist_begin(&h, 9, HIST_WRITE, 1024, 2048, 25);	/* still running */
+	hist_begin(&h, 9, HIST_WRITE, 1024, 2048, 25); /* still running */
 	fill(buf, 0, 0, 1024, sizeof(buf));
 	ck_assert(!hist_check(&h, buf, 1024, sizeof(buf), 30, 40, &bad));
 	ck_assert_uint_eq(bad.offset, 1024);
@@ -167,8 +167,8 @@ END_TEST
 START_TEST(oracle_names_operations)
 {
 	struct scen_error err;
-	struct scen *sc = scen_load("scenarios/punch-hole-vs-read.yaml", NULL,
-				    &err);
+	struct scen *sc =
+		scen_load("scenarios/punch-hole-vs-read.yaml", NULL, &err);
 	unsigned char buf[4096];
 	char detail[2048];
 	struct oracle *o;

@@ -40,8 +40,9 @@ static struct pmem_dev *open_dev(uint32_t bs, uint64_t n)
 static void fill(unsigned char *buf, size_t len, uint64_t blk, int seed)
 {
 	for (size_t i = 0; i < len; i++)
-		buf[i] = (unsigned char)(1 + (i * 7 + blk * 13 +
-					      (size_t)seed) % 251);
+		buf[i] = (unsigned char)(1 +
+					 (i * 7 + blk * 13 + (size_t)seed) %
+						 251);
 }
 
 static bool all_zero(const unsigned char *buf, size_t len)
@@ -201,7 +202,7 @@ START_TEST(test_open_in_use)
 	char dir[] = "/tmp/lockstep-pmem-XXXXXX";
 	char path[64], err[256] = "";
 	struct pmem_dev *d;
-	int up[2], down[2], status;	/* child -> parent, parent -> child */
+	int up[2], down[2], status; /* child -> parent, parent -> child */
 	char c;
 	pid_t pid;
 
@@ -255,7 +256,8 @@ START_TEST(test_open_full_tmpfs)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0) {
 		printf("test_pmem: skipped the full-tmpfs case: cannot mount "
-		       "a tmpfs here (%s)\n", strerror(errno));
+		       "a tmpfs here (%s)\n",
+		       strerror(errno));
 		rmdir(dir);
 		return;
 	}
@@ -372,7 +374,8 @@ START_TEST(test_write_read)
 			pmem_dev_read(d, b, 0, out, bs);
 			ck_assert_int_eq(memcmp(buf, out, bs), 0);
 			/* And the DAX view is the same memory. */
-			ck_assert_int_eq(memcmp(buf, pmem_dev_addr(d, b), bs), 0);
+			ck_assert_int_eq(memcmp(buf, pmem_dev_addr(d, b), bs),
+					 0);
 		}
 		ck_assert(block_is_zero(d, 4));
 
@@ -455,8 +458,8 @@ START_TEST(test_reset)
 				ck_assert(pmem_dev_is_free(d, b));
 				ck_assert_msg(block_is_zero(d, b),
 					      "bs %u round %d: block %llu not "
-					      "zero after reset", bs, round,
-					      (unsigned long long)b);
+					      "zero after reset",
+					      bs, round, (unsigned long long)b);
 			}
 			ck_assert_int_eq(pmem_dev_alloc(d), 0);
 			pmem_dev_reset(d);

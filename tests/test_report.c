@@ -38,14 +38,21 @@
 
 /* ---- A small JSON parser ------------------------------------------------ */
 
-enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+enum jtype {
+	J_NULL,
+	J_BOOL,
+	J_NUM,
+	J_STR,
+	J_ARR,
+	J_OBJ
+};
 
 struct jval {
 	enum jtype type;
 	double num;
-	char *str;			/* J_STR */
-	int n;				/* J_ARR, J_OBJ */
-	char **keys;			/* J_OBJ */
+	char *str;   /* J_STR */
+	int n;	     /* J_ARR, J_OBJ */
+	char **keys; /* J_OBJ */
 	struct jval **items;
 };
 
@@ -82,7 +89,7 @@ static char *jstring(struct jp *j)
 	size_t cap = 64, n = 0;
 	char *s = malloc(cap);
 
-	j->p++;		/* the opening quote */
+	j->p++; /* the opening quote */
 	for (;;) {
 		unsigned char c = (unsigned char)*j->p++;
 
@@ -137,7 +144,8 @@ static void jpush(struct jval *v, char *key, struct jval *item)
 {
 	v->items = realloc(v->items, (size_t)(v->n + 1) * sizeof(*v->items));
 	if (v->type == J_OBJ)
-		v->keys = realloc(v->keys, (size_t)(v->n + 1) * sizeof(*v->keys));
+		v->keys =
+			realloc(v->keys, (size_t)(v->n + 1) * sizeof(*v->keys));
 	if (v->keys)
 		v->keys[v->n] = key;
 	v->items[v->n++] = item;
@@ -274,7 +282,8 @@ START_TEST(json_parser)
 {
 	const char *err;
 	struct jval *v = json_parse("{\"a\": [1, -2.5e1, \"x\\\"y\\u00e9\", "
-				    "true, null, {}], \"b\": {\"c\": []}}", &err);
+				    "true, null, {}], \"b\": {\"c\": []}}",
+				    &err);
 
 	ck_assert_msg(v, "%s", err);
 	ck_assert_int_eq(jget(v, "a")->n, 6);
@@ -322,8 +331,12 @@ static const char *check_trace(const char *text, struct flows *fl)
 	int nf = 0;
 	const char *bad = NULL;
 
-#define FAIL(...) do { snprintf(why, sizeof(why), __VA_ARGS__); \
-		       bad = why; goto out; } while (0)
+#define FAIL(...)                                        \
+	do {                                             \
+		snprintf(why, sizeof(why), __VA_ARGS__); \
+		bad = why;                               \
+		goto out;                                \
+	} while (0)
 	for (int t = 0; t < MAXT; t++) {
 		last_ts[t] = -1;
 		open[t] = calloc(256, sizeof(struct slice));
@@ -350,9 +363,11 @@ static const char *check_trace(const char *text, struct flows *fl)
 			FAIL("event %d: tid %d out of range", i, t);
 		if (!strcmp(ph, "M")) {
 			if (!jstr(e, "name") || !jget(e, "args"))
-				FAIL("event %d: metadata without name or args", i);
+				FAIL("event %d: metadata without name or args",
+				     i);
 			if (!strcmp(jstr(e, "name"), "thread_name"))
-				named[t] = jstr(jget(e, "args"), "name") != NULL;
+				named[t] = jstr(jget(e, "args"), "name") !=
+					NULL;
 			continue;
 		}
 		if (!jnum(e, "ts", &ts) || !jstr(e, "name"))
@@ -362,7 +377,8 @@ static const char *check_trace(const char *text, struct flows *fl)
 			     last_ts[t], t);
 		last_ts[t] = ts;
 		if (t && !named[t])
-			FAIL("event %d: tid %d has no thread_name before it", i, t);
+			FAIL("event %d: tid %d has no thread_name before it", i,
+			     t);
 		/* slices that ended by now leave the stack */
 		if (!strcmp(ph, "X") || !strcmp(ph, "B")) {
 			while (depth[t] && open[t][depth[t] - 1].end <= ts &&
@@ -375,8 +391,9 @@ static const char *check_trace(const char *text, struct flows *fl)
 			if (depth[t] && open[t][depth[t] - 1].end >= 0 &&
 			    ts + dur > open[t][depth[t] - 1].end)
 				FAIL("event %d (%s, %g..%g): overlaps its parent "
-				     "(..%g) on tid %d", i, jstr(e, "name"), ts,
-				     ts + dur, open[t][depth[t] - 1].end, t);
+				     "(..%g) on tid %d",
+				     i, jstr(e, "name"), ts, ts + dur,
+				     open[t][depth[t] - 1].end, t);
 			open[t][depth[t]++] = (struct slice){ ts, ts + dur };
 			all[nall] = (struct slice){ ts, ts + dur };
 			all_tid[nall++] = t;
@@ -439,8 +456,8 @@ static const char *check_trace(const char *text, struct flows *fl)
 
 			for (int s = 0; s < nall && !in; s++)
 				in = all_tid[s] == ftid[k][end] &&
-				     all[s].ts <= fts[k][end] &&
-				     fts[k][end] <= all[s].end;
+					all[s].ts <= fts[k][end] &&
+					fts[k][end] <= all[s].end;
 			if (!in)
 				FAIL("flow %d: its %s is in no slice", fid[k],
 				     end ? "end" : "start");
@@ -467,8 +484,9 @@ START_TEST(trace_rules_refuse)
 			  "{\"detail\": \"d\"}}]}";
 	char buf[2048];
 
-#define X(ts, dur) ", {\"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": " #ts \
-		   ", \"dur\": " #dur ", \"name\": \"s\"}"
+#define X(ts, dur)                                               \
+	", {\"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": " #ts \
+	", \"dur\": " #dur ", \"name\": \"s\"}"
 	snprintf(buf, sizeof(buf), "%s" X(1, 5) X(2, 2) "%s", head, fin);
 	ck_assert_ptr_null(check_trace(buf, &fl));
 	/* overlapping, not nested */
@@ -478,13 +496,18 @@ START_TEST(trace_rules_refuse)
 	snprintf(buf, sizeof(buf), "%s" X(4, 1) X(1, 1) "%s", head, fin);
 	ck_assert_ptr_nonnull(check_trace(buf, &fl));
 	/* a flow with one end */
-	snprintf(buf, sizeof(buf), "%s" X(1, 5) ", {\"ph\": \"s\", \"pid\": 1, "
-		 "\"tid\": 1, \"ts\": 2, \"id\": 1, \"name\": \"handoff\"}%s",
-		 head, fin);
+	snprintf(
+		buf, sizeof(buf),
+		"%s" X(1,
+		       5) ", {\"ph\": \"s\", \"pid\": 1, "
+			  "\"tid\": 1, \"ts\": 2, \"id\": 1, \"name\": \"handoff\"}%s",
+		head, fin);
 	ck_assert_ptr_nonnull(check_trace(buf, &fl));
 	/* an E with no B */
-	snprintf(buf, sizeof(buf), "%s, {\"ph\": \"E\", \"pid\": 1, \"tid\": 1,"
-		 " \"ts\": 2, \"name\": \"e\"}%s", head, fin);
+	snprintf(buf, sizeof(buf),
+		 "%s, {\"ph\": \"E\", \"pid\": 1, \"tid\": 1,"
+		 " \"ts\": 2, \"name\": \"e\"}%s",
+		 head, fin);
 	ck_assert_ptr_nonnull(check_trace(buf, &fl));
 #undef X
 }
@@ -514,8 +537,9 @@ static void check_html(const char *path, const char *html,
 	ck_assert_msg(strstr(html, "</html>\n"), "%s: not finished", path);
 	/* self-contained: nothing fetched, nothing run */
 	ck_assert_msg(!strstr(html, "<script") && !strstr(html, "http:") &&
-		      !strstr(html, "https:") && !strstr(html, " src=") &&
-		      !strstr(html, "url("), "%s: not self-contained", path);
+			      !strstr(html, "https:") &&
+			      !strstr(html, " src=") && !strstr(html, "url("),
+		      "%s: not self-contained", path);
 	for (int t = 0; t < sc->nthreads; t++) {
 		char th[128];
 
@@ -526,8 +550,8 @@ static void check_html(const char *path, const char *html,
 		open_tr++;
 	for (const char *p = html; (p = strstr(p, "</tr>")); p++)
 		close_tr++;
-	ck_assert_msg(open_tr == close_tr && open_tr > 1, "%s: %d <tr>, %d </tr>",
-		      path, open_tr, close_tr);
+	ck_assert_msg(open_tr == close_tr && open_tr > 1,
+		      "%s: %d <tr>, %d </tr>", path, open_tr, close_tr);
 }
 
 START_TEST(pictures_of_bundled_findings)
@@ -537,7 +561,8 @@ START_TEST(pictures_of_bundled_findings)
 	int pictured = 0;
 
 	ck_assert_int_eq(glob("scenarios/*.yaml", 0, NULL, &g), 0);
-	ck_assert_int_eq(glob("tests/scenarios/*.yaml", GLOB_APPEND, NULL, &g), 0);
+	ck_assert_int_eq(glob("tests/scenarios/*.yaml", GLOB_APPEND, NULL, &g),
+			 0);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		struct scen_error err;
 		struct scen *sc;
@@ -549,24 +574,27 @@ START_TEST(pictures_of_bundled_findings)
 		uint64_t k;
 
 		if (strstr(g.gl_pathv[i], "/loader-"))
-			continue;	/* the loader's own fixtures */
+			continue; /* the loader's own fixtures */
 		sc = scen_load(g.gl_pathv[i], &exec_vocab, &err);
 		ck_assert_msg(sc, "%s: %s", g.gl_pathv[i], err.msg);
 		ck_assert_int_eq(exec_fixes_for(sc, NULL, NULL, &fixes, msg,
-						sizeof(msg)), 0);
+						sizeof(msg)),
+				 0);
 		e = exec_new(sc, fixes, &eo, msg, sizeof(msg));
 		ck_assert_msg(e, "%s", msg);
 		k = exec_calibrate(e);
 		st = sc->explore.strategy == SCEN_STRAT_RANDOM ?
-		     sim_strategy_random(sc->explore.seed, sc->nthreads) :
-		     sim_strategy_pct(sc->explore.seed, sc->nthreads,
-				      sc->explore.depth, k);
+			sim_strategy_random(sc->explore.seed, sc->nthreads) :
+			sim_strategy_pct(sc->explore.seed, sc->nthreads,
+					 sc->explore.depth, k);
 		for (uint64_t x = 0; x < 200 && st; x++) {
 			const struct exec_result *r = exec_run(e, st, x);
 			struct report_in in = {
-				.sc = sc, .fixes = fixes,
-				.sched = { .strategy = "pct", .seed =
-					   sc->explore.seed, .execution = x },
+				.sc = sc,
+				.fixes = fixes,
+				.sched = { .strategy = "pct",
+					   .seed = sc->explore.seed,
+					   .execution = x },
 				.sim = exec_sim(e),
 			};
 			char *a, *b;
@@ -577,7 +605,8 @@ START_TEST(pictures_of_bundled_findings)
 			in.finding = &r->find[0];
 			a = render(report_perfetto, &in);
 			b = render(report_perfetto, &in);
-			ck_assert_msg(!strcmp(a, b), "%s: two renderings differ",
+			ck_assert_msg(!strcmp(a, b),
+				      "%s: two renderings differ",
 				      g.gl_pathv[i]);
 			bad = check_trace(a, &fl);
 			ck_assert_msg(!bad, "%s: %s", g.gl_pathv[i], bad);
@@ -585,7 +614,8 @@ START_TEST(pictures_of_bundled_findings)
 			free(b);
 			a = render(report_html, &in);
 			b = render(report_html, &in);
-			ck_assert_msg(!strcmp(a, b), "%s: two renderings differ",
+			ck_assert_msg(!strcmp(a, b),
+				      "%s: two renderings differ",
 				      g.gl_pathv[i]);
 			check_html(g.gl_pathv[i], a, sc);
 			free(a);
@@ -618,7 +648,7 @@ static void ooo_thread(struct sim *s, int tid, void *arg)
 		sim_mutex_lock(&lock_a, "outer_fn");
 		sim_mutex_lock(&lock_b, "outer_fn");
 		sim_point("outer.both", "outer_fn");
-		sim_mutex_unlock(&lock_a, "outer_fn");	/* not the last taken */
+		sim_mutex_unlock(&lock_a, "outer_fn"); /* not the last taken */
 		sim_point("outer.one", "outer_fn");
 		sim_mutex_unlock(&lock_b, "outer_fn");
 		sim_op_end("outer(a)", -14);
@@ -635,7 +665,9 @@ START_TEST(out_of_order_release_and_handoff)
 	struct sim_options o = { .cpu = -1, .log_events = true };
 	struct sim *s = sim_create(2, &o);
 	static struct scen sc;
-	struct finding f = { .kind = SCEN_V_STALE_READ, .tid = 0, .op = 0,
+	struct finding f = { .kind = SCEN_V_STALE_READ,
+			     .tid = 0,
+			     .op = 0,
 			     .what = "outer(a) by t0",
 			     .detail = "evidence: other(b) by t1" };
 	void *args[2] = { NULL, NULL };
@@ -649,7 +681,9 @@ START_TEST(out_of_order_release_and_handoff)
 	snprintf(sc.threads[1].name, sizeof(sc.threads[1].name), "t1");
 	for (uint64_t seed = 1; seed < 64 && !seen; seed++) {
 		struct sim_strategy *st = sim_strategy_random(seed, 2);
-		struct report_in in = { .sc = &sc, .finding = &f, .sim = s,
+		struct report_in in = { .sc = &sc,
+					.finding = &f,
+					.sim = s,
 					.sched = { .strategy = "random" } };
 		struct flows fl = { 0 };
 		const char *bad;
@@ -662,14 +696,15 @@ START_TEST(out_of_order_release_and_handoff)
 		sim_strategy_destroy(st);
 		j = render(report_perfetto, &in);
 		bad = check_trace(j, &fl);
-		ck_assert_msg(!bad, "seed %llu: %s\n%s", (unsigned long long)seed,
-			      bad, j);
+		ck_assert_msg(!bad, "seed %llu: %s\n%s",
+			      (unsigned long long)seed, bad, j);
 		/* B outlives A: split, and continued */
 		ck_assert_msg(strstr(j, "\"continued\""), "%s", j);
 		ck_assert_msg(strstr(j, "\"result\": \"-EFAULT\""), "%s", j);
 		h = render(report_html, &in);
 		check_html("ooo", h, &sc);
-		ck_assert_msg(strstr(h, "class=\"r2") && strstr(h, "class=\"r1"),
+		ck_assert_msg(strstr(h, "class=\"r2") &&
+				      strstr(h, "class=\"r1"),
 			      "both operations highlighted: %s", h);
 		seen = fl.handoff > 0;
 		free(j);

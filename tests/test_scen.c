@@ -102,8 +102,9 @@ static void check_error(const char *text, int ln, int cl, const char *sub,
 #define expect_error(text, ln, cl, sub) check_error(text, ln, cl, sub, __LINE__)
 
 /* a header shared by most error tests: 5 lines */
-#define HEAD "lockstep: 1\nname: t\nfiles:\n  - {name: a, size: 8192}\n" \
-	     "  - {name: b}\n"
+#define HEAD                                                        \
+	"lockstep: 1\nname: t\nfiles:\n  - {name: a, size: 8192}\n" \
+	"  - {name: b}\n"
 /* one thread, one op: line 8 is the op */
 #define T1(op) HEAD "threads:\n  - name: r\n    ops:\n      - " op "\n"
 
@@ -200,7 +201,7 @@ START_TEST(test_good_all_fields)
 	ck_assert_int_eq(s->files[0].pos.line, 12);
 	ck_assert_int_eq(s->files[0].pos.col, 11);
 	ck_assert_uint_eq(s->files[1].size, 4096);
-	ck_assert(s->files[1].dax);	/* storage.dax is the default */
+	ck_assert(s->files[1].dax); /* storage.dax is the default */
 	ck_assert_str_eq(s->files[2].name, "c_1");
 	ck_assert_uint_eq(s->files[2].size, 0);
 
@@ -288,9 +289,10 @@ START_TEST(test_good_all_fields)
 	ck_assert_int_eq(s->steps[1].thread, 0);
 	ck_assert(s->steps[1].run);
 
-	ck_assert_uint_eq(s->check, (1u << SCEN_V_STALE_READ) |
-				    (1u << SCEN_V_LOST_WRITE) |
-				    (1u << SCEN_V_OP_RESULT));
+	ck_assert_uint_eq(s->check,
+			  (1u << SCEN_V_STALE_READ) |
+				  (1u << SCEN_V_LOST_WRITE) |
+				  (1u << SCEN_V_OP_RESULT));
 	ck_assert_int_eq(s->explore.strategy, SCEN_STRAT_DFS);
 	ck_assert_int_eq(s->explore.depth, 5);
 	ck_assert_uint_eq(s->explore.schedules, 10000);
@@ -366,8 +368,9 @@ START_TEST(test_integers)
 		     "at least one thread");
 	expect_error(HEAD "storage:\n  blocks: -1\n", 7, 11,
 		     "expected a non-negative integer, got '-1'");
-	expect_error(T1("read: {file: a, offset: 99999999999999999999, len: 1}"),
-		     9, 33, "integer '99999999999999999999' is too large");
+	expect_error(
+		T1("read: {file: a, offset: 99999999999999999999, len: 1}"), 9,
+		33, "integer '99999999999999999999' is too large");
 	expect_error(T1("read: {file: a, offset: 0x, len: 1}"), 9, 33,
 		     "expected an integer, got '0x'");
 	expect_error(T1("read: {file: a, offset: 16E, len: 1}"), 9, 33,
@@ -422,7 +425,8 @@ START_TEST(test_wrong_type)
 		     "expected the arguments of read as a mapping");
 	expect_error(T1("read"), 9, 9, "expected an operation such as");
 	expect_error("- 1\n- 2\n", 1, 1, "a scenario is a mapping");
-	expect_error("lockstep: 1\nname: Big\n", 2, 7, "invalid scenario name "
+	expect_error("lockstep: 1\nname: Big\n", 2, 7,
+		     "invalid scenario name "
 		     "'Big': use lowercase letters, digits and '-'");
 	expect_error("lockstep: 2\n", 1, 11,
 		     "unsupported scenario format version 2");
@@ -436,13 +440,14 @@ START_TEST(test_out_of_range)
 	expect_error(HEAD "storage: {blocks: 65537}\n", 6, 19,
 		     "blocks must be between 1 and 65536, got 65537");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
-			  "explore: {depth: 17}\n", 7, 18,
-		     "depth must be between 1 and 16");
+			  "explore: {depth: 17}\n",
+		     7, 18, "depth must be between 1 and 16");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
-			  "explore: {schedules: 0}\n", 7, 22,
-		     "schedules must be between 1 and");
+			  "explore: {schedules: 0}\n",
+		     7, 22, "schedules must be between 1 and");
 	expect_error("lockstep: 1\nname: t\nfiles:\n  - name: a\n"
-		     "    size: 300000\n", 5, 11,
+		     "    size: 300000\n",
+		     5, 11,
 		     "size 300000 is larger than the device (64 blocks of "
 		     "4096 bytes)");
 }
@@ -461,14 +466,16 @@ START_TEST(test_unknown_map_pin)
 {
 	expect_error(T1("load: {map: q, offset: 0, len: 8}"), 9, 21,
 		     "unknown map 'q' (no maps are defined");
-	expect_error(HEAD "threads:\n  - name: r\n    ops:\n"
-			  "      - mmap: {file: a, as: m, offset: 0, len: 4096}\n"
-			  "      - store: {map: n, offset: 0, len: 8}\n",
+	expect_error(HEAD
+		     "threads:\n  - name: r\n    ops:\n"
+		     "      - mmap: {file: a, as: m, offset: 0, len: 4096}\n"
+		     "      - store: {map: n, offset: 0, len: 8}\n",
 		     10, 22, "unknown map 'n' (maps: m)");
-	expect_error(HEAD "threads:\n  - name: r\n    ops:\n"
-			  "      - mmap: {file: a, as: m, offset: 0, len: 4096}\n"
-			  "      - read: {file: b, offset: 0, len: 8,\n"
-			  "               into: {map: mm, offset: 0}}\n",
+	expect_error(HEAD
+		     "threads:\n  - name: r\n    ops:\n"
+		     "      - mmap: {file: a, as: m, offset: 0, len: 4096}\n"
+		     "      - read: {file: b, offset: 0, len: 8,\n"
+		     "               into: {map: mm, offset: 0}}\n",
 		     11, 28, "unknown map 'mm' (maps: m)");
 	expect_error(T1("unpin: {pin: p}"), 9, 22, "unknown pin 'p'");
 }
@@ -477,11 +484,11 @@ END_TEST
 START_TEST(test_duplicates)
 {
 	expect_error("lockstep: 1\nname: t\nfiles:\n  - name: a\n"
-		     "  - name: b\n  - name: a\n", 6, 11,
-		     "duplicate file name 'a' (first at line 4)");
+		     "  - name: b\n  - name: a\n",
+		     6, 11, "duplicate file name 'a' (first at line 4)");
 	expect_error(HEAD "threads:\n  - {name: r, ops: []}\n"
-			  "  - {name: r, ops: []}\n", 8, 12,
-		     "duplicate thread name 'r'");
+			  "  - {name: r, ops: []}\n",
+		     8, 12, "duplicate thread name 'r'");
 	expect_error(HEAD "threads:\n  - name: r\n    ops:\n"
 			  "      - mmap: {file: a, as: m, offset: 0, len: 1}\n"
 			  "  - name: w\n    ops:\n"
@@ -519,12 +526,14 @@ START_TEST(test_bad_operation)
 	expect_error(T1("raed: {file: a, offset: 0, len: 1}"), 9, 9,
 		     "unknown operation 'raed' (did you mean 'read'?)");
 	expect_error(T1("read: {file: a, offset: 0, len: 1}\n"
-			"        expect_error: EIO"), 10, 9,
+			"        expect_error: EIO"),
+		     10, 9,
 		     "unexpected key 'expect_error': an operation is a mapping "
 		     "with one key");
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"expect_error: EINVL}"),
-		     9, 58, "unknown error name 'EINVL' (did you mean "
+		     9, 58,
+		     "unknown error name 'EINVL' (did you mean "
 		     "'EINVAL'?)");
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"expect_error: nope}"),
@@ -538,9 +547,10 @@ START_TEST(test_may_fail)
 {
 	struct scen_error e;
 	struct scen *s = scen_load(
-		write_scen(T1("load: {map: m, offset: 0, len: 8, "
-			      "may_fail: [EFAULT, ENOSPC]}") "      - "
-			   "mmap: {file: a, as: m, offset: 0, len: 4096}\n"),
+		write_scen(T1(
+			"load: {map: m, offset: 0, len: 8, "
+			"may_fail: [EFAULT, ENOSPC]}") "      - "
+						       "mmap: {file: a, as: m, offset: 0, len: 4096}\n"),
 		&vocab, &e);
 
 	ck_assert_msg(s, "%d:%d: %s", e.pos.line, e.pos.col, e.msg);
@@ -555,7 +565,8 @@ START_TEST(test_may_fail)
 
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"may_fail: [EFALT]}"),
-		     9, 55, "unknown error name 'EFALT' (did you mean "
+		     9, 55,
+		     "unknown error name 'EFALT' (did you mean "
 		     "'EFAULT'?)");
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"may_fail: [EFAULT, nope]}"),
@@ -563,8 +574,8 @@ START_TEST(test_may_fail)
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"may_fail: EFAULT}"),
 		     9, 54, "expected a sequence for may_fail");
-	expect_error(T1("read: {file: a, offset: 0, len: 1, may_fail: []}"),
-		     9, 54, "may_fail needs at least one error name");
+	expect_error(T1("read: {file: a, offset: 0, len: 1, may_fail: []}"), 9,
+		     54, "may_fail needs at least one error name");
 	expect_error(T1("read: {file: a, offset: 0, len: 1, "
 			"may_fail: [EFAULT, EFAULT]}"),
 		     9, 63, "error 'EFAULT' is listed twice in may_fail");
@@ -579,8 +590,8 @@ END_TEST
 
 START_TEST(test_bad_interleave)
 {
-	static const char *const th =
-		HEAD "threads:\n"
+	static const char *const th = HEAD
+		"threads:\n"
 		"  - name: reader\n    ops: [{read: {file: a, offset: 0, len: 1}}]\n"
 		"  - name: puncher\n"
 		"    ops: [{punch_hole: {file: a, offset: 0, len: 4096}}]\n"
@@ -591,7 +602,8 @@ START_TEST(test_bad_interleave)
 	expect_error(buf, 13, 5,
 		     "unknown thread 'writer' (threads: reader, puncher)");
 	snprintf(buf, sizeof(buf), "%s  - reader: walk\n", th);
-	expect_error(buf, 12, 13, "expected 'run' or 'until OP.POINT', got "
+	expect_error(buf, 12, 13,
+		     "expected 'run' or 'until OP.POINT', got "
 		     "'walk'");
 	snprintf(buf, sizeof(buf), "%s  - [reader]\n", th);
 	expect_error(buf, 12, 5, "expected a step 'THREAD: run'");
@@ -600,8 +612,8 @@ END_TEST
 
 START_TEST(test_bad_point)
 {
-	static const char *const th =
-		HEAD "threads:\n"
+	static const char *const th = HEAD
+		"threads:\n"
 		"  - name: reader\n    ops: [{read: {file: a, offset: 0, len: 1}}]\n"
 		"  - name: puncher\n"
 		"    ops: [{punch_hole: {file: a, offset: 0, len: 4096}}]\n"
@@ -611,17 +623,22 @@ START_TEST(test_bad_point)
 	/* the column is the point's, inside "until ..." */
 	snprintf(buf, sizeof(buf),
 		 "%s  - puncher: until punch_hole.pages_gone\n", th);
-	expect_error(buf, 12, 20, "unknown point 'punch_hole.pages_gone' (did "
+	expect_error(buf, 12, 20,
+		     "unknown point 'punch_hole.pages_gone' (did "
 		     "you mean 'punch_hole.pages_truncated'?)");
 	snprintf(buf, sizeof(buf), "%s  - reader: until raed.page_created\n",
 		 th);
-	expect_error(buf, 12, 19, "unknown operation 'raed' in point "
+	expect_error(buf, 12, 19,
+		     "unknown operation 'raed' in point "
 		     "'raed.page_created' (did you mean 'read'?)");
 	snprintf(buf, sizeof(buf), "%s  - reader: until read\n", th);
 	expect_error(buf, 12, 19, "expected OP.POINT after 'until'");
-	snprintf(buf, sizeof(buf), "%s  - reader: until punch_hole.pages_"
-		 "truncated\n", th);
-	expect_error(buf, 12, 19, "thread 'reader' has no punch_hole "
+	snprintf(buf, sizeof(buf),
+		 "%s  - reader: until punch_hole.pages_"
+		 "truncated\n",
+		 th);
+	expect_error(buf, 12, 19,
+		     "thread 'reader' has no punch_hole "
 		     "operation");
 	snprintf(buf, sizeof(buf), "%s  - reader: \"until read.zzz\"\n", th);
 	expect_error(buf, 12, 13, "unknown point 'read.zzz'");
@@ -640,13 +657,15 @@ START_TEST(test_unknown_fix_kernel_kind)
 		     "unknown kernel 'v5.1' (did you mean 'v5.14'?)");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
 			  "check: [stale-raed]\n",
-		     7, 9, "unknown violation kind 'stale-raed' (did you mean "
+		     7, 9,
+		     "unknown violation kind 'stale-raed' (did you mean "
 		     "'stale-read'?)");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
-			  "explore: {strategy: bfs}\n", 7, 21,
-		     "unknown strategy 'bfs' (did you mean 'dfs'?)");
+			  "explore: {strategy: bfs}\n",
+		     7, 21, "unknown strategy 'bfs' (did you mean 'dfs'?)");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
-			  "explore: {strategy: walk}\n", 7, 21,
+			  "explore: {strategy: walk}\n",
+		     7, 21,
 		     "unknown strategy 'walk' (expected pct, random or dfs)");
 	expect_error(HEAD "threads: [{name: t, ops: []}]\n"
 			  "expect: {violations: [deadlock], tolerate: "
@@ -712,8 +731,9 @@ START_TEST(test_limits)
 	expect_error(buf, 4 + SCEN_MAX_THREADS, 5,
 		     "too many threads (at most 16)");
 
-	n = snprintf(buf, sizeof(buf), HEAD "threads:\n  - name: t\n"
-		     "    ops:\n");
+	n = snprintf(buf, sizeof(buf),
+		     HEAD "threads:\n  - name: t\n"
+			  "    ops:\n");
 	for (int i = 0; i <= SCEN_MAX_OPS; i++)
 		n += snprintf(buf + n, sizeof(buf) - n,
 			      "      - fsync: {file: a}\n");
@@ -731,8 +751,12 @@ END_TEST
 START_TEST(test_point_op_and_names)
 {
 	char small[8];
-	struct scen_op op = { .kind = SCEN_OP_READ, .file = 7, .map = -1,
-			      .pin = -1, .into_map = -1, .name = -1 };
+	struct scen_op op = { .kind = SCEN_OP_READ,
+			      .file = 7,
+			      .map = -1,
+			      .pin = -1,
+			      .into_map = -1,
+			      .name = -1 };
 
 	ck_assert_int_eq(scen_point_op("punch_hole.pages_truncated"),
 			 SCEN_OP_PUNCH_HOLE);
@@ -788,7 +812,8 @@ START_TEST(test_bad_fixtures)
 		fclose(f);
 		line[strcspn(line, "\n")] = '\0';
 		ck_assert_msg(sscanf(line, "# expect-error: %d:%d: %n", &eline,
-				     &ecol, &off) == 2 && off > 0,
+				     &ecol, &off) == 2 &&
+				      off > 0,
 			      "%s: bad first line '%s'", path, line);
 		ck_assert_msg(!scen_load(path, &vocab, &err), "%s loaded",
 			      path);

@@ -30,7 +30,9 @@
 /* new_sim -- a sim of n threads that keeps its event log */
 static struct sim *new_sim(int n)
 {
-	struct sim_options o = { .cpu = -1, .max_steps = 0, .log_events = true };
+	struct sim_options o = { .cpu = -1,
+				 .max_steps = 0,
+				 .log_events = true };
 	struct sim *s = sim_create(n, &o);
 
 	ck_assert_ptr_nonnull(s);
@@ -49,8 +51,8 @@ static bool str_same(const char *a, const char *b)
 static bool ev_same(const struct sim_event *a, const struct sim_event *b)
 {
 	return a->seq == b->seq && a->tid == b->tid && a->kind == b->kind &&
-	       a->mode == b->mode && a->arg == b->arg &&
-	       str_same(a->what, b->what) && str_same(a->fn, b->fn);
+		a->mode == b->mode && a->arg == b->arg &&
+		str_same(a->what, b->what) && str_same(a->fn, b->fn);
 }
 
 /* assert_same_logs -- the last executions of a and b left the same event
@@ -104,7 +106,8 @@ static void trace_save(const struct sim *s, struct trace *t)
 	for (uint32_t i = 0; i < t->nev; i++) {
 		t->ev[i] = ev[i];
 		if (ev[i].what) {
-			snprintf(t->what[i], sizeof(t->what[i]), "%s", ev[i].what);
+			snprintf(t->what[i], sizeof(t->what[i]), "%s",
+				 ev[i].what);
 			t->ev[i].what = t->what[i];
 		}
 	}
@@ -275,8 +278,10 @@ static void det_check(struct sim_strategy *(*mk)(uint64_t seed, uint64_t k),
 		if (n1 != n2 || memcmp(d1, d2, n1) != 0)
 			differ++;
 	}
-	ck_assert_msg(differ > 0, "%s: seeds 42 and 43 gave the same %d "
-		      "schedules", name, DET_EXECS);
+	ck_assert_msg(differ > 0,
+		      "%s: seeds 42 and 43 gave the same %d "
+		      "schedules",
+		      name, DET_EXECS);
 	sim_strategy_destroy(a);
 	sim_strategy_destroy(b);
 	sim_strategy_destroy(c);
@@ -452,8 +457,8 @@ struct incr {
 	struct sim_lock m;
 	bool locked;
 	int counter;
-	int inside;		/* threads between lock and unlock */
-	bool overlap;		/* two were at once */
+	int inside;   /* threads between lock and unlock */
+	bool overlap; /* two were at once */
 };
 
 static void inc_thread(struct sim *s, int tid, void *arg)
@@ -532,7 +537,7 @@ struct fair {
 	/* what R1 saw after the directed steps, before releasing */
 	enum sim_tstate w_state, r2_state;
 	char r2_waits[SIM_NAME_MAX];
-	int readers_seen;	/* by R1, then by R2 and R3 */
+	int readers_seen; /* by R1, then by R2 and R3 */
 	bool r23_together;
 	bool w2_alone;
 };
@@ -592,9 +597,9 @@ static struct fair *setup_fair(struct sim *s, void **args, int n,
 START_TEST(test_rwsem_fairness)
 {
 	static const struct sim_step steps[] = {
-		{ 0, "r1.held" },	/* R1 holds it shared */
-		{ 1, NULL },		/* W queues: blocks */
-		{ 2, NULL },		/* R2 must queue behind W */
+		{ 0, "r1.held" }, /* R1 holds it shared */
+		{ 1, NULL },	  /* W queues: blocks */
+		{ 2, NULL },	  /* R2 must queue behind W */
 	};
 	struct sim *s = new_sim(3);
 	struct sim_strategy *strats[] = { sim_strategy_first(),
@@ -611,13 +616,16 @@ START_TEST(test_rwsem_fairness)
 			sim_set_exec_index(s, i);
 			ck_assert_int_eq(sim_execute(s, fair_thread, args,
 						     strats[j], steps,
-						     NELEM(steps)), SIM_OK);
+						     NELEM(steps)),
+					 SIM_OK);
 			ck_assert_int_eq(sim_step_failed(s, &why), -1);
 			/* W and R2 both stopped blocked on the rwsem. */
 			ck_assert_ptr_nonnull(sim_step_note(s, 1));
-			ck_assert_ptr_nonnull(strstr(sim_step_note(s, 1), name));
+			ck_assert_ptr_nonnull(
+				strstr(sim_step_note(s, 1), name));
 			ck_assert_ptr_nonnull(sim_step_note(s, 2));
-			ck_assert_ptr_nonnull(strstr(sim_step_note(s, 2), name));
+			ck_assert_ptr_nonnull(
+				strstr(sim_step_note(s, 2), name));
 			/* What R1 saw while holding it: W and R2 queued, R2
 			 * not sharing it although only a reader holds it. */
 			ck_assert_int_eq(f->w_state, SIM_T_BLOCKED);
@@ -632,7 +640,8 @@ START_TEST(test_rwsem_fairness)
 			w_rel = ev_find(s, SIM_EV_RELEASE, 1, name, 0);
 			r2_acq = ev_find(s, SIM_EV_ACQUIRE, 2, name, 0);
 			ck_assert_int_ge(r2_block, 0);
-			ck_assert_int_gt(ev_find(s, SIM_EV_BLOCK, 1, name, 0), 0);
+			ck_assert_int_gt(ev_find(s, SIM_EV_BLOCK, 1, name, 0),
+					 0);
 			ck_assert_int_lt(ev_find(s, SIM_EV_BLOCK, 1, name, 0),
 					 r2_block);
 			ck_assert_int_lt(r2_block, r1_rel);
@@ -651,8 +660,7 @@ END_TEST
 START_TEST(test_rwsem_readers_share)
 {
 	static const struct sim_step steps[] = {
-		{ 0, "r1.held" },
-		{ 2, NULL },		/* R2 runs to its end */
+		{ 0, "r1.held" }, { 2, NULL }, /* R2 runs to its end */
 	};
 	struct sim *s = new_sim(3);
 	struct sim_strategy *st = sim_strategy_first();
@@ -661,9 +669,10 @@ START_TEST(test_rwsem_readers_share)
 	const char *name = f->rw.name;
 
 	ck_assert_int_eq(sim_execute(s, fair_thread, args, st, steps,
-				     NELEM(steps)), SIM_OK);
+				     NELEM(steps)),
+			 SIM_OK);
 	ck_assert_int_eq(sim_step_failed(s, NULL), -1);
-	ck_assert_ptr_null(sim_step_note(s, 1));	/* it finished */
+	ck_assert_ptr_null(sim_step_note(s, 1)); /* it finished */
 	ck_assert_int_eq(ev_find(s, SIM_EV_BLOCK, -1, NULL, 0), -1);
 	ck_assert_int_lt(ev_find(s, SIM_EV_ACQUIRE, 2, name, 0),
 			 ev_find(s, SIM_EV_RELEASE, 0, name, 0));
@@ -682,8 +691,8 @@ END_TEST
 START_TEST(test_rwsem_grant_readers)
 {
 	static const struct sim_step steps[] = {
-		{ 0, "r1.held" }, { 1, NULL }, { 2, NULL }, { 3, NULL },
-		{ 4, NULL },
+		{ 0, "r1.held" }, { 1, NULL }, { 2, NULL },
+		{ 3, NULL },	  { 4, NULL },
 	};
 	struct sim *s = new_sim(5);
 	struct sim_strategy *st = sim_strategy_random(9, 5);
@@ -696,7 +705,8 @@ START_TEST(test_rwsem_grant_readers)
 
 		sim_set_exec_index(s, i);
 		ck_assert_int_eq(sim_execute(s, fair_thread, args, st, steps,
-					     NELEM(steps)), SIM_OK);
+					     NELEM(steps)),
+				 SIM_OK);
 		ck_assert_int_eq(sim_step_failed(s, NULL), -1);
 		for (int t = 1; t <= 4; t++)
 			ck_assert_ptr_nonnull(sim_step_note(s, t));
@@ -706,8 +716,10 @@ START_TEST(test_rwsem_grant_readers)
 		w2_acq = ev_find(s, SIM_EV_ACQUIRE, 4, name, 0);
 		ck_assert_int_gt(ev_find(s, SIM_EV_ACQUIRE, 2, name, 0), w_rel);
 		ck_assert_int_gt(ev_find(s, SIM_EV_ACQUIRE, 3, name, 0), w_rel);
-		ck_assert_int_gt(w2_acq, ev_find(s, SIM_EV_RELEASE, 2, name, 0));
-		ck_assert_int_gt(w2_acq, ev_find(s, SIM_EV_RELEASE, 3, name, 0));
+		ck_assert_int_gt(w2_acq,
+				 ev_find(s, SIM_EV_RELEASE, 2, name, 0));
+		ck_assert_int_gt(w2_acq,
+				 ev_find(s, SIM_EV_RELEASE, 3, name, 0));
 	}
 	sim_strategy_destroy(st);
 	sim_destroy(s);
@@ -720,7 +732,7 @@ static const struct sim_lock_class dl_mutex = { "dl_mutex", 0 };
 
 struct ab {
 	struct sim_lock a, b;
-	bool opposite;		/* thread 1 takes b then a */
+	bool opposite; /* thread 1 takes b then a */
 };
 
 static void ab_thread(struct sim *s, int tid, void *arg)
@@ -774,8 +786,10 @@ START_TEST(test_deadlock)
 		ck_assert_int_eq(a, SIM_ABORT_DEADLOCK);
 		deadlocks++;
 		/* The reason names both locks and both threads. */
-		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "dl_mutex(a)"));
-		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "dl_mutex(b)"));
+		ck_assert_ptr_nonnull(
+			strstr(sim_abort_reason(s), "dl_mutex(a)"));
+		ck_assert_ptr_nonnull(
+			strstr(sim_abort_reason(s), "dl_mutex(b)"));
 		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "thread 0"));
 		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "thread 1"));
 	}
@@ -784,8 +798,9 @@ START_TEST(test_deadlock)
 	ck_assert_int_gt(ok, 0);
 
 	for (uint64_t i = 0; i < 500; i++)
-		ck_assert_msg(run_ab(s, st, i, false) == SIM_OK, "exec %llu: %s",
-			      (unsigned long long)i, sim_abort_reason(s));
+		ck_assert_msg(run_ab(s, st, i, false) == SIM_OK,
+			      "exec %llu: %s", (unsigned long long)i,
+			      sim_abort_reason(s));
 	sim_strategy_destroy(st);
 	sim_destroy(s);
 }
@@ -836,8 +851,9 @@ START_TEST(test_native)
 			ck_assert_int_eq(ev_count(s, SIM_EV_THREAD_END, -1), 2);
 	}
 	for (uint64_t i = 0; i < 200; i++)
-		ck_assert_msg(run_ab(s, st, i, false) == SIM_OK, "exec %llu: %s",
-			      (unsigned long long)i, sim_abort_reason(s));
+		ck_assert_msg(run_ab(s, st, i, false) == SIM_OK,
+			      "exec %llu: %s", (unsigned long long)i,
+			      sim_abort_reason(s));
 	sim_strategy_destroy(st);
 	sim_destroy(s);
 }
@@ -847,7 +863,11 @@ END_TEST
 
 static const struct sim_lock_class crash_mutex = { "crash_mutex", 0 };
 
-enum crash_mode { CRASH_NONE, CRASH_BUG, CRASH_SEGV };
+enum crash_mode {
+	CRASH_NONE,
+	CRASH_BUG,
+	CRASH_SEGV
+};
 
 struct crash {
 	struct sim_lock m;
@@ -859,8 +879,7 @@ struct crash {
 static int *volatile null_ptr;
 
 /* deref_null -- a real SIGSEGV; UBSan must not turn it into a report */
-__attribute__((noinline, no_sanitize("undefined")))
-static void deref_null(void)
+__attribute__((noinline, no_sanitize("undefined"))) static void deref_null(void)
 {
 	*null_ptr = 1;
 }
@@ -913,9 +932,11 @@ START_TEST(test_crash)
 	/* Alternate crashes and normal executions: each crash ends its own
 	 * execution only, whichever thread was queued on the mutex. */
 	for (uint64_t i = 0; i < 20; i++) {
-		ck_assert_int_eq(run_crash(s, st, i, CRASH_BUG), SIM_ABORT_CRASH);
+		ck_assert_int_eq(run_crash(s, st, i, CRASH_BUG),
+				 SIM_ABORT_CRASH);
 		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "BUG at"));
-		ck_assert_ptr_nonnull(strstr(sim_abort_reason(s), "test_sim.c"));
+		ck_assert_ptr_nonnull(
+			strstr(sim_abort_reason(s), "test_sim.c"));
 		run_crash(s, st, i, CRASH_NONE);
 
 		ck_assert_int_eq(run_crash(s, st, i, CRASH_SEGV),
@@ -942,7 +963,8 @@ static void spin_thread(struct sim *s, int tid, void *arg)
 
 START_TEST(test_livelock_limit)
 {
-	struct sim_options o = { .cpu = -1, .max_steps = 1000,
+	struct sim_options o = { .cpu = -1,
+				 .max_steps = 1000,
 				 .log_events = true };
 	struct sim *s = sim_create(2, &o);
 	struct sim_strategy *st = sim_strategy_random(41, 2);
@@ -957,7 +979,8 @@ START_TEST(test_livelock_limit)
 	ck_assert_uint_gt(sim_steps(s), 1000);
 	stop = true;
 	sim_new_arena(s);
-	ck_assert_int_eq(sim_execute(s, spin_thread, args, st, NULL, 0), SIM_OK);
+	ck_assert_int_eq(sim_execute(s, spin_thread, args, st, NULL, 0),
+			 SIM_OK);
 	ck_assert_int_eq(ev_count(s, SIM_EV_THREAD_END, -1), 2);
 	sim_strategy_destroy(st);
 	sim_destroy(s);
@@ -985,7 +1008,7 @@ END_TEST
  * p = 2.55%, about 0.6 of PCT's 1/k = 4.35%.
  */
 #define D2_STEPS 10
-#define D2_RUNS 2000
+#define D2_RUNS	 2000
 
 struct depth2 {
 	int version;
@@ -995,9 +1018,11 @@ struct depth2 {
 static void d2_thread(struct sim *s, int tid, void *arg)
 {
 	static const char *const a[D2_STEPS] = {
-		"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10" };
+		"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10"
+	};
 	static const char *const b[D2_STEPS] = {
-		"b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10" };
+		"b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10"
+	};
 	struct depth2 *d = arg;
 	int seen = 0;
 
@@ -1005,9 +1030,9 @@ static void d2_thread(struct sim *s, int tid, void *arg)
 	for (int i = 1; i <= D2_STEPS; i++) {
 		sim_point(tid ? b[i - 1] : a[i - 1], __func__);
 		if (tid == 0 && i == 1)
-			seen = d->version;		/* check */
+			seen = d->version; /* check */
 		if (tid == 0 && i == 3 && d->version != seen)
-			d->stale = true;		/* use */
+			d->stale = true; /* use */
 	}
 	if (tid == 1)
 		d->version++;
@@ -1056,7 +1081,8 @@ START_TEST(test_pct_depth2)
 	pct = d2_hits(s, sim_strategy_pct(2010, n, 2, k));
 	pct1 = d2_hits(s, sim_strategy_pct(2010, n, 1, k));
 	rnd = d2_hits(s, sim_strategy_random(2010, n));
-	fprintf(stderr, "test_pct_depth2: k=%llu, %d runs: pct(d=2) %d, "
+	fprintf(stderr,
+		"test_pct_depth2: k=%llu, %d runs: pct(d=2) %d, "
 		"pct(d=1) %d, random %d; bound 1/(n k) = %.1f runs\n",
 		(unsigned long long)k, D2_RUNS, pct, pct1, rnd,
 		(double)D2_RUNS / (double)(n * k));
@@ -1070,8 +1096,8 @@ START_TEST(test_pct_depth2)
 	 */
 	ck_assert_msg((uint64_t)pct * n * k >= D2_RUNS,
 		      "pct found the depth-2 bug %d times in %d, below the "
-		      "bound 1/(n k) = 1/%llu", pct, D2_RUNS,
-		      (unsigned long long)(n * k));
+		      "bound 1/(n k) = 1/%llu",
+		      pct, D2_RUNS, (unsigned long long)(n * k));
 	/* At about the predicted rate 1/k: within 40% (~4 sigma). */
 	ck_assert_uint_ge((uint64_t)pct * k * 10, (uint64_t)D2_RUNS * 6);
 	ck_assert_uint_le((uint64_t)pct * k * 10, (uint64_t)D2_RUNS * 14);
@@ -1087,7 +1113,11 @@ END_TEST
 
 /* ---- 8. Wait queues -------------------------------------------------------- */
 
-enum wq_mode { WQ_WAKE, WQ_SPURIOUS, WQ_NEVER };
+enum wq_mode {
+	WQ_WAKE,
+	WQ_SPURIOUS,
+	WQ_NEVER
+};
 
 struct wqt {
 	struct sim_waitq wq;
@@ -1150,7 +1180,9 @@ START_TEST(test_waitq_wake)
 	 * runs again before the flag is set and goes back to sleep. */
 	static const struct sim_step sleep_first[] = { { 0, NULL } };
 	static const struct sim_step sleep_twice[] = {
-		{ 0, NULL }, { 1, "wq.spurious" }, { 0, NULL },
+		{ 0, NULL },
+		{ 1, "wq.spurious" },
+		{ 0, NULL },
 	};
 	struct sim *s = new_sim(2);
 	struct sim_strategy *st = sim_strategy_random(31, 2);
@@ -1159,8 +1191,10 @@ START_TEST(test_waitq_wake)
 
 	for (int m = WQ_WAKE; m <= WQ_SPURIOUS; m++) {
 		ck_assert_int_eq(run_wq(s, st, 0, m,
-					m == WQ_WAKE ? sleep_first : sleep_twice,
-					m == WQ_WAKE ? 1 : 3, &w), SIM_OK);
+					m == WQ_WAKE ? sleep_first :
+						       sleep_twice,
+					m == WQ_WAKE ? 1 : 3, &w),
+				 SIM_OK);
 		ck_assert_int_eq(sim_step_failed(s, NULL), -1);
 		ck_assert(w->saw);
 		ck_assert_ptr_nonnull(sim_step_note(s, 0));
@@ -1202,7 +1236,8 @@ START_TEST(test_waitq_deadlock)
 					     "thread 0 waits for test_wq"));
 		ck_assert(!w->saw);
 		/* And the sim goes on. */
-		ck_assert_int_eq(run_wq(s, st, i, WQ_WAKE, NULL, 0, &w), SIM_OK);
+		ck_assert_int_eq(run_wq(s, st, i, WQ_WAKE, NULL, 0, &w),
+				 SIM_OK);
 		ck_assert(w->saw);
 	}
 	sim_strategy_destroy(st);
@@ -1214,11 +1249,18 @@ END_TEST
 
 static const struct sim_lock_class chk_mutex = { "chk_mutex", 0 };
 
-enum { CHK_HEALTHY, CHK_READERS, CHK_OWNER, CHK_UNQUEUED, CHK_MASK, CHK_N };
+enum {
+	CHK_HEALTHY,
+	CHK_READERS,
+	CHK_OWNER,
+	CHK_UNQUEUED,
+	CHK_MASK,
+	CHK_N
+};
 
 struct chk {
 	struct sim_lock m;
-	bool corrupt;		/* break it, then pass a point */
+	bool corrupt; /* break it, then pass a point */
 	int rc[CHK_N];
 	char msg[CHK_N][256];
 };
@@ -1249,10 +1291,11 @@ static void chk_thread(struct sim *s, int tid, void *arg)
 		c->m = saved;
 		c->m.reader_mask = 2;
 		c->m.readers = 1;
-		c->rc[CHK_MASK] = sim_lock_check(s, &c->m, c->msg[CHK_MASK], 256);
+		c->rc[CHK_MASK] =
+			sim_lock_check(s, &c->m, c->msg[CHK_MASK], 256);
 		c->m = saved;
 		if (c->corrupt) {
-			c->m.readers = 1;	/* a mutex with a reader */
+			c->m.readers = 1; /* a mutex with a reader */
 			sim_point("corrupt", __func__);
 		}
 	}
@@ -1262,7 +1305,9 @@ static void chk_thread(struct sim *s, int tid, void *arg)
 static enum sim_abort run_chk(struct sim *s, struct chk **out, bool corrupt)
 {
 	static const struct sim_step steps[] = {
-		{ 0, "held" }, { 1, NULL }, { 0, NULL },
+		{ 0, "held" },
+		{ 1, NULL },
+		{ 0, NULL },
 	};
 	struct sim_strategy *st = sim_strategy_random(5, 2);
 	struct chk *c;
@@ -1289,13 +1334,16 @@ START_TEST(test_sim_check)
 	ck_assert_int_eq(run_chk(s, &c, false), SIM_OK);
 	ck_assert_msg(c->rc[CHK_HEALTHY] == 0, "%s", c->msg[CHK_HEALTHY]);
 	ck_assert_int_eq(c->rc[CHK_READERS], -1);
-	ck_assert_str_eq(c->msg[CHK_READERS], "chk_mutex: 1 readers, but 0 "
+	ck_assert_str_eq(c->msg[CHK_READERS],
+			 "chk_mutex: 1 readers, but 0 "
 			 "threads hold it shared");
 	ck_assert_int_eq(c->rc[CHK_OWNER], -1);
-	ck_assert_str_eq(c->msg[CHK_OWNER], "thread 0 holds chk_mutex "
+	ck_assert_str_eq(c->msg[CHK_OWNER],
+			 "thread 0 holds chk_mutex "
 			 "exclusive, but the lock says otherwise");
 	ck_assert_int_eq(c->rc[CHK_UNQUEUED], -1);
-	ck_assert_str_eq(c->msg[CHK_UNQUEUED], "thread 1 is blocked on "
+	ck_assert_str_eq(c->msg[CHK_UNQUEUED],
+			 "thread 1 is blocked on "
 			 "chk_mutex but queued 0 times");
 	ck_assert_int_eq(c->rc[CHK_MASK], -1);
 	ck_assert_str_eq(c->msg[CHK_MASK], "chk_mutex: a mutex held shared");
@@ -1315,7 +1363,8 @@ START_TEST(test_sim_check_env)
 	setenv("LOCKSTEP_CHECK_INVARIANTS", "1", 1);
 	s = new_sim(2);
 	ck_assert_int_eq(run_chk(s, &c, true), SIM_ABORT_CRASH);
-	ck_assert_str_eq(sim_abort_reason(s), "sim_check: chk_mutex: 1 "
+	ck_assert_str_eq(sim_abort_reason(s),
+			 "sim_check: chk_mutex: 1 "
 			 "readers, but 0 threads hold it shared");
 	ck_assert_int_eq(run_chk(s, &c, false), SIM_OK);
 	sim_destroy(s);

@@ -32,7 +32,6 @@ static int run_file(const char *path)
 	return 0;
 }
 
-
 int main(int argc, char **argv)
 {
 	int n = 0;

@@ -15,8 +15,8 @@
 #include "campaign/campaign.h"
 
 static const char *const files[] = {
-	"campaign", "state/w0", "findings/f.meta", "coverage.1-of-1",
-	"timeline.1-of-1",
+	"campaign",	   "state/w0",	      "findings/f.meta",
+	"coverage.1-of-1", "timeline.1-of-1",
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mkdir(path, 0755);
 	for (size_t i = 0; i < NFILES; i++) {
 		const uint8_t *next = p < end ?
-			memmem(p, (size_t)(end - p), sep, sizeof(sep) - 1) : NULL;
+			memmem(p, (size_t)(end - p), sep, sizeof(sep) - 1) :
+			NULL;
 		size_t n = next ? (size_t)(next - p) : (size_t)(end - p);
 		char name[64];
 

@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						 desc, sizeof(desc));
 		scen_free(sc);
 	} else if (err.pos.line < 0 || err.pos.col < 0 || !err.msg[0]) {
-		abort();	/* every error has a position and a message */
+		abort(); /* every error has a position and a message */
 	}
 	return 0;
 }

@@ -26,6 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_write("t.trace", data, size, path, sizeof(path));
 	rc = explore_replay(&o, path);
 	if (rc < 0 || rc > 2)
-		abort();	/* 3: lockstep's own failure, on any input */
+		abort(); /* 3: lockstep's own failure, on any input */
 	return 0;
 }
