@@ -337,6 +337,7 @@ static struct scen *died_program(const struct fuzz_cfg *cfg,
 {
 	struct gen_options go = { .seed = cfg->conf.seed,
 				  .index = ws->program,
+				  .races = true,
 				  .kernel = cfg->conf.gen_kernel,
 				  .fixes = cfg->conf.gen_fixes[0] ?
 					  cfg->conf.gen_fixes :

@@ -369,6 +369,7 @@ static int run_program(struct gworker *W, uint64_t program)
 	const struct camp_conf *c = &cfg->conf;
 	struct gen_options go = { .seed = c->seed,
 				  .index = program,
+				  .races = true,
 				  .kernel = c->gen_kernel,
 				  .fixes = c->gen_fixes[0] ? c->gen_fixes :
 							     NULL };

@@ -401,6 +401,7 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 		}
 	}
 	go.seed = conf->seed;
+	go.races = true;
 	go.kernel = conf->gen_kernel;
 	go.fixes = conf->gen_fixes[0] ? conf->gen_fixes : NULL;
 	if (gen_program(&go, &text, name, err, sizeof(err)) < 0) {

@@ -21,6 +21,7 @@
 
 static const char gen_usage[] =
 	"usage: lockstep gen [--seed N] [--count K] [--kernel VER] [--out DIR]\n"
+	"                    [--schedules N] [--races]\n"
 	"\n"
 	"Write K generated programs, valid and well-formed scenarios (SPEC.md 3,\n"
 	"docs/gen.md), as DIR/gen-SEED-INDEX.yaml: 2-4 threads on 1-3 files,\n"
@@ -38,6 +39,9 @@ static const char gen_usage[] =
 	"                    by the marks (default: the newest, v5.15)\n"
 	"  --out DIR         where to write them (default lockstep-gen/)\n"
 	"  --schedules N     explore: schedules of each program (default 200)\n"
+	"  --races           keep the seed races the kernel really has (a read\n"
+	"                    or readahead beside a punch before invalidate-lock),\n"
+	"                    as fuzz --generate does: for hunting, not clean\n"
 	"  -q, --quiet       do not list the files written\n"
 	"  -h, --help        this text\n"
 	"\n"
@@ -89,7 +93,8 @@ int gen_main(int argc, char **argv)
 		O_COUNT,
 		O_KERNEL,
 		O_OUT,
-		O_SCHED
+		O_SCHED,
+		O_RACES
 	};
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
@@ -97,6 +102,7 @@ int gen_main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "schedules", required_argument, NULL, O_SCHED },
+		{ "races", no_argument, NULL, O_RACES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -130,6 +136,9 @@ int gen_main(int argc, char **argv)
 			break;
 		case O_OUT:
 			out = optarg;
+			break;
+		case O_RACES:
+			o.races = true;
 			break;
 		case O_SCHED:
 			if (parse_num("--schedules", optarg, 1000000000,

@@ -82,6 +82,7 @@ struct g {
 	uint64_t seed, index;
 	char kernel[32];
 	char fixes_edit[256]; /* gen_options.fixes, or "" */
+	bool races;	      /* gen_options.races */
 	uint32_t fixes;
 	unsigned bs;
 	int nfiles;
@@ -196,15 +197,16 @@ static bool may_dio_write(struct g *g, int t, int f)
 /* may_fill_or_punch -- without invalidate-lock (before 5.15) a read(2)
  * or readahead that fills f's page cache while another thread punches f
  * can cache a block the punch frees: the real stale-read of the seeds
- * (Race 1), which the generator does not produce at such a kernel; only
- * a file that is S_DAX throughout (no page cache) is exempt.  Records
- * thread t as f's filler or puncher. */
+ * (Race 1), which the generator does not produce at such a kernel unless
+ * asked to hunt for it (gen_options.races: fuzz --generate); only a file
+ * that is S_DAX throughout (no page cache) is exempt.  Records thread t
+ * as f's filler or puncher. */
 static bool may_fill_or_punch(struct g *g, int t, int f, bool punch)
 {
 	unsigned others = punch ? g->fillers[f] : g->punchers[f];
 
-	if (!(g->fixes & FIX(FIX_INVALIDATE_LOCK)) && !dax_certain(g, f) &&
-	    (others & ~(1u << t)))
+	if (!g->races && !(g->fixes & FIX(FIX_INVALIDATE_LOCK)) &&
+	    !dax_certain(g, f) && (others & ~(1u << t)))
 		return false;
 	if (punch)
 		g->punchers[f] |= 1u << t;
@@ -1189,6 +1191,7 @@ struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
 	}
 	g->seed = o->seed;
 	g->index = o->index;
+	g->races = o->races;
 	snprintf(g->kernel, sizeof(g->kernel), "%s", o->kernel);
 	snprintf(g->fixes_edit, sizeof(g->fixes_edit), "%s",
 		 o->fixes ? o->fixes : "");

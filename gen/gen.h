@@ -27,6 +27,9 @@ struct gen_options {
 	uint64_t schedules; /* explore: schedules (0: 200) */
 	const char *fixes;  /* a fixes edit ("a,-b"), written as fixes:
 				 * and followed by the marks; NULL: none */
+	bool races;	    /* keep the seed races the kernel really has
+			     * (Race 1 before invalidate-lock), for hunting
+			     * (fuzz --generate); off: a clean-run program */
 };
 
 /*

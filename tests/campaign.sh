@@ -319,7 +319,7 @@ if [ $rc -ne 1 ] || [ -z "$f" ]; then
 else
 	b=${f%.yaml}
 	prog=$(sed -n 's/.*program \([0-9]*\), kernel v4.0.*/\1/p' "$f" | head -1)
-	"$BIN" gen -q --seed 1 --kernel v4.0 --count $((prog + 1)) --out "$T/gen-prog"
+	"$BIN" gen -q --races --seed 1 --kernel v4.0 --count $((prog + 1)) --out "$T/gen-prog"
 	if ! grep -q '^  violations: \[stale-read\]$' "$f"; then
 		bad "generate: $f does not expect its stale-read"
 	elif ! "$BIN" lint -q "$f"; then
