@@ -37,6 +37,13 @@ uint64_t camp_mix(uint64_t x)
 	return report_mix(x);
 }
 
+bool camp_slot_undirected(const struct camp_conf *c, const struct scen *sc,
+			  int strat)
+{
+	return c->undirected ||
+		(strat == CAMP_RANDOM && sc->nsteps && !sc->expect);
+}
+
 /* camp_slot_seed -- the seed of one slot of the portfolio. */
 uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat)
 {
@@ -236,6 +243,8 @@ int camp_conf_write(const char *dir, const struct camp_conf *c)
 	fprintf(f, "shard: %d/%d\n", c->shard_k, c->shard_n);
 	fprintf(f, "strategies: %" PRIu32 "\n", c->strats);
 	fprintf(f, "schedules: %" PRIu64 "\n", c->schedules);
+	if (c->undirected)
+		fprintf(f, "undirected: yes\n");
 	if (c->generate)
 		fprintf(f, "generate: %s %s %" PRIu64 "\n", c->gen_kernel,
 			c->gen_fixes[0] ? c->gen_fixes : "-", c->gen_programs);
@@ -286,6 +295,8 @@ int camp_conf_read(const char *dir, struct camp_conf *c, char *err,
 			c->strats = (uint32_t)strtoul(v, NULL, 10);
 		} else if (!strcmp(k, "schedules")) {
 			c->schedules = strtoull(v, NULL, 10);
+		} else if (!strcmp(k, "undirected")) {
+			c->undirected = !strcmp(v, "yes");
 		} else if (!strcmp(k, "generate")) {
 			char kern[32], fx[256];
 

@@ -43,6 +43,7 @@
 #include "scenarios/scen.h"
 
 struct sim;
+struct camp_conf;
 
 /* ---- The portfolio ------------------------------------------------------- */
 
@@ -59,6 +60,14 @@ extern const char *const camp_strat_names[CAMP__NSTRAT]; /* "pct-1" */
  * with a message on a bad name. */
 int camp_strats_parse(const char *list, uint32_t *mask, char *err,
 		      size_t errlen);
+/* camp_slot_undirected -- whether slot (scenario sc, strategy strat)
+ * runs without the scenario's interleave: steps: all of them under
+ * --undirected, and by default the random slot of a fixed scenario (one
+ * with interleave: that expects no violation), so that it is searched
+ * around, not run once.  (A pre-fix scenario finds its bug directed;
+ * around it, other kinds of the same bug: --undirected.) */
+bool camp_slot_undirected(const struct camp_conf *c, const struct scen *sc,
+			  int strat);
 /* camp_slot_seed -- the seed of a slot: the campaign's, the scenario's
  * name and the strategy, mixed. */
 uint64_t camp_slot_seed(uint64_t seed, const char *scen, int strat);
@@ -104,6 +113,9 @@ struct camp_conf {
 	uint64_t seed;
 	int jobs, shard_k, shard_n;
 	uint32_t strats;
+	/* --undirected: every slot leaves the scenarios' interleave: out;
+	 * otherwise the random slot does (of a scenario that has one) */
+	bool undirected;
 	uint64_t schedules; /* per slot cap, 0: none; --generate:
 					 * executions per program and strategy */
 	char build[64];

@@ -370,7 +370,8 @@ static void died(struct coord *c, int w, int status)
 	struct report_sched rs = { .seed = ws->seed,
 				   .depth = ws->depth,
 				   .k = ws->k,
-				   .execution = ws->index };
+				   .execution = ws->index,
+				   .undirected = ws->undirected };
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
 	char path[4096], text[2048];
 	uint64_t sig;

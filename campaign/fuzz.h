@@ -39,6 +39,7 @@ struct fuzz_wstat {
 	 * in it: the coordinator writes its crash finding. */
 	uint32_t in_flight;
 	int32_t scen, strat; /* strat -1: the calibration run */
+	bool undirected;     /* without the scenario's interleave: */
 	uint64_t index, seed, k;
 	uint64_t program; /* --generate: the program's index */
 	int32_t depth;

@@ -10,6 +10,10 @@
  * random, each with its own seed, over the indexes that are this worker's
  * (campaign.h), and on worker 0 of shard 1 only, dfs with bounds growing
  * from 0 (a systematic search is one sequence; splitting it is left out).
+ * A slot runs its scenario without the interleave: steps when
+ * camp_slot_undirected() says so (the random slot of a fixed scenario,
+ * or every slot under --undirected), on an engine of its own: a fixed
+ * scenario is searched around, not run once.
  *
  * After each execution: its coverage keys go to the shared set; each
  * finding's signature is claimed in the shared set of signatures, and the
@@ -45,6 +49,7 @@
 struct wslot {
 	struct camp_slot_state s;
 	int scen;
+	bool u; /* undirected: without the scenario's interleave: */
 	uint64_t seed;
 	uint64_t stride;
 	struct sim_strategy *st; /* created on first use */
@@ -54,9 +59,10 @@ struct worker {
 	const struct fuzz_cfg *cfg;
 	int w;
 	struct fuzz_wstat *ws;
-	struct exec *e[CAMP_MAX_SCEN];
-	uint64_t k[CAMP_MAX_SCEN]; /* PCT's step estimate */
-	bool broken[CAMP_MAX_SCEN];
+	/* per scenario, as directed [0] and undirected [1] */
+	struct exec *e[2][CAMP_MAX_SCEN];
+	uint64_t k[2][CAMP_MAX_SCEN]; /* PCT's step estimate */
+	bool broken[2][CAMP_MAX_SCEN];
 	int nslot;
 	struct wslot slot[MAX_SLOTS];
 	char state_path[4096];
@@ -175,6 +181,7 @@ static void build_slots(struct worker *W)
 			sl->s.strat = k;
 			sl->s.dfs_bound = -1;
 			sl->scen = i;
+			sl->u = camp_slot_undirected(c, W->cfg->sc[i], k);
 			sl->seed = camp_slot_seed(c->seed, c->scen[i].name, k);
 			sl->stride = k == CAMP_DFS ?
 				1 :
@@ -197,10 +204,13 @@ static void build_slots(struct worker *W)
 	W->ws->skip_scen = -1;
 }
 
-/* engine -- internal: the scenario's engine, made on first use. */
-static struct exec *engine(struct worker *W, int i)
+/* engine -- internal: the scenario's engine, made on first use; u:
+ * the one that leaves its interleave: out. */
+static struct exec *engine(struct worker *W, int i, bool u)
 {
-	struct exec_options eo = { .pool = W->cfg->pool, .log_events = true };
+	struct exec_options eo = { .pool = W->cfg->pool,
+				   .log_events = true,
+				   .undirected = u };
 	struct fuzz_rec rec = {
 		.base = { .name = "record",
 			  .begin = rec_begin,
@@ -210,16 +220,16 @@ static struct exec *engine(struct worker *W, int i)
 	};
 	char err[512];
 
-	if (W->e[i] || W->broken[i])
-		return W->e[i];
+	if (W->e[u][i] || W->broken[u][i])
+		return W->e[u][i];
 	if (ck_pr_load_8(&W->cfg->shm->broken[i])) {
-		W->broken[i] = true;
+		W->broken[u][i] = true;
 		return NULL;
 	}
-	W->e[i] = exec_new(W->cfg->sc[i], W->cfg->conf.scen[i].fixes, &eo, err,
-			   sizeof(err));
-	if (!W->e[i]) {
-		W->broken[i] = true;
+	W->e[u][i] = exec_new(W->cfg->sc[i], W->cfg->conf.scen[i].fixes, &eo,
+			      err, sizeof(err));
+	if (!W->e[u][i]) {
+		W->broken[u][i] = true;
 		snprintf(W->ws->error, sizeof(W->ws->error), "%.250s", err);
 		ck_pr_store_32((uint32_t *)&W->ws->error_scen, (uint32_t)i);
 		return NULL;
@@ -231,14 +241,15 @@ static struct exec *engine(struct worker *W, int i)
 	W->ws->scen = i;
 	W->ws->strat = -1;
 	W->ws->index = 0;
+	W->ws->undirected = u;
 	ck_pr_fence_store();
 	ck_pr_store_32(&W->ws->in_flight, 1);
-	exec_run(W->e[i], &rec.base, 0);
+	exec_run(W->e[u][i], &rec.base, 0);
 	ck_pr_store_32(&W->ws->in_flight, 0);
-	W->k[i] = sim_steps(exec_sim(W->e[i]));
-	sim_reset_checkers(exec_sim(W->e[i]));
+	W->k[u][i] = sim_steps(exec_sim(W->e[u][i]));
+	sim_reset_checkers(exec_sim(W->e[u][i]));
 	sim_strategy_destroy(rec.in);
-	return W->e[i];
+	return W->e[u][i];
 }
 
 /* slot_strategy -- internal: the slot's strategy, made on first use. */
@@ -254,7 +265,7 @@ static struct sim_strategy *slot_strategy(struct worker *W, struct wslot *sl)
 	case CAMP_PCT3:
 		sl->st = sim_strategy_pct(sl->seed, n,
 					  sl->s.strat - CAMP_PCT1 + 1,
-					  W->k[sl->scen]);
+					  W->k[sl->u][sl->scen]);
 		break;
 	case CAMP_RANDOM:
 		sl->st = sim_strategy_random(sl->seed, n);
@@ -282,7 +293,8 @@ static void sched_of(const struct worker *W, const struct wslot *sl,
 	rs->depth = sl->s.strat <= CAMP_PCT3 ? sl->s.strat - CAMP_PCT1 + 1 :
 		sl->s.strat == CAMP_DFS	     ? sl->s.dfs_bound + 1 :
 					       0;
-	rs->k = W->k[sl->scen];
+	rs->k = W->k[sl->u][sl->scen];
+	rs->undirected = sl->u;
 	rs->execution = index;
 }
 
@@ -312,7 +324,9 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 		     const uint8_t *dec, uint32_t ndec, uint64_t sig,
 		     struct camp_meta *m)
 {
-	struct exec_options eo = { .pool = W->cfg->pool, .log_events = true };
+	struct exec_options eo = { .pool = W->cfg->pool,
+				   .log_events = true,
+				   .undirected = orig->sched.undirected };
 	struct exec *e;
 	struct min_out mo;
 	char err[256], path[4096], txt[4096], base[4096];
@@ -353,7 +367,7 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 			 const struct finding *fd, uint64_t sig)
 {
 	const struct fuzz_cfg *cfg = W->cfg;
-	struct exec *e = W->e[sl->scen];
+	struct exec *e = W->e[sl->u][sl->scen];
 	struct report_in in = {
 		.sc = cfg->sc[sl->scen],
 		.fixes = cfg->conf.scen[sl->scen].fixes,
@@ -443,7 +457,7 @@ static void directed_only(const struct fuzz_cfg *cfg, struct wslot *sl)
 static bool run_one(struct worker *W, struct wslot *sl)
 {
 	const struct fuzz_cfg *cfg = W->cfg;
-	struct exec *e = engine(W, sl->scen);
+	struct exec *e = engine(W, sl->scen, sl->u);
 	struct fuzz_rec rec = {
 		.base = { .name = "record",
 			  .begin = rec_begin,
@@ -482,7 +496,8 @@ static bool run_one(struct worker *W, struct wslot *sl)
 	W->ws->strat = sl->s.strat;
 	W->ws->index = index;
 	W->ws->seed = sl->seed;
-	W->ws->k = W->k[sl->scen];
+	W->ws->k = W->k[sl->u][sl->scen];
+	W->ws->undirected = sl->u;
 	W->ws->depth = sl->s.strat <= CAMP_PCT3 ? sl->s.strat + 1 : 0;
 	ck_pr_fence_store();
 	ck_pr_store_32(&W->ws->in_flight, 1);
@@ -579,7 +594,9 @@ int fuzz_worker(const struct fuzz_cfg *cfg, int w)
 	 * are stopped properly, so that sanitizers see no leak. */
 	for (int i = 0; i < W.nslot; i++)
 		sim_strategy_destroy(W.slot[i].st);
-	for (int i = 0; i < cfg->conf.nscen; i++)
-		exec_free(W.e[i]);
+	for (int i = 0; i < cfg->conf.nscen; i++) {
+		exec_free(W.e[0][i]);
+		exec_free(W.e[1][i]);
+	}
 	return code;
 }

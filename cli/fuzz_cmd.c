@@ -64,6 +64,14 @@ static const char fuzz_usage[] =
 	"                    runs and its ID.min.trace replays), beside the\n"
 	"                    program as generated (ID.orig.yaml, ID.trace)\n"
 	"  --programs N      --generate: only programs 0..N-1, then stop\n"
+	"  --undirected      every slot runs the scenarios without their\n"
+	"                    interleave: steps, so that a directed scenario\n"
+	"                    is searched around (by default only the random\n"
+	"                    slot of a fixed one, with interleave: and no\n"
+	"                    expected violation, does); such executions do\n"
+	"                    not check op-result; their traces say\n"
+	"                    'undirected: yes', and replay and minimize run\n"
+	"                    them so\n"
 	"  --stop-on KINDS   stop once a finding of one of these kinds (a\n"
 	"                    comma list: stale-read,deadlock) is saved\n"
 	"  --json FILE       results as JSON (default DIR/results.json)\n"
@@ -83,7 +91,7 @@ struct fopts {
 	uint64_t seed, schedules, min_budget, programs;
 	int shard_k, shard_n, max_bound;
 	uint32_t strats, stop_on;
-	bool resume, fresh, quiet, generate;
+	bool resume, fresh, quiet, generate, undirected;
 	bool have_seed, have_shard;
 };
 
@@ -149,7 +157,8 @@ static int parse(int argc, char **argv, struct fopts *o)
 		O_JUNIT,
 		O_GENERATE,
 		O_PROGRAMS,
-		O_STOP_ON
+		O_STOP_ON,
+		O_UNDIRECTED
 	};
 	static const struct option opts[] = {
 		{ "time", required_argument, NULL, O_TIME },
@@ -171,6 +180,7 @@ static int parse(int argc, char **argv, struct fopts *o)
 		{ "generate", no_argument, NULL, O_GENERATE },
 		{ "programs", required_argument, NULL, O_PROGRAMS },
 		{ "stop-on", required_argument, NULL, O_STOP_ON },
+		{ "undirected", no_argument, NULL, O_UNDIRECTED },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -271,6 +281,9 @@ static int parse(int argc, char **argv, struct fopts *o)
 			break;
 		case O_GENERATE:
 			o->generate = true;
+			break;
+		case O_UNDIRECTED:
+			o->undirected = true;
 			break;
 		case O_STOP_ON: {
 			char buf[256], *save = NULL;
@@ -612,7 +625,16 @@ static int setup(const struct fopts *o, int n, char **paths,
 			o->shard_n);
 		return 2;
 	}
+	if (o->resume && o->undirected && !old.undirected) {
+		fprintf(stderr,
+			"lockstep fuzz: --resume: the campaign in %s "
+			"was not started --undirected: --fresh to start anew "
+			"with it\n",
+			o->out);
+		return 2;
+	}
 	if (o->resume) {
+		conf->undirected = old.undirected;
 		conf->seed = old.seed;
 		conf->jobs = old.jobs;
 		conf->shard_k = old.shard_k;
@@ -663,6 +685,12 @@ int fuzz_main(int argc, char **argv)
 
 	if (first < 0)
 		return first == -2 ? 0 : 2;
+	if (o.generate && o.undirected) {
+		fprintf(stderr,
+			"lockstep fuzz: --undirected: generated "
+			"programs have no interleave: to leave out\n");
+		return 2;
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	CPU_ZERO(&cpus);
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0)
@@ -678,6 +706,7 @@ int fuzz_main(int argc, char **argv)
 	cfg.conf.shard_n = o.shard_n;
 	cfg.conf.strats = o.strats;
 	cfg.conf.schedules = o.schedules;
+	cfg.conf.undirected = o.undirected;
 	cfg.dir = o.out;
 	cfg.pool = o.pool;
 	cfg.min_budget = o.min_budget;

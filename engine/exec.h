@@ -38,6 +38,9 @@ struct exec_options {
 	bool log_events;
 	bool no_lockdep, no_race; /* the checkers off (make bench) */
 	bool outcome;		  /* digest exec_result.outcome (tests) */
+	bool undirected;	  /* the scenario's interleave: left out (fuzz
+			  * --undirected, a trace that says so), and with
+			  * it the op-result check */
 };
 
 struct exec;

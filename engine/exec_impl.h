@@ -42,6 +42,7 @@ struct exec {
 	int cur_op[SCEN_MAX_THREADS];
 	uint64_t seen[SCEN_MAX_THREADS]; /* exec_result.outcome's parts */
 	bool want_outcome;
+	bool undirected;	 /* exec_options.undirected */
 	volatile int *null_page; /* test_crash's target: NULL */
 	struct exec_result res;
 };

@@ -883,6 +883,7 @@ int explore_replay(const struct explore_opts *o, const char *path)
 			"lockstep replay: warning: trace recorded by build "
 			"'%s', this is '%s'; replaying while the decisions fit\n",
 			t.build, report_build());
+	eo.undirected = t.sched.undirected; /* as the execution ran */
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
 	if (!e) {
 		code = errno == EINVAL ? 2 : 3;

@@ -474,6 +474,7 @@ int minimize_main(int argc, char **argv)
 		goto out_scen;
 	}
 	eo.pool = pool;
+	eo.undirected = t.sched.undirected; /* as the execution ran */
 	e = exec_new(sc, t.fixes, &eo, err, sizeof(err));
 	if (!e) {
 		code = errno == EINVAL ? 2 : 3;

@@ -36,6 +36,7 @@ struct finding {
 struct report_sched {
 	char strategy[16]; /* pct, random, dfs */
 	bool minimized;	   /* decisions shrunk by lockstep minimize */
+	bool undirected;   /* run without the scenario's interleave: */
 	uint64_t seed;
 	int depth;
 	uint64_t k; /* PCT's step estimate */

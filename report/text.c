@@ -208,11 +208,13 @@ void report_text(FILE *out, const struct report_in *in)
 	}
 	fprintf(out, "  scenario %s, fixes: %s\n", sc->path,
 		core_fixes_format(in->fixes, fixes, sizeof(fixes)));
-	fprintf(out, "  schedule: %s%s, seed %llu, execution %llu\n\n",
+	fprintf(out, "  schedule: %s%s%s, seed %llu, execution %llu\n\n",
 		in->sched.minimized && strcmp(in->sched.strategy, "minimized") ?
 			"minimized, " :
 			"",
-		in->sched.strategy, (unsigned long long)in->sched.seed,
+		in->sched.strategy,
+		in->sched.undirected ? " without interleave:" : "",
+		(unsigned long long)in->sched.seed,
 		(unsigned long long)in->sched.execution);
 	for (int i = 0; i < sc->nsteps; i++) {
 		const char *note = sim_step_note(in->sim, i);
@@ -299,6 +301,8 @@ void report_json_finding(FILE *out, const struct report_in *in,
 	report_json_string(out, in->sched.strategy);
 	fprintf(out, ", \"minimized\": %s",
 		in->sched.minimized ? "true" : "false");
+	if (in->sched.undirected)
+		fprintf(out, ", \"undirected\": true");
 	/* seeds are 64-bit: a string, which JSON readers that hold numbers
 	 * as doubles (jq, JavaScript) keep exactly */
 	fprintf(out,

@@ -12,6 +12,9 @@
  *   minimized: yes                   only for lockstep minimize's
  *                                    decisions (the strategy stays, for
  *                                    the prior executions)
+ *   undirected: yes                  only for an execution run without
+ *                                    the scenario's interleave: (fuzz
+ *                                    --undirected); replay leaves it out
  *   seed: 1
  *   depth: 3
  *   k: 120
@@ -140,6 +143,8 @@ int report_trace_write_raw(const char *path, const struct scen *sc,
 	fprintf(f, "strategy: %s\n", sched->strategy);
 	if (sched->minimized)
 		fprintf(f, "minimized: yes\n");
+	if (sched->undirected)
+		fprintf(f, "undirected: yes\n");
 	fprintf(f, "seed: %" PRIu64 "\n", sched->seed);
 	fprintf(f, "depth: %d\n", sched->depth);
 	fprintf(f, "k: %" PRIu64 "\n", sched->k);
@@ -358,6 +363,15 @@ int report_trace_read(const char *path, struct report_trace *t, char *err,
 				t->sched.minimized = true;
 		} else if (!strcmp(line, "minimized")) {
 			t->sched.minimized = !strcmp(val, "yes");
+		} else if (!strcmp(line, "undirected")) {
+			/* the execution ran without the scenario's
+			 * interleave: (fuzz --undirected) */
+			if (strcmp(val, "yes") && strcmp(val, "no")) {
+				fclose(f);
+				return fail(err, errlen, path, lineno,
+					    "bad undirected (yes or no)");
+			}
+			t->sched.undirected = !strcmp(val, "yes");
 		} else if (!strcmp(line, "seed")) {
 			if (!unsigned_val(val, UINT64_MAX, &t->sched.seed)) {
 				fclose(f);

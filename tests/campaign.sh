@@ -17,6 +17,9 @@
 #   shards     K/N shards are disjoint and their union is the whole: merged,
 #              they ran exactly the executions of the unsharded campaign
 #   minimize   a finding's trace minimized replays, with no more preemptions
+#   undirected fuzz --undirected searches around a directed scenario; its
+#              traces say so and replay; a fixed scenario's random slot
+#              runs undirected by default
 #   generate   fuzz --generate at v4.0 (a deterministic --programs
 #              campaign) saves a minimized stale-read scenario that lints,
 #              runs as its expect: says and whose traces replay; the same
@@ -303,6 +306,66 @@ fi
 [ $rc -eq 2 ] && grep -q "runs seed 1, not 9" "$T/rs.txt" &&
 	ok "fuzz --resume with another --seed is refused (exit 2)" ||
 	bad "fuzz --resume --seed 9 (exit $rc)"
+
+# ---- undirected -------------------------------------------------------------
+
+# A fully directed pre-fix scenario runs once per slot; --undirected drops
+# its interleave: and searches around it.  Its findings' traces say
+# 'undirected: yes', replay gives the saved report byte for byte (and
+# without that line, another one), minimize keeps it.
+S=scenarios/dax-gup-vs-break-layouts-naive.yaml
+ucommon="--schedules 40 --jobs 2 --time 300s -q"
+"$BIN" fuzz $S $ucommon --min-budget 0 --out "$T/dir" > /dev/null 2>&1; rd=$?
+"$BIN" fuzz $S $ucommon --min-budget 50 --undirected --out "$T/und" > /dev/null 2>&1; ru=$?
+nd=$(grep -o '"run_executions": [0-9]*' "$T/dir/results.json" | grep -o '[0-9]*$')
+nu=$(grep -o '"run_executions": [0-9]*' "$T/und/results.json" | grep -o '[0-9]*$')
+ntr=0; nrep=0
+for t in "$T"/und/findings/*.trace; do
+	[ -e "$t" ] || continue
+	ntr=$((ntr + 1))
+	"$BIN" replay "$t" > "$T/ureplay.txt" 2>&1 &&
+		cmp -s "$T/ureplay.txt" "${t%.trace}.txt" &&
+		grep -qx 'undirected: yes' "$t" && nrep=$((nrep + 1))
+done
+if [ $rd -eq 0 ] && [ $ru -eq 0 ] && [ -n "$nd" ] && [ -n "$nu" ] &&
+   [ "$nd" -le 10 ] && [ "$nu" -ge 160 ] && grep -qx 'undirected: yes' "$T/und/campaign" &&
+   [ $ntr -ge 2 ] && [ $nrep -eq $ntr ]; then
+	ok "fuzz --undirected on $S: $nu executions (directed: $nd); $ntr traces say undirected and replay their reports"
+else
+	bad "fuzz --undirected (exit $rd/$ru, executions $nd/$nu, $nrep of $ntr traces replay)"
+fi
+t=$(ls "$T"/und/findings/*.deadlock.*[0-9a-f].trace | head -1)
+grep -v '^undirected:' "$t" > "$T/directed.trace"
+sed 's/^undirected: yes/undirected: maybe/' "$t" > "$T/maybe.trace"
+"$BIN" replay "$T/directed.trace" 2> /dev/null | grep -q '^  schedule: pct, seed' &&
+   grep -q '^  schedule: pct without interleave:, seed' "${t%.trace}.txt" &&
+	ok "replay reads undirected: (without it, the directed schedule)" ||
+	bad "replay ignores undirected:"
+"$BIN" replay "$T/maybe.trace" > /dev/null 2> "$T/maybe.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'maybe.trace:7: bad undirected (yes or no)' "$T/maybe.txt" &&
+	ok "a trace with undirected: maybe is refused (exit 2)" ||
+	{ bad "undirected: maybe (exit $rc)"; cat "$T/maybe.txt"; }
+"$BIN" minimize -o "$T/und.min.trace" "$t" > /dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -qx 'undirected: yes' "$T/und.min.trace" &&
+   "$BIN" replay "$T/und.min.trace" > /dev/null 2>&1 &&
+	ok "minimize keeps undirected: and its trace replays" ||
+	bad "minimize of an undirected trace (exit $rc)"
+# By default the random slot of a fixed directed scenario runs undirected;
+# a pct slot runs its one directed execution.
+S=scenarios/dax-gup-vs-break-layouts.yaml
+"$BIN" fuzz $S $ucommon --strategies random --out "$T/fixr" > /dev/null 2>&1; r1=$?
+"$BIN" fuzz $S $ucommon --strategies pct-1 --out "$T/fixp" > /dev/null 2>&1; r2=$?
+n1=$(grep -o '"run_executions": [0-9]*' "$T/fixr/results.json" | grep -o '[0-9]*$')
+n2=$(grep -o '"run_executions": [0-9]*' "$T/fixp/results.json" | grep -o '[0-9]*$')
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ "$n1" = 40 ] && [ "$n2" -le 2 ] &&
+	ok "fixed $S: the random slot searches undirected ($n1 executions), pct-1 runs directed ($n2)" ||
+	bad "default undirected slot (exit $r1/$r2, executions $n1/$n2)"
+"$BIN" fuzz --resume --undirected --time 1s --out "$T/dir" -q > /dev/null 2> "$T/ures.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'not started --undirected' "$T/ures.txt" &&
+	ok "fuzz --resume --undirected of a directed campaign is refused (exit 2)" ||
+	bad "fuzz --resume --undirected (exit $rc)"
+"$BIN" fuzz --generate --undirected --out "$T/gen-und" > /dev/null 2>&1
+[ $? -eq 2 ] || bad "fuzz --generate --undirected is exit 2"
 
 # ---- generate ---------------------------------------------------------------
 
