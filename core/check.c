@@ -185,13 +185,13 @@ static int page_check(const struct address_space *mapping,
 	char why[192];
 	int maps;
 
-#define PAGE_FAIL(...)                                                        \
-	do {                                                                  \
-		snprintf(why, sizeof(why), __VA_ARGS__);                      \
-		snprintf(msg, len, "%s: the page at index %llu (page %u) %s", \
-			 host->name, (unsigned long long)index, page->id,     \
-			 why);                                                \
-		return -EUCLEAN;                                              \
+#define PAGE_FAIL(...)                                                       \
+	do {                                                                 \
+		snprintf(why, sizeof(why), __VA_ARGS__);                     \
+		snprintf(msg, len, "%s: the page at index %llu (pfn %u) %s", \
+			 host->name, (unsigned long long)index, page->id,    \
+			 why);                                               \
+		return -EUCLEAN;                                             \
 	} while (0)
 
 	if (page->mapping != mapping)
@@ -218,7 +218,7 @@ static int page_check(const struct address_space *mapping,
 	if (page->pins.count < 0)
 		PAGE_FAIL("has %d pins", page->pins.count);
 	if (s && sim_lock_check(s, &page->lock, why, sizeof(why))) {
-		snprintf(msg, len, "%s: the page at index %llu (page %u): %s",
+		snprintf(msg, len, "%s: the page at index %llu (pfn %u): %s",
 			 host->name, (unsigned long long)index, page->id, why);
 		return -EUCLEAN;
 	}

@@ -32,7 +32,7 @@ struct xa {
 #define PG_dirty    (1u << 1)
 
 struct page {
-	uint32_t id;	     /* simulated pfn, for reports */
+	uint32_t id;	     /* simulated pfn (final checks) */
 	struct inode *home;  /* the file it was made for */
 	struct sim_ref pins; /* get_user_pages references */
 	uint64_t index;
@@ -83,6 +83,9 @@ struct dax_page {
 struct address_space {
 	struct inode *host;
 	struct xa i_pages; /* struct page *, or tagged DAX entries */
+	/* index -> how many pages were made for it in this execution, as
+	 * (void *)count: the name of the next one (add_to_page_cache_lru) */
+	struct xa frames;
 	uint64_t nrpages;
 	struct sim_lock invalidate_lock;
 	struct sim_lock i_mmap_rwsem; /* the VMAs mapping the file */

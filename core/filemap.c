@@ -99,22 +99,52 @@ void *find_get_entry(struct address_space *mapping, uint64_t *indexp,
 	return NULL;
 }
 
-/* page_cache_alloc -- a new page, locked by nobody, one reference (ours). */
+/*
+ * page_cache_alloc -- a new page, locked by nobody, one reference (ours).
+ * Its lock and pins are named when it gets its index
+ * (add_to_page_cache_lru, which every caller calls next).
+ */
 struct page *page_cache_alloc(struct address_space *mapping)
 {
 	struct core_fs *fs = mapping->host->fs;
 	struct page *page = sim_alloc(sizeof(*page));
-	char name[SIM_NAME_MAX];
 
 	page->id = ++fs->next_pfn;
 	page->home = mapping->host;
 	page->refcount = 1;
-	snprintf(name, sizeof(name), "%s:%u", mapping->host->name, page->id);
-	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, name);
-	snprintf(name, sizeof(name), "pins(%s:%u)", mapping->host->name,
-		 page->id);
-	sim_ref_init(&page->pins, name);
 	return page;
+}
+
+/*
+ * page_name -- internal: name the lock and pins of a new page by its file
+ * and index, "page(a:1)" and "pins(a:1)"; a later page made for the same
+ * index in the same execution (the first truncated, or losing the race to
+ * insert it) is its second frame, "page(a:1#2)", and so on.  The names are
+ * the same in every execution that makes the same pages in the same order
+ * (lockdep's instance graph and the findings' signatures key by them).
+ * The count is the model's bookkeeping for names, no kernel datum: it is
+ * not announced to the systematic search (sim_touch), whose outcomes
+ * (tests/test_dfs.c) do not include names; two schedules that differ only
+ * in which of two racing inserts numbered its page first are one to it.
+ */
+static void page_name(struct page *page, struct address_space *mapping,
+		      uint64_t index)
+{
+	uintptr_t n = (uintptr_t)xa_load(&mapping->frames, index) + 1;
+	const char *file = mapping->host->name;
+	char inst[SIM_NAME_MAX - 6]; /* room for "pins(" ")" */
+	char name[SIM_NAME_MAX];
+
+	xa_store(&mapping->frames, index, (void *)n);
+	if (n == 1)
+		snprintf(inst, sizeof(inst), "%s:%llu", file,
+			 (unsigned long long)index);
+	else
+		snprintf(inst, sizeof(inst), "%s:%llu#%u", file,
+			 (unsigned long long)index, (unsigned)n);
+	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, inst);
+	snprintf(name, sizeof(name), "pins(%s)", inst);
+	sim_ref_init(&page->pins, name);
 }
 
 /*
@@ -126,6 +156,9 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 {
 	void *old;
 
+	/* __add_to_page_cache_locked sets page->index before it looks at
+	 * the slot; here the index names the page. */
+	page_name(page, mapping, index);
 	/* __SetPageLocked: nobody else can see the page yet. */
 	lock_page(page, fn);
 	slot_touch(mapping, index, true);

@@ -252,6 +252,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		xa_init(&inode->i_blocks, CORE_MAXBYTES >> fs->blkbits);
 		inode->i_data.host = inode;
 		xa_init(&inode->i_data.i_pages, CORE_MAXBYTES >> PAGE_SHIFT);
+		xa_init(&inode->i_data.frames, CORE_MAXBYTES >> PAGE_SHIFT);
 		sim_lock_init(&inode->i_data.invalidate_lock,
 			      &invalidate_lock_class, SIM_RWSEM, spec[i].name);
 		sim_lock_init(&inode->i_data.i_mmap_rwsem, &i_mmap_rwsem_class,

@@ -263,11 +263,11 @@ START_TEST(pagecache_check_catches_corruption)
 
 	saved = *p1;
 	p1->index = 5;
-	BROKEN("a: the page at index 1 (page 2) has index 5");
+	BROKEN("a: the page at index 1 (pfn 2) has index 5");
 	*p1 = saved;
 
 	p0->flags &= ~PG_dirty;
-	BROKEN("a: the page at index 0 (page 1) has dirty blocks (0x1) but "
+	BROKEN("a: the page at index 0 (pfn 1) has dirty blocks (0x1) but "
 	       "not PG_dirty");
 	p0->flags |= PG_dirty;
 
@@ -277,7 +277,7 @@ START_TEST(pagecache_check_catches_corruption)
 	*p1 = saved;
 
 	p1->mapping = NULL;
-	BROKEN("the page at index 1 (page 2) belongs to no mapping");
+	BROKEN("the page at index 1 (pfn 2) belongs to no mapping");
 	*p1 = saved;
 
 	p1->refcount = 0;
@@ -285,7 +285,7 @@ START_TEST(pagecache_check_catches_corruption)
 	*p1 = saved;
 
 	p1->lock.owner = 7; /* a sim of one thread */
-	BROKEN("the page at index 1 (page 2): page(a:2): owner 7 is not a "
+	BROKEN("the page at index 1 (pfn 2): page(a:1): owner 7 is not a "
 	       "thread");
 	*p1 = saved;
 
