@@ -96,44 +96,29 @@ int camp_strats_parse(const char *list, uint32_t *mask, char *err,
 
 int camp_write_atomic(const char *path, const void *buf, size_t len)
 {
-	char tmp[4096], dir[4096];
-	const char *p = buf;
-	int fd, err = 0;
+	return report_write_atomic(path, buf, len);
+}
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
+/* camp_write_report -- a finding's text report to txt and, when json is
+ * not NULL, its JSON (naming trace) to json, each atomically.  0 or
+ * -errno. */
+int camp_write_report(const char *txt, const char *json,
+		      const struct report_in *in, const char *trace)
+{
+	struct camp_mem m;
+	int err;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
+	if (camp_mem_open(&m) < 0)
+		return -ENOMEM;
+	report_text(m.f, in);
+	err = camp_mem_commit(&m, txt);
+	if (err || !json)
 		return err;
-	}
-	/* The rename itself must survive a crash of the machine too. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
+	if (camp_mem_open(&m) < 0)
+		return -ENOMEM;
+	report_json_finding(m.f, in, trace);
+	fputc('\n', m.f);
+	return camp_mem_commit(&m, json);
 }
 
 /*

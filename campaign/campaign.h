@@ -75,7 +75,7 @@ uint64_t camp_mix(uint64_t x);
 
 /* ---- Files ----------------------------------------------------------------- */
 
-/* camp_write_atomic -- buf to path via a temporary file, fsync, rename
+/* camp_write_atomic -- report_write_atomic(): buf to path via a temporary file, fsync, rename
  * (and an fsync of the directory).  0 or -errno. */
 int camp_write_atomic(const char *path, const void *buf, size_t len);
 int camp_mkdirs(const char *dir); /* mkdir -p; 0 or -errno */
@@ -97,6 +97,12 @@ int camp_mem_open(struct camp_mem *m);
 /* camp_mem_commit -- close m->f, write what it holds to path atomically and
  * free it.  0 or -errno. */
 int camp_mem_commit(struct camp_mem *m, const char *path);
+
+/* camp_write_report -- a finding's text report to txt and, when json is
+ * not NULL, its JSON (naming trace) to json, each atomically.  0 or
+ * -errno. */
+int camp_write_report(const char *txt, const char *json,
+		      const struct report_in *in, const char *trace);
 
 struct camp_scen {
 	char name[SCEN_NAME_MAX];

@@ -109,26 +109,6 @@ static void sched_of(int s, uint64_t seed, uint64_t k, uint64_t index,
 	rs->execution = index;
 }
 
-/* write_report -- internal: the text report (and JSON) of in. */
-static int write_report(const char *txt, const char *json,
-			const struct report_in *in, const char *trace)
-{
-	struct camp_mem m;
-	int err;
-
-	if (camp_mem_open(&m) < 0)
-		return -ENOMEM;
-	report_text(m.f, in);
-	err = camp_mem_commit(&m, txt);
-	if (err || !json)
-		return err;
-	if (camp_mem_open(&m) < 0)
-		return -ENOMEM;
-	report_json_finding(m.f, in, trace);
-	fputc('\n', m.f);
-	return camp_mem_commit(&m, json);
-}
-
 /* explore_line -- internal: the explore: of a saved scenario, the
  * schedule that shows its finding. */
 static void explore_line(const struct genmin_repro *r, char *buf, size_t len)
@@ -237,7 +217,7 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 				 cfg->dir, m->id);
 			if (report_trace_write(path, &in) == 0 &&
 			    report_pictures_write(base, &in) == 0 &&
-			    write_report(txt, NULL, &in, NULL) == 0) {
+			    camp_write_report(txt, NULL, &in, NULL) == 0) {
 				m->min_steps = sim_steps(exec_sim(e));
 				rc = 0;
 			}
@@ -314,7 +294,7 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	if (!osc || osc->hash != sc->hash ||
 	    report_trace_write(trace, &in) < 0 ||
 	    report_pictures_write(base, &in) < 0 ||
-	    write_report(txt, json, &in, trace) < 0 ||
+	    camp_write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr,
 			"lockstep fuzz: cannot save finding %s under "

@@ -298,26 +298,6 @@ static void sched_of(const struct worker *W, const struct wslot *sl,
 	rs->execution = index;
 }
 
-/* write_report -- internal: the text report (and JSON) of in, atomically. */
-static int write_report(const char *txt, const char *json,
-			const struct report_in *in, const char *trace)
-{
-	struct camp_mem m;
-	int err;
-
-	if (camp_mem_open(&m) < 0)
-		return -ENOMEM;
-	report_text(m.f, in);
-	err = camp_mem_commit(&m, txt);
-	if (err || !json)
-		return err;
-	if (camp_mem_open(&m) < 0)
-		return -ENOMEM;
-	report_json_finding(m.f, in, trace);
-	fputc('\n', m.f);
-	return camp_mem_commit(&m, json);
-}
-
 /* minimize -- internal: the finding's minimized schedule, on a fresh
  * engine; fills the meta's min- fields. */
 static void minimize(struct worker *W, int i, const struct report_in *orig,
@@ -350,7 +330,7 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 			 m->id);
 		if (report_trace_write(path, &in) == 0 &&
 		    report_pictures_write(base, &in) == 0 &&
-		    write_report(txt, NULL, &in, NULL) == 0) {
+		    camp_write_report(txt, NULL, &in, NULL) == 0) {
 			m->minimized = true;
 			m->preemptions = mo.orig_preemptions;
 			m->min_preemptions = mo.preemptions;
@@ -410,7 +390,7 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	snprintf(base, sizeof(base), "%s/findings/%s", cfg->dir, m.id);
 	if (report_trace_write(trace, &in) < 0 ||
 	    report_pictures_write(base, &in) < 0 ||
-	    write_report(txt, json, &in, trace) < 0 ||
+	    camp_write_report(txt, json, &in, trace) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr,
 			"lockstep fuzz: cannot save finding %s under "
