@@ -121,6 +121,30 @@ int camp_write_report(const char *txt, const char *json,
 	return camp_mem_commit(&m, json);
 }
 
+/* camp_write_finding -- a finding's files under DIR/findings: its trace,
+ * its pictures and its text report (ID.trace, ID.perfetto.json, ID.html,
+ * ID.txt) and, unless 'min', its JSON; the minimized schedule's are
+ * ID.min.*.  Each written atomically.  0 or -1 (errno, as the writer that
+ * failed left it). */
+int camp_write_finding(const char *dir, const char *id, bool min,
+		       const struct report_in *in)
+{
+	char trace[4096], txt[4096], json[4096], base[4096];
+
+	camp_finding_path(trace, sizeof(trace), dir, id,
+			  min ? "min.trace" : "trace");
+	camp_finding_path(txt, sizeof(txt), dir, id, min ? "min.txt" : "txt");
+	camp_finding_path(json, sizeof(json), dir, id, "json");
+	snprintf(base, sizeof(base), "%s/findings/%s%s", dir, id,
+		 min ? ".min" : "");
+	if (report_trace_write(trace, in) < 0 ||
+	    report_pictures_write(base, in) < 0 ||
+	    camp_write_report(txt, min ? NULL : json, in, min ? NULL : trace) <
+		    0)
+		return -1;
+	return 0;
+}
+
 /*
  * camp_lock_dir -- DIR/lock, created if need be and locked (flock,
  * exclusive, not waiting) for as long as this process and the workers it

@@ -104,6 +104,12 @@ int camp_mem_commit(struct camp_mem *m, const char *path);
 int camp_write_report(const char *txt, const char *json,
 		      const struct report_in *in, const char *trace);
 
+/* camp_write_finding -- a finding's trace, pictures, text report and
+ * (unless min) JSON under DIR/findings/ID (ID.min.* for the minimized
+ * schedule), each atomically.  0 or -1. */
+int camp_write_finding(const char *dir, const char *id, bool min,
+		       const struct report_in *in);
+
 struct camp_scen {
 	char name[SCEN_NAME_MAX];
 	char path[256];

@@ -140,7 +140,7 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	struct exec_options eo = { .pool = cfg->pool, .log_events = true };
 	uint32_t tol = r->kinds & ~(1u << kind);
 	char name[SCEN_NAME_MAX], desc[1024], expl[160], expect[256];
-	char path[4096], txt[4096], base[4096], kinds[128], err[256];
+	char path[4096], kinds[128], err[256];
 	struct gen_text tx = { .name = name,
 			       .description = desc,
 			       .explore = expl,
@@ -209,15 +209,8 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 			if (res->find[f].kind != kind)
 				continue;
 			sched_of(r->strat, r->seed, k, i, &in.sched);
-			camp_finding_path(path, sizeof(path), cfg->dir, m->id,
-					  "min.trace");
-			camp_finding_path(txt, sizeof(txt), cfg->dir, m->id,
-					  "min.txt");
-			snprintf(base, sizeof(base), "%s/findings/%s.min",
-				 cfg->dir, m->id);
-			if (report_trace_write(path, &in) == 0 &&
-			    report_pictures_write(base, &in) == 0 &&
-			    camp_write_report(txt, NULL, &in, NULL) == 0) {
+			if (camp_write_finding(cfg->dir, m->id, true, &in) ==
+			    0) {
 				m->min_steps = sim_steps(exec_sim(e));
 				rc = 0;
 			}
@@ -255,7 +248,7 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 				 .strats = c->strats,
 				 .stop = &cfg->shm->stop_min };
 	struct genmin_repro r = { .strat = s };
-	char orig[4096], trace[4096], txt[4096], json[4096], base[4096];
+	char orig[4096];
 	struct scen_error serr;
 	struct scen *osc;
 	struct gen_prog *p;
@@ -281,20 +274,14 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 
 	ck_pr_store_64(&W->ws->saving_sig, sig);
 	camp_finding_path(orig, sizeof(orig), cfg->dir, m.id, "orig.yaml");
-	camp_finding_path(trace, sizeof(trace), cfg->dir, m.id, "trace");
-	camp_finding_path(txt, sizeof(txt), cfg->dir, m.id, "txt");
-	camp_finding_path(json, sizeof(json), cfg->dir, m.id, "json");
 	osc = text && write_file(orig, text) == 0 ?
 		scen_load(orig, &exec_vocab, &serr) :
 		NULL;
 	free(text);
 	in.sc = osc;
 	sched_of(s, seed, k, index, &in.sched);
-	snprintf(base, sizeof(base), "%s/findings/%s", cfg->dir, m.id);
 	if (!osc || osc->hash != sc->hash ||
-	    report_trace_write(trace, &in) < 0 ||
-	    report_pictures_write(base, &in) < 0 ||
-	    camp_write_report(txt, json, &in, trace) < 0 ||
+	    camp_write_finding(cfg->dir, m.id, false, &in) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr,
 			"lockstep fuzz: cannot save finding %s under "

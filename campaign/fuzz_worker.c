@@ -309,7 +309,7 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 				   .undirected = orig->sched.undirected };
 	struct exec *e;
 	struct min_out mo;
-	char err[256], path[4096], txt[4096], base[4096];
+	char err[256];
 
 	e = exec_new(W->cfg->sc[i], orig->fixes, &eo, err, sizeof(err));
 	if (!e)
@@ -322,15 +322,7 @@ static void minimize(struct worker *W, int i, const struct report_in *orig,
 		in.finding = &mo.res->find[mo.finding];
 		in.sim = exec_sim(e);
 		in.sched.minimized = true;
-		camp_finding_path(path, sizeof(path), W->cfg->dir, m->id,
-				  "min.trace");
-		camp_finding_path(txt, sizeof(txt), W->cfg->dir, m->id,
-				  "min.txt");
-		snprintf(base, sizeof(base), "%s/findings/%s.min", W->cfg->dir,
-			 m->id);
-		if (report_trace_write(path, &in) == 0 &&
-		    report_pictures_write(base, &in) == 0 &&
-		    camp_write_report(txt, NULL, &in, NULL) == 0) {
+		if (camp_write_finding(W->cfg->dir, m->id, true, &in) == 0) {
 			m->minimized = true;
 			m->preemptions = mo.orig_preemptions;
 			m->min_preemptions = mo.preemptions;
@@ -355,7 +347,6 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 		.sim = exec_sim(e),
 	};
 	struct camp_meta m = { .preemptions = -1, .min_preemptions = -1 };
-	char trace[4096], txt[4096], json[4096], base[4096];
 	uint32_t ndec;
 	const uint8_t *d = sim_decisions(exec_sim(e), &ndec);
 	uint8_t *dec = malloc(ndec + 1);
@@ -381,16 +372,10 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	if (dec && ndec)
 		memcpy(dec, d, ndec);
 
-	camp_finding_path(trace, sizeof(trace), cfg->dir, m.id, "trace");
-	camp_finding_path(txt, sizeof(txt), cfg->dir, m.id, "txt");
-	camp_finding_path(json, sizeof(json), cfg->dir, m.id, "json");
 	/* Claimed but not saved yet: if this process dies now, the
 	 * coordinator gives the signature back. */
 	ck_pr_store_64(&W->ws->saving_sig, sig);
-	snprintf(base, sizeof(base), "%s/findings/%s", cfg->dir, m.id);
-	if (report_trace_write(trace, &in) < 0 ||
-	    report_pictures_write(base, &in) < 0 ||
-	    camp_write_report(txt, json, &in, trace) < 0 ||
+	if (camp_write_finding(cfg->dir, m.id, false, &in) < 0 ||
 	    camp_meta_write(cfg->dir, &m) < 0) {
 		fprintf(stderr,
 			"lockstep fuzz: cannot save finding %s under "
