@@ -521,11 +521,20 @@ static void oom(struct strat_dfs *d)
 	d->st.error = "out of memory";
 }
 
+/* recording -- internal: whether this bound keeps records of the subtrees
+ * it completes: only for a next bound to skip them, so not at the top
+ * bound (where the search asked for every schedule starts), whose records
+ * nothing would read. */
+static bool recording(const struct strat_dfs *d)
+{
+	return d->resume && d->bound < d->max_bound;
+}
+
 /* log_bt -- internal: remember a backtrack point added at node k, for the
  * record of every subtree being explored below it. */
 static void log_bt(struct strat_dfs *d, uint32_t k, uint32_t threads)
 {
-	if (!d->resume)
+	if (!recording(d))
 		return;
 	if (!grow((void **)&d->log, d->nlog, &d->caplog, sizeof(*d->log))) {
 		oom(d);
@@ -950,7 +959,7 @@ static bool next_branch(struct strat_dfs *d)
 
 		if (d->cuts != n->cuts) {
 			n->cut |= 1u << n->chosen;
-		} else if (d->resume && !(skipped && i == top)) {
+		} else if (recording(d) && !(skipped && i == top)) {
 			/* chosen's subtree is complete: a record, for the
 			 * next bound */
 			rec_add(d, (uint32_t)i, n->chosen, n->h,
@@ -958,7 +967,7 @@ static bool next_branch(struct strat_dfs *d)
 				n->recpos, n->btpos, NULL, 0);
 		}
 		/* The points its races added below node i are spent. */
-		if (d->resume) {
+		if (recording(d)) {
 			uint32_t w = n->btpos;
 
 			for (uint32_t j = n->btpos; j < d->nlog; j++)
