@@ -290,11 +290,26 @@ static inline void inode_touch(const struct inode *inode, bool write)
 	sim_touch("ino", inode->name, SIM_TOUCH_ALL, write);
 }
 
-/* i_count as iput's fast path reads it without i_lock (gets and puts of
- * other references commute; these do not). */
+/* i_count as iput's fast path reads it without i_lock, and as the last
+ * put and inode_lru_isolate read it under i_lock (gets and puts of other
+ * references commute; these do not). */
 static inline void icount_touch(const struct inode *inode)
 {
 	sim_touch("i_count", inode->name, SIM_TOUCH_ALL, true);
+}
+
+/* A get of i_count (igrab, get_file): an increment that reads nothing, so
+ * two gets commute; a get and a put do not (the put reads the count). */
+static inline void icount_get_touch(const struct inode *inode)
+{
+	sim_touch_add("i_count", inode->name, SIM_TOUCH_ALL);
+}
+
+/* i_state (I_FREEING, I_DONTCACHE), under i_lock: announced, since i_lock
+ * is a spinlock whose holds the search leaves out. */
+static inline void istate_touch(const struct inode *inode, bool write)
+{
+	sim_touch("i_state", inode->name, SIM_TOUCH_ALL, write);
 }
 
 /* The mm's parts: a VMA slot of the scenario's map index (made and

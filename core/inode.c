@@ -23,8 +23,10 @@ const struct sim_lock_class page_lock_class = { "page", RANK_PAGE_LOCK };
 const struct sim_lock_class dax_entry_class = { "dax_entry", RANK_PAGE_LOCK };
 const struct sim_lock_class i_mmap_rwsem_class = { "i_mmap_rwsem",
 						   RANK_I_MMAP_RWSEM };
-/* inode->i_lock, a spinlock: taken alone, around i_state. */
-const struct sim_lock_class i_lock_class = { "i_lock", 0 };
+/* inode->i_lock, a spinlock: taken alone, around i_state and the last
+ * reference's put; never held at a scheduling point, and what it protects
+ * is announced (istate_touch, icount_touch), as the class's spin says. */
+const struct sim_lock_class i_lock_class = { "i_lock", 0, true };
 
 /* ---- The index ------------------------------------------------------------ */
 

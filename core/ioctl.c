@@ -60,6 +60,7 @@ static void evict(struct inode *inode)
 		else
 			inode->i_flags &= ~S_DAX;
 	}
+	istate_touch(inode, true);
 	inode->dontcache = false;
 	inode->freeing = false;
 	sim_wake_all(&inode->freeing_wq);
@@ -77,13 +78,14 @@ void core_iget(struct inode *inode)
 {
 	for (;;) {
 		sim_mutex_lock(&inode->i_lock, "find_inode");
+		istate_touch(inode, false);
 		if (!inode->freeing)
 			break;
 		sim_mutex_unlock(&inode->i_lock, "find_inode");
 		sim_wait_event(&inode->freeing_wq, not_freeing, inode,
 			       "__wait_on_freeing_inode");
 	}
-	icount_touch(inode);
+	icount_get_touch(inode);
 	sim_ref_get(&inode->i_count, "igrab");
 	sim_mutex_unlock(&inode->i_lock, "find_inode");
 }
@@ -106,6 +108,7 @@ void core_iput(struct inode *inode)
 	}
 	sim_mutex_lock(&inode->i_lock, "iput");
 	icount_touch(inode);
+	istate_touch(inode, false);
 	sim_ref_put(&inode->i_count, "iput");
 	if (inode->i_count.count || !inode->dontcache) {
 		sim_mutex_unlock(&inode->i_lock, "iput");
@@ -113,6 +116,7 @@ void core_iput(struct inode *inode)
 	}
 	SIM_BUG_ON(inode->freeing);
 	/* iput_final: I_WILL_FREE, then I_FREEING; new lookups wait */
+	istate_touch(inode, true);
 	inode->freeing = true;
 	sim_mutex_unlock(&inode->i_lock, "iput_final");
 	evict(inode);
@@ -123,6 +127,7 @@ void core_iput(struct inode *inode)
 static void d_mark_dontcache(struct inode *inode)
 {
 	sim_mutex_lock(&inode->i_lock, "d_mark_dontcache");
+	istate_touch(inode, true);
 	inode->dontcache = true;
 	sim_mutex_unlock(&inode->i_lock, "d_mark_dontcache");
 }
@@ -219,6 +224,7 @@ int core_evict(struct inode *inode)
 {
 	sim_mutex_lock(&inode->i_lock, "inode_lru_isolate");
 	icount_touch(inode);
+	istate_touch(inode, true);
 	if (inode->freeing) {
 		sim_mutex_unlock(&inode->i_lock, "inode_lru_isolate");
 		sim_note("the inode is already being evicted");

@@ -93,7 +93,7 @@ int core_mmap(struct core_fs *fs, int map, struct inode *inode, uint64_t offset,
 	mapping->i_mmap_count++;
 	fs->mm.vmas[map] = vma;
 	sim_up_write(&mapping->i_mmap_rwsem, "vma_link");
-	icount_touch(inode);
+	icount_get_touch(inode);
 	sim_ref_get(&inode->i_count, "vm_mmap_pgoff"); /* get_file */
 	sim_up_write(&fs->mm.mmap_lock, "vm_mmap_pgoff");
 	if (aops)

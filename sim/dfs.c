@@ -169,12 +169,18 @@ struct strat_dfs {
 /* ---- Footprints ---------------------------------------------------------- */
 
 /*
- * An object is a 32-bit key, its low bit the access: OBJ_WRITE, or a read.
- * Reads of one object commute: shared holds of a rw_semaphore (a reader
- * that must wait logs a BLOCK, which is a write), the gets and puts of a
- * reference, field reads.  Everything else is a write: exclusive holds,
- * waits and wake-ups, operation boundaries, field writes, and a
- * scheduling point's scope.  A step is dependent with every other
+ * An object is a 32-bit key, its low two bits the access: a read, a write
+ * (OBJ_WRITE) or an add (OBJ_ADD: an update that commutes with other adds
+ * and reads nothing, sim_touch_add; an add and a read of one element
+ * make a write).  Reads of one object commute, and so do adds: shared
+ * holds of a rw_semaphore (a reader that must wait logs a BLOCK, which is
+ * a write), the gets and puts of a reference, field reads; the increments
+ * of a counter nobody reads in that step.  Everything else is a write:
+ * exclusive holds, waits and wake-ups, operation boundaries, field
+ * writes, and a scheduling point's scope.  A spinlock's holds are left
+ * out (struct sim_lock_class.spin): never held at a scheduling point, it
+ * is free at the start and the end of every step, no thread ever waits
+ * for it, and what it protects is announced.  A step is dependent with every other
  * ("global") when it passes a plain sim_point(), a scheduling point of a
  * lock without an instance (mmap_lock), or a whole operation without any
  * scheduling point (statx, dma_write, a load of a mapped page: nothing
@@ -196,6 +202,8 @@ struct strat_dfs {
  *   operation boundaries             "op": the oracles' history
  */
 #define OBJ_WRITE 1u
+#define OBJ_ADD	  2u
+#define OBJ_MODE  3u /* the access bits of a key */
 
 /* SIM_EV_ACCESS arg: what the event is (sim/sim.c, sim/lock.c) */
 #define ACC_READ    0 /* a field read */
@@ -204,6 +212,7 @@ struct strat_dfs {
 #define ACC_LOCK    3 /* a lock's scheduling point: its instance */
 #define ACC_TOUCH_R 4 /* a part of an object read (sim_touch) */
 #define ACC_TOUCH_W 5 /* ... written */
+#define ACC_TOUCH_A 6 /* ... added to (sim_touch_add) */
 #define ACC_EXACT   7 /* what follows announces all (sim_exact) */
 
 /* obj_key -- internal: FNV-1a of the first 'len' characters of a name, its
@@ -217,7 +226,7 @@ static uint32_t obj_key(uint32_t kind, const char *s, size_t len)
 			continue;
 		h = (h ^ (uint8_t)*s) * 16777619u;
 	}
-	return h & ~OBJ_WRITE;
+	return h & ~OBJ_MODE;
 }
 
 static uint32_t name_key(const char *s)
@@ -244,22 +253,41 @@ static bool is_scope(const struct sim_event *e)
 		(e->arg == ACC_SCOPE || e->arg == ACC_LOCK);
 }
 
+/* mode_join -- internal: the access of two accesses of one element by one
+ * step: equal ones stay, any other pair is a write. */
+static uint32_t mode_join(uint32_t a, uint32_t b)
+{
+	a &= OBJ_MODE;
+	b &= OBJ_MODE;
+	return a == b ? a : OBJ_WRITE;
+}
+
+/* modes_conflict -- internal: two accesses of one element by two steps
+ * that do not commute: unless both read or both add. */
+static bool modes_conflict(uint32_t a, uint32_t b)
+{
+	a &= OBJ_MODE;
+	b &= OBJ_MODE;
+	return (a | b) && !(a == OBJ_ADD && b == OBJ_ADD);
+}
+
 /* fp_add_part -- internal: part idx of an object (SIM_TOUCH_ALL: all of
- * it), read or written (OBJ_WRITE in the key); past DFS_FP_OBJS the step
- * counts as touching everything. */
+ * it), read, written or added to (the mode in the key's low bits); past
+ * DFS_FP_OBJS the step counts as touching everything. */
 static void fp_add_part(struct dfs_fp *fp, uint32_t key, uint32_t idx,
 			uint32_t parent)
 {
 	for (int i = 0; i < fp->n; i++) {
-		if ((fp->obj[i] | OBJ_WRITE) != (key | OBJ_WRITE))
+		if ((fp->obj[i] & ~OBJ_MODE) != (key & ~OBJ_MODE))
 			continue;
 		if (fp->idx[i] == idx) {
-			fp->obj[i] |= key & OBJ_WRITE;
+			fp->obj[i] = (fp->obj[i] & ~OBJ_MODE) |
+				mode_join(fp->obj[i], key);
 			return;
 		}
 		/* already touched all of it, as much */
 		if (fp->idx[i] == SIM_TOUCH_ALL &&
-		    (fp->obj[i] & OBJ_WRITE) >= (key & OBJ_WRITE))
+		    mode_join(fp->obj[i], key) == (fp->obj[i] & OBJ_MODE))
 			return;
 	}
 	if (fp->n == DFS_FP_OBJS) {
@@ -285,14 +313,17 @@ static void fp_access(struct dfs_fp *fp, const struct sim_event *e)
 	const char *inst;
 	size_t len;
 
-	if (e->arg == ACC_TOUCH_R || e->arg == ACC_TOUCH_W) {
+	if (e->arg == ACC_TOUCH_R || e->arg == ACC_TOUCH_W ||
+	    e->arg == ACC_TOUCH_A) {
 		/* a part of an object: its key is the part's and the
 		 * object's; the object's alone is its parent */
 		uint32_t parent = e->fn ? name_key(e->fn) : 0;
+		uint32_t mode = e->arg == ACC_TOUCH_W ? OBJ_WRITE :
+			e->arg == ACC_TOUCH_A	      ? OBJ_ADD :
+							0;
 
 		fp_add_part(fp,
-			    ((name_key(e->what) ^ parent) & ~OBJ_WRITE) |
-				    (e->arg == ACC_TOUCH_W ? OBJ_WRITE : 0),
+			    ((name_key(e->what) ^ parent) & ~OBJ_MODE) | mode,
 			    e->idx, parent);
 		return;
 	}
@@ -355,6 +386,8 @@ static void fp_from_log(struct dfs_fp *fp, int chosen, int only,
 		switch (e->kind) {
 		case SIM_EV_ACQUIRE:
 		case SIM_EV_RELEASE:
+			if (e->idx == SIM_EV_SPIN)
+				break; /* invisible to other threads */
 			fp_add(fp,
 			       name_key(e->what) |
 				       (e->mode == SIM_SHARED ? 0 : OBJ_WRITE));
@@ -452,12 +485,12 @@ static bool fp_dep(const struct dfs_fp *a, const struct dfs_fp *b)
 	if (a->global || b->global || (a->threads & b->threads))
 		return true;
 	for (int i = 0; i < a->n; i++) {
-		uint32_t ka = a->obj[i] & ~OBJ_WRITE;
+		uint32_t ka = a->obj[i] & ~OBJ_MODE;
 
 		for (int j = 0; j < b->n; j++) {
-			uint32_t kb = b->obj[j] & ~OBJ_WRITE;
+			uint32_t kb = b->obj[j] & ~OBJ_MODE;
 
-			if (!((a->obj[i] | b->obj[j]) & OBJ_WRITE))
+			if (!modes_conflict(a->obj[i], b->obj[j]))
 				continue;
 			if (ka == kb && idx_overlap(a->idx[i], b->idx[j]))
 				return true;

@@ -135,6 +135,18 @@ static bool can_take(const struct sim_lock *l, int mode)
 	return mode == SIM_SHARED || l->readers == 0;
 }
 
+/* log_lock -- internal: an ACQUIRE or RELEASE of l by me, which also
+ * tracks the spinlock me holds (struct sim_lock_class.spin). */
+static void log_lock(struct sim *s, int me, enum sim_ev_kind kind,
+		     const struct sim_lock *l, int mode, const char *fn)
+{
+	if (l->cls && l->cls->spin)
+		s->t[me].spin = kind == SIM_EV_ACQUIRE ? l : NULL;
+	sim_log(s, me, kind, mode, l->name, fn, (int32_t)l->kind);
+	if (l->cls && l->cls->spin && s->opt.log_events)
+		s->ev[s->nev - 1].idx = SIM_EV_SPIN;
+}
+
 static void take(struct sim_lock *l, int tid, int mode)
 {
 	if (mode == SIM_SHARED) {
@@ -209,7 +221,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 	held_push(s, me, l, mode, fn);
 	SIM_OBSERVE(s, acquired, s, me, l, mode, fn);
 	l->taken_at = fn;
-	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
+	log_lock(s, me, SIM_EV_ACQUIRE, l, mode, fn);
 }
 
 static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
@@ -235,7 +247,7 @@ static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
 	take(l, me, mode);
 	held_push(s, me, l, mode, fn);
 	l->taken_at = fn;
-	sim_log(s, me, SIM_EV_ACQUIRE, mode, l->name, fn, (int32_t)l->kind);
+	log_lock(s, me, SIM_EV_ACQUIRE, l, mode, fn);
 	return true;
 }
 
@@ -271,7 +283,7 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 	}
 	held_pop(s, me, l);
 	SIM_OBSERVE(s, release, s, me, l, mode);
-	sim_log(s, me, SIM_EV_RELEASE, mode, l->name, fn, (int32_t)l->kind);
+	log_lock(s, me, SIM_EV_RELEASE, l, mode, fn);
 	grant(s, l);
 	scope(s, me, l, fn);
 	sim_schedule(s, me);

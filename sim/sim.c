@@ -499,7 +499,14 @@ static int pick(struct sim *s, int me)
  * when 'me' is chosen to run again.  'me' may be blocked. */
 void sim_schedule(struct sim *s, int me)
 {
-	int next = pick(s, me);
+	int next;
+
+	if (me >= 0 && s->t[me].spin)
+		sim_abort_exec(s, SIM_ABORT_CRASH,
+			       "scheduling while atomic: %s held at a "
+			       "scheduling point",
+			       s->t[me].spin->name);
+	next = pick(s, me);
 
 	if (s->native)
 		sim_native_schedule(s, me, next);
@@ -718,6 +725,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->nheld = 0;
 		t->op = NULL;
 		t->exact = false;
+		t->spin = NULL;
 		t->op_ev = t->point_ev = -1;
 		t->wait_ref = NULL;
 		t->nrefs = 0;
@@ -843,15 +851,26 @@ void sim_point_obj(const char *point, const char *fn, const char *obj,
 	sim_point(point, fn);
 }
 
-void sim_touch(const char *part, const char *inst, uint32_t idx, bool write)
+/* touch -- internal: an ACCESS event of kind 'acc' (sim.h) of part idx. */
+static void touch(const char *part, const char *inst, uint32_t idx, int acc)
 {
 	struct sim *s = sim_current_sim;
 	int me = sim_current_tid;
 
 	if (!s || !s->in_exec || me < 0 || !s->opt.log_events)
 		return;
-	sim_log(s, me, SIM_EV_ACCESS, 0, part, inst, write ? 5 : 4);
+	sim_log(s, me, SIM_EV_ACCESS, 0, part, inst, acc);
 	s->ev[s->nev - 1].idx = idx;
+}
+
+void sim_touch(const char *part, const char *inst, uint32_t idx, bool write)
+{
+	touch(part, inst, idx, write ? 5 : 4);
+}
+
+void sim_touch_add(const char *part, const char *inst, uint32_t idx)
+{
+	touch(part, inst, idx, 6);
 }
 
 void sim_exact(bool on)

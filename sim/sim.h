@@ -54,6 +54,16 @@ struct sim_strategy;
 struct sim_lock_class {
 	const char *name;
 	int rank; /* outermost first; 0: not ranked */
+	/*
+	 * A spinlock: never held at a scheduling point (sim_schedule ends
+	 * the execution with a crash, "scheduling while atomic", if it is),
+	 * so no thread ever waits for it, and everything it protects is
+	 * announced where it is touched (sim_touch, fields).  Its lock
+	 * events are then invisible to other threads, and the systematic
+	 * search leaves them out of what a step touches (sim/dfs.c).
+	 * Nested spinlocks are not modelled.
+	 */
+	bool spin;
 };
 
 enum sim_lock_kind {
@@ -152,8 +162,12 @@ enum sim_ev_kind {
 					 * (sim_point_obj); 0: a field read,
 					 * 2: a field written; 3: a lock's
 					 * point; 4, 5: a part read, written
-					 * (sim_touch, idx); 7: sim_exact on */
+					 * (sim_touch, idx); 6: a part updated
+					 * by a commutative add (sim_touch_add);
+					 * 7: sim_exact on */
 };
+
+#define SIM_EV_SPIN 1u /* sim_event.idx of a spinlock's ACQUIRE, RELEASE */
 
 struct sim_event {
 	uint32_t seq; /* logical time */
@@ -161,7 +175,8 @@ struct sim_event {
 	uint8_t kind; /* enum sim_ev_kind */
 	uint8_t mode; /* enum sim_lock_mode for lock events */
 	int32_t arg;
-	uint32_t idx;	  /* sim_touch: which part */
+	uint32_t idx;	  /* sim_touch: which part; lock events:
+			   * SIM_EV_SPIN for a spinlock's */
 	const char *what; /* point/op name, lock or waitq name */
 	const char *fn;	  /* the core function that did it */
 };
@@ -280,6 +295,13 @@ void sim_point_obj(const char *point, const char *fn, const char *obj,
 	((uint32_t)(group) << 16 | ((uint32_t)(member)&0xffff))
 #define SIM_TOUCH_GROUP(group) SIM_TOUCH_IDX(group, 0xffff)
 void sim_touch(const char *part, const char *inst, uint32_t idx, bool write);
+/*
+ * sim_touch_add -- as sim_touch, for an update that commutes with every
+ * other such update of the element and reads nothing of it: an increment
+ * of a counter that nothing reads in the same step (a reference's get).
+ * Two adds commute; an add and a read or write of the element do not.
+ */
+void sim_touch_add(const char *part, const char *inst, uint32_t idx);
 
 /*
  * sim_exact -- from here (on: true) the running thread's code announces

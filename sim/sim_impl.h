@@ -59,8 +59,9 @@ struct sim_thread {
 	/* granted by a release while queued; owned from then on, pushed on
 	 * held[] when the thread runs again (sim_check reads it) */
 	const struct sim_lock *granted;
-	const char *op; /* the operation running ("read") */
-	bool exact;	/* sim_exact(): points without scope */
+	const char *op;		     /* the operation running ("read") */
+	bool exact;		     /* sim_exact(): points without scope */
+	const struct sim_lock *spin; /* the spinlock it holds, if any */
 	int nheld;
 	struct sim_held held[SIM_MAX_HELD];
 	int32_t op_ev, point_ev; /* sim_thread_at() */

@@ -45,12 +45,14 @@ static struct sim *new_sim(int n)
 	return s;
 }
 
-/* explore -- run dfs to the end; the stats.  'after' sees each execution. */
-static void explore(struct sim *s, sim_thread_fn fn, void *const *args,
-		    int max_bound, bool por, void (*after)(void *), void *ctx,
-		    struct sim_dfs_stats *ds)
+/* explore_from -- run dfs from bound 'from' to the end; the stats.
+ * 'after' sees each execution. */
+static void explore_from(struct sim *s, sim_thread_fn fn, void *const *args,
+			 int from, int max_bound, bool por,
+			 void (*after)(void *), void *ctx,
+			 struct sim_dfs_stats *ds)
 {
-	struct sim_strategy *st = sim_strategy_dfs(0, max_bound, por);
+	struct sim_strategy *st = sim_strategy_dfs(from, max_bound, por);
 
 	ck_assert_ptr_nonnull(st);
 	for (int i = 0; i < 1000000; i++) {
@@ -68,6 +70,14 @@ static void explore(struct sim *s, sim_thread_fn fn, void *const *args,
 	ck_assert_msg(ds->done, "dfs did not end");
 	ck_assert_ptr_null(ds->error);
 	sim_strategy_destroy(st);
+}
+
+/* explore -- the same, raising the bound from 0. */
+static void explore(struct sim *s, sim_thread_fn fn, void *const *args,
+		    int max_bound, bool por, void (*after)(void *), void *ctx,
+		    struct sim_dfs_stats *ds)
+{
+	explore_from(s, fn, args, 0, max_bound, por, after, ctx, ds);
 }
 
 /* ---- Threads that share nothing ----------------------------------------- */
@@ -124,6 +134,84 @@ START_TEST(test_independent_one_schedule)
 	ck_assert(por.complete);
 	explore(s, own_thread, NULL, 3, false, own_reset_named, NULL, &full);
 	ck_assert_uint_ge(full.level_schedules[full.nlevels - 1], 20);
+	sim_destroy(s);
+}
+END_TEST
+
+/* ---- Adds commute; a spinlock is invisible ------------------------------- */
+
+/* Each thread takes a spinlock twice and, under it, adds to a counter
+ * (sim_touch_add) -- or, in thread 1 when 'count_reads', reads it.  The
+ * spinlock is free at every scheduling point, so its holds order nothing;
+ * two adds commute; an add and a read do not. */
+static const struct sim_lock_class spin_class = { "spin", 0, true };
+static const struct sim_lock_class nospin_class = { "spin", 0, false };
+static struct sim_lock spin;
+static bool count_reads, count_mutex;
+static int count, nread[8], nreads;
+
+static void count_thread(struct sim *s, int tid, void *arg)
+{
+	(void)s;
+	(void)arg;
+	sim_exact(true);
+	for (int i = 0; i < 2; i++) {
+		sim_mutex_lock(&spin, "count_thread");
+		if (tid == 1 && count_reads) {
+			sim_touch("count", NULL, SIM_TOUCH_ALL, false);
+			nread[nreads++ & 7] = count;
+		} else {
+			sim_touch_add("count", NULL, SIM_TOUCH_ALL);
+			count++;
+		}
+		sim_mutex_unlock(&spin, "count_thread");
+	}
+}
+
+static bool seen_reads[3][3];
+
+static void count_after(void *ctx)
+{
+	(void)ctx;
+	if (nreads == 2)
+		seen_reads[nread[0]][nread[1]] = true;
+	count = nreads = 0;
+	sim_lock_init(&spin, count_mutex ? &nospin_class : &spin_class,
+		      SIM_MUTEX, "s");
+}
+
+START_TEST(test_adds_commute)
+{
+	struct sim *s = new_sim(2);
+	struct sim_dfs_stats ds;
+	int orders = 0;
+
+	count_reads = false;
+	count_after(NULL);
+	explore_from(s, count_thread, NULL, SIM_DFS_UNBOUNDED,
+		     SIM_DFS_UNBOUNDED, true, count_after, NULL, &ds);
+	ck_assert(ds.complete);
+	ck_assert_uint_eq(ds.level_schedules[ds.nlevels - 1], 1);
+	/* The same lock as a mutex: its holds order the adds. */
+	count_mutex = true;
+	count_after(NULL);
+	explore_from(s, count_thread, NULL, SIM_DFS_UNBOUNDED,
+		     SIM_DFS_UNBOUNDED, true, count_after, NULL, &ds);
+	ck_assert_uint_ge(ds.level_schedules[ds.nlevels - 1], 6);
+	count_mutex = false;
+
+	/* Reads against adds: every value pair the orders give (r0 <= r1,
+	 * each 0..2), 6 of them. */
+	count_reads = true;
+	memset(seen_reads, 0, sizeof(seen_reads));
+	count_after(NULL);
+	explore_from(s, count_thread, NULL, SIM_DFS_UNBOUNDED,
+		     SIM_DFS_UNBOUNDED, true, count_after, NULL, &ds);
+	ck_assert(ds.complete);
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 3; b++)
+			orders += seen_reads[a][b];
+	ck_assert_int_eq(orders, 6);
 	sim_destroy(s);
 }
 END_TEST
@@ -437,6 +525,7 @@ static Suite *dfs_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ops_complete);
 	tcase_add_test(tc, test_independent_one_schedule);
+	tcase_add_test(tc, test_adds_commute);
 	tcase_add_test(tc, test_lost_update_bound);
 	tcase_add_test(tc, test_every_order);
 	tcase_add_test(tc, test_bounds_nest);

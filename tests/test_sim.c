@@ -859,6 +859,53 @@ START_TEST(test_native)
 }
 END_TEST
 
+/* ---- A spinlock held at a scheduling point -------------------------------- */
+
+static const struct sim_lock_class atomic_spin = { "atomic_spin", 0, true };
+static struct sim_lock atomic_lock;
+
+/* Thread 0 passes a named point holding the spinlock: "scheduling while
+ * atomic", the execution's crash; a spinlock taken and dropped between
+ * two points is fine. */
+static void atomic_thread(struct sim *s, int tid, void *arg)
+{
+	(void)s;
+	(void)arg;
+	sim_mutex_lock(&atomic_lock, __func__);
+	if (tid == 0 && *(bool *)arg)
+		sim_point("atomic.held", __func__);
+	sim_mutex_unlock(&atomic_lock, __func__);
+}
+
+START_TEST(test_spin_at_point)
+{
+	struct sim_options o = { .cpu = -1 };
+	struct sim *s = sim_create(2, &o);
+	bool point = false;
+	void *args[2] = { &point, &point };
+
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; i < 2; i++) {
+		struct sim_strategy *st = sim_strategy_random(1, 3);
+		enum sim_abort a;
+
+		point = i == 1;
+		sim_lock_init(&atomic_lock, &atomic_spin, SIM_MUTEX, NULL);
+		a = sim_execute(s, atomic_thread, args, st, NULL, 0);
+		if (point) {
+			ck_assert_int_eq(a, SIM_ABORT_CRASH);
+			ck_assert_ptr_nonnull(strstr(sim_abort_reason(s),
+						     "scheduling while atomic: "
+						     "atomic_spin held"));
+		} else {
+			ck_assert_msg(a == SIM_OK, "%s", sim_abort_reason(s));
+		}
+		sim_strategy_destroy(st);
+	}
+	sim_destroy(s);
+}
+END_TEST
+
 /* ---- 6. Crashes ----------------------------------------------------------- */
 
 static const struct sim_lock_class crash_mutex = { "crash_mutex", 0 };
@@ -1400,6 +1447,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_waitq_deadlock);
 	tcase_add_test(tc, test_sim_check);
 	tcase_add_test(tc, test_sim_check_env);
+	tcase_add_test(tc, test_spin_at_point);
 	suite_add_tcase(su, tc);
 	return su;
 }
