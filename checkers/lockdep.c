@@ -83,10 +83,12 @@
  *
  * Who calls it: the scheduler, as an observer (sim/observe.h) registered
  * by lockdep_attach (checkers/checkers.h); the hooks below are called on
- * the running thread of an execution.  It keeps its own list of what each
- * thread holds (locks and references, with their contexts) and its own
- * per-object records; from sim/ it reads only the public API (the held
- * locks for the rank check, the event log for contexts).
+ * the running thread of an execution.  What each thread holds (locks and
+ * references, in acquisition order) is sim/'s held stack: the checker
+ * keeps its own data of each hold (graph nodes, context: struct ld_slot)
+ * in the records' slot sim/ reserves for it, and its own per-object
+ * records; from sim/ it reads only the public API (sim/observe.h: the
+ * held stack, the event log for contexts).
  */
 #include "checkers/lockdep_impl.h"
 
@@ -365,9 +367,8 @@ static void state_fini(struct lockdep *ld)
 	ck_hs_destroy(&ld->reported);
 }
 
-/* ld_obj_get -- internal: the record of a lock or reference, with its
- * hold counts of this execution; an object re-initialised in place (a
- * new id) starts afresh. */
+/* ld_obj_get -- internal: the record of a lock or reference; an object
+ * re-initialised in place (a new id) starts afresh. */
 static struct ld_obj *ld_obj_get(struct lockdep *ld, const void *obj,
 				 uint32_t id, enum ld_kind kind)
 {
@@ -383,11 +384,6 @@ static struct ld_obj *ld_obj_get(struct lockdep *ld, const void *obj,
 		o->id = id;
 		o->kind = (uint8_t)kind;
 		o->cnode = o->inode = LD_NONE;
-		o->gen = 0;
-	}
-	if (o->gen != ld->gen) {
-		memset(o->hold, 0, sizeof(o->hold));
-		o->gen = ld->gen;
 	}
 	return o;
 }
@@ -402,13 +398,8 @@ static void ld_exec_begin(void *ctx, struct sim *s)
 	do
 		ld->gen++;
 	while (ld->gen == 0);
-	for (int i = 0; i < sim_nthreads(s); i++) {
-		struct ld_thread *t = &ld->t[i];
-
-		t->nheld = 0;
-		t->overflow = false;
-		t->pending.obj = NULL;
-	}
+	for (int i = 0; i < sim_nthreads(s); i++)
+		ld->t[i].pending.obj = NULL;
 }
 
 static void ld_reset(void *ctx, struct sim *s)
@@ -492,29 +483,79 @@ static void add_dep(struct sim *s, struct lockdep *ld, struct ld_graph *g,
 		ld_report_cycle(s, ld, g, ei, path, n, h->obj, l->obj);
 }
 
+/* held_at -- internal: record i of thread tid's held stack, with the
+ * checker's slot, in h; false if the slot was never filled. */
+static bool held_at(struct sim *s, const struct lockdep *ld, int tid, int i,
+		    struct ld_held *h)
+{
+	const struct sim_hold *r = sim_held(s, tid, i);
+	const struct ld_slot *d = sim_held_data(s, tid, i, ld->obs);
+
+	if (!d->set)
+		return false;
+	*h = (struct ld_held){
+		.obj = r->kind == SIM_HOLD_REF ? (const void *)r->ref :
+						 (const void *)r->lock,
+		.cnode = d->cnode,
+		.inode = d->inode,
+		.hmode = d->hmode,
+		.sub = d->sub,
+		.ref = r->kind == SIM_HOLD_REF,
+		.fn = r->fn,
+		.op_ev = d->op_ev,
+		.point_ev = d->point_ev,
+	};
+	return true;
+}
+
+/* slot_fill -- internal: the newest record of thread tid's held stack is
+ * obj's (sim/ just made it): keep h in its slot. */
+static void slot_fill(struct sim *s, const struct lockdep *ld, int tid,
+		      const void *obj, const struct ld_held *h)
+{
+	int i = sim_held_count(s, tid) - 1;
+	const struct sim_hold *r = sim_held(s, tid, i);
+	struct ld_slot *d = sim_held_data(s, tid, i, ld->obs);
+
+	SIM_BUG_ON((r->kind == SIM_HOLD_REF ? (const void *)r->ref :
+					      (const void *)r->lock) != obj);
+	*d = (struct ld_slot){
+		.cnode = h->cnode,
+		.inode = h->inode,
+		.op_ev = h->op_ev,
+		.point_ev = h->point_ev,
+		.hmode = h->hmode,
+		.sub = h->sub,
+		.set = true,
+	};
+}
+
 /* add_deps -- internal: thread tid, holding what it holds, waits for l. */
 static void add_deps(struct sim *s, struct lockdep *ld, int tid,
 		     const struct ld_held *l, int amode)
 {
-	const struct ld_thread *t = &ld->t[tid];
+	int n = sim_held_count(s, tid), held = 0;
 	uint64_t chain = checkers_hash_u64(
 		l->cnode,
 		(uint64_t)l->inode << 8 | (uint64_t)amode << 4 | l->sub);
+	struct ld_held h;
 
-	if (!t->nheld)
-		return;
-	for (int i = 0; i < t->nheld; i++)
+	for (int i = 0; i < n; i++) {
+		if (!held_at(s, ld, tid, i, &h))
+			continue;
+		held++;
 		chain = checkers_hash_u64(
 			chain,
-			(uint64_t)t->held[i].cnode << 32 ^
-				(uint64_t)t->held[i].inode << 8 ^
-				(uint64_t)t->held[i].hmode << 4 ^
-				t->held[i].sub);
-	if (!checkers_set_add(&ld->chains, chain))
+			(uint64_t)h.cnode << 32 ^ (uint64_t)h.inode << 8 ^
+				(uint64_t)h.hmode << 4 ^ h.sub);
+	}
+	if (!held || !checkers_set_add(&ld->chains, chain))
 		return;
-	for (int i = 0; i < t->nheld; i++) {
-		add_dep(s, ld, ld->cls, tid, &t->held[i], l, amode);
-		add_dep(s, ld, ld->inst, tid, &t->held[i], l, amode);
+	for (int i = 0; i < n; i++) {
+		if (!held_at(s, ld, tid, i, &h))
+			continue;
+		add_dep(s, ld, ld->cls, tid, &h, l, amode);
+		add_dep(s, ld, ld->inst, tid, &h, l, amode);
 	}
 }
 
@@ -567,32 +608,6 @@ static void ref_nodes(struct lockdep *ld, struct ld_obj *o,
 	}
 }
 
-static void held_push(struct ld_thread *t, const struct ld_held *h)
-{
-	if (t->nheld == LD_MAX_HELD) {
-		t->overflow = true;
-		return;
-	}
-	t->held[t->nheld++] = *h;
-}
-
-/* held_pop -- internal: drop the latest hold of obj; its record or NULL. */
-static struct ld_obj *held_pop(struct ld_thread *t, const void *obj)
-{
-	for (int i = t->nheld - 1; i >= 0; i--) {
-		if (t->held[i].obj == obj) {
-			struct ld_obj *o = t->held[i].o;
-
-			memmove(&t->held[i], &t->held[i + 1],
-				(size_t)(t->nheld - i - 1) *
-					sizeof(t->held[0]));
-			t->nheld--;
-			return o;
-		}
-	}
-	return NULL;
-}
-
 static void mark_writer(struct lockdep *ld, const struct ld_held *h,
 			const char *fn)
 {
@@ -643,25 +658,24 @@ static void rank_violation(struct sim *s, struct lockdep *ld, int tid,
 }
 
 /* rank_check -- internal: l against the ranked locks tid holds (the
- * scheduler's list: where each was taken). */
+ * held stack: where each was taken). */
 static void rank_check(struct sim *s, struct lockdep *ld, int tid,
 		       const struct sim_lock *l, int subclass, const char *fn)
 {
-	const struct sim_lock *held[SIM_MAX_HELD];
 	int n;
 
 	if (!l->cls->rank)
 		return;
-	n = sim_thread_held(s, tid, held, SIM_MAX_HELD);
+	n = sim_held_count(s, tid);
 	for (int i = 0; i < n; i++) {
-		const struct sim_lock *h = held[i];
+		const struct sim_hold *r = sim_held(s, tid, i);
+		const struct sim_lock *h = r->lock;
 
-		if (!h->cls->rank)
+		if (r->kind != SIM_HOLD_LOCK || !h->cls->rank)
 			continue;
 		if (h->cls->rank > l->cls->rank ||
 		    (h->cls == l->cls && !subclass))
-			rank_violation(s, ld, tid, l, fn, h,
-				       sim_thread_held_at(s, tid, i));
+			rank_violation(s, ld, tid, l, fn, h, r->fn);
 	}
 }
 
@@ -685,18 +699,17 @@ static void ld_acquire(void *ctx, struct sim *s, int tid,
 		       const char *fn)
 {
 	struct lockdep *ld = ctx;
-	struct ld_thread *t;
 	struct ld_held *p;
+	struct ld_obj *o;
 	int amode = mode == SIM_EXCL ? LD_A_EXCL :
 		mode == SIM_SHARED   ? LD_A_READ :
 				       LD_A_RREAD;
 
 	rank_check(s, ld, tid, l, subclass, fn);
-	t = &ld->t[tid];
-	p = &t->pending;
+	p = &ld->t[tid].pending;
+	o = ld_obj_get(ld, l, l->id, LD_LOCK);
 	*p = (struct ld_held){
 		.obj = l,
-		.o = ld_obj_get(ld, l, l->id, LD_LOCK),
 		.cnode = LD_NONE,
 		.inode = LD_NONE,
 		.hmode = amode == LD_A_EXCL ? LD_H_EXCL : LD_H_SHARED,
@@ -708,9 +721,9 @@ static void ld_acquire(void *ctx, struct sim *s, int tid,
 		.op_ev = -1,
 		.point_ev = -1,
 	};
-	lock_nodes(ld, p->o, l, p->sub);
-	p->cnode = p->o->cnode;
-	p->inode = p->o->inode;
+	lock_nodes(ld, o, l, p->sub);
+	p->cnode = o->cnode;
+	p->inode = o->inode;
 	at(s, tid, p);
 	if (amode == LD_A_EXCL && l->kind == SIM_RWSEM)
 		mark_writer(ld, p, fn);
@@ -723,10 +736,10 @@ static void ld_acquired(void *ctx, struct sim *s, int tid,
 	struct lockdep *ld = ctx;
 	struct ld_thread *t = &ld->t[tid];
 
-	(void)s, (void)mode, (void)fn;
+	(void)mode, (void)fn;
 	if (t->pending.obj != l) /* not after ld_acquire: a test */
 		return;
-	held_push(t, &t->pending);
+	slot_fill(s, ld, tid, l, &t->pending);
 	t->pending.obj = NULL;
 }
 
@@ -734,14 +747,13 @@ static void ld_acquire_try(void *ctx, struct sim *s, int tid,
 			   const struct sim_lock *l, int mode, const char *fn)
 {
 	struct lockdep *ld = ctx;
-	struct ld_thread *t = &ld->t[tid];
+	struct ld_obj *o = ld_obj_get(ld, l, l->id, LD_LOCK);
 	struct ld_held h;
 
 	/* A trylock cannot deadlock: no dependency on the lock (lockdep),
 	 * but what the thread takes while holding it depends on it. */
 	h = (struct ld_held){
 		.obj = l,
-		.o = ld_obj_get(ld, l, l->id, LD_LOCK),
 		.cnode = LD_NONE,
 		.inode = LD_NONE,
 		.hmode = mode == SIM_EXCL ? LD_H_EXCL : LD_H_SHARED,
@@ -749,36 +761,30 @@ static void ld_acquire_try(void *ctx, struct sim *s, int tid,
 		.op_ev = -1,
 		.point_ev = -1,
 	};
-	lock_nodes(ld, h.o, l, 0);
-	h.cnode = h.o->cnode;
-	h.inode = h.o->inode;
+	lock_nodes(ld, o, l, 0);
+	h.cnode = o->cnode;
+	h.inode = o->inode;
 	at(s, tid, &h);
-	held_push(t, &h);
-}
-
-static void ld_release(void *ctx, struct sim *s, int tid,
-		       const struct sim_lock *l, int mode)
-{
-	struct lockdep *ld = ctx;
-
-	(void)s, (void)mode;
-	held_pop(&ld->t[tid], l);
+	slot_fill(s, ld, tid, l, &h);
 }
 
 static void ld_ref_get(void *ctx, struct sim *s, int tid,
 		       const struct sim_ref *r, const char *fn)
 {
 	struct lockdep *ld = ctx;
-	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
-	struct ld_thread *t = &ld->t[tid];
+	int top = sim_held_count(s, tid) - 1;
+	const struct sim_hold *rec = sim_held(s, tid, top);
+	struct ld_obj *o;
 	struct ld_held h;
 
-	/* A get never waits: no dependency on the reference. */
-	if (o->hold[tid]++)
+	/* A get never waits: no dependency on the reference.  Only the
+	 * thread's first get of r makes a hold: r's record, on top,
+	 * counting one. */
+	if (rec->kind != SIM_HOLD_REF || rec->ref != r || rec->count != 1)
 		return;
+	o = ld_obj_get(ld, r, r->id, LD_REF);
 	h = (struct ld_held){
 		.obj = r,
-		.o = o,
 		.cnode = LD_NONE,
 		.inode = LD_NONE,
 		.hmode = LD_H_SHARED,
@@ -791,26 +797,7 @@ static void ld_ref_get(void *ctx, struct sim *s, int tid,
 	h.cnode = o->cnode;
 	h.inode = o->inode;
 	at(s, tid, &h);
-	held_push(t, &h);
-}
-
-static void ld_ref_put(void *ctx, struct sim *s, int tid,
-		       const struct sim_ref *r, const char *fn)
-{
-	struct lockdep *ld = ctx;
-	struct ld_obj *o = ld_obj_get(ld, r, r->id, LD_REF);
-	int holder = -1;
-
-	(void)s, (void)fn;
-	/* Dropped by a holder, or on behalf of one (the lowest): the hold
-	 * ends there. */
-	if (o->hold[tid])
-		holder = tid;
-	for (int i = 0; holder < 0 && i < SIM_MAX_THREADS; i++)
-		if (o->hold[i])
-			holder = i;
-	if (holder >= 0 && --o->hold[holder] == 0)
-		held_pop(&ld->t[holder], r);
+	slot_fill(s, ld, tid, r, &h);
 }
 
 static void ld_ref_wait(void *ctx, struct sim *s, int tid,
@@ -823,7 +810,6 @@ static void ld_ref_wait(void *ctx, struct sim *s, int tid,
 	ref_nodes(ld, o, r);
 	w = (struct ld_held){
 		.obj = r,
-		.o = o,
 		.cnode = o->cnode,
 		.inode = o->inode,
 		.hmode = LD_H_EXCL,
@@ -837,19 +823,19 @@ static void ld_ref_wait(void *ctx, struct sim *s, int tid,
 
 /* ---- The observer --------------------------------------------------------- */
 
-/* The graph: every lock and reference event (wait queues and fields are
- * not its business). */
+/* The graph: the lock and reference events that make holds or wait
+ * (releases and puts end a hold in sim/'s held stack, which is all the
+ * checker needs of them; wait queues and fields are not its business). */
 const struct sim_observer lockdep_observer = {
 	.name = "lockdep",
+	.hold_size = sizeof(struct ld_slot),
 	.exec_begin = ld_exec_begin,
 	.reset = ld_reset,
 	.destroy = ld_destroy,
 	.acquire = ld_acquire,
 	.acquired = ld_acquired,
 	.acquire_try = ld_acquire_try,
-	.release = ld_release,
 	.ref_get = ld_ref_get,
-	.ref_put = ld_ref_put,
 	.ref_wait = ld_ref_wait,
 };
 
@@ -870,8 +856,9 @@ struct lockdep *lockdep_attach(struct sim *s, bool graph)
 		sim_oom("the lock dependency graph");
 	ld->graph = graph && !(env && *env == '1');
 	state_init(ld);
-	if (sim_observe(s, ld->graph ? &lockdep_observer : &ld_rank_observer,
-			ld) < 0) {
+	ld->obs = sim_observe(
+		s, ld->graph ? &lockdep_observer : &ld_rank_observer, ld);
+	if (ld->obs < 0) {
 		state_fini(ld);
 		free(ld);
 		return NULL;

@@ -6,7 +6,8 @@
  *
  * One struct lockdep per struct sim the checker is attached to
  * (lockdep_attach), the context of its observer; the graph and what was
- * reported live across executions, held locks per execution.
+ * reported live across executions.  What a thread holds is sim/'s held
+ * stack, each record with the checker's struct ld_slot.
  *
  * Names: lockdep_ (LOCKDEP_) for what checkers/checkers.h exports
  * (lockdep_attach, lockdep_observer, LOCKDEP_READ_RECURSIVE); ld_ (LD_)
@@ -27,9 +28,8 @@
 #include "checkers/objtab.h"
 #include "sim/observe.h"
 
-#define LD_NONE	    UINT32_MAX
-#define LD_MAX_HELD 128 /* locks and references held at once */
-#define LD_MAX_SUB  8	/* nesting subclasses, as lockdep */
+#define LD_NONE	   UINT32_MAX
+#define LD_MAX_SUB 8 /* nesting subclasses, as lockdep */
 
 #define LD_MAX_PATH 16 /* edges of a reported cycle */
 
@@ -97,24 +97,35 @@ enum ld_kind {
  * report depends on the address).  Records outlive executions: the arena
  * hands the same addresses to the next execution but one, so the graph
  * nodes are usually found here, checked against the object's id, class
- * and name; hold counts belong to execution 'gen' only.
+ * and name.
  */
 struct ld_obj {
-	const void *obj;		/* first, as objtab.h asks */
-	const void *cls;		/* the lock class the nodes are of */
-	uint32_t id;			/* its id when the nodes were found */
-	uint32_t gen;			/* the execution of hold[] */
-	uint32_t nodes_gen;		/* the execution that checked them */
-	uint8_t kind;			/* enum ld_kind */
-	uint8_t csub;			/* subclass of cnode */
-	uint32_t cnode, inode;		/* class and instance nodes */
-	uint16_t hold[SIM_MAX_THREADS]; /* refs: references per thread */
+	const void *obj;       /* first, as objtab.h asks */
+	const void *cls;       /* the lock class the nodes are of */
+	uint32_t id;	       /* its id when the nodes were found */
+	uint32_t nodes_gen;    /* the execution that checked them */
+	uint8_t kind;	       /* enum ld_kind */
+	uint8_t csub;	       /* subclass of cnode */
+	uint32_t cnode, inode; /* class and instance nodes */
 };
 
-/* One lock or reference a thread holds, and where it took it. */
+/*
+ * The checker's data in each record of a thread's held stack (sim/'s,
+ * sim/observe.h: the observer's hold_size): the hold's graph nodes, how
+ * it is held and where it was taken.  'set' once the hooks filled it (a
+ * record a test made without them stays zero: not a hold of the graph).
+ */
+struct ld_slot {
+	uint32_t cnode, inode;
+	int32_t op_ev, point_ev; /* context: event indexes, or -1 */
+	uint8_t hmode, sub;
+	bool set;
+};
+
+/* One lock or reference a thread holds or acquires, and where it took it:
+ * a held record and its slot, as the graph code reads them. */
 struct ld_held {
 	const void *obj;
-	struct ld_obj *o;
 	uint32_t cnode, inode;
 	uint8_t hmode, sub;
 	bool ref;
@@ -123,13 +134,11 @@ struct ld_held {
 };
 
 struct ld_thread {
-	int nheld;
-	bool overflow; /* held more than LD_MAX_HELD */
-	struct ld_held held[LD_MAX_HELD];
 	struct ld_held pending; /* being acquired (may block) */
 };
 
 struct lockdep {
+	int obs;      /* the observer's number: its slot (sim_held_data) */
 	bool graph;   /* the graph, or only the rank check */
 	uint32_t gen; /* execution generation, never 0 */
 	struct ld_thread t[SIM_MAX_THREADS];

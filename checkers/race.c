@@ -3,9 +3,9 @@
  * checkers/race.c -- the data-race checker on annotated shared fields: FastTrack
  * (Flanagan and Freund, PLDI 2009) over the simulator's synchronisation.
  *
- * Each thread of an execution has a vector clock C_t; each lock, wait
- * queue and reference (a record of this file's, found by address) the
- * clocks of the releases others may acquire.  Happens-before is:
+ * Each thread of an execution has a vector clock C_t; each lock and wait
+ * queue (a record of this file's, found by address; a reference's is its
+ * queue's) the clocks of the releases others may acquire.  Happens-before is:
  *
  *   set-up        -> everything: clocks start at zero and a field's shadow
  *                    is reset by its first access of the execution;
@@ -36,10 +36,10 @@
  * points: races are found from the ordering, whatever the interleaving.
  *
  * Who calls it: the scheduler, as an observer (sim/observe.h) registered
- * by race_attach (checkers/checkers.h).  Its state is its own: the clocks,
- * per-object records, and what each thread holds (locks and references,
- * for the report), kept as the lock-order checker keeps them but apart
- * from it; a field's shadow lives in the field (struct sim_var.shadow).
+ * by race_attach (checkers/checkers.h).  Its state is its own: the clocks
+ * and per-object records; a field's shadow lives in the field (struct
+ * sim_var.shadow).  What a thread holds, for the report, it reads from
+ * sim/'s held stack (sim/observe.h).
  */
 #include "checkers/checkers.h"
 #include "checkers/hash.h"
@@ -56,46 +56,32 @@ _Static_assert(SIM_MAX_THREADS <= 16, "epochs keep the thread in 4 bits");
 #define E_TID(e)    ((int)((e)&15u))
 #define R_SHARED    UINT32_MAX /* the reads are in rvc[] */
 
-#define RACE_MAX_HELD 128	 /* locks and references held at once */
 #define RACE_MAX_OBJS (1u << 16) /* records kept across executions */
 
 typedef uint32_t race_vc[SIM_MAX_THREADS]; /* a vector clock */
 
 enum race_kind {
 	RACE_LOCK,
-	RACE_REF,
 	RACE_WAITQ
 };
 
 /*
- * A lock, reference or wait queue, found by address (lookups only: no
+ * A lock or wait queue (a reference's too), found by address (lookups only: no
  * decision or report depends on the address).  Records outlive
- * executions (the arena hands the same addresses out again); what they
- * hold belongs to execution 'gen' only, and to the object of that id.
+ * executions (the arena hands the same addresses out again); their
+ * clocks belong to execution 'gen' only, and to the object of that id.
  */
 struct race_obj {
 	const void *obj; /* first, as objtab.h asks */
 	uint32_t id;
-	uint32_t gen;			/* the execution of hold[] and clocks */
-	uint8_t kind;			/* enum race_kind */
-	bool released;			/* vc_w or vc_r is not empty */
-	uint16_t hold[SIM_MAX_THREADS]; /* refs: references per thread */
-	race_vc vc_w;			/* exclusive releases, puts, wakes */
-	race_vc vc_r;			/* shared releases */
-};
-
-/* One lock or reference a thread holds, and where it took it. */
-struct race_held {
-	const void *obj;
-	struct race_obj *o;
-	bool excl;
-	bool ref;
-	const char *fn;
+	uint32_t gen;  /* the execution of the clocks */
+	uint8_t kind;  /* enum race_kind */
+	bool released; /* vc_w or vc_r is not empty */
+	race_vc vc_w;  /* exclusive releases, puts, wakes */
+	race_vc vc_r;  /* shared releases */
 };
 
 struct race_thread {
-	int nheld;
-	struct race_held held[RACE_MAX_HELD];
 	race_vc vc; /* happens-before clock */
 };
 
@@ -130,9 +116,9 @@ static uint32_t race_gen;
 
 /* ---- Records ------------------------------------------------------------- */
 
-/* obj_get -- internal: the record of a lock, reference or wait queue, with
- * its hold counts and clocks of this execution; an object re-initialised
- * in place (a new id) starts afresh. */
+/* obj_get -- internal: the record of a lock or wait queue, with
+ * its clocks of this execution; an object re-initialised in place (a new
+ * id) starts afresh. */
 static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
 				enum race_kind kind)
 {
@@ -149,7 +135,6 @@ static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
 		o->gen = 0;
 	}
 	if (o->gen != rc->gen) {
-		memset(o->hold, 0, sizeof(o->hold));
 		if (o->released) {
 			memset(o->vc_w, 0, sizeof(o->vc_w));
 			memset(o->vc_r, 0, sizeof(o->vc_r));
@@ -158,29 +143,6 @@ static struct race_obj *obj_get(struct race *rc, const void *obj, uint32_t id,
 		o->gen = rc->gen;
 	}
 	return o;
-}
-
-static void held_push(struct race_thread *t, const struct race_held *h)
-{
-	if (t->nheld < RACE_MAX_HELD)
-		t->held[t->nheld++] = *h;
-}
-
-/* held_pop -- internal: drop the latest hold of obj; its record or NULL. */
-static struct race_obj *held_pop(struct race_thread *t, const void *obj)
-{
-	for (int i = t->nheld - 1; i >= 0; i--) {
-		if (t->held[i].obj == obj) {
-			struct race_obj *o = t->held[i].o;
-
-			memmove(&t->held[i], &t->held[i + 1],
-				(size_t)(t->nheld - i - 1) *
-					sizeof(t->held[0]));
-			t->nheld--;
-			return o;
-		}
-	}
-	return NULL;
 }
 
 /* ---- Happens-before ------------------------------------------------------ */
@@ -231,7 +193,6 @@ static void rc_exec_begin(void *ctx, struct sim *s)
 	for (int i = 0; i < sim_nthreads(s); i++) {
 		struct race_thread *t = &rc->t[i];
 
-		t->nheld = 0;
 		memset(t->vc, 0, sizeof(t->vc));
 		t->vc[i] = 1;
 	}
@@ -241,58 +202,26 @@ static void rc_acquired(void *ctx, struct sim *s, int tid,
 			const struct sim_lock *l, int mode, const char *fn)
 {
 	struct race *rc = ctx;
-	struct race_held h = {
-		.obj = l,
-		.o = obj_get(rc, l, l->id, RACE_LOCK),
-		.excl = mode == SIM_EXCL,
-		.fn = fn,
-	};
 
-	(void)s;
-	held_push(&rc->t[tid], &h);
-	vc_acquire(rc, tid, h.o, mode);
+	(void)s, (void)fn;
+	vc_acquire(rc, tid, obj_get(rc, l, l->id, RACE_LOCK), mode);
 }
 
 static void rc_release(void *ctx, struct sim *s, int tid,
 		       const struct sim_lock *l, int mode)
 {
 	struct race *rc = ctx;
-	struct race_obj *o = held_pop(&rc->t[tid], l);
 
 	(void)s;
-	if (!o)
-		o = obj_get(rc, l, l->id, RACE_LOCK);
-	vc_release(rc, tid, o, mode);
-}
-
-static void rc_ref_get(void *ctx, struct sim *s, int tid,
-		       const struct sim_ref *r, const char *fn)
-{
-	struct race *rc = ctx;
-	struct race_obj *o = obj_get(rc, r, r->id, RACE_REF);
-	struct race_held h = { .obj = r, .o = o, .ref = true, .fn = fn };
-
-	(void)s;
-	if (!o->hold[tid]++)
-		held_push(&rc->t[tid], &h);
+	vc_release(rc, tid, obj_get(rc, l, l->id, RACE_LOCK), mode);
 }
 
 static void rc_ref_put(void *ctx, struct sim *s, int tid,
 		       const struct sim_ref *r, const char *fn)
 {
 	struct race *rc = ctx;
-	struct race_obj *o = obj_get(rc, r, r->id, RACE_REF);
-	int holder = -1;
 
 	(void)s, (void)fn;
-	/* Dropped by a holder, or on behalf of one (the lowest). */
-	if (o->hold[tid])
-		holder = tid;
-	for (int i = 0; holder < 0 && i < SIM_MAX_THREADS; i++)
-		if (o->hold[i])
-			holder = i;
-	if (holder >= 0 && --o->hold[holder] == 0)
-		held_pop(&rc->t[holder], r);
 	/* the put releases to whoever sees the count at zero */
 	vc_release(rc, tid, obj_get(rc, &r->wq, 0, RACE_WAITQ), SIM_EXCL);
 }
@@ -383,7 +312,7 @@ static void report(struct sim *s, struct race *rc, struct sim_var *v,
 		   int u, bool u_write, const char *u_fn, uint32_t u_seq)
 {
 	struct sim_report rep = { .kind = SIM_REPORT_DATA_RACE };
-	const struct race_thread *t = &rc->t[tid];
+	int nheld = sim_held_count(s, tid);
 	uint64_t a = checkers_hash_str(write, fn);
 	uint64_t b = checkers_hash_str(u_write, u_fn);
 	int32_t op_ev, point_ev;
@@ -407,21 +336,22 @@ static void report(struct sim *s, struct race *rc, struct sim_var *v,
 			       "thread %d %s %s in %s%s\n    ", tid,
 			       write ? "writes" : "reads", v->name,
 			       fn ? fn : "?", ctx);
-	for (int i = 0; i < t->nheld && off < sizeof(rep.detail); i++) {
-		const struct race_held *h = &t->held[i];
-		const struct sim_ref *r = h->obj;
-		const struct sim_lock *l = h->obj;
-		const char *how = h->ref     ? "reference, " :
-			l->kind == SIM_MUTEX ? "" :
-			h->excl		     ? "write, " :
-					       "read, ";
+	for (int i = 0; i < nheld && off < sizeof(rep.detail); i++) {
+		const struct sim_hold *h = sim_held(s, tid, i);
+		bool ref = h->kind == SIM_HOLD_REF;
+		const char *how = ref		   ? "reference, " :
+			h->lock->kind == SIM_MUTEX ? "" :
+			h->mode == SIM_EXCL	   ? "write, " :
+						     "read, ";
 
-		off += (size_t)snprintf(
-			rep.detail + off, sizeof(rep.detail) - off,
-			"%s%s [%staken in %s]", i ? ", " : "holding ",
-			h->ref ? r->name : l->name, how, h->fn ? h->fn : "?");
+		off += (size_t)snprintf(rep.detail + off,
+					sizeof(rep.detail) - off,
+					"%s%s [%staken in %s]",
+					i ? ", " : "holding ",
+					ref ? h->ref->name : h->lock->name, how,
+					h->fn ? h->fn : "?");
 	}
-	if (!t->nheld && off < sizeof(rep.detail))
+	if (!nheld && off < sizeof(rep.detail))
 		off += (size_t)snprintf(rep.detail + off,
 					sizeof(rep.detail) - off,
 					"holding no lock");
@@ -536,7 +466,7 @@ static void rc_destroy(void *ctx, struct sim *s)
 }
 
 /* Locks as acquired (whether the acquirer had to wait does not matter to
- * happens-before), references, wake-ups and fields. */
+ * happens-before), puts, wake-ups and fields. */
 const struct sim_observer race_observer = {
 	.name = "race",
 	.exec_begin = rc_exec_begin,
@@ -545,7 +475,6 @@ const struct sim_observer race_observer = {
 	.acquired = rc_acquired,
 	.acquire_try = rc_acquired,
 	.release = rc_release,
-	.ref_get = rc_ref_get,
 	.ref_put = rc_ref_put,
 	.wake = rc_wake,
 	.waited = rc_waited,

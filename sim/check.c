@@ -10,7 +10,8 @@
  * LOCKSTEP_CHECK_INVARIANTS=1 (make check sets it); a failure ends the
  * execution as a crash, as a BUG() in the core does.
  *
- * Cost: O(threads x (locks held + waiters)) per call, a few hundred
+ * Cost: O(threads x (locks held + waiters)) per call (and the square of
+ * the references a thread holds, a handful), a few hundred
  * loads for the bundled scenarios: within the noise of punch-hole-vs-
  * read-5.15 at 20000 schedules (0.51-0.56 s user without, 0.52-0.59 s
  * with).  Off by default all the same: pick() is the handoff path that
@@ -43,13 +44,53 @@ static int held_mode(const struct sim_thread *t, const struct sim_lock *l)
 	int mode = -1;
 
 	for (int k = 0; k < t->nheld; k++) {
-		if (t->held[k].lock != l)
+		if (t->held[k].kind != SIM_HOLD_LOCK || t->held[k].lock != l)
 			continue;
 		if (mode != -1)
 			return -2;
 		mode = t->held[k].mode;
 	}
 	return mode;
+}
+
+/*
+ * held_refs_check -- internal: thread i's reference records: each of a
+ * reference, counting at least one, one record per reference; a record
+ * of a lock names one.
+ */
+static int held_refs_check(const struct sim *s, int i, char *msg, size_t len)
+{
+	const struct sim_thread *t = &s->t[i];
+
+	for (int k = 0; k < t->nheld; k++) {
+		const struct sim_hold *h = &t->held[k];
+
+		if (h->kind == SIM_HOLD_LOCK) {
+			if (!h->lock || h->ref)
+				return fail(msg, len,
+					    "thread %d: held record %d "
+					    "is not of one lock",
+					    i, k);
+			continue;
+		}
+		if (h->kind != SIM_HOLD_REF || !h->ref || h->lock)
+			return fail(msg, len,
+				    "thread %d: held record %d is "
+				    "neither a lock nor a reference",
+				    i, k);
+		if (h->count < 1)
+			return fail(msg, len,
+				    "thread %d holds %d references on %s", i,
+				    h->count, h->ref->name);
+		for (int j = 0; j < k; j++)
+			if (t->held[j].kind == SIM_HOLD_REF &&
+			    t->held[j].ref == h->ref)
+				return fail(msg, len,
+					    "thread %d has two records of "
+					    "its references on %s",
+					    i, h->ref->name);
+	}
+	return 0;
 }
 
 /*
@@ -220,18 +261,25 @@ int sim_check(const struct sim *s, char *msg, size_t len)
 				    "thread %d was granted %s but "
 				    "does not own it",
 				    i, t->granted->name);
-		if (t->state == SIM_T_DONE && t->nheld)
-			return fail(msg, len,
-				    "thread %d finished with %d locks "
-				    "on its held stack",
-				    i, t->nheld);
 		if (t->nheld < 0 || t->nheld > SIM_MAX_HELD)
-			return fail(msg, len, "thread %d holds %d locks", i,
-				    t->nheld);
+			return fail(msg, len,
+				    "thread %d holds %d locks and "
+				    "references",
+				    i, t->nheld);
+		if (held_refs_check(s, i, msg, len))
+			return -1;
 		/* The lock state of what it holds and waits for, and the
 		 * sleepers of its wait queue. */
 		for (int k = 0; k < t->nheld; k++) {
 			const struct sim_lock *l = t->held[k].lock;
+
+			if (t->held[k].kind != SIM_HOLD_LOCK)
+				continue;
+			if (t->state == SIM_T_DONE)
+				return fail(msg, len,
+					    "thread %d finished with %s "
+					    "on its held stack",
+					    i, l->name);
 
 			if (t->held[k].mode == SIM_EXCL ?
 				    l->owner != i :

@@ -24,9 +24,10 @@
  * waits for zero; every access to a shared field (struct sim_var).  This
  * file calls them through SIM_OBSERVE only, and knows no checker.
  *
- * References are counted here per thread as well (struct sim_ref_hold),
- * for the deadlock report of sim/sim.c: who holds how many references on
- * the one a thread waits for, and where each thread took its own.
+ * Each acquisition and release, get and put, updates the thread's held
+ * stack (sim/held.c) before the observers hear of it: the deadlock report
+ * of sim/sim.c reads there who holds how many references on the one a
+ * thread waits for, and where each thread took what it holds.
  */
 #include "sim/sim_impl.h"
 
@@ -94,38 +95,6 @@ static void scope(struct sim *s, int me, const struct sim_lock *l,
 {
 	if (!sim_scope_exact(s, me, fn))
 		sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 3);
-}
-
-static void held_push(struct sim *s, int me, struct sim_lock *l, int mode,
-		      const char *fn)
-{
-	struct sim_thread *t = &s->t[me];
-
-	if (t->nheld == SIM_MAX_HELD)
-		sim_abort_exec(s, SIM_ABORT_CRASH,
-			       "thread %d holds more than %d locks", me,
-			       SIM_MAX_HELD);
-	t->held[t->nheld++] =
-		(struct sim_held){ .lock = l, .fn = fn, .mode = (uint8_t)mode };
-}
-
-static void held_pop(struct sim *s, int me, struct sim_lock *l)
-{
-	struct sim_thread *t = &s->t[me];
-
-	for (int i = t->nheld - 1; i >= 0; i--) {
-		if (t->held[i].lock == l) {
-			memmove(&t->held[i], &t->held[i + 1],
-				(size_t)(t->nheld - i - 1) *
-					sizeof(t->held[0]));
-			t->nheld--;
-			return;
-		}
-	}
-	sim_abort_exec(s, SIM_ABORT_CRASH,
-		       "thread %d releases %s, which it "
-		       "does not hold",
-		       me, l->name);
 }
 
 static bool can_take(const struct sim_lock *l, int mode)
@@ -218,7 +187,7 @@ static void acquire(struct sim_lock *l, int mode, int subclass, const char *fn)
 				       me, l->name);
 		t->granted = NULL;
 	}
-	held_push(s, me, l, mode, fn);
+	sim_held_lock(s, me, l, mode, fn);
 	SIM_OBSERVE(s, acquired, s, me, l, mode, fn);
 	l->taken_at = fn;
 	log_lock(s, me, SIM_EV_ACQUIRE, l, mode, fn);
@@ -243,9 +212,9 @@ static bool try_acquire(struct sim_lock *l, int mode, const char *fn)
 		sim_log(s, me, SIM_EV_ACCESS, 0, l->name, fn, 1);
 		return false;
 	}
-	SIM_OBSERVE(s, acquire_try, s, me, l, mode, fn);
 	take(l, me, mode);
-	held_push(s, me, l, mode, fn);
+	sim_held_lock(s, me, l, mode, fn);
+	SIM_OBSERVE(s, acquire_try, s, me, l, mode, fn);
 	l->taken_at = fn;
 	log_lock(s, me, SIM_EV_ACQUIRE, l, mode, fn);
 	return true;
@@ -281,7 +250,7 @@ static void release(struct sim_lock *l, int mode, const char *fn)
 				       l->name);
 		l->owner = -1;
 	}
-	held_pop(s, me, l);
+	sim_held_unlock(s, me, l);
 	SIM_OBSERVE(s, release, s, me, l, mode);
 	log_lock(s, me, SIM_EV_RELEASE, l, mode, fn);
 	grant(s, l);
@@ -419,33 +388,16 @@ void sim_ref_init(struct sim_ref *r, const char *name)
 	sim_waitq_init(&r->wq, r->name);
 }
 
-/* ref_hold -- internal: thread t's count of references on r, or NULL. */
-static struct sim_ref_hold *ref_hold(struct sim_thread *t,
-				     const struct sim_ref *r)
-{
-	for (int i = 0; i < t->nrefs; i++)
-		if (t->refs[i].ref == r)
-			return &t->refs[i];
-	return NULL;
-}
-
 void sim_ref_get(struct sim_ref *r, const char *fn)
 {
 	struct sim *s;
-	struct sim_thread *t;
-	struct sim_ref_hold *h;
 	int me;
 
 	r->count++;
 	if (!active(&s, &me))
 		return;
 	r->holders |= 1u << me;
-	t = &s->t[me];
-	h = ref_hold(t, r);
-	if (h)
-		h->count++;
-	else if (t->nrefs < SIM_MAX_REFS)
-		t->refs[t->nrefs++] = (struct sim_ref_hold){ r, fn, 1 };
+	sim_held_ref_get(s, me, r, fn);
 	SIM_OBSERVE(s, ref_get, s, me, r, fn);
 	sim_log(s, me, SIM_EV_NOTE, 0, r->name, fn, 1);
 }
@@ -453,29 +405,13 @@ void sim_ref_get(struct sim_ref *r, const char *fn)
 void sim_ref_put(struct sim_ref *r, const char *fn)
 {
 	struct sim *s;
-	struct sim_thread *t;
-	struct sim_ref_hold *h;
 	int me;
 
 	SIM_BUG_ON(r->count <= 0);
 	r->count--;
 	if (!active(&s, &me))
 		return;
-	/* Dropped by a holder, or on behalf of one (the lowest): the hold
-	 * ends there. */
-	t = &s->t[me];
-	h = ref_hold(t, r);
-	for (int k = 0; !h && k < s->n; k++) {
-		t = &s->t[k];
-		h = ref_hold(t, r);
-	}
-	if (h && --h->count == 0) {
-		int i = (int)(h - t->refs);
-
-		memmove(&t->refs[i], &t->refs[i + 1],
-			(size_t)(t->nrefs - i - 1) * sizeof(t->refs[0]));
-		t->nrefs--;
-	}
+	sim_held_ref_put(s, me, r);
 	SIM_OBSERVE(s, ref_put, s, me, r, fn);
 	/* The put that drops the count to zero is ordered after every
 	 * earlier put (atomic_dec_and_test is fully ordered): whoever

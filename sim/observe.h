@@ -24,9 +24,15 @@
  *   release      after the lock is dropped, before it is handed to a
  *                waiter.
  *
+ * Each is published with the thread's held stack (below) already as it
+ * is after the event: on acquired and acquire_try the lock's record is on
+ * top; on release it is gone.
+ *
  * References (struct sim_ref): ref_get and ref_put after the count
  * changed (a put may be done by a thread that did not get; when it drops
- * the count to zero, 'wake' of the reference's queue follows); ref_wait
+ * the count to zero, 'wake' of the reference's queue follows), and the
+ * held stack with it (a thread's first get of r puts r's record on top,
+ * with count 1; its last put takes it out); ref_wait
  * before a wait for zero, which then is a wait_event on the reference's
  * queue.  Wait queues: 'wake' before the sleepers are made runnable (also
  * when there are none), 'waited' when a wait returns, woken or not.
@@ -49,8 +55,69 @@
 
 #define SIM_MAX_OBSERVERS 4
 
+/*
+ * The held stack: per thread of an execution, what it holds, oldest
+ * first (the order of acquisition).  A record per lock acquired and not
+ * released; a release takes the lock's latest record out wherever it is.
+ * A record per reference the thread got and has not put, made by its
+ * first get and counting the others; the put that drops the count to
+ * zero takes it out (a put by a thread that holds none is on behalf of
+ * the lowest thread that does).  A thread's lock records end with it, its
+ * references stay until the next execution.
+ *
+ * One limit and one policy, sim/held.c: at most SIM_MAX_HELD records; a
+ * thread that would hold more ends the execution as a crash ("thread N
+ * holds more than 128 locks and references at once").
+ *
+ * An observer that keeps data of its own per hold (the lock-order
+ * checker: graph nodes, where the hold was taken) asks for hold_size
+ * bytes when it registers: each record carries them (all observers' at
+ * most SIM_HOLD_DATA bytes, 8-byte aligned), zeroed when the record is
+ * made and moved with it; sim_held_data() finds them.  No checker keeps
+ * a list of holds of its own.
+ */
+#define SIM_HOLD_DATA 32
+
+enum sim_hold_kind {
+	SIM_HOLD_LOCK,
+	SIM_HOLD_REF
+};
+
+struct sim_hold {
+	const struct sim_lock *lock; /* SIM_HOLD_LOCK, else NULL */
+	const struct sim_ref *ref;   /* SIM_HOLD_REF, else NULL */
+	const char *fn;		     /* where it was taken (the first get) */
+	uint8_t kind;		     /* enum sim_hold_kind */
+	uint8_t mode;		     /* a lock's, as acquired; a reference
+				      * SIM_SHARED */
+	int count;		     /* references held on it; a lock 1 */
+	_Alignas(8) unsigned char data[SIM_HOLD_DATA]; /* the observers' */
+};
+
+/* sim_held_count, sim_held -- thread tid's held stack: how many records,
+ * and record i (0: the oldest).  O(1). */
+int sim_held_count(const struct sim *s, int tid);
+const struct sim_hold *sim_held(const struct sim *s, int tid, int i);
+/* sim_held_data -- the hold_size bytes of observer obs (what sim_observe
+ * returned) in record i of thread tid. */
+void *sim_held_data(struct sim *s, int tid, int i, int obs);
+
+/*
+ * For tests that call an observer's lock hooks directly, with a mode sim/
+ * has no primitive for (a recursive reader): put a record of l on, or
+ * take it off, thread tid's held stack as an acquisition or a release
+ * would, without the lock's state.  sim_check() would find the lock's
+ * state disagree: such a test runs without it.
+ */
+void sim_hold_raw(struct sim *s, int tid, const struct sim_lock *l, int mode,
+		  const char *fn);
+void sim_unhold_raw(struct sim *s, int tid, const struct sim_lock *l);
+
 struct sim_observer {
 	const char *name; /* the checker's, for messages */
+	/* bytes of its own per held lock or reference (0: none), see the
+	 * held stack above */
+	size_t hold_size;
 	/* Executions: before the first thread runs and after the last one
 	 * stopped (done or aborted); on the explorer. */
 	void (*exec_begin)(void *ctx, struct sim *s);
@@ -90,8 +157,10 @@ struct sim_observer {
 
 /*
  * sim_observe -- register ops (static, it is not copied) with ctx: called
- * after those registered before it.  Between executions only.  Returns 0,
- * or -1 (errno ENOSPC) when SIM_MAX_OBSERVERS are registered already.
+ * after those registered before it.  Between executions only.  Returns the
+ * observer's number (>= 0, for sim_held_data), or -1 (errno ENOSPC) when
+ * SIM_MAX_OBSERVERS are registered already or the held records have no
+ * room left for ops->hold_size bytes.
  */
 int sim_observe(struct sim *s, const struct sim_observer *ops, void *ctx);
 

@@ -28,7 +28,8 @@
  * The checkers are observers (sim/observe.h): sim_execute tells them when
  * an execution begins and ends, sim/lock.c what happens in it.  This file
  * knows none of them; the deadlock report below uses only the scheduler's
- * own state (locks' owners and queues, the references each thread counts).
+ * own state (locks' owners and queues, each thread's held stack:
+ * sim/held.c).
  */
 #include "sim/sim_impl.h"
 
@@ -217,10 +218,7 @@ static int ref_holders(const struct sim *s, const struct sim_ref *r,
 	int known = 0;
 
 	for (int k = 0; k < SIM_MAX_THREADS; k++) {
-		counts[k] = 0;
-		for (int j = 0; k < s->n && j < s->t[k].nrefs; j++)
-			if (s->t[k].refs[j].ref == r)
-				counts[k] = s->t[k].refs[j].count;
+		counts[k] = k < s->n ? sim_held_ref_count(s, k, r) : 0;
 		known += counts[k];
 	}
 	return r->count > known ? r->count - known : 0;
@@ -393,14 +391,17 @@ static _Noreturn void deadlock(struct sim *s)
 			OUT(" (a wait queue: nobody is left to wake it)");
 		}
 		for (int k = 0; k < t->nheld; k++)
-			OUT("\n        holds %s%s, taken in %s",
-			    t->held[k].lock->name,
-			    mode_tag(t->held[k].lock, t->held[k].mode),
-			    t->held[k].fn ? t->held[k].fn : "?");
-		for (int k = 0; k < t->nrefs && k < 8; k++)
-			OUT("\n        holds a reference on %s, taken in %s",
-			    t->refs[k].ref->name,
-			    t->refs[k].fn ? t->refs[k].fn : "?");
+			if (t->held[k].kind == SIM_HOLD_LOCK)
+				OUT("\n        holds %s%s, taken in %s",
+				    t->held[k].lock->name,
+				    mode_tag(t->held[k].lock, t->held[k].mode),
+				    t->held[k].fn ? t->held[k].fn : "?");
+		for (int k = 0, n = 0; k < t->nheld && n < 8; k++)
+			if (t->held[k].kind == SIM_HOLD_REF && ++n)
+				OUT("\n        holds a reference on %s, "
+				    "taken in %s",
+				    t->held[k].ref->name,
+				    t->held[k].fn ? t->held[k].fn : "?");
 	}
 #undef OUT
 	sim_abort_exec(s, SIM_ABORT_DEADLOCK, "%s", buf);
@@ -429,12 +430,14 @@ static void step_limit(struct sim *s)
 			t->state == SIM_T_BLOCKED ? sim_thread_waits(s, i) :
 						    "");
 		for (int k = 0; k < t->nheld && off < sizeof(buf); k++)
-			off += (size_t)snprintf(
-				buf + off, sizeof(buf) - off,
-				"\n        holds %s%s, taken in %s",
-				t->held[k].lock->name,
-				mode_tag(t->held[k].lock, t->held[k].mode),
-				t->held[k].fn ? t->held[k].fn : "?");
+			if (t->held[k].kind == SIM_HOLD_LOCK)
+				off += (size_t)snprintf(
+					buf + off, sizeof(buf) - off,
+					"\n        holds %s%s, taken in %s",
+					t->held[k].lock->name,
+					mode_tag(t->held[k].lock,
+						 t->held[k].mode),
+					t->held[k].fn ? t->held[k].fn : "?");
 	}
 	sim_abort_exec(s, SIM_ABORT_LIMIT, "%s", buf);
 }
@@ -557,7 +560,7 @@ static void thread_finish(struct sim *s, int me)
 	struct sim_thread *t = &s->t[me];
 
 	t->state = SIM_T_DONE;
-	t->nheld = 0;
+	sim_held_drop_locks(t);
 	if (s->native) {
 		sim_native_finish(s, me);
 		return;
@@ -728,7 +731,6 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 		t->spin = NULL;
 		t->op_ev = t->point_ev = -1;
 		t->wait_ref = NULL;
-		t->nrefs = 0;
 	}
 	if (st && st->begin)
 		st->begin(st, s->exec_index);
@@ -1024,22 +1026,6 @@ const struct sim_lock *sim_thread_wait_lock(const struct sim *s, int tid)
 	return s->t[tid].state == SIM_T_BLOCKED ? s->t[tid].wait_lock : NULL;
 }
 
-int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
-		    int max)
-{
-	const struct sim_thread *t = &s->t[tid];
-	int n = 0;
-
-	for (int i = 0; i < t->nheld && n < max; i++)
-		out[n++] = t->held[i].lock;
-	return n;
-}
-
-const char *sim_thread_held_at(const struct sim *s, int tid, int i)
-{
-	return s->t[tid].held[i].fn;
-}
-
 void sim_reset_checkers(struct sim *s)
 {
 	SIM_OBSERVE(s, reset, s);
@@ -1047,13 +1033,19 @@ void sim_reset_checkers(struct sim *s)
 
 int sim_observe(struct sim *s, const struct sim_observer *ops, void *ctx)
 {
-	if (s->nobs == SIM_MAX_OBSERVERS) {
+	/* its per-hold data after the others', 8-byte aligned */
+	size_t off = (s->hold_used + 7) & ~(size_t)7;
+
+	if (s->nobs == SIM_MAX_OBSERVERS ||
+	    ops->hold_size > SIM_HOLD_DATA - off) {
 		errno = ENOSPC;
 		return -1;
 	}
 	s->obs[s->nobs].ops = ops;
-	s->obs[s->nobs++].ctx = ctx;
-	return 0;
+	s->obs[s->nobs].ctx = ctx;
+	s->obs[s->nobs].hold_off = off;
+	s->hold_used = off + ops->hold_size;
+	return s->nobs++;
 }
 
 void sim_thread_at(const struct sim *s, int tid, int32_t *op_ev,

@@ -37,7 +37,10 @@
 #include <stdint.h>
 
 #define SIM_MAX_THREADS 16
-#define SIM_MAX_HELD	32 /* locks one thread holds at once */
+/* Locks and references one thread holds at once (its held stack,
+ * sim/observe.h): one more ends the execution as a crash, naming the
+ * thread; the one limit of every list of holds. */
+#define SIM_MAX_HELD	128
 #define SIM_NAME_MAX	48
 
 struct sim;
@@ -379,12 +382,6 @@ enum sim_tstate sim_thread_state(const struct sim *s, int tid);
 /* What a blocked thread waits for (lock or waitq name), or NULL. */
 const char *sim_thread_waits(const struct sim *s, int tid);
 const struct sim_lock *sim_thread_wait_lock(const struct sim *s, int tid);
-/* Locks a thread held when the execution stopped (for deadlock reports). */
-int sim_thread_held(const struct sim *s, int tid, const struct sim_lock **out,
-		    int max);
-
-/* Where thread tid took its i-th held lock (core function name). */
-const char *sim_thread_held_at(const struct sim *s, int tid, int i);
 /* The note a directed 'run' step left (it stopped blocked), or NULL. */
 const char *sim_step_note(const struct sim *s, int step);
 
@@ -402,7 +399,9 @@ void sim_reset_checkers(struct sim *s);
  * runs, the current one; a thread is blocked iff it is queued exactly once
  * on the lock it waits for or sleeps on its wait queue; every lock a
  * thread holds or waits for passes sim_lock_check; a waiter a release
- * granted owns the lock until it runs.  With LOCKSTEP_CHECK_INVARIANTS=1
+ * granted owns the lock until it runs; each held stack (sim/observe.h) is
+ * within SIM_MAX_HELD, a finished thread's has no lock, and a thread's
+ * reference has one record there, counting at least one.  With LOCKSTEP_CHECK_INVARIANTS=1
  * in the environment (make check sets it) the scheduler runs it at every
  * decision and a failure ends the execution as a crash ("sim_check: ...").
  *

@@ -13,7 +13,6 @@
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
-#define SIM_MAX_REFS	 128 /* references one thread holds at once */
 #define SIM_MAX_POINTS	 256 /* distinct "op.point" names */
 /* the most one execution's arena may hold (sim/arena.c) */
 #define SIM_ARENA_BUDGET ((size_t)1 << 30)
@@ -32,20 +31,6 @@ struct sim_arena {
 void *sim_arena_alloc(struct sim_arena *a, size_t size);
 void sim_arena_reset(struct sim_arena *a);
 
-struct sim_held {
-	const struct sim_lock *lock;
-	const char *fn; /* where it was taken */
-	uint8_t mode;
-};
-
-/* The references one thread holds (sim_ref_get), for the deadlock report:
- * its first get of each, and how many it holds. */
-struct sim_ref_hold {
-	const struct sim_ref *ref;
-	const char *fn; /* where it took the first */
-	int count;
-};
-
 struct sim_thread {
 	uint32_t go; /* futex word: 1 = run */
 	struct sim *sim;
@@ -62,16 +47,13 @@ struct sim_thread {
 	const char *op;		     /* the operation running ("read") */
 	bool exact;		     /* sim_exact(): points without scope */
 	const struct sim_lock *spin; /* the spinlock it holds, if any */
+	/* what it holds, locks and references (sim/held.c); the
+	 * references are kept after it finishes, until the next execution */
 	int nheld;
-	struct sim_held held[SIM_MAX_HELD];
-	int32_t op_ev, point_ev; /* sim_thread_at() */
-	/* References: what the thread holds (kept after it finishes, until
-	 * the next execution), and the one it waits for, if any.  Beyond
-	 * SIM_MAX_REFS distinct ones, the others are not counted. */
-	const struct sim_ref *wait_ref;
-	int nrefs;
-	struct sim_ref_hold refs[SIM_MAX_REFS];
-	sigjmp_buf jb; /* the worker loop, for unwinding */
+	struct sim_hold held[SIM_MAX_HELD];
+	int32_t op_ev, point_ev;	/* sim_thread_at() */
+	const struct sim_ref *wait_ref; /* the reference it waits for */
+	sigjmp_buf jb;			/* the worker loop, for unwinding */
 	/* native (sim/native.c): asleep on 'wake' under the global mutex,
 	 * waiting to be eligible; pinned to the simulator's CPU or free */
 	pthread_cond_t wake;
@@ -133,7 +115,9 @@ struct sim {
 	struct {
 		const struct sim_observer *ops;
 		void *ctx;
+		size_t hold_off; /* its data in struct sim_hold */
 	} obs[SIM_MAX_OBSERVERS];
+	size_t hold_used; /* of struct sim_hold's data */
 	int nreports;
 	struct sim_report reports[8]; /* found in this execution */
 };
@@ -179,6 +163,20 @@ _Noreturn void sim_abort_exec(struct sim *s, enum sim_abort why,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int sim_lock_holder(const struct sim_lock *l);
+
+/* sim/held.c: the held stack (sim/observe.h).  sim_held_lock and
+ * sim_held_ref_get end the execution as a crash past SIM_MAX_HELD records,
+ * sim_held_unlock when the thread does not hold l. */
+void sim_held_lock(struct sim *s, int tid, const struct sim_lock *l, int mode,
+		   const char *fn);
+void sim_held_unlock(struct sim *s, int tid, const struct sim_lock *l);
+void sim_held_ref_get(struct sim *s, int tid, const struct sim_ref *r,
+		      const char *fn);
+void sim_held_ref_put(struct sim *s, int tid, const struct sim_ref *r);
+/* references thread tid holds on r, from its record */
+int sim_held_ref_count(const struct sim *s, int tid, const struct sim_ref *r);
+/* a finished thread: its lock records go, its references stay */
+void sim_held_drop_locks(struct sim_thread *t);
 
 void sim_signals_init(void);
 void sim_signals_thread_init(void);
