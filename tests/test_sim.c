@@ -16,10 +16,12 @@
  * thread only; scenario threads record what they saw in their arguments.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/observe.h"
 #include "sim/sim.h"
 #include "sim/strategy.h"
 
@@ -1419,6 +1421,248 @@ START_TEST(test_sim_check_env)
 }
 END_TEST
 
+/* ---- 10. The held stack (sim/held.c) ----------------------------------- */
+
+static const struct sim_lock_class held_mutex = { "held_mutex", 0 };
+static const struct sim_lock_class held_rwsem = { "held_rwsem", 0 };
+
+struct held_world {
+	struct sim_lock a, b;
+	struct sim_ref r1, r2;
+	char seen[8][64]; /* thread 0's stack at each stage */
+	int slot_obs;	  /* the test observer's number, or -1 */
+	char broken[256]; /* sim_check of a broken record */
+	int broken_rc;
+};
+
+/* held_show -- internal: thread tid's stack as "A.w B.r R1*2 ...", with
+ * each record's slot byte when the test observer has one. */
+static void held_show(struct sim *s, struct held_world *w, int tid, char *buf,
+		      size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < sim_held_count(s, tid) && off < len; i++) {
+		const struct sim_hold *h = sim_held(s, tid, i);
+		char slot[8] = "";
+
+		if (w->slot_obs >= 0)
+			snprintf(slot, sizeof(slot), "/%u",
+				 *(unsigned char *)sim_held_data(s, tid, i,
+								 w->slot_obs));
+		if (h->kind == SIM_HOLD_LOCK)
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s.%c%s", i ? " " : "",
+						h->lock->name,
+						h->mode == SIM_EXCL ? 'w' : 'r',
+						slot);
+		else
+			off += (size_t)snprintf(buf + off, len - off,
+						"%s%s*%d@%s%s", i ? " " : "",
+						h->ref->name, h->count, h->fn,
+						slot);
+	}
+}
+
+/* The test observer: a byte per hold, numbering the holds in order. */
+static unsigned char held_next;
+
+static void held_obs_acquired(void *ctx, struct sim *s, int tid,
+			      const struct sim_lock *l, int mode,
+			      const char *fn)
+{
+	struct held_world *w = *(struct held_world **)ctx;
+	int top = sim_held_count(s, tid) - 1;
+
+	(void)l, (void)mode, (void)fn;
+	*(unsigned char *)sim_held_data(s, tid, top, w->slot_obs) = ++held_next;
+}
+
+static void held_obs_ref_get(void *ctx, struct sim *s, int tid,
+			     const struct sim_ref *r, const char *fn)
+{
+	struct held_world *w = *(struct held_world **)ctx;
+	int top = sim_held_count(s, tid) - 1;
+	const struct sim_hold *h = sim_held(s, tid, top);
+
+	(void)fn;
+	if (h->ref == r && h->count == 1)
+		*(unsigned char *)sim_held_data(s, tid, top, w->slot_obs) =
+			++held_next;
+}
+
+static const struct sim_observer held_obs = {
+	.name = "held test",
+	.hold_size = 1,
+	.acquired = held_obs_acquired,
+	.acquire_try = held_obs_acquired,
+	.ref_get = held_obs_ref_get,
+};
+static const struct sim_observer held_big = {
+	.name = "held test, too big",
+	.hold_size = SIM_HOLD_DATA,
+};
+
+/*
+ * held_thread -- thread 0 takes, gets and drops in an order that takes
+ * records out of the middle; thread 1 then puts r2 on thread 0's behalf.
+ */
+static void held_thread(struct sim *s, int tid, void *arg)
+{
+	struct held_world *w = arg;
+
+	if (tid == 1) {
+		sim_ref_put(&w->r2, "put_for_0");
+		held_show(s, w, 0, w->seen[5], sizeof(w->seen[5]));
+		return;
+	}
+	sim_mutex_lock(&w->a, "take_a");
+	sim_ref_get(&w->r1, "get_r1");
+	sim_down_read(&w->b, "read_b");
+	sim_ref_get(&w->r1, "get_r1_again");
+	sim_ref_get(&w->r2, "get_r2");
+	held_show(s, w, 0, w->seen[0], sizeof(w->seen[0]));
+	sim_mutex_unlock(&w->a, "drop_a");
+	held_show(s, w, 0, w->seen[1], sizeof(w->seen[1]));
+	sim_ref_put(&w->r1, "put_r1");
+	held_show(s, w, 0, w->seen[2], sizeof(w->seen[2]));
+	/* a broken record: sim_check says which */
+	{
+		struct sim_hold *h = (struct sim_hold *)sim_held(s, 0, 0);
+
+		h->count = 0;
+		w->broken_rc = sim_check(s, w->broken, sizeof(w->broken));
+		h->count = 1;
+	}
+	sim_ref_put(&w->r1, "put_r1_again");
+	held_show(s, w, 0, w->seen[3], sizeof(w->seen[3]));
+	sim_up_read(&w->b, "drop_b");
+	held_show(s, w, 0, w->seen[4], sizeof(w->seen[4]));
+}
+
+static struct held_world *run_held(struct sim *s, int obs,
+				   struct held_world **ctx)
+{
+	struct sim_strategy *st = sim_strategy_first();
+	struct held_world *w;
+	void *args[2];
+
+	sim_new_arena(s);
+	w = sim_alloc(sizeof(*w));
+	memset(w, 0, sizeof(*w));
+	w->slot_obs = obs;
+	if (ctx)
+		*ctx = w;
+	sim_lock_init(&w->a, &held_mutex, SIM_MUTEX, "a");
+	sim_lock_init(&w->b, &held_rwsem, SIM_RWSEM, "b");
+	sim_ref_init(&w->r1, "r1");
+	sim_ref_init(&w->r2, "r2");
+	args[0] = args[1] = w;
+	/* non-preemptive: thread 0 runs to its end, then thread 1 */
+	ck_assert_int_eq(sim_execute(s, held_thread, args, st, NULL, 0),
+			 SIM_OK);
+	sim_strategy_destroy(st);
+	return w;
+}
+
+/* Locks and references in one stack, in acquisition order; a release and
+ * a last put take the record out of the middle; a put by a thread that
+ * holds none ends the lowest holder's; a broken record fails sim_check. */
+START_TEST(test_held_stack)
+{
+	struct sim *s = new_sim(2);
+	struct held_world *w = run_held(s, -1, NULL);
+
+	ck_assert_str_eq(w->seen[0],
+			 "held_mutex(a).w r1*2@get_r1 "
+			 "held_rwsem(b).r r2*1@get_r2");
+	ck_assert_str_eq(w->seen[1], "r1*2@get_r1 held_rwsem(b).r r2*1@get_r2");
+	ck_assert_str_eq(w->seen[2], "r1*1@get_r1 held_rwsem(b).r r2*1@get_r2");
+	ck_assert_int_eq(w->broken_rc, -1);
+	ck_assert_str_eq(w->broken, "thread 0 holds 0 references on r1");
+	ck_assert_str_eq(w->seen[3], "held_rwsem(b).r r2*1@get_r2");
+	ck_assert_str_eq(w->seen[4], "r2*1@get_r2");
+	/* thread 0 finished holding r2: thread 1's put ended that hold */
+	ck_assert_str_eq(w->seen[5], "");
+	sim_destroy(s);
+}
+END_TEST
+
+/* An observer's per-hold data: reserved in each record, zeroed when it
+ * is made, moved with it; the records have room for SIM_HOLD_DATA bytes
+ * of all observers together. */
+START_TEST(test_held_slots)
+{
+	struct sim *s = new_sim(2);
+	static struct held_world *ctx;
+	struct held_world *w;
+	int obs;
+
+	held_next = 0;
+	obs = sim_observe(s, &held_obs, &ctx);
+	ck_assert_int_eq(obs, 0);
+	errno = 0;
+	ck_assert_int_eq(sim_observe(s, &held_big, NULL), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	w = run_held(s, obs, &ctx);
+	ck_assert_str_eq(w->seen[0],
+			 "held_mutex(a).w/1 r1*2@get_r1/2 "
+			 "held_rwsem(b).r/3 r2*1@get_r2/4");
+	ck_assert_str_eq(w->seen[1],
+			 "r1*2@get_r1/2 held_rwsem(b).r/3 r2*1@get_r2/4");
+	ck_assert_str_eq(w->seen[4], "r2*1@get_r2/4");
+	sim_destroy(s);
+}
+END_TEST
+
+/* One limit for locks and references together, one policy: the thread
+ * that would hold one more ends the execution as a crash naming it. */
+struct overflow_world {
+	struct sim_ref refs[100];
+	struct sim_lock locks[SIM_MAX_HELD - 100 + 1];
+};
+
+static void overflow_thread(struct sim *s, int tid, void *arg)
+{
+	struct overflow_world *w = arg;
+
+	(void)s, (void)tid;
+	for (size_t i = 0; i < NELEM(w->refs); i++)
+		sim_ref_get(&w->refs[i], "get_many");
+	for (size_t i = 0; i < NELEM(w->locks); i++)
+		sim_mutex_lock(&w->locks[i], "lock_many");
+}
+
+START_TEST(test_held_overflow)
+{
+	struct sim *s = new_sim(1);
+	struct sim_strategy *st = sim_strategy_first();
+	struct overflow_world *w;
+	void *args[1];
+	char name[16];
+
+	sim_new_arena(s);
+	w = sim_alloc(sizeof(*w));
+	for (size_t i = 0; i < NELEM(w->refs); i++) {
+		snprintf(name, sizeof(name), "r%zu", i);
+		sim_ref_init(&w->refs[i], name);
+	}
+	for (size_t i = 0; i < NELEM(w->locks); i++) {
+		snprintf(name, sizeof(name), "%zu", i);
+		sim_lock_init(&w->locks[i], &held_mutex, SIM_MUTEX, name);
+	}
+	args[0] = w;
+	ck_assert_int_eq(sim_execute(s, overflow_thread, args, st, NULL, 0),
+			 SIM_ABORT_CRASH);
+	ck_assert_str_eq(sim_abort_reason(s),
+			 "thread 0 holds more than 128 locks and references "
+			 "at once (SIM_MAX_HELD)");
+	sim_strategy_destroy(st);
+	sim_destroy(s);
+}
+END_TEST
+
 /* ---- The suite ------------------------------------------------------------- */
 
 static Suite *sim_suite(void)
@@ -1448,6 +1692,9 @@ static Suite *sim_suite(void)
 	tcase_add_test(tc, test_sim_check);
 	tcase_add_test(tc, test_sim_check_env);
 	tcase_add_test(tc, test_spin_at_point);
+	tcase_add_test(tc, test_held_stack);
+	tcase_add_test(tc, test_held_slots);
+	tcase_add_test(tc, test_held_overflow);
 	suite_add_tcase(su, tc);
 	return su;
 }
