@@ -42,6 +42,7 @@
 
 #include "core/core.h"
 #include "scenarios/scen.h"
+#include "sim/rng.h"
 
 #define GEN_PAGE 4096u
 #define MAXF	 3
@@ -106,15 +107,6 @@ struct g {
 
 /* ---- PRNG --------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
@@ -149,9 +141,9 @@ static void seed(struct g *g, uint64_t s, uint64_t index)
 {
 	uint64_t x = s ^ 0x6c6f636b73746570ull; /* "lockstep" */
 
-	x = splitmix64(&x) ^ index;
+	x = sim_splitmix64(&x) ^ index;
 	for (int i = 0; i < 4; i++)
-		g->s[i] = splitmix64(&x);
+		g->s[i] = sim_splitmix64(&x);
 }
 
 /* ---- Facts about the files ---------------------------------------------- */

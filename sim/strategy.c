@@ -3,21 +3,13 @@
  * sim/strategy.c -- random, PCT, replay and the non-preemptive schedule.
  */
 #include "sim/strategy.h"
+#include "sim/rng.h"
 #include "sim/sim.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- The generator ------------------------------------------------------- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* sim_rng_seed -- seed stream 'stream' of 'seed': execution i of a run is
  * stream i, whatever ran before it. */
@@ -26,7 +18,7 @@ void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream)
 	uint64_t x = seed ^ (stream * 0xd1342543de82ef95ull);
 
 	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+		r->s[i] = sim_splitmix64(&x);
 }
 
 static inline uint64_t rotl(uint64_t x, int k)
