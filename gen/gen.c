@@ -29,8 +29,9 @@
  *     (expect_error), following Linux 5.15 (KERNEL-NOTES.md, "Edge
  *     cases"); then the device size (tight: ENOSPC possible, and marked).
  *
- * Determinism: the PRNG is xoshiro256** seeded by splitmix64 from (seed,
- * index) only; the text is built from the structure in order.
+ * Determinism: the PRNG is sim/'s xoshiro256** (struct sim_rng), seeded
+ * by splitmix64 (sim/rng.h) from (seed, index) only; the text is built
+ * from the structure in order.
  */
 #include "gen/gen.h"
 
@@ -43,6 +44,7 @@
 #include "core/core.h"
 #include "scenarios/scen.h"
 #include "sim/rng.h"
+#include "sim/strategy.h"
 
 #define GEN_PAGE 4096u
 #define MAXF	 3
@@ -79,7 +81,7 @@ struct gpin {
 };
 
 struct g {
-	uint64_t s[4];
+	struct sim_rng rng; /* xoshiro256** (sim/strategy.h) */
 	uint64_t seed, index;
 	char kernel[32];
 	char fixes_edit[256]; /* gen_options.fixes, or "" */
@@ -107,29 +109,10 @@ struct g {
 
 /* ---- PRNG --------------------------------------------------------------- */
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-/* next -- xoshiro256** */
-static uint64_t next(struct g *g)
-{
-	uint64_t *s = g->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return r;
-}
-
 /* rnd -- uniform in [0, n), 0 for n == 0 */
 static uint64_t rnd(struct g *g, uint64_t n)
 {
-	return n ? next(g) % n : 0;
+	return n ? sim_rng_next(&g->rng) % n : 0;
 }
 
 static bool chance(struct g *g, unsigned pct)
@@ -143,7 +126,7 @@ static void seed(struct g *g, uint64_t s, uint64_t index)
 
 	x = sim_splitmix64(&x) ^ index;
 	for (int i = 0; i < 4; i++)
-		g->s[i] = sim_splitmix64(&x);
+		g->rng.s[i] = sim_splitmix64(&x);
 }
 
 /* ---- Facts about the files ---------------------------------------------- */

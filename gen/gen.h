@@ -3,8 +3,9 @@
  * gen/gen.h -- the program generator of `lockstep gen` (SPEC.md 2, docs/gen.md).
  *
  * gen_program() writes one valid, well-formed scenario (SPEC.md 3) as YAML
- * text, chosen by (seed, index) alone: its own PRNG (splitmix64 seeding a
- * xoshiro256**), no time, no addresses.  Same arguments, same bytes.
+ * text, chosen by (seed, index) alone: its own PRNG stream (sim/'s
+ * xoshiro256**, seeded by splitmix64 from the seed and index), no time, no
+ * addresses.  Same arguments, same bytes.
  *
  * Well-formed means: maps and pins are used only while they exist (a map
  * by the thread whose mmap made it, a pin between its pin and its unpin,
