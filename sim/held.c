@@ -43,7 +43,7 @@ static struct sim_hold *push(struct sim *s, int tid, const char *fn)
 	return h;
 }
 
-/* remove -- internal: record i out of t's stack, the newer ones move
+/* remove_at -- internal: record i out of t's stack, the newer ones move
  * down. */
 static void remove_at(struct sim_thread *t, int i)
 {
