@@ -947,23 +947,25 @@ static int dfs_choose(struct sim_strategy *st, const struct sim_choice *c)
 }
 
 /* dfs_forced -- a point with one runnable thread: a node without a
- * choice, so that every step is one thread's and its footprint exact. */
-static void dfs_forced(struct sim_strategy *st, const struct sim_choice *c)
+ * choice, so that every step is one thread's and its footprint exact.
+ * false when the execution is redundant from here. */
+static bool dfs_forced(struct sim_strategy *st, const struct sim_choice *c)
 {
 	struct strat_dfs *d = (struct strat_dfs *)st;
 	struct dfs_node *n = visit(d, c);
 
 	if (!n)
-		return;
+		return false;
 	if (d->pos >= d->plen && fresh_node(d, n, d->pos, c) < 0) {
-		/* Its one thread sleeps: the rest is redundant, but there is
-		 * nothing to choose instead; run it out. */
-		begin_choice(d, n, d->pos, __builtin_ctz(c->runnable));
-		n->done = n->backtrack = 1u << n->chosen;
+		/* Its one thread sleeps: every continuation is
+		 * equivalent to an explored one. */
+		d->pruned = true;
+		return false;
 	}
 	d->pos++;
 	if (d->pos > d->nnode)
 		d->nnode = d->pos;
+	return true;
 }
 
 /* next_branch -- internal: the deepest node with a thread left to try

@@ -483,9 +483,13 @@ static int pick(struct sim *s, int me)
 		.nthreads = s->n,
 	};
 	if (!(runnable & (runnable - 1))) {
-		/* No choice; a systematic search still sees the step end. */
-		if (s->st->forced)
-			s->st->forced(s->st, &c);
+		/* No choice; a systematic search still sees the step end,
+		 * and may find the rest redundant. */
+		if (s->st->forced && !s->st->forced(s->st, &c))
+			sim_abort_exec(s, SIM_ABORT_REPLAY,
+				       "decision %u: the strategy "
+				       "ends the execution here",
+				       s->ndec);
 		return __builtin_ctz(runnable);
 	}
 	next = s->st->choose(s->st, &c);

@@ -50,8 +50,9 @@ struct sim_strategy {
 	 * longer fits). */
 	int (*choose)(struct sim_strategy *st, const struct sim_choice *c);
 	/* Optional: a scheduling point where only one thread can run (not a
-	 * decision, not recorded); dfs needs it to see every step. */
-	void (*forced)(struct sim_strategy *st, const struct sim_choice *c);
+	 * decision, not recorded); dfs needs it to see every step.  false
+	 * aborts, as choose's -1 does (what follows is redundant). */
+	bool (*forced)(struct sim_strategy *st, const struct sim_choice *c);
 	void (*end)(struct sim_strategy *st, uint64_t steps);
 	void (*destroy)(struct sim_strategy *st);
 };

@@ -201,7 +201,8 @@ START_TEST(test_adds_commute)
 	count_mutex = false;
 
 	/* Reads against adds: every value pair the orders give (r0 <= r1,
-	 * each 0..2), 6 of them. */
+	 * each 0..2), 6 of them, each in one schedule (an execution whose
+	 * only runnable thread sleeps is cut short, not counted). */
 	count_reads = true;
 	memset(seen_reads, 0, sizeof(seen_reads));
 	count_after(NULL);
@@ -212,6 +213,7 @@ START_TEST(test_adds_commute)
 		for (int b = 0; b < 3; b++)
 			orders += seen_reads[a][b];
 	ck_assert_int_eq(orders, 6);
+	ck_assert_uint_eq(ds.level_schedules[ds.nlevels - 1], 6);
 	sim_destroy(s);
 }
 END_TEST
