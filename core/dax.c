@@ -16,7 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* grab_mapping_entry -- the locked DAX entry of index, made if missing. */
+/* grab_mapping_entry -- the locked DAX entry of index, made if missing;
+ * NULL where a page cache page is. */
 static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 					    uint64_t index)
 {
@@ -29,9 +30,10 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 
 		if (old && !xa_is_dax(old)) {
 			/* A page cache page in a DAX mapping: S_DAX changed
-			 * under a mapping.  The kernel's dax code would walk
-			 * a struct page as an entry. */
-			SIM_BUG_ON(1);
+			 * under the mapping.  grab_mapping_entry (fs/dax.c,
+			 * 5.x) finds an entry that is not a value: -EIO,
+			 * and the fault is a SIGBUS. */
+			return NULL;
 		}
 		if (!old) {
 			char name[SIM_NAME_MAX];
@@ -83,6 +85,10 @@ int dax_iomap_fault(struct vm_area_struct *vma, uint64_t i, bool write)
 		goto out;
 	}
 	e = grab_mapping_entry(mapping, pgoff);
+	if (!e) {
+		error = -EFAULT; /* VM_FAULT_SIGBUS */
+		goto out;
+	}
 	sim_point_obj("entry_locked", "dax_iomap_fault", inode->name, NULL);
 	/* ext4_iomap_begin: the block mapping, allocating on a write */
 	blk = core_map_block(inode, pgoff);

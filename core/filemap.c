@@ -163,11 +163,13 @@ int add_to_page_cache_lru(struct page *page, struct address_space *mapping,
 	lock_page(page, fn);
 	slot_touch(mapping, index, true);
 	old = xa_load(&mapping->i_pages, index);
-	/* A page cache page where a DAX entry is: the S_DAX switch let a
-	 * non-DAX fault or read into a DAX mapping.  The kernel's xarray
-	 * code would trip over it; so does the model. */
-	SIM_BUG_ON(old && xa_is_dax(old));
-	if (old) {
+	/* A DAX entry where a page goes: an S_DAX switch let a non-DAX
+	 * fault or read into a mapping that still holds DAX entries.  A
+	 * DAX entry is a value entry, which __add_to_page_cache_locked
+	 * (mm/filemap.c, 5.x; page_cache_tree_insert before the xarray)
+	 * takes for a shadow and replaces: the page goes in, and whoever
+	 * maps the block through the old entry keeps it mapped. */
+	if (old && !xa_is_dax(old)) {
 		unlock_page(page, fn);
 		return -EEXIST;
 	}
