@@ -22,6 +22,32 @@
 #define LOCKSTEP_VERSION "unknown"
 #endif
 
+/* The options run and replay share, in both help texts. */
+#define RUN_OPTIONS_SEARCH                                                         \
+	"  --seed N          seed of the strategy (default: the scenario's)\n"     \
+	"  --schedules N     executions to explore (default: the scenario's)\n"    \
+	"  --strategy S      pct, random, dfs (systematic: every schedule\n"       \
+	"                    within --depth preemptions, partial-order reduced)\n" \
+	"                    or native (real threads on every CPU, the\n"          \
+	"                    operating system picks who runs: a stress test;\n"    \
+	"                    runs differ, each finding's trace replays)\n"         \
+	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"  \
+	"                    the largest dfs preemption bound (0 allowed)\n"       \
+	"  --no-por          dfs without partial-order reduction (also\n"          \
+	"                    LOCKSTEP_NO_POR=1)\n"                                 \
+	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"  \
+	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
+
+#define RUN_OPTIONS_OUTPUT                                                            \
+	"  --json FILE       results as JSON\n"                                       \
+	"  --junit FILE      results as JUnit XML\n"                                  \
+	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"  \
+	"                    pool file lockstep made (or makes), devdax:DEVICE\n"     \
+	"                    (default $LOCKSTEP_POOL, else /dev/shm, else $TMPDIR)\n" \
+	"  --summary         a table of the outcomes at the end\n"                    \
+	"  -q, --quiet       no reports, only outcomes\n"                             \
+	"  -v, --verbose     progress and timing on stderr\n"
+
 static const char usage_text[] =
 	"usage: lockstep COMMAND [OPTIONS] ARGS...\n"
 	"\n"
@@ -47,30 +73,9 @@ static const char usage_text[] =
 	"                    run clean on a model that agrees with Linux)\n"
 	"  (lockstep COMMAND --help for each command's options)\n"
 	"\n"
-	"options (run, replay):\n"
-	"  --seed N          seed of the strategy (default: the scenario's)\n"
-	"  --schedules N     executions to explore (default: the scenario's)\n"
-	"  --strategy S      pct, random, dfs (systematic: every schedule\n"
-	"                    within --depth preemptions, partial-order reduced)\n"
-	"                    or native (real threads on every CPU, the\n"
-	"                    operating system picks who runs: a stress test;\n"
-	"                    runs differ, each finding's trace replays)\n"
-	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
-	"                    the largest dfs preemption bound (0 allowed)\n"
-	"  --no-por          dfs without partial-order reduction (also\n"
-	"                    LOCKSTEP_NO_POR=1)\n"
-	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
-	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
+	"options (run, replay):\n" RUN_OPTIONS_SEARCH
 	"  --out DIR         where traces and pictures go (default lockstep-out/;\n"
-	"                    replay: beside the trace)\n"
-	"  --json FILE       results as JSON\n"
-	"  --junit FILE      results as JUnit XML\n"
-	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"
-	"                    pool file lockstep made (or makes), devdax:DEVICE\n"
-	"                    (default $LOCKSTEP_POOL, else /dev/shm, else $TMPDIR)\n"
-	"  --summary         a table of the outcomes at the end\n"
-	"  -q, --quiet       no reports, only outcomes\n"
-	"  -v, --verbose     progress and timing on stderr\n"
+	"                    replay: beside the trace)\n" RUN_OPTIONS_OUTPUT
 	"  -h, --help        this text; --version the version\n"
 	"\n"
 	"exit: 0 outcome as expected, 1 not, 2 bad input, 3 internal error\n";
@@ -83,29 +88,8 @@ static const char run_help[] =
 	"kind and save its trace under --out, and judge the outcome against\n"
 	"expect: (PASS or FAIL per scenario).\n"
 	"\n"
-	"options:\n"
-	"  --seed N          seed of the strategy (default: the scenario's)\n"
-	"  --schedules N     executions to explore (default: the scenario's)\n"
-	"  --strategy S      pct, random, dfs (systematic: every schedule\n"
-	"                    within --depth preemptions, partial-order reduced)\n"
-	"                    or native (real threads on every CPU, the\n"
-	"                    operating system picks who runs: a stress test;\n"
-	"                    runs differ, each finding's trace replays)\n"
-	"  --depth D         PCT depth (bug depth d: d-1 priority changes), or\n"
-	"                    the largest dfs preemption bound (0 allowed)\n"
-	"  --no-por          dfs without partial-order reduction (also\n"
-	"                    LOCKSTEP_NO_POR=1)\n"
-	"  --fixes LIST      add (name) or remove (-name) fixes; 'none' clears\n"
-	"  --kernel VER      the fixes of kernel VER (v4.0 .. v7.x)\n"
-	"  --out DIR         where traces and pictures go (default lockstep-out/)\n"
-	"  --json FILE       results as JSON\n"
-	"  --junit FILE      results as JUnit XML\n"
-	"  --pool PATH       the pmem pool: a directory (a private file in it), a\n"
-	"                    pool file lockstep made (or makes), devdax:DEVICE\n"
-	"                    (default $LOCKSTEP_POOL, else /dev/shm, else $TMPDIR)\n"
-	"  --summary         a table of the outcomes at the end\n"
-	"  -q, --quiet       no reports, only outcomes\n"
-	"  -v, --verbose     progress and timing on stderr\n"
+	"options:\n" RUN_OPTIONS_SEARCH
+	"  --out DIR         where traces and pictures go (default lockstep-out/)\n" RUN_OPTIONS_OUTPUT
 	"  -h, --help        this text\n"
 	"\n"
 	"exit: 0 every outcome as expected, 1 not, 2 bad input, 3 internal error\n";
