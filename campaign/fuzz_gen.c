@@ -149,7 +149,6 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	struct scen *sc;
 	struct exec *e;
 	struct sim_strategy *st;
-	uint32_t fixes;
 	uint64_t k;
 	char *text;
 	int rc = -1;
@@ -187,8 +186,8 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 	sc = scen_load(path, &exec_vocab, &serr);
 	if (!sc)
 		return -1;
-	if (exec_fixes_for(sc, NULL, NULL, &fixes, err, sizeof(err)) < 0 ||
-	    !(e = exec_new(sc, fixes, &eo, err, sizeof(err)))) {
+	e = exec_new_as_written(sc, &eo, err, sizeof(err));
+	if (!e) {
 		scen_free(sc);
 		return -1;
 	}
@@ -202,7 +201,7 @@ static int save_min(struct gworker *W, struct camp_meta *m,
 
 		for (int f = 0; f < res->nfind && rc < 0; f++) {
 			struct report_in in = { .sc = sc,
-						.fixes = fixes,
+						.fixes = exec_fixes(e),
 						.finding = &res->find[f],
 						.sim = exec_sim(e) };
 
@@ -346,7 +345,6 @@ static int run_program(struct gworker *W, uint64_t program)
 	struct gen_prog *prog;
 	struct scen *sc = NULL;
 	struct exec *e = NULL;
-	uint32_t fixes;
 	uint64_t k;
 	char err[512], *text = NULL;
 	int rc = 1;
@@ -375,8 +373,8 @@ static int run_program(struct gworker *W, uint64_t program)
 		rc = -2;
 		goto out;
 	}
-	if (exec_fixes_for(sc, NULL, NULL, &fixes, err, sizeof(err)) < 0 ||
-	    !(e = exec_new(sc, fixes, &eo, err, sizeof(err)))) {
+	e = exec_new_as_written(sc, &eo, err, sizeof(err));
+	if (!e) {
 		rc = -2;
 		goto out;
 	}

@@ -122,7 +122,6 @@ int genmin_test(struct genmin_ctx *c, const struct gen_prog *p,
 	struct exec_options eo = { .pool = c->pool, .log_events = true };
 	struct scen *sc = load(c, p);
 	struct exec *e;
-	uint32_t fixes;
 	uint64_t k;
 	char err[256];
 	int first = r->strat, hit = 0;
@@ -130,8 +129,8 @@ int genmin_test(struct genmin_ctx *c, const struct gen_prog *p,
 	c->tests++;
 	if (!sc)
 		return -1;
-	if (exec_fixes_for(sc, NULL, NULL, &fixes, err, sizeof(err)) < 0 ||
-	    !(e = exec_new(sc, fixes, &eo, err, sizeof(err)))) {
+	e = exec_new_as_written(sc, &eo, err, sizeof(err));
+	if (!e) {
 		scen_free(sc);
 		return -1;
 	}

@@ -785,3 +785,15 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	}
 	return r;
 }
+
+/* exec_new_as_written -- see engine/exec.h. */
+struct exec *exec_new_as_written(const struct scen *sc,
+				 const struct exec_options *opt, char *err,
+				 size_t errlen)
+{
+	uint32_t fixes;
+
+	if (exec_fixes_for(sc, NULL, NULL, &fixes, err, errlen) < 0)
+		return NULL;
+	return exec_new(sc, fixes, opt, err, errlen);
+}

@@ -78,6 +78,12 @@ int exec_fixes_for(const struct scen *sc, const char *kernel_flag,
 		   const char *fixes_flag, uint32_t *fixes, char *err,
 		   size_t errlen);
 
+/* exec_new_as_written -- exec_new with the fixes the scenario itself asks
+ * for (exec_fixes_for without command-line flags). */
+struct exec *exec_new_as_written(const struct scen *sc,
+				 const struct exec_options *opt, char *err,
+				 size_t errlen);
+
 /* The vocabulary scenarios are checked against: the core's. */
 extern const struct scen_vocab exec_vocab;
 
