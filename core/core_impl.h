@@ -25,6 +25,8 @@
 struct xa {
 	uint64_t nroot;
 	void **root;
+	uint64_t count; /* entries not NULL: a scan stops at the last */
+	uint64_t gen;	/* bumped by every store that changes an entry */
 };
 
 /* page->flags */
@@ -177,6 +179,9 @@ struct core_fs {
 	uint64_t da_reserved; /* blocks delalloc reserved ("alloc") */
 	int ninodes;
 	struct inode **inodes;
+	/* core_check_blocks: the allocator's and the block maps' generations
+	 * (their sum, plus one) when it last passed; 0: not yet */
+	uint64_t blocks_ok;
 };
 
 static inline bool fix_on(const struct core_fs *fs, enum core_fix f)

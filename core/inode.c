@@ -42,6 +42,7 @@ void *xa_load(const struct xa *xa, uint64_t index)
 void xa_store(struct xa *xa, uint64_t index, void *entry)
 {
 	uint64_t r = index >> XA_SHIFT;
+	void **slot;
 
 	SIM_BUG_ON(r >= xa->nroot);
 	if (!xa->root[r]) {
@@ -49,7 +50,13 @@ void xa_store(struct xa *xa, uint64_t index, void *entry)
 			return;
 		xa->root[r] = sim_alloc(XA_LEAF * sizeof(void *));
 	}
-	((void **)xa->root[r])[index & (XA_LEAF - 1)] = entry;
+	slot = &((void **)xa->root[r])[index & (XA_LEAF - 1)];
+	if (*slot == entry)
+		return;
+	xa->count += !*slot;
+	xa->count -= !entry;
+	xa->gen++;
+	*slot = entry;
 }
 
 static void xa_init(struct xa *xa, uint64_t max_index)

@@ -34,6 +34,7 @@ struct pmem_dev {
 	uint64_t hiwater; /* blocks >= it: never allocated since
 					 * the last reset (the lowest free block
 					 * is the one handed out) */
+	uint64_t gen;	  /* bumped by every alloc, free and reset */
 };
 
 /* mark_dirty -- internal: blk written since the last reset; O(1), so a
@@ -359,6 +360,7 @@ void pmem_dev_reset(struct pmem_dev *d)
 		ck_bitmap_set(d->free, (unsigned)blk);
 	d->hiwater = 0;
 	d->nfree = d->nblocks;
+	d->gen++;
 }
 
 uint32_t pmem_dev_block_size(const struct pmem_dev *d)
@@ -388,6 +390,7 @@ int64_t pmem_dev_alloc(struct pmem_dev *d)
 		return -ENOSPC;
 	ck_bitmap_reset(d->free, blk);
 	d->nfree--;
+	d->gen++;
 	if (blk >= d->hiwater)
 		d->hiwater = (uint64_t)blk + 1;
 	return blk;
@@ -399,6 +402,7 @@ int pmem_dev_free(struct pmem_dev *d, uint64_t blk)
 		return -EINVAL; /* a double free: the core BUGs on it */
 	ck_bitmap_set(d->free, (unsigned)blk);
 	d->nfree++;
+	d->gen++;
 	return 0;
 }
 
@@ -418,6 +422,11 @@ bool pmem_dev_mark(struct pmem_dev *d, uint64_t blk)
 void pmem_dev_unmark(struct pmem_dev *d, uint64_t blk)
 {
 	ck_bitmap_reset(d->mark, (unsigned)blk);
+}
+
+uint64_t pmem_dev_gen(const struct pmem_dev *d)
+{
+	return d->gen;
 }
 
 uint64_t pmem_dev_nfree(const struct pmem_dev *d)

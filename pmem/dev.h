@@ -61,6 +61,9 @@ int pmem_dev_free(struct pmem_dev *d,
 		  uint64_t blk); /* -EINVAL: not allocated */
 bool pmem_dev_is_free(const struct pmem_dev *d, uint64_t blk);
 uint64_t pmem_dev_nfree(const struct pmem_dev *d);
+/* pmem_dev_gen -- a counter every alloc, free and reset bumps: equal
+ * twice, the allocator did not change in between. */
+uint64_t pmem_dev_gen(const struct pmem_dev *d);
 /* pmem_dev_mark -- a checker's scratch bit per block, clear between
  * checks: sets blk's, returns whether it was set already; the checker
  * clears each bit it set (pmem_dev_unmark) before it returns, so a check
