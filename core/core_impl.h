@@ -334,6 +334,12 @@ static inline void pte_touch(const struct vm_area_struct *vma, uint64_t i,
 }
 
 /* xa.c-like helpers (core/inode.c) */
+/* core_name_index -- the name of an object of file at index, the n-th
+ * made there: snprintf(buf, size, "%s%s:%llu%s", pre, file, index, post),
+ * with "#n" after the index when n > 1; a names' formatter without
+ * printf's cost, as an execution names every page it makes. */
+void core_name_index(char *buf, size_t size, const char *pre, const char *file,
+		     uint64_t index, unsigned n, const char *post);
 void *xa_load(const struct xa *xa, uint64_t index);
 void xa_store(struct xa *xa, uint64_t index, void *entry);
 

@@ -40,9 +40,8 @@ static struct dax_entry *grab_mapping_entry(struct address_space *mapping,
 
 			e = sim_alloc(sizeof(*e));
 			e->blk = -1;
-			snprintf(name, sizeof(name), "%s:%llu",
-				 mapping->host->name,
-				 (unsigned long long)index);
+			core_name_index(name, sizeof(name), "",
+					mapping->host->name, index, 1, "");
 			sim_lock_init(&e->lock, &dax_entry_class, SIM_MUTEX,
 				      name);
 			slot_touch(mapping, index, true);

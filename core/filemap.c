@@ -131,19 +131,19 @@ static void page_name(struct page *page, struct address_space *mapping,
 		      uint64_t index)
 {
 	uintptr_t n = (uintptr_t)xa_load(&mapping->frames, index) + 1;
-	const char *file = mapping->host->name;
 	char inst[SIM_NAME_MAX - 6]; /* room for "pins(" ")" */
 	char name[SIM_NAME_MAX];
+	size_t len;
 
 	xa_store(&mapping->frames, index, (void *)n);
-	if (n == 1)
-		snprintf(inst, sizeof(inst), "%s:%llu", file,
-			 (unsigned long long)index);
-	else
-		snprintf(inst, sizeof(inst), "%s:%llu#%u", file,
-			 (unsigned long long)index, (unsigned)n);
+	/* "%s:%llu" or "%s:%llu#%u", and "pins(%s)" */
+	core_name_index(inst, sizeof(inst), "", mapping->host->name, index,
+			(unsigned)n, "");
 	sim_lock_init(&page->lock, &page_lock_class, SIM_MUTEX, inst);
-	snprintf(name, sizeof(name), "pins(%s)", inst);
+	len = strlen(inst); /* fits: inst has room for "pins(" ")" */
+	memcpy(name, "pins(", 5);
+	memcpy(name + 5, inst, len);
+	memcpy(name + 5 + len, ")", 2);
 	sim_ref_init(&page->pins, name);
 }
 

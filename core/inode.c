@@ -65,6 +65,48 @@ static void xa_init(struct xa *xa, uint64_t max_index)
 	xa->root = sim_alloc(xa->nroot * sizeof(void *));
 }
 
+/* ---- Names ------------------------------------------------------------------ */
+
+/* put -- internal: append s at *at, as snprintf would into size bytes
+ * (truncated, NUL-terminated). */
+static void put(char *buf, size_t size, size_t *at, const char *s)
+{
+	for (; *s && *at + 1 < size; s++)
+		buf[(*at)++] = *s;
+	buf[*at] = 0;
+}
+
+static void put_u64(char *buf, size_t size, size_t *at, uint64_t v)
+{
+	char d[21];
+	int i = (int)sizeof(d) - 1;
+
+	d[i] = 0;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	put(buf, size, at, d + i);
+}
+
+void core_name_index(char *buf, size_t size, const char *pre, const char *file,
+		     uint64_t index, unsigned n, const char *post)
+{
+	size_t at = 0;
+
+	if (!size)
+		return;
+	buf[0] = 0;
+	put(buf, size, &at, pre);
+	put(buf, size, &at, file);
+	put(buf, size, &at, ":");
+	put_u64(buf, size, &at, index);
+	if (n > 1) {
+		put(buf, size, &at, "#");
+		put_u64(buf, size, &at, n);
+	}
+	put(buf, size, &at, post);
+}
+
 /* ---- The block map --------------------------------------------------------- */
 
 /* bmap_touch -- internal: the block map entry of file block lblk, read or
