@@ -214,7 +214,7 @@ void exec_finding(struct exec *e, enum scen_violation kind, int tid, int op,
 		return;
 	r->kinds |= 1u << kind;
 	f = &r->find[r->nfind++];
-	f->nprior = 0;
+	memset(f, 0, sizeof(*f)); /* exec_run clears only what it counts */
 	f->kind = kind;
 	f->tid = tid;
 	f->op = op;
@@ -697,7 +697,13 @@ const struct exec_result *exec_run(struct exec *e, struct sim_strategy *st,
 	struct sim_step steps[SCEN_MAX_STEPS];
 	struct exec_result *r = &e->res;
 
-	memset(r, 0, sizeof(*r));
+	/* The findings (16 x 2 KiB) are cleared one by one as they are made
+	 * (exec_finding), not every execution. */
+	r->abort = SIM_OK;
+	r->steps = 0;
+	r->nfind = 0;
+	r->kinds = 0;
+	r->outcome = 0;
 	for (int t = 0; t < sc->nthreads; t++)
 		e->cur_op[t] = -1;
 	for (int t = 0; e->want_outcome && t < sc->nthreads; t++)
