@@ -27,6 +27,7 @@ struct xa {
 	void **root;
 	uint64_t count; /* entries not NULL: a scan stops at the last */
 	uint64_t gen;	/* bumped by every store that changes an entry */
+	uint64_t end;	/* past the highest index ever stored: all NULL */
 };
 
 /* page->flags */

@@ -79,16 +79,20 @@ void *find_get_entry(struct address_space *mapping, uint64_t *indexp,
 	if (*indexp > max)
 		return NULL;
 	slots_touch(mapping, false); /* the scan */
-	for (uint64_t index = *indexp; index <= max; index++) {
+	/* past xa->end every slot is empty */
+	for (uint64_t index = *indexp; index <= max && index < xa->end;
+	     index++) {
+		void **leaf;
 		void *entry;
 
 		if ((index >> XA_SHIFT) >= xa->nroot)
 			break;
-		if (!xa->root[index >> XA_SHIFT]) {
+		leaf = xa->root[index >> XA_SHIFT];
+		if (!leaf) {
 			index |= XA_LEAF - 1; /* skip the empty leaf */
 			continue;
 		}
-		entry = xa_load(xa, index);
+		entry = leaf[index & (XA_LEAF - 1)];
 		if (!entry || xa_is_dax(entry) != dax)
 			continue;
 		if (!dax)

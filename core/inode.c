@@ -56,6 +56,8 @@ void xa_store(struct xa *xa, uint64_t index, void *entry)
 	xa->count += !*slot;
 	xa->count -= !entry;
 	xa->gen++;
+	if (index >= xa->end)
+		xa->end = index + 1;
 	*slot = entry;
 }
 
