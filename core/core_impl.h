@@ -341,6 +341,9 @@ static inline void pte_touch(const struct vm_area_struct *vma, uint64_t i,
  * printf's cost, as an execution names every page it makes. */
 void core_name_index(char *buf, size_t size, const char *pre, const char *file,
 		     uint64_t index, unsigned n, const char *post);
+/* core_name_wrap -- snprintf(buf, size, "%s%s%s", pre, s, post). */
+void core_name_wrap(char *buf, size_t size, const char *pre, const char *s,
+		    const char *post);
 void *xa_load(const struct xa *xa, uint64_t index);
 void xa_store(struct xa *xa, uint64_t index, void *entry);
 

@@ -109,6 +109,19 @@ void core_name_index(char *buf, size_t size, const char *pre, const char *file,
 	put(buf, size, &at, post);
 }
 
+void core_name_wrap(char *buf, size_t size, const char *pre, const char *s,
+		    const char *post)
+{
+	size_t at = 0;
+
+	if (!size)
+		return;
+	buf[0] = 0;
+	put(buf, size, &at, pre);
+	put(buf, size, &at, s);
+	put(buf, size, &at, post);
+}
+
 /* ---- The block map --------------------------------------------------------- */
 
 /* bmap_touch -- internal: the block map entry of file block lblk, read or
@@ -213,10 +226,12 @@ struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk)
 
 	if (!dp) {
 		char name[SIM_NAME_MAX];
+		size_t at = 0;
 
 		dp = sim_alloc(sizeof(*dp));
-		snprintf(name, sizeof(name), "pins(block %llu)",
-			 (unsigned long long)blk);
+		put(name, sizeof(name), &at, "pins(block ");
+		put_u64(name, sizeof(name), &at, blk);
+		put(name, sizeof(name), &at, ")");
 		sim_ref_init(&dp->pins, name);
 		xa_store(&fs->dax_pages, blk, dp);
 	}
@@ -284,16 +299,19 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 		sim_lock_init(&inode->i_aops_sem, &i_aops_sem_class, SIM_RWSEM,
 			      spec[i].name);
 		sim_var_init(&inode->i_flags_var, "S_DAX");
-		snprintf(inode->i_flags_var.name,
-			 sizeof(inode->i_flags_var.name), "S_DAX(%s)",
-			 spec[i].name);
+		core_name_wrap(inode->i_flags_var.name,
+			       sizeof(inode->i_flags_var.name), "S_DAX(",
+			       spec[i].name, ")");
 		sim_var_init(&inode->i_size_var, "i_size");
-		snprintf(inode->i_size_var.name, sizeof(inode->i_size_var.name),
-			 "i_size(%s)", spec[i].name);
+		core_name_wrap(inode->i_size_var.name,
+			       sizeof(inode->i_size_var.name), "i_size(",
+			       spec[i].name, ")");
 		sim_waitq_init(&inode->dio_wq, "inode_dio_wait");
-		snprintf(name, sizeof(name), "i_count(%s)", spec[i].name);
+		core_name_wrap(name, sizeof(name), "i_count(", spec[i].name,
+			       ")");
 		sim_ref_init(&inode->i_count, name);
-		snprintf(name, sizeof(name), "I_FREEING(%s)", spec[i].name);
+		core_name_wrap(name, sizeof(name), "I_FREEING(", spec[i].name,
+			       ")");
 		sim_waitq_init(&inode->freeing_wq, name);
 		sim_lock_init(&inode->i_lock, &i_lock_class, SIM_MUTEX,
 			      spec[i].name);
