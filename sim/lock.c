@@ -46,6 +46,35 @@ static uint32_t next_id(void)
 	return s ? ++s->next_id : ++outside;
 }
 
+/* put -- internal: s appended at dst[*n], the whole cut to len - 1 bytes
+ * and terminated, as snprintf would. */
+static void put(char *dst, size_t len, size_t *n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (*n + k >= len)
+		k = len - 1 - *n;
+	memcpy(dst + *n, s, k);
+	*n += k;
+	dst[*n] = '\0';
+}
+
+/* name_set -- internal: dst = "cls" or "cls(inst)", as
+ * snprintf("%s(%s)") would: every lock, queue, reference and field of an
+ * execution is named when it is made, so without printf. */
+static void name_set(char *dst, size_t len, const char *cls, const char *inst)
+{
+	size_t n = 0;
+
+	dst[0] = '\0';
+	put(dst, len, &n, cls ? cls : "(null)");
+	if (inst) {
+		put(dst, len, &n, "(");
+		put(dst, len, &n, inst);
+		put(dst, len, &n, ")");
+	}
+}
+
 void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
 		   enum sim_lock_kind kind, const char *instance)
 {
@@ -54,11 +83,8 @@ void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
 	l->kind = kind;
 	l->owner = -1;
 	l->id = next_id();
-	if (instance && *instance)
-		snprintf(l->name, sizeof(l->name), "%s(%s)", cls->name,
-			 instance);
-	else
-		snprintf(l->name, sizeof(l->name), "%s", cls->name);
+	name_set(l->name, sizeof(l->name), cls->name,
+		 instance && *instance ? instance : NULL);
 }
 
 int sim_lock_holder(const struct sim_lock *l)
@@ -319,7 +345,7 @@ bool sim_lock_held_excl(const struct sim_lock *l)
 
 void sim_waitq_init(struct sim_waitq *wq, const char *name)
 {
-	snprintf(wq->name, sizeof(wq->name), "%s", name);
+	name_set(wq->name, sizeof(wq->name), name, NULL);
 	wq->sleepers = 0;
 }
 
@@ -383,7 +409,7 @@ static bool ref_idle(void *arg)
 void sim_ref_init(struct sim_ref *r, const char *name)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", name);
+	name_set(r->name, sizeof(r->name), name, NULL);
 	r->id = next_id();
 	sim_waitq_init(&r->wq, r->name);
 }
@@ -442,7 +468,7 @@ void sim_ref_wait_zero(struct sim_ref *r, const char *fn)
 void sim_var_init(struct sim_var *v, const char *name)
 {
 	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	name_set(v->name, sizeof(v->name), name, NULL);
 	v->id = next_id();
 }
 
