@@ -755,6 +755,54 @@ static void gen_pin_readers(struct g *g)
 		}
 }
 
+/*
+ * gen_pin_punches -- with blocks smaller than a page, no device write
+ * through pinned pages of a page-cache file (a dma_write; a dio_read
+ * into: a map of it) while another thread may punch a hole in that file.
+ * A punch of part of a page keeps the page and frees the blocks under
+ * the rest (truncate_inode_partial_page); a DMA through an older pin
+ * then writes bytes whose block is a hole, the unpin dirties the page
+ * (set_page_dirty_lock, bio_release_pages) without page_mkwrite, and
+ * writeback drops them (ext4_bio_write_page skips an unmapped buffer):
+ * the DMA's data is lost, the pin-vs-punch problem of get_user_pages,
+ * real in Linux.  The dma_write becomes a statx, the into: is dropped.
+ */
+static void gen_pin_punches(struct g *g)
+{
+	if (g->bs == GEN_PAGE)
+		return;
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			int f;
+
+			if (op->kind == SCEN_OP_DMA_WRITE)
+				f = g->maps[g->pins[op->pin].map].file;
+			else if (op->kind == SCEN_OP_DIO_READ &&
+				 op->into_map >= 0)
+				f = g->maps[op->into_map].file;
+			else
+				continue;
+			for (int u = 0; u < g->nthreads; u++)
+				for (int j = 0; u != t && j < g->nops[u]; j++) {
+					const struct gop *o = &g->ops[u][j];
+
+					if (o->kind != SCEN_OP_PUNCH_HOLE ||
+					    o->file != f)
+						continue;
+					if (op->kind == SCEN_OP_DMA_WRITE) {
+						op->kind = SCEN_OP_STATX;
+						op->file = f;
+						op->pin = -1;
+					} else {
+						op->into_map = -1;
+					}
+					goto next;
+				}
+		next:;
+		}
+}
+
 /* ---- Marks ---------------------------------------------------------------- */
 
 /* shrink_at -- the smallest size a truncate of f can have set when op i
@@ -1176,6 +1224,7 @@ struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
 	gen_eof_writes(g);
 	gen_clone_pins(g);
 	gen_pin_readers(g);
+	gen_pin_punches(g);
 	gen_device(g);
 	gen_marks(g);
 	return p;
