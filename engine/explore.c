@@ -131,6 +131,27 @@ static void save_pictures(const char *trace, const struct report_in *in)
 			trace, strerror(-err));
 }
 
+/* progress -- internal: with -v, a line on stderr every PROGRESS_EVERY
+ * executions (a count, so the same run prints the same lines), for a
+ * search that takes minutes. */
+#define PROGRESS_EVERY (1u << 20)
+static void progress(const struct sim_strategy *st, uint64_t n, bool dfs)
+{
+	struct sim_dfs_stats ds;
+
+	if (!dfs) {
+		fprintf(stderr, "  %llu executions\n", (unsigned long long)n);
+		return;
+	}
+	sim_strategy_dfs_stats(st, &ds);
+	fprintf(stderr,
+		"  %llu executions: bound %d, %llu schedules, %llu cut short "
+		"by sleep sets\n",
+		(unsigned long long)n, ds.bound,
+		(unsigned long long)ds.schedules,
+		(unsigned long long)ds.pruned);
+}
+
 static bool dfs_finished(const struct sim_strategy *st)
 {
 	struct sim_dfs_stats ds;
@@ -286,6 +307,8 @@ static int run_one(const struct explore_opts *o, const struct scen *sc,
 			break;
 		r = exec_run(e, st, i);
 		oc->schedules_run = i + 1;
+		if (o->verbose && !((i + 1) & (PROGRESS_EVERY - 1)))
+			progress(st, i + 1, dfs);
 		for (int f = 0; f < r->nfind; f++) {
 			const struct finding *fd = &r->find[f];
 			struct report_in in = {
