@@ -9,7 +9,15 @@
  *
  * An allocation larger than a chunk gets its own, from calloc: the pages
  * of a large buffer cost memory only once written (a 64 MiB read of a
- * 16 KiB file touches 16 KiB).  The loader bounds what an execution may
+ * 16 KiB file touches 16 KiB).
+ *
+ * The chunks of an execution's arena are not given back to the C library
+ * when the next-but-one execution starts, but kept for it
+ * (sim_arena_recycle): freed, they went back to the kernel (a thread's
+ * malloc arena trims itself) and every execution paid a page fault for
+ * each page it touched again.  A large chunk is kept up to BIG_KEEP
+ * bytes, and cleared when used again; a larger one is freed, so that the
+ * untouched pages of a huge buffer stay free.  The loader bounds what an execution may
  * need (SCEN_MAX_DATA); SIM_ARENA_BUDGET is the backstop behind it: an
  * execution that allocates more stops the process with a message rather
  * than meeting the OOM killer.
@@ -21,7 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK (256u << 10)
+#define CHUNK	 (256u << 10)
+#define BIG_KEEP (4u << 20)
 
 struct sim_arena_chunk {
 	struct sim_arena_chunk *next;
@@ -34,6 +43,31 @@ _Noreturn void sim_oom(const char *what)
 {
 	fprintf(stderr, "lockstep: out of memory (%s)\n", what);
 	exit(3);
+}
+
+/* take_spare -- internal: a kept chunk for 'size' bytes (a normal chunk
+ * for CHUNK, the smallest large one that holds it otherwise), or NULL. */
+static struct sim_arena_chunk *take_spare(struct sim_arena *a, size_t size)
+{
+	struct sim_arena_chunk **best = NULL;
+
+	for (struct sim_arena_chunk **p = &a->spare; *p; p = &(*p)->next) {
+		size_t have = (*p)->size;
+
+		if (size == CHUNK ? have == CHUNK :
+				    have > CHUNK && have >= size &&
+				    (!best || have < (*best)->size))
+			best = p;
+		if (best && size == CHUNK)
+			break;
+	}
+	if (best) {
+		struct sim_arena_chunk *c = *best;
+
+		*best = c->next;
+		return c;
+	}
+	return NULL;
 }
 
 void *sim_arena_alloc(struct sim_arena *a, size_t size)
@@ -52,10 +86,16 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 	a->total += size;
 	if (size > CHUNK) {
 		/* its own chunk, behind the head: the head keeps its room */
-		c = calloc(1, sizeof(*c) + size);
-		if (!c)
-			sim_oom("the execution's arena");
-		c->used = c->size = size;
+		c = take_spare(a, size);
+		if (c) {
+			memset(c->mem, 0, size);
+		} else {
+			c = calloc(1, sizeof(*c) + size);
+			if (!c)
+				sim_oom("the execution's arena");
+			c->size = size;
+		}
+		c->used = c->size; /* nothing else goes in */
 		if (a->head) {
 			c->next = a->head->next;
 			a->head->next = c;
@@ -65,7 +105,9 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 		return c->mem;
 	}
 	if (!c || c->used + size > c->size) {
-		c = malloc(sizeof(*c) + CHUNK);
+		c = take_spare(a, CHUNK);
+		if (!c)
+			c = malloc(sizeof(*c) + CHUNK);
 		if (!c)
 			sim_oom("the execution's arena");
 		c->next = a->head;
@@ -80,15 +122,45 @@ void *sim_arena_alloc(struct sim_arena *a, size_t size)
 	return p;
 }
 
+static void free_list(struct sim_arena_chunk *c)
+{
+	while (c) {
+		struct sim_arena_chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+}
+
 void sim_arena_reset(struct sim_arena *a)
 {
-	while (a->head) {
-		struct sim_arena_chunk *c = a->head;
-
-		a->head = c->next;
-		free(c);
-	}
+	free_list(a->head);
+	free_list(a->spare);
+	a->head = a->spare = NULL;
 	a->total = 0;
+}
+
+/* sim_arena_recycle -- the chunks of 'from' (its objects are dead) become
+ * spares of 'to'; a large one past BIG_KEEP is freed. */
+void sim_arena_recycle(struct sim_arena *from, struct sim_arena *to)
+{
+	struct sim_arena_chunk *c = from->head;
+
+	while (c) {
+		struct sim_arena_chunk *next = c->next;
+
+		if (c->size > BIG_KEEP) {
+			free(c);
+		} else {
+			c->used = 0;
+			c->next = to->spare;
+			to->spare = c;
+		}
+		c = next;
+	}
+	free_list(from->spare);
+	from->head = from->spare = NULL;
+	from->total = 0;
 }
 
 /* ---- Fatal signals inside an execution ------------------------------------ */

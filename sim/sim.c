@@ -768,9 +768,14 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
  * execution's objects stay alive until the one after. */
 void sim_new_arena(struct sim *s)
 {
-	sim_arena_reset(&s->prev_arena);
+	struct sim_arena next = { 0 };
+
+	/* the execution before last: its chunks serve the next one */
+	next.spare = s->arena.spare;
+	s->arena.spare = NULL;
+	sim_arena_recycle(&s->prev_arena, &next);
 	s->prev_arena = s->arena;
-	memset(&s->arena, 0, sizeof(s->arena));
+	s->arena = next;
 	s->next_id = 0;
 	sim_current_sim = s;
 }

@@ -22,14 +22,17 @@ struct sim_point_name {
 	char *full;		/* "op.point" */
 };
 
-/* A bump allocator in chunks; freed whole. */
+/* A bump allocator in chunks; freed whole, or kept for the next
+ * execution's arena (sim_arena_recycle). */
 struct sim_arena_chunk;
 struct sim_arena {
 	struct sim_arena_chunk *head;
-	size_t total; /* bytes allocated, for the budget */
+	size_t total;		       /* bytes allocated, for the budget */
+	struct sim_arena_chunk *spare; /* chunks to use again */
 };
 void *sim_arena_alloc(struct sim_arena *a, size_t size);
 void sim_arena_reset(struct sim_arena *a);
+void sim_arena_recycle(struct sim_arena *from, struct sim_arena *to);
 
 struct sim_thread {
 	uint32_t go; /* futex word: 1 = run */
