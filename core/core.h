@@ -95,6 +95,9 @@ struct core_file_spec {
 	bool dax;
 	int index;	   /* stamps carry it: < 128 */
 	core_fill_fn fill; /* initial content; NULL: zeros */
+	/* or the initial content itself, 'size' bytes, made once for every
+	 * execution (it is the same in each); NULL: fill */
+	const unsigned char *content;
 };
 
 /*

@@ -242,25 +242,29 @@ struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk)
 
 /* fill_initial -- internal: write the file's initial content straight to
  * newly allocated blocks, as if written and synced before the execution. */
-static int fill_initial(struct inode *inode, uint64_t size, core_fill_fn fill)
+static int fill_initial(struct inode *inode, const struct core_file_spec *spec)
 {
 	struct core_fs *fs = inode->fs;
 	unsigned char buf[4096];
 
-	for (uint64_t off = 0; off < size; off += fs->block_size) {
-		uint64_t n = size - off < fs->block_size ? size - off :
-							   fs->block_size;
+	for (uint64_t off = 0; off < spec->size; off += fs->block_size) {
+		uint64_t n = spec->size - off < fs->block_size ?
+			spec->size - off :
+			fs->block_size;
 		int64_t blk = core_alloc_block(inode, off >> fs->blkbits);
+		const unsigned char *src = buf;
 
 		if (blk < 0)
 			return (int)blk;
-		if (fill)
-			fill(buf, inode->index, off, n);
+		if (spec->content)
+			src = spec->content + off;
+		else if (spec->fill)
+			spec->fill(buf, inode->index, off, n);
 		else
 			memset(buf, 0, n);
-		pmem_dev_write(fs->dev, (uint64_t)blk, 0, buf, (uint32_t)n);
+		pmem_dev_write(fs->dev, (uint64_t)blk, 0, src, (uint32_t)n);
 	}
-	inode->i_size = size;
+	inode->i_size = spec->size;
 	return 0;
 }
 
@@ -330,7 +334,7 @@ struct core_fs *core_fs_create(struct pmem_dev *dev, uint32_t fixes,
 			      SIM_RWSEM, spec[i].name);
 		inode->i_mapping = &inode->i_data;
 		fs->inodes[i] = inode;
-		if (fill_initial(inode, spec[i].size, spec[i].fill) < 0)
+		if (fill_initial(inode, &spec[i]) < 0)
 			return NULL; /* ENOSPC: the scenario's files don't fit */
 	}
 	return fs;

@@ -609,14 +609,24 @@ struct exec *exec_new(const struct scen *sc, uint32_t fixes,
 		e->th[t] = (struct exec_thread){ e, t };
 		e->args[t] = &e->th[t];
 	}
-	for (int f = 0; f < sc->nfiles; f++)
+	for (int f = 0; f < sc->nfiles; f++) {
+		/* the initial content is the same in every execution:
+		 * stamped once */
+		unsigned char *c =
+			malloc(sc->files[f].size ? sc->files[f].size : 1);
+
+		if (!c)
+			sim_oom("a file's initial content");
+		initial_content(c, f, 0, sc->files[f].size);
 		e->spec[f] = (struct core_file_spec){
 			.name = sc->files[f].name,
 			.size = sc->files[f].size,
 			.dax = sc->files[f].dax,
 			.index = f,
 			.fill = initial_content,
+			.content = c,
 		};
+	}
 	return e;
 }
 
@@ -624,6 +634,8 @@ void exec_free(struct exec *e)
 {
 	if (!e)
 		return;
+	for (int f = 0; f < e->sc->nfiles; f++)
+		free((void *)e->spec[f].content);
 	sim_destroy(e->sim);
 	pmem_dev_close(e->dev);
 	oracle_free(e->oracle);
