@@ -382,7 +382,8 @@ static void run_op(struct exec *e, int tid, int opi)
 	const struct scen *sc = e->sc;
 	const struct scen_op *op = &sc->threads[tid].ops[opi];
 	const struct exec_op *x = &exec_ops[op->kind];
-	char desc[SCEN_OP_DESC_MAX], what[sizeof(e->res.find[0].what)];
+	const char *desc;
+	char what[sizeof(e->res.find[0].what)];
 	struct op_run r = {
 		.op = op,
 		.tid = tid,
@@ -398,10 +399,12 @@ static void run_op(struct exec *e, int tid, int opi)
 	long long res;
 	char msg[256];
 
-	memcpy(desc, e->op_desc[r.id - 1], sizeof(desc));
+	/* the operation's text, made once per run: it outlives every
+	 * execution's events and report, as sim_op_begin asks */
+	desc = e->op_desc[r.id - 1];
 	memcpy(what, e->op_what[r.id - 1], sizeof(what));
 	e->cur_op[tid] = opi;
-	sim_op_begin(scen_ops[op->kind].name, sim_strdup(desc));
+	sim_op_begin(scen_ops[op->kind].name, desc);
 	r.rs = sim_now();
 	hist_open_touch(e, op, x->hist);
 	sim_exact(x->exact);
@@ -421,7 +424,7 @@ static void run_op(struct exec *e, int tid, int opi)
 	/* what came back: a read's res bytes, a load's or clone's all */
 	if (r.saw)
 		exec_observe(e, &e->seen[tid], r.saw, (size_t)r.nsaw);
-	sim_op_end(sim_strdup(desc), (int)(res < 0 ? res : 0));
+	sim_op_end(desc, (int)(res < 0 ? res : 0));
 	/* may_fail: an error that only some schedules give (never together
 	 * with expect_error) is no finding; any other still is */
 	if (res < 0 && -res != op->expect_error && op->nmay_fail &&
