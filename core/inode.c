@@ -69,27 +69,6 @@ static void xa_init(struct xa *xa, uint64_t max_index)
 
 /* ---- Names ------------------------------------------------------------------ */
 
-/* put -- internal: append s at *at, as snprintf would into size bytes
- * (truncated, NUL-terminated). */
-static void put(char *buf, size_t size, size_t *at, const char *s)
-{
-	for (; *s && *at + 1 < size; s++)
-		buf[(*at)++] = *s;
-	buf[*at] = 0;
-}
-
-static void put_u64(char *buf, size_t size, size_t *at, uint64_t v)
-{
-	char d[21];
-	int i = (int)sizeof(d) - 1;
-
-	d[i] = 0;
-	do
-		d[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	put(buf, size, at, d + i);
-}
-
 void core_name_index(char *buf, size_t size, const char *pre, const char *file,
 		     uint64_t index, unsigned n, const char *post)
 {
@@ -98,15 +77,15 @@ void core_name_index(char *buf, size_t size, const char *pre, const char *file,
 	if (!size)
 		return;
 	buf[0] = 0;
-	put(buf, size, &at, pre);
-	put(buf, size, &at, file);
-	put(buf, size, &at, ":");
-	put_u64(buf, size, &at, index);
+	sim_name_put(buf, size, &at, pre);
+	sim_name_put(buf, size, &at, file);
+	sim_name_put(buf, size, &at, ":");
+	sim_name_put_u64(buf, size, &at, index);
 	if (n > 1) {
-		put(buf, size, &at, "#");
-		put_u64(buf, size, &at, n);
+		sim_name_put(buf, size, &at, "#");
+		sim_name_put_u64(buf, size, &at, n);
 	}
-	put(buf, size, &at, post);
+	sim_name_put(buf, size, &at, post);
 }
 
 void core_name_wrap(char *buf, size_t size, const char *pre, const char *s,
@@ -117,9 +96,9 @@ void core_name_wrap(char *buf, size_t size, const char *pre, const char *s,
 	if (!size)
 		return;
 	buf[0] = 0;
-	put(buf, size, &at, pre);
-	put(buf, size, &at, s);
-	put(buf, size, &at, post);
+	sim_name_put(buf, size, &at, pre);
+	sim_name_put(buf, size, &at, s);
+	sim_name_put(buf, size, &at, post);
 }
 
 /* ---- The block map --------------------------------------------------------- */
@@ -229,9 +208,9 @@ struct dax_page *core_dax_page(struct core_fs *fs, uint64_t blk)
 		size_t at = 0;
 
 		dp = sim_alloc(sizeof(*dp));
-		put(name, sizeof(name), &at, "pins(block ");
-		put_u64(name, sizeof(name), &at, blk);
-		put(name, sizeof(name), &at, ")");
+		sim_name_put(name, sizeof(name), &at, "pins(block ");
+		sim_name_put_u64(name, sizeof(name), &at, blk);
+		sim_name_put(name, sizeof(name), &at, ")");
 		sim_ref_init(&dp->pins, name);
 		xa_store(&fs->dax_pages, blk, dp);
 	}

@@ -46,17 +46,31 @@ static uint32_t next_id(void)
 	return s ? ++s->next_id : ++outside;
 }
 
-/* put -- internal: s appended at dst[*n], the whole cut to len - 1 bytes
- * and terminated, as snprintf would. */
-static void put(char *dst, size_t len, size_t *n, const char *s)
+/* sim_name_put -- see sim/sim.h. */
+void sim_name_put(char *dst, size_t len, size_t *n, const char *s)
 {
 	size_t k = strlen(s);
 
+	if (!len || *n >= len)
+		return;
 	if (*n + k >= len)
 		k = len - 1 - *n;
 	memcpy(dst + *n, s, k);
 	*n += k;
 	dst[*n] = '\0';
+}
+
+/* sim_name_put_u64 -- see sim/sim.h. */
+void sim_name_put_u64(char *dst, size_t len, size_t *n, uint64_t v)
+{
+	char d[21];
+	int i = (int)sizeof(d) - 1;
+
+	d[i] = 0;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	sim_name_put(dst, len, n, d + i);
 }
 
 /* name_set -- internal: dst = "cls" or "cls(inst)", as
@@ -67,11 +81,11 @@ static void name_set(char *dst, size_t len, const char *cls, const char *inst)
 	size_t n = 0;
 
 	dst[0] = '\0';
-	put(dst, len, &n, cls ? cls : "(null)");
+	sim_name_put(dst, len, &n, cls ? cls : "(null)");
 	if (inst) {
-		put(dst, len, &n, "(");
-		put(dst, len, &n, inst);
-		put(dst, len, &n, ")");
+		sim_name_put(dst, len, &n, "(");
+		sim_name_put(dst, len, &n, inst);
+		sim_name_put(dst, len, &n, ")");
 	}
 }
 

@@ -320,6 +320,14 @@ void sim_note(const char *text);
 void sim_op_begin(const char *op, const char *text); /* op: "read" */
 void sim_op_end(const char *text, int result);
 
+/*
+ * sim_name_put -- append s to the name in dst (len bytes, *n of them used),
+ * cut and terminated as snprintf would: objects are named at every
+ * execution, so without printf.  sim_name_put_u64 appends a number.
+ */
+void sim_name_put(char *dst, size_t len, size_t *n, const char *s);
+void sim_name_put_u64(char *dst, size_t len, size_t *n, uint64_t v);
+
 /* Locks.  Outside an execution (set-up, final checks) they are plain
  * uncontended state changes. */
 void sim_lock_init(struct sim_lock *l, const struct sim_lock_class *cls,
