@@ -9,18 +9,18 @@
  *
  * An allocation larger than a chunk gets its own, from calloc: the pages
  * of a large buffer cost memory only once written (a 64 MiB read of a
- * 16 KiB file touches 16 KiB).
+ * 16 KiB file touches 16 KiB).  The loader bounds what an execution may
+ * need (SCEN_MAX_DATA); SIM_ARENA_BUDGET is the backstop behind it: an
+ * execution that allocates more stops the process with a message rather
+ * than meeting the OOM killer.
  *
  * The chunks of an execution's arena are not given back to the C library
  * when the next-but-one execution starts, but kept for it
  * (sim_arena_recycle): freed, they went back to the kernel (a thread's
  * malloc arena trims itself) and every execution paid a page fault for
  * each page it touched again.  A large chunk is kept up to BIG_KEEP
- * bytes, and cleared when used again; a larger one is freed, so that the
- * untouched pages of a huge buffer stay free.  The loader bounds what an execution may
- * need (SCEN_MAX_DATA); SIM_ARENA_BUDGET is the backstop behind it: an
- * execution that allocates more stops the process with a message rather
- * than meeting the OOM killer.
+ * bytes and cleared when used again; a larger one is freed, so that the
+ * untouched pages of a huge buffer stay free.
  */
 #include "sim/sim_impl.h"
 

@@ -180,11 +180,11 @@ struct strat_dfs {
  * writes, and a scheduling point's scope.  A spinlock's holds are left
  * out (struct sim_lock_class.spin): never held at a scheduling point, it
  * is free at the start and the end of every step, no thread ever waits
- * for it, and what it protects is announced.  A step is dependent with every other
- * ("global") when it passes a plain sim_point(), a scheduling point of a
- * lock without an instance (mmap_lock), or a whole operation without any
- * scheduling point (statx, dma_write, a load of a mapped page: nothing
- * says what it touched).
+ * for it, and what it protects is announced.  A step is dependent with
+ * every other ("global") when it passes a plain sim_point(), a
+ * scheduling point of a lock without an instance (mmap_lock), or a whole
+ * operation without any scheduling point (statx, dma_write, a load of a
+ * mapped page: nothing says what it touched).
  *
  * Names are keys with their digits left out, where they number instances
  * made during the execution ("page(a:3)" as "page(a:)"), so one key may
