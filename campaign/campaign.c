@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -384,6 +385,20 @@ int camp_meta_write(const char *dir, const struct camp_meta *m)
 	fprintf(f, "min-steps: %" PRIu64 "\n", m->min_steps);
 	camp_finding_path(path, sizeof(path), dir, m->id, "meta");
 	return camp_mem_commit(&mem, path);
+}
+
+/* camp_save_finding -- see campaign/campaign.h. */
+int camp_save_finding(const char *dir, const struct camp_meta *m,
+		      const struct report_in *in)
+{
+	if (camp_write_finding(dir, m->id, false, in) == 0 &&
+	    camp_meta_write(dir, m) == 0)
+		return 0;
+	fprintf(stderr,
+		"lockstep fuzz: cannot save finding %s under "
+		"%s/findings: %s\n",
+		m->id, dir, strerror(errno));
+	return -1;
 }
 
 /* camp_meta_read -- a finding's .meta file; -1 if it is not one. */

@@ -161,6 +161,11 @@ struct camp_meta {
 	bool minimized;
 };
 int camp_meta_write(const char *dir, const struct camp_meta *m);
+/* camp_save_finding -- a new finding under DIR/findings: its files
+ * (camp_write_finding) and its meta; 0, or -1 with the reason on
+ * stderr. */
+int camp_save_finding(const char *dir, const struct camp_meta *m,
+		      const struct report_in *in);
 int camp_meta_read(const char *path, struct camp_meta *m);
 
 /* camp_finding_path -- DIR/findings/ID.EXT */

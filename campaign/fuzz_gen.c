@@ -250,6 +250,7 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	char orig[4096];
 	struct scen_error serr;
 	struct scen *osc;
+	int rc;
 	struct gen_prog *p;
 	char *text = gen_prog_text(prog, NULL);
 	int nthreads0 = gen_prog_threads(prog), nops0 = gen_prog_size(prog);
@@ -279,19 +280,18 @@ static void save_finding(struct gworker *W, const struct gen_prog *prog,
 	free(text);
 	in.sc = osc;
 	sched_of(s, seed, k, index, &in.sched);
-	if (!osc || osc->hash != sc->hash ||
-	    camp_write_finding(cfg->dir, m.id, false, &in) < 0 ||
-	    camp_meta_write(cfg->dir, &m) < 0) {
+	if (!osc || osc->hash != sc->hash)
 		fprintf(stderr,
 			"lockstep fuzz: cannot save finding %s under "
 			"%s/findings: %s\n",
 			m.id, cfg->dir, strerror(errno));
-		ck_pr_store_64(&W->ws->saving_sig, 0);
-		scen_free(osc);
-		return;
-	}
+	rc = osc && osc->hash == sc->hash ?
+		camp_save_finding(cfg->dir, &m, &in) :
+		-1;
 	scen_free(osc);
 	ck_pr_store_64(&W->ws->saving_sig, 0);
+	if (rc < 0)
+		return;
 	ck_pr_inc_32(&cfg->shm->findings);
 	W->ws->findings++;
 	/* Saved.  Now the program made small. */

@@ -375,12 +375,7 @@ static void save_finding(struct worker *W, struct wslot *sl, uint64_t index,
 	/* Claimed but not saved yet: if this process dies now, the
 	 * coordinator gives the signature back. */
 	ck_pr_store_64(&W->ws->saving_sig, sig);
-	if (camp_write_finding(cfg->dir, m.id, false, &in) < 0 ||
-	    camp_meta_write(cfg->dir, &m) < 0) {
-		fprintf(stderr,
-			"lockstep fuzz: cannot save finding %s under "
-			"%s/findings: %s\n",
-			m.id, cfg->dir, strerror(errno));
+	if (camp_save_finding(cfg->dir, &m, &in) < 0) {
 		ck_pr_store_64(&W->ws->saving_sig, 0);
 		free(dec);
 		return;

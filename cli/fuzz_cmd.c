@@ -348,9 +348,10 @@ static void clear_dir(const char *dir, bool tmp_only)
 	}
 }
 
-/* write_conf -- internal: the directories and the campaign file; 0 or
+/* write_conf -- internal: the directories (work/ too for a generated
+ * campaign, which writes its programs there) and the campaign file; 0 or
  * 2. */
-static int write_conf(const struct fopts *o, struct camp_conf *conf)
+static int write_conf(const struct fopts *o, struct camp_conf *conf, bool work)
 {
 	char path[4096];
 
@@ -359,8 +360,9 @@ static int write_conf(const struct fopts *o, struct camp_conf *conf)
 	if (camp_mkdirs(path) < 0 ||
 	    (snprintf(path, sizeof(path), "%s/state", o->out),
 	     camp_mkdirs(path) < 0) ||
-	    (snprintf(path, sizeof(path), "%s/work", o->out),
-	     camp_mkdirs(path) < 0) ||
+	    (work &&
+	     (snprintf(path, sizeof(path), "%s/work", o->out),
+	      camp_mkdirs(path) < 0)) ||
 	    camp_conf_write(o->out, conf) < 0) {
 		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
 			strerror(errno));
@@ -421,7 +423,7 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 		fprintf(stderr, "lockstep fuzz: --generate: %s\n", err);
 		return 2;
 	}
-	code = write_conf(o, conf);
+	code = write_conf(o, conf, true);
 	if (code) {
 		free(text);
 		return code;
@@ -455,7 +457,7 @@ static int setup_generate(const struct fopts *o, struct fuzz_cfg *cfg)
 	cs->hash = 0;
 	cs->expect = cs->tolerate = 0;
 	cfg->sc[0] = NULL;
-	return write_conf(o, conf);
+	return write_conf(o, conf, true);
 }
 
 /* setup -- internal: the scenarios and the campaign file; an exit code
@@ -642,17 +644,7 @@ static int setup(const struct fopts *o, int n, char **paths,
 		conf->strats = old.strats;
 		conf->schedules = old.schedules;
 	}
-	snprintf(conf->build, sizeof(conf->build), "%s", report_build());
-	snprintf(path, sizeof(path), "%s/findings", o->out);
-	if (camp_mkdirs(path) < 0 ||
-	    (snprintf(path, sizeof(path), "%s/state", o->out),
-	     camp_mkdirs(path) < 0) ||
-	    camp_conf_write(o->out, conf) < 0) {
-		fprintf(stderr, "lockstep fuzz: --out %s: %s\n", o->out,
-			strerror(errno));
-		return 2;
-	}
-	return 0;
+	return write_conf(o, conf, false);
 }
 
 /* pool_is_private -- internal: whether each worker gets a pool of its own
