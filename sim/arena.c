@@ -189,6 +189,8 @@ void sim_signals_init(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal;
+	/* SA_NODEFER and no sa_mask: a crash unwinds (siglongjmp) with the
+	 * signal mask as it was, so no jump buffer needs to save it. */
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
 	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

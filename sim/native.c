@@ -167,7 +167,7 @@ void sim_native_execute(struct sim *s)
 	pthread_mutex_lock(&s->native_mu);
 	s->current = -1;
 	s->open_mask = 0;
-	if (sigsetjmp(s->guard_jb, 1) == 0) {
+	if (sigsetjmp(s->guard_jb, 0) == 0) {
 		int first;
 
 		s->guard_armed = true;

@@ -742,7 +742,7 @@ enum sim_abort sim_execute(struct sim *s, sim_thread_fn fn, void *const *arg,
 	s->in_exec = true;
 	if (s->native) {
 		sim_native_execute(s);
-	} else if (sigsetjmp(s->guard_jb, 1) == 0) {
+	} else if (sigsetjmp(s->guard_jb, 0) == 0) {
 		int first;
 
 		s->guard_armed = true;
@@ -960,7 +960,7 @@ bool sim_guard(struct sim *s, void (*fn)(void *), void *arg)
 	sim_current_sim = s;
 	s->guard_armed = true;
 	s->aborting = false;
-	if (sigsetjmp(s->guard_jb, 1) == 0) {
+	if (sigsetjmp(s->guard_jb, 0) == 0) {
 		fn(arg);
 		s->guard_armed = false;
 		return true;

@@ -91,6 +91,10 @@ struct sim {
 	enum sim_abort abort;
 	char abort_reason[1024];
 	bool guard_armed;
+	/* Saved without the signal mask (sigsetjmp(.., 0)), as the threads'
+	 * are: on_fatal runs with SA_NODEFER and an empty sa_mask, so a
+	 * crash leaves the mask as it was, and saving it would cost a
+	 * system call per execution. */
 	sigjmp_buf guard_jb;
 
 	struct sim_event *ev;
