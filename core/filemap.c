@@ -713,8 +713,59 @@ static ssize_t write_iter(struct inode *inode, uint64_t pos, uint64_t len,
 
 /* ---- Writeback ---------------------------------------------------------------- */
 
-/* write_one_page -- writepage of a locked dirty page of the cache: its
- * dirty blocks to the device, then clean.  Unlocks the page. */
+/* mkclean_ptes -- internal: the entries of the file's live VMAs that map
+ * page: made read-only when wrprotect, else counted.  Returns how many. */
+static int mkclean_ptes(struct page *page, bool wrprotect)
+{
+	struct inode *inode = page->mapping->host;
+	struct core_fs *fs = inode->fs;
+	int n = 0;
+
+	for (int m = 0; m < fs->mm.nvmas; m++) {
+		struct vm_area_struct *vma = fs->mm.vmas[m];
+		uint64_t i;
+
+		if (!vma || vma->dead || vma->vm_file != inode ||
+		    page->index < vma->vm_pgoff ||
+		    page->index - vma->vm_pgoff >= vma->npages)
+			continue;
+		i = page->index - vma->vm_pgoff;
+		if (vma->ptes[i].page != page)
+			continue;
+		n++;
+		if (wrprotect && vma->ptes[i].write) {
+			pte_touch(vma, i, true);
+			vma->ptes[i].write = false;
+		}
+	}
+	return n;
+}
+
+/*
+ * page_mkclean -- clear_page_dirty_for_io's first step (mm/page-writeback.c,
+ * mm/rmap.c page_mkclean -> rmap_walk_file): a mapped page's entries are
+ * made read-only before the page is written, so that a store after the
+ * writeback faults (page_mkwrite: the fault lock, the page lock, the page
+ * dirtied again) instead of writing into a page that looks clean.  The
+ * walk takes i_mmap_rwsem shared, under the page lock (mm/rmap.c's lock
+ * order); an unmapped page (!page_mapped) takes nothing.  The model's
+ * store sets PG_dirty itself (the pte dirty bit found by the walk).
+ */
+static void page_mkclean(struct page *page)
+{
+	struct address_space *mapping = page->mapping;
+
+	sim_touch("pte", mapping->host->name, page_elem(page->index), false);
+	if (!mkclean_ptes(page, false))
+		return;
+	sim_down_read(&mapping->i_mmap_rwsem, "rmap_walk_file");
+	mkclean_ptes(page, true);
+	sim_up_read(&mapping->i_mmap_rwsem, "rmap_walk_file");
+}
+
+/* write_one_page -- writepage of a locked dirty page of the cache, after
+ * clear_page_dirty_for_io (page_mkclean): its dirty blocks to the device,
+ * then clean.  Unlocks the page. */
 int write_one_page(struct page *page)
 {
 	struct inode *inode;
@@ -723,6 +774,7 @@ int write_one_page(struct page *page)
 
 	SIM_BUG_ON(!sim_lock_held_excl(&page->lock));
 	SIM_BUG_ON(!page->mapping || !(page->flags & PG_dirty));
+	page_mkclean(page);
 	inode = page->mapping->host;
 	fs = inode->fs;
 	page_touch(page, false);
