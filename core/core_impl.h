@@ -379,6 +379,7 @@ void filemap_invalidate_lock_shared(struct address_space *mapping,
 void filemap_invalidate_unlock_shared(struct address_space *mapping,
 				      const char *fn);
 int write_one_page(struct page *page); /* locked, dirty */
+int page_mapped(struct page *page);    /* of the cache */
 /* delayed allocation (core/filemap.c) */
 int core_da_reserve_block(struct inode *inode);
 void core_da_release_blocks(struct page *page, uint32_t blocks);

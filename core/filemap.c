@@ -741,6 +741,16 @@ static int mkclean_ptes(struct page *page, bool wrprotect)
 	return n;
 }
 
+/* page_mapped -- how many user page table entries map page (of the
+ * cache, its mapping set): the model keeps no mapcount for page cache
+ * pages, so the file's VMAs are looked at; announced as a read of them. */
+int page_mapped(struct page *page)
+{
+	sim_touch("pte", page->mapping->host->name, page_elem(page->index),
+		  false);
+	return mkclean_ptes(page, false);
+}
+
 /*
  * page_mkclean -- clear_page_dirty_for_io's first step (mm/page-writeback.c,
  * mm/rmap.c page_mkclean -> rmap_walk_file): a mapped page's entries are
@@ -755,8 +765,7 @@ static void page_mkclean(struct page *page)
 {
 	struct address_space *mapping = page->mapping;
 
-	sim_touch("pte", mapping->host->name, page_elem(page->index), false);
-	if (!mkclean_ptes(page, false))
+	if (!page_mapped(page))
 		return;
 	sim_down_read(&mapping->i_mmap_rwsem, "rmap_walk_file");
 	mkclean_ptes(page, true);

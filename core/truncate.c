@@ -79,8 +79,17 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t lstart,
 	     index++) {
 		lock_page(page, "truncate_inode_pages_range");
 		page_touch(page, false);
-		if (page->mapping == mapping)
+		if (page->mapping == mapping) {
+			/* truncate_cleanup_page: a page a fault mapped since
+			 * the caller's first unmap is unmapped as it goes
+			 * (unmap_mapping_page), so no access reaches it
+			 * once it has left the file */
+			if (page_mapped(page))
+				unmap_mapping_range(
+					mapping, page->index << PAGE_SHIFT,
+					(page->index + 1) << PAGE_SHIFT);
 			delete_from_page_cache(page);
+		}
 		unlock_page(page, "truncate_inode_pages_range");
 		put_page(page);
 	}
