@@ -803,6 +803,86 @@ static void gen_pin_punches(struct g *g)
 		}
 }
 
+/* map_file -- the file of map m, or -1 */
+static int map_file(const struct g *g, int m)
+{
+	return m >= 0 ? g->maps[m].file : -1;
+}
+
+/* write_faults -- op may take a write fault on a page of f: a store, a
+ * pin (get_user_pages for the DMA), the copy of a read or dio_read into:
+ * a map of f */
+static bool write_faults(const struct g *g, const struct gop *op, int f)
+{
+	switch (op->kind) {
+	case SCEN_OP_STORE:
+	case SCEN_OP_PIN:
+		return map_file(g, op->map) == f;
+	case SCEN_OP_READ:
+	case SCEN_OP_DIO_READ:
+		return map_file(g, op->into_map) == f;
+	default:
+		return false;
+	}
+}
+
+/* loads -- op reads a page of f through a map: a load, the copy of a
+ * dio_write into: from a map of f */
+static bool loads(const struct g *g, const struct gop *op, int f)
+{
+	return (op->kind == SCEN_OP_LOAD && map_file(g, op->map) == f) ||
+		(op->kind == SCEN_OP_DIO_WRITE &&
+		 map_file(g, op->into_map) == f);
+}
+
+/*
+ * gen_dax_zero_writes -- no write(2) or direct write to a file that may be
+ * S_DAX and may have holes (a thread punches or truncates it) while
+ * another thread may take a write fault on it and a thread other than
+ * that one may load from it.  A load of a hole maps the zero page; the
+ * write fault allocates the block under the entry lock and unmaps the
+ * zero page only later (dax_iomap_pte_fault, dax_insert_entry); a write
+ * in between finds the block mapped but not new, so it neither
+ * invalidates nor waits (dax_iomap_iter), and a load after it still
+ * reads zeros.  Real in Linux (fidelity/dax-write-vs-write-fault-zero-page,
+ * found by a soak: fuzz --generate --seed 41, program 3652), and not what
+ * a generated program is for.  The write becomes a statx.
+ */
+static void gen_dax_zero_writes(struct g *g)
+{
+	for (int t = 0; t < g->nthreads; t++)
+		for (int i = 0; i < g->nops[t]; i++) {
+			struct gop *op = &g->ops[t][i];
+			unsigned faulters = 0, loaders = 0, cutters = 0;
+			int f = op->file;
+
+			if ((op->kind != SCEN_OP_WRITE &&
+			     op->kind != SCEN_OP_DIO_WRITE) ||
+			    !dax_possible(g, f))
+				continue;
+			for (int u = 0; u < g->nthreads; u++)
+				for (int j = 0; j < g->nops[u]; j++) {
+					const struct gop *o = &g->ops[u][j];
+
+					if (cuts(o, f))
+						cutters |= 1u << u;
+					if (u != t && write_faults(g, o, f))
+						faulters |= 1u << u;
+					if (loads(g, o, f))
+						loaders |= 1u << u;
+				}
+			/* a faulting thread, and a loader other than it */
+			if (!cutters || !faulters)
+				continue;
+			for (unsigned m = faulters; m; m &= m - 1)
+				if (loaders & ~(1u << __builtin_ctz(m))) {
+					op->kind = SCEN_OP_STATX;
+					op->into_map = -1;
+					break;
+				}
+		}
+}
+
 /* ---- Marks ---------------------------------------------------------------- */
 
 /* shrink_at -- the smallest size a truncate of f can have set when op i
@@ -1225,6 +1305,7 @@ struct gen_prog *gen_prog_new(const struct gen_options *o, char *err,
 	gen_clone_pins(g);
 	gen_pin_readers(g);
 	gen_pin_punches(g);
+	gen_dax_zero_writes(g);
 	gen_device(g);
 	gen_marks(g);
 	return p;
