@@ -709,6 +709,12 @@ static bool cuts(const struct gop *op, int f)
 		(op->kind == SCEN_OP_CLONE && op->file2 == f);
 }
 
+/* map_file -- the file of map m, or -1 (no map) */
+static int map_file(const struct g *g, int m)
+{
+	return m >= 0 ? g->maps[m].file : -1;
+}
+
 /* dmas -- op may have a device write through pinned pages of f (a pin,
  * whose section has the dma_write; a dio_read into a map of f) */
 static bool dmas(const struct g *g, const struct gop *op, int f)
@@ -717,7 +723,7 @@ static bool dmas(const struct g *g, const struct gop *op, int f)
 		op->kind == SCEN_OP_DIO_READ ? op->into_map :
 					       -1;
 
-	return m >= 0 && g->maps[m].file == f;
+	return map_file(g, m) == f;
 }
 
 /*
@@ -801,12 +807,6 @@ static void gen_pin_punches(struct g *g)
 				}
 		next:;
 		}
-}
-
-/* map_file -- the file of map m, or -1 */
-static int map_file(const struct g *g, int m)
-{
-	return m >= 0 ? g->maps[m].file : -1;
 }
 
 /* write_faults -- op may take a write fault on a page of f: a store, a
